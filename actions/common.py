@@ -1,0 +1,48 @@
+"""Actions every conversation uses: the affirmation step of the two-stage fallback, out-of-scope."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.dialogue import intent_label
+from bot.nlu.normalize import has_content
+
+
+class ActionAskAffirmation(Action):
+    """First stage of the two-stage fallback, in Chinese: "您是想咨询……吗？" with 是/不是 buttons."""
+
+    def name(self) -> Text:
+        return "action_default_ask_affirmation"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        ranking = tracker.latest_message.get("intent_ranking") or []
+        candidates = [r for r in ranking if r.get("name") not in (None, "nlu_fallback", "out_of_scope")]
+        if not candidates:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+            return []
+        intent = candidates[0]["name"]
+        dispatcher.utter_message(
+            text=f"您是想{intent_label(intent)}吗？",
+            buttons=[
+                {"title": "是的", "payload": f"/{intent}"},
+                {"title": "不是", "payload": "/out_of_scope"},
+            ],
+        )
+        return []
+
+
+class ActionOutOfScope(Action):
+    """Out of scope, or a message with no text at all (empty, emoji only, control characters)."""
+
+    def name(self) -> Text:
+        return "action_out_of_scope"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        text = tracker.latest_message.get("text") or ""
+        if not has_content(text):
+            dispatcher.utter_message(response="utter_empty_message")
+        else:
+            dispatcher.utter_message(response="utter_out_of_scope")
+        return []

@@ -1,0 +1,1 @@
+"""Rasa input channels (socket.io fix, WeChat) and outbound senders."""

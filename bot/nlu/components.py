@@ -1,0 +1,115 @@
+"""Rasa 3.6 graph components for Chinese citizens' messages."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.identifiers import is_valid_id_number, is_valid_mobile
+from bot.nlu.normalize import has_content, normalize_text
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
+class ChineseNormalizer(GraphComponent):
+    """Runs before the tokenizer: Traditional→Simplified, full-width→half-width, control characters
+    removed, overlong messages cut. Training data goes through the same function, so a model
+    trained on Simplified text understands Traditional input."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"max_chars": 1000}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self._max_chars = int(config.get("max_chars", 1000))
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "ChineseNormalizer":
+        return cls(config)
+
+    def _normalize(self, message: Message) -> None:
+        text = message.get(TEXT)
+        if isinstance(text, str):
+            message.set(TEXT, normalize_text(text, self._max_chars))
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for example in training_data.training_examples:
+            self._normalize(example)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._normalize(message)
+        return messages
+
+
+_VALIDATORS = {"id_number": is_valid_id_number, "phone": is_valid_mobile}
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class IdentifierValidator(GraphComponent):
+    """Drops regex matches that are not real identifiers (an ID number with a wrong check digit),
+    so the dialogue never acts on a mistyped number."""
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "IdentifierValidator":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            entities = message.get(ENTITIES) or []
+            kept = [
+                e for e in entities
+                if e.get("entity") not in _VALIDATORS or _VALIDATORS[e["entity"]](str(e.get("value", "")))
+            ]
+            if len(kept) != len(entities):
+                message.set(ENTITIES, kept, add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class ContentGuard(GraphComponent):
+    """A message with no letter, digit or CJK character (empty, whitespace, emoji, control
+    characters) cannot be classified: it is marked out_of_scope with full confidence so the
+    dialogue answers it politely instead of guessing an intent."""
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "ContentGuard":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            if not has_content(message.get(TEXT)):
+                message.set(INTENT, {"name": "out_of_scope", "confidence": 1.0}, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [{"name": "out_of_scope", "confidence": 1.0}], add_to_output=True)
+                message.set(ENTITIES, [], add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data

@@ -1,0 +1,78 @@
+"""Masking of personal data (ID numbers, phone numbers, names) before it reaches a log, an export or
+an unverified reader."""
+from __future__ import annotations
+
+import re
+
+# Longest patterns first: an ID number contains runs that look like phone numbers.
+_ID_IN_TEXT = re.compile(r"(?<![0-9])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
+_MOBILE_IN_TEXT = re.compile(r"(?<![0-9])(1[3-9]\d)\d{4}(\d{4})(?![0-9])")
+_LANDLINE_IN_TEXT = re.compile(r"(?<![0-9])(0\d{2,3}-?)\d{3,4}(\d{4})(?![0-9])")
+# "我叫张三", "姓名：李四", "联系人王五" — the name that follows such a marker.
+_NAME_AFTER_MARKER = re.compile(
+    r"(我叫|我是|姓名[:：是为]?\s*|联系人[:：是为]?\s*|申请人[:：是为]?\s*|name[\"']?\s*[:=]\s*[\"']?)"
+    r"([\u4e00-\u9fff]{1,4}|[A-Za-z]+)"
+)
+
+
+def mask_phone(value: str | None) -> str:
+    if not value:
+        return ""
+    value = str(value)
+    if len(value) >= 7:
+        return value[:3] + "*" * (len(value) - 7) + value[-4:]
+    return "*" * len(value)
+
+
+def mask_id_number(value: str | None) -> str:
+    if not value:
+        return ""
+    value = str(value)
+    if len(value) == 18:
+        return value[:6] + "*" * 8 + value[-4:]
+    return "*" * len(value)
+
+
+def mask_name(value: str | None) -> str:
+    """张三 → 张*, 欧阳明华 → 欧**华, keeping the family name as Chinese services do."""
+    if not value:
+        return ""
+    value = str(value).strip()
+    if len(value) <= 1:
+        return "*"
+    if len(value) == 2:
+        return value[0] + "*"
+    return value[0] + "*" * (len(value) - 2) + value[-1]
+
+
+def mask_text(text: str | None) -> str:
+    """Mask every ID number, phone number and marked name inside free text."""
+    if not text:
+        return text or ""
+    text = _ID_IN_TEXT.sub(lambda m: m.group(1) + "*" * 8 + m.group(2), text)
+    text = _MOBILE_IN_TEXT.sub(lambda m: m.group(1) + "****" + m.group(2), text)
+    text = _LANDLINE_IN_TEXT.sub(lambda m: m.group(1) + "****" + m.group(2), text)
+    text = _NAME_AFTER_MARKER.sub(lambda m: m.group(1) + mask_name(m.group(2)), text)
+    return text
+
+
+def mask(value):
+    """Mask personal data in a string, or recursively in lists and dicts (for structured logs)."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            lowered = str(key).lower()
+            if isinstance(item, str) and lowered in {"name", "applicant_name", "contact_name", "citizen_name"}:
+                out[key] = mask_name(item)
+            elif isinstance(item, str) and "phone" in lowered:
+                out[key] = mask_phone(item)
+            elif isinstance(item, str) and lowered in {"id_number", "id_no", "idcard"}:
+                out[key] = mask_id_number(item)
+            else:
+                out[key] = mask(item)
+        return out
+    if isinstance(value, (list, tuple)):
+        return type(value)(mask(v) for v in value)
+    return value

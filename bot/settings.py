@@ -1,0 +1,105 @@
+"""Every setting of the application, read from the environment with embedded defaults.
+
+Nothing else in the code base reads ``os.environ``: import :func:`get_settings` instead.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str = "") -> str:
+    value = os.environ.get(name)
+    return default if value is None or value.strip() == "" else value.strip()
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name, str(default))
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"setting {name} must be an integer, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    project_root: Path
+    var_dir: Path
+    knowledge_dir: Path
+    database_url: str
+    redis_url: str
+    rasa_url: str
+    action_server_url: str
+    web_host: str
+    web_port: int
+    admin_token: str
+    timezone: str
+    log_level: str
+    log_format: str
+    secret_key: str
+    wechat: dict = field(default_factory=dict)
+
+    @property
+    def async_database_url(self) -> str:
+        """The SQLAlchemy URL with the asyncio driver for the same database."""
+        return to_async_url(self.database_url)
+
+
+def to_async_url(url: str) -> str:
+    if url.startswith("sqlite:///") or url == "sqlite://":
+        return "sqlite+aiosqlite" + url[len("sqlite"):]
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    if url.startswith("postgresql+psycopg2://"):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    return url
+
+
+def to_sync_url(url: str) -> str:
+    if url.startswith("sqlite+aiosqlite"):
+        return "sqlite" + url[len("sqlite+aiosqlite"):]
+    if url.startswith("postgresql+asyncpg://"):
+        return "postgresql://" + url.split("://", 1)[1]
+    if url.startswith("postgres://"):
+        return "postgresql://" + url.split("://", 1)[1]
+    return url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    root = Path(_env("GOV_PROJECT_ROOT", str(PROJECT_ROOT)))
+    var_dir = Path(_env("GOV_VAR_DIR", str(root / "var")))
+    return Settings(
+        project_root=root,
+        var_dir=var_dir,
+        knowledge_dir=Path(_env("GOV_KNOWLEDGE_DIR", str(root / "knowledge"))),
+        database_url=to_sync_url(_env("DATABASE_URL", f"sqlite:///{var_dir / 'app.db'}")),
+        redis_url=_env("REDIS_URL", ""),
+        rasa_url=_env("RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
+        action_server_url=_env("ACTION_SERVER_URL", "http://127.0.0.1:5055").rstrip("/"),
+        web_host=_env("WEB_HOST", "0.0.0.0"),
+        web_port=_env_int("WEB_PORT", 8080),
+        admin_token=_env("GOV_ADMIN_TOKEN", ""),
+        timezone=_env("GOV_TIMEZONE", "Asia/Shanghai"),
+        log_level=_env("LOG_LEVEL", "INFO").upper(),
+        log_format=_env("LOG_FORMAT", "json"),
+        secret_key=_env("GOV_SECRET_KEY", ""),
+        wechat={
+            "token": _env("WECHAT_TOKEN"),
+            "aes_key": _env("WECHAT_AES_KEY"),
+            "appid": _env("WECHAT_APPID"),
+            "secret": _env("WECHAT_SECRET"),
+            "api_base": _env("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
+            "replay_window": _env_int("WECHAT_REPLAY_WINDOW", 300),
+        },
+    )
+
+
+def reload_settings() -> Settings:
+    """Forget cached settings (tests change the environment)."""
+    get_settings.cache_clear()
+    return get_settings()

@@ -1,0 +1,97 @@
+"""`make run`: the whole stack in the foreground — Rasa server, action server, web service — with
+clean shutdown on Ctrl-C or SIGTERM, and the stack stopped when any of its processes dies."""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Ports:
+    rasa: int = 5005
+    actions: int = 5055
+    web: int = 8080
+
+
+def stack_commands(model: str, ports: Ports, endpoints: str = "endpoints.yml",
+                   credentials: str = "credentials.yml") -> dict[str, list[str]]:
+    bindir = Path(sys.executable).parent
+    return {
+        "actions": [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(ports.actions)],
+        "rasa": [
+            str(bindir / "rasa"), "run", "--enable-api", "--cors", "*", "--port", str(ports.rasa),
+            "--model", model, "--endpoints", endpoints, "--credentials", credentials,
+        ],
+        "web": [sys.executable, "-m", "bot", "serve", "--port", str(ports.web)],
+    }
+
+
+def stack_environment(ports: Ports) -> dict[str, str]:
+    settings = get_settings()
+    env = dict(os.environ)
+    env.setdefault("PYTHONPATH", str(settings.project_root))
+    env["ACTION_ENDPOINT_URL"] = f"http://127.0.0.1:{ports.actions}/webhook"
+    env["RASA_URL"] = f"http://127.0.0.1:{ports.rasa}"
+    env["ACTION_SERVER_URL"] = f"http://127.0.0.1:{ports.actions}"
+    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    # Rasa's telemetry would try to reach the internet.
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    return env
+
+
+def run_stack(model: str, ports: Ports, endpoints: str = "endpoints.yml",
+              credentials: str = "credentials.yml") -> int:
+    settings = get_settings()
+    env = stack_environment(ports)
+    procs: dict[str, subprocess.Popen] = {}
+    stopping = False
+
+    def stop(signum=None, _frame=None):
+        nonlocal stopping
+        if stopping:
+            return
+        stopping = True
+        if signum:
+            print(f"\n[stack] signal {signal.Signals(signum).name}: stopping", flush=True)
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+        deadline = time.monotonic() + 15
+        for proc in procs.values():
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    for name, cmd in stack_commands(model, ports, endpoints, credentials).items():
+        procs[name] = subprocess.Popen(cmd, cwd=settings.project_root, env=env)
+        print(f"[stack] started {name} (pid {procs[name].pid})", flush=True)
+    print(
+        f"[stack] Rasa http://localhost:{ports.rasa}  actions http://localhost:{ports.actions}  "
+        f"web http://localhost:{ports.web}  (Ctrl-C stops all)",
+        flush=True,
+    )
+    exit_code = 0
+    while not stopping:
+        for name, proc in procs.items():
+            code = proc.poll()
+            if code is not None:
+                print(f"[stack] {name} exited with {code}: stopping the stack", flush=True)
+                exit_code = code or 1
+                stop()
+                break
+        time.sleep(0.5)
+    stop()
+    return exit_code

@@ -1,0 +1,1 @@
+"""The aiohttp web service on port 8080: REST API, consoles, health."""

@@ -1,0 +1,49 @@
+"""The aiohttp application: each area registers its routes through a ``setup(app)`` function."""
+from __future__ import annotations
+
+import logging
+import time
+
+from aiohttp import web
+
+from bot.db import dispose_engine
+from bot.redis_client import close_redis
+from bot.web import errors, health
+
+logger = logging.getLogger(__name__)
+
+# Areas of the API, in registration order. Each module exposes setup(app).
+AREAS = [health]
+
+
+@web.middleware
+async def access_log(request: web.Request, handler):
+    started = time.perf_counter()
+    response = await handler(request)
+    logger.info(
+        "http request",
+        extra={
+            "method": request.method,
+            "path": request.path,
+            "status": response.status,
+            "ms": round((time.perf_counter() - started) * 1000, 1),
+        },
+    )
+    return response
+
+
+async def _on_cleanup(_app: web.Application) -> None:
+    await dispose_engine()
+    await close_redis()
+
+
+def create_app() -> web.Application:
+    app = web.Application(middlewares=[access_log, errors.json_errors], client_max_size=2 * 1024 * 1024)
+    for area in AREAS:
+        area.setup(app)
+    app.on_cleanup.append(_on_cleanup)
+    return app
+
+
+def serve(host: str, port: int) -> None:
+    web.run_app(create_app(), host=host, port=port, access_log=None, print=None)
