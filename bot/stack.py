@@ -44,6 +44,9 @@ def stack_environment(ports: Ports) -> dict[str, str]:
     env["RASA_URL"] = f"http://127.0.0.1:{ports.rasa}"
     env["ACTION_SERVER_URL"] = f"http://127.0.0.1:{ports.actions}"
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    # Rasa's SQL tracker store (endpoints.yml reads ${TRACKER_DB}): conversations survive restarts.
+    env.setdefault("TRACKER_DB", str(settings.var_dir / "tracker.db"))
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
     # Rasa's telemetry would try to reach the internet.
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     return env

@@ -12,7 +12,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.identifiers import is_valid_id_number, is_valid_mobile
-from bot.nlu.normalize import has_content, normalize_text
+from bot.nlu.normalize import has_content, normalize_text, to_simplified
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
@@ -46,6 +46,11 @@ class ChineseNormalizer(GraphComponent):
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         for example in training_data.training_examples:
             self._normalize(example)
+            # Annotated values follow their (now Simplified) text, or the synonym mapper would
+            # learn 结婚证 → 結婚證.
+            for entity in example.get(ENTITIES) or []:
+                if isinstance(entity.get("value"), str):
+                    entity["value"] = to_simplified(entity["value"])
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:

@@ -57,9 +57,19 @@ def score(truth: list[str], predicted: list[str]) -> tuple[float, float, dict]:
     return float(accuracy_score(truth, predicted)), macro, per_intent
 
 
+def _quiet_structlog() -> None:
+    # Rasa's structlog otherwise prints a debug line per parsed message.
+    import logging
+
+    import structlog
+
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+
+
 async def _predict(model_path: str, texts: list[str]) -> list[str]:
     from rasa.core.agent import Agent
 
+    _quiet_structlog()
     agent = Agent.load(model_path)
     out = []
     for text in texts:

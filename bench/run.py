@@ -1,0 +1,272 @@
+"""`make bench`: everything measured in one run on this machine, written to bench/report.md (+ JSON).
+
+(a) NLU on data/test/ for this project's pipeline and for the baseline (Rasa's default Chinese
+pipeline, bench/baseline-config.yml) trained on the same data in the same run; (b) /model/parse
+latency; (c) full turns through the REST webhook at 1, 10 and 50 concurrent conversations, both
+models; (d) retrieval, routing and assist figures from their own bench modules when present;
+(e) peak memory of each process; (f) training time.
+"""
+from __future__ import annotations
+
+import asyncio
+import importlib
+import importlib.util
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT_DIR = ROOT / "bench"
+MODELS = ROOT / "models" / "bench"
+TRAIN_DATA = ["data/nlu"] + sorted(str(p.relative_to(ROOT)) for p in (ROOT / "data").glob("*.yml"))
+
+# A conversation as citizens have them: greeting, questions, thanks.
+SCRIPT = ["你好", "办身份证要带什么材料", "营业执照多久能办好", "我要投诉楼下烧烤店油烟太大", "谢谢", "再见"]
+PARSE_TEXTS = ["你好", "請問辦身份證要帶什麼資料", "我的申请SP20260114003到哪一步了", "家里停水两天了怎么办",
+               "建议在小区门口增设公交站", "人工客服", "医保卡在外地能用吗", "我想申请政府信息公开"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1)))))
+    return ordered[k]
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def train(config: str, name: str) -> tuple[str, float]:
+    MODELS.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    subprocess.run(
+        [str(Path(sys.executable).parent / "rasa"), "train", "--config", config, "--domain", "domain.yml",
+         "--data", *TRAIN_DATA, "--out", str(MODELS), "--fixed-model-name", name, "--quiet", "--force"],
+        cwd=ROOT, check=True,
+    )
+    return str(MODELS / f"{name}.tar.gz"), round(time.perf_counter() - started, 1)
+
+
+class Servers:
+    """Rasa + action server for one model (the web service is started separately)."""
+
+    def __init__(self, model: str, tag: str):
+        self.model = model
+        self.tag = tag
+        self.rasa_port = free_port()
+        self.actions_port = free_port()
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.tmp = ROOT / "var" / "bench" / tag
+        self.tmp.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def start(self) -> None:
+        env = dict(os.environ, PYTHONPATH=str(ROOT), RASA_TELEMETRY_ENABLED="false",
+                   ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.actions_port}/webhook",
+                   TRACKER_DB=str(self.tmp / f"tracker-{uuid.uuid4().hex[:6]}.db"))
+        bindir = Path(sys.executable).parent
+        log = (self.tmp / "servers.log").open("ab")
+        self.procs["actions"] = subprocess.Popen(
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.actions_port)],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        self.procs["rasa"] = subprocess.Popen(
+            [str(bindir / "rasa"), "run", "--enable-api", "--port", str(self.rasa_port), "--model", self.model,
+             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        import requests
+
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.url}/status", timeout=2).json().get("model_file"):
+                    requests.get(f"http://127.0.0.1:{self.actions_port}/health", timeout=2).raise_for_status()
+                    return
+            except Exception:
+                time.sleep(1)
+        raise RuntimeError(f"{self.tag}: servers did not start; see {self.tmp / 'servers.log'}")
+
+    def memory(self) -> dict:
+        return {name: peak_rss_mb(p.pid) for name, p in self.procs.items()}
+
+    def stop(self) -> None:
+        for p in self.procs.values():
+            p.send_signal(signal.SIGTERM)
+        for p in self.procs.values():
+            try:
+                p.wait(20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+async def parse_latency(url: str, rounds: int = 25) -> dict:
+    latencies = []
+    async with aiohttp.ClientSession() as session:
+        for text in PARSE_TEXTS[:2]:  # warm-up
+            await (await session.post(f"{url}/model/parse", json={"text": text})).read()
+        for _ in range(rounds):
+            for text in PARSE_TEXTS:
+                started = time.perf_counter()
+                async with session.post(f"{url}/model/parse", json={"text": text}) as resp:
+                    await resp.read()
+                    assert resp.status == 200
+                latencies.append((time.perf_counter() - started) * 1000)
+    return {"n": len(latencies), "p50_ms": round(percentile(latencies, 50), 1),
+            "p95_ms": round(percentile(latencies, 95), 1)}
+
+
+async def full_turns(url: str, concurrency: int, conversations_each: int = 2) -> dict:
+    latencies: list[float] = []
+    errors = 0
+
+    async def conversation(session: aiohttp.ClientSession) -> None:
+        nonlocal errors
+        for _ in range(conversations_each):
+            sender = f"bench-{uuid.uuid4().hex}"
+            for text in SCRIPT:
+                started = time.perf_counter()
+                try:
+                    async with session.post(f"{url}/webhooks/rest/webhook",
+                                            json={"sender": sender, "message": text}) as resp:
+                        body = await resp.json()
+                        if resp.status != 200 or not body:
+                            errors += 1
+                except Exception:
+                    errors += 1
+                latencies.append((time.perf_counter() - started) * 1000)
+
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    timeout = aiohttp.ClientTimeout(total=120)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        await conversation_warmup(session, url)
+        started = time.perf_counter()
+        await asyncio.gather(*(conversation(session) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return {"concurrency": concurrency, "turns": len(latencies), "errors": errors,
+            "p50_ms": round(percentile(latencies, 50), 1), "p95_ms": round(percentile(latencies, 95), 1),
+            "turns_per_s": round(len(latencies) / elapsed, 1)}
+
+
+async def conversation_warmup(session: aiohttp.ClientSession, url: str) -> None:
+    sender = f"warm-{uuid.uuid4().hex}"
+    for text in SCRIPT:
+        async with session.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}) as r:
+            await r.read()
+
+
+def nlu_eval(model: str) -> dict:
+    from bot.nlu.evaluate import evaluate
+
+    return evaluate(model, ROOT / "data" / "test" / "nlu.yml").as_dict()
+
+
+def optional_bench(module: str) -> dict | None:
+    """Figures of another area's benchmark module (retrieval, routing, assist) when it exists."""
+    if importlib.util.find_spec(module) is None:
+        return None
+    mod = importlib.import_module(module)
+    if hasattr(mod, "measure"):
+        return mod.measure()
+    # Modules that only print their JSON figures when run as `python -m`.
+    out = subprocess.run([sys.executable, "-m", module], cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout[out.stdout.index("{"):])
+
+
+def measure_models() -> dict:
+    results: dict = {"machine": {"cores": os.cpu_count()}}
+    for tag, config in (("project", "config.yml"), ("baseline", "bench/baseline-config.yml")):
+        print(f"[bench] training {tag} …", flush=True)
+        model, seconds = train(config, f"bench-{tag}")
+        entry: dict = {"training_s": seconds}
+        print(f"[bench] NLU evaluation {tag} …", flush=True)
+        evaluation = nlu_eval(model)
+        entry["nlu"] = {k: evaluation[k] for k in ("accuracy", "macro_f1", "count", "per_intent")}
+        servers = Servers(model, tag)
+        servers.start()
+        try:
+            print(f"[bench] parse latency {tag} …", flush=True)
+            entry["parse"] = asyncio.run(parse_latency(servers.url))
+            entry["turns"] = []
+            for concurrency in (1, 10, 50):
+                print(f"[bench] full turns {tag} × {concurrency} …", flush=True)
+                entry["turns"].append(asyncio.run(full_turns(servers.url, concurrency)))
+            entry["peak_memory_mb"] = servers.memory()
+        finally:
+            servers.stop()
+        results[tag] = entry
+    return results
+
+
+def render(results: dict) -> str:
+    p, b = results["project"], results["baseline"]
+    lines = ["# Benchmark report", "", f"Generated {time.strftime('%Y-%m-%d %H:%M:%S')} on this machine "
+             f"({results['machine']['cores']} cores), all figures from one run of `make bench`.", "",
+             "## NLU on data/test/ (held out)", "", "| | project | baseline (Rasa default, DIET) |",
+             "| --- | --- | --- |",
+             f"| accuracy | {p['nlu']['accuracy']:.4f} | {b['nlu']['accuracy']:.4f} |",
+             f"| macro-F1 | {p['nlu']['macro_f1']:.4f} | {b['nlu']['macro_f1']:.4f} |",
+             f"| training time (s) | {p['training_s']} | {b['training_s']} |", "",
+             "| intent | project F1 | baseline F1 | support |", "| --- | --- | --- | --- |"]
+    for intent, row in sorted(p["nlu"]["per_intent"].items()):
+        brow = b["nlu"]["per_intent"].get(intent, {})
+        lines.append(f"| {intent} | {row['f1']:.3f} | {brow.get('f1', float('nan')):.3f} | {row['support']} |")
+    lines += ["", "## /model/parse latency", "", "| | p50 ms | p95 ms |", "| --- | --- | --- |",
+              f"| project | {p['parse']['p50_ms']} | {p['parse']['p95_ms']} |",
+              f"| baseline | {b['parse']['p50_ms']} | {b['parse']['p95_ms']} |", "",
+              "## Full turns through the REST webhook (with the action server)", "",
+              "| concurrency | project p50 / p95 ms | project turns/s | baseline p50 / p95 ms | baseline turns/s | errors (p/b) |",
+              "| --- | --- | --- | --- | --- | --- |"]
+    for pt, bt in zip(p["turns"], b["turns"]):
+        lines.append(f"| {pt['concurrency']} | {pt['p50_ms']} / {pt['p95_ms']} | {pt['turns_per_s']} | "
+                     f"{bt['p50_ms']} / {bt['p95_ms']} | {bt['turns_per_s']} | {pt['errors']}/{bt['errors']} |")
+    lines += ["", "## Peak memory (MB, VmHWM)", "", "| process | project | baseline |", "| --- | --- | --- |"]
+    for proc in ("rasa", "actions"):
+        lines.append(f"| {proc} | {p['peak_memory_mb'].get(proc)} | {b['peak_memory_mb'].get(proc)} |")
+    for key, title in (("retrieval", "Retrieval (service procedures)"), ("routing", "Ticket routing"),
+                       ("assist", "Hotline assist")):
+        if results.get(key):
+            lines += ["", f"## {title}", "", "```json", json.dumps(results[key], ensure_ascii=False, indent=2), "```"]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    results = measure_models()
+    for key, module in (("retrieval", "bench.retrieval"), ("routing", "bench.routing"), ("assist", "bench.assist")):
+        try:
+            results[key] = optional_bench(module)
+        except Exception as exc:  # one area's failure must not lose the others' figures
+            results[key] = {"error": repr(exc)}
+    OUT_DIR.mkdir(exist_ok=True)
+    (OUT_DIR / "report.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    (OUT_DIR / "report.md").write_text(render(results), encoding="utf-8")
+    print((OUT_DIR / "report.md").read_text(encoding="utf-8"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,172 @@
+"""The whole stack as `make run` starts it (Rasa, action server, web service as subprocesses):
+conversations through the REST webhook and socket.io, hostile messages, clean shutdown, and
+conversations surviving a restart. Needs the trained model (make test trains it first)."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "current.tar.gz"
+CJK = lambda s: any("\u4e00" <= ch <= "\u9fff" for ch in s)  # noqa: E731
+
+pytestmark = pytest.mark.stack
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Stack:
+    def __init__(self, var_dir: Path):
+        self.var_dir = var_dir
+        self.ports = {"rasa": free_port(), "actions": free_port(), "web": free_port()}
+        self.proc: subprocess.Popen | None = None
+        self.log = var_dir / "stack.log"
+
+    @property
+    def rasa(self) -> str:
+        return f"http://127.0.0.1:{self.ports['rasa']}"
+
+    @property
+    def web(self) -> str:
+        return f"http://127.0.0.1:{self.ports['web']}"
+
+    def start(self, timeout: float = 240) -> None:
+        env = dict(os.environ)
+        env.update({
+            "PYTHONPATH": str(ROOT),
+            "GOV_VAR_DIR": str(self.var_dir),
+            "DATABASE_URL": f"sqlite:///{self.var_dir / 'app.db'}",
+            "TRACKER_DB": str(self.var_dir / "tracker.db"),
+            "RASA_TELEMETRY_ENABLED": "false",
+        })
+        env.pop("REDIS_URL", None)
+        cmd = [sys.executable, "-m", "bot", "stack", "--model", str(MODEL),
+               "--rasa-port", str(self.ports["rasa"]), "--actions-port", str(self.ports["actions"]),
+               "--web-port", str(self.ports["web"])]
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self.log.open("ab"),
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("stack exited early:\n" + self.log.read_text()[-4000:])
+            try:
+                health = requests.get(f"{self.web}/health", timeout=3)
+                status = requests.get(f"{self.rasa}/status", timeout=3)
+                if health.status_code == 200 and status.ok and status.json().get("model_file"):
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(1)
+        raise RuntimeError("stack did not become healthy:\n" + self.log.read_text()[-4000:])
+
+    def stop(self) -> int:
+        """SIGTERM to the stack, as `make run` gets it on Ctrl-C; returns its exit code."""
+        assert self.proc is not None
+        os.kill(self.proc.pid, signal.SIGTERM)
+        try:
+            return self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            raise
+
+    def say(self, sender: str, text: str) -> list[dict]:
+        resp = requests.post(f"{self.rasa}/webhooks/rest/webhook",
+                             json={"sender": sender, "message": text}, timeout=30)
+        assert resp.status_code == 200, resp.text
+        return resp.json()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    if not MODEL.exists():
+        pytest.fail("models/current.tar.gz missing: run `make model` (make test does)")
+    s = Stack(tmp_path_factory.mktemp("stack"))
+    s.start()
+    yield s
+    if s.proc and s.proc.poll() is None:
+        s.stop()
+
+
+def texts(replies: list[dict]) -> str:
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+def test_greeting_gets_the_menu(stack):
+    replies = stack.say(f"t-{uuid.uuid4().hex}", "你好")
+    assert replies, "no reply"
+    assert "政务智能助手" in replies[0]["text"]
+    titles = [b["title"] for b in replies[0].get("buttons", [])]
+    assert titles == ["办事指南", "进度查询", "政务公开", "我要反映问题", "转人工"]
+
+
+def test_traditional_greeting(stack):
+    replies = stack.say(f"t-{uuid.uuid4().hex}", "您好，請問在嗎")
+    assert "政务智能助手" in texts(replies)
+
+
+@pytest.mark.parametrize("message", ["", "   ", "办" * 10_000, "😀😀😀", "\x00\x01\x02\x1b[31m", "🙏🏻👍"])
+def test_hostile_messages_get_a_polite_chinese_reply(stack, message):
+    replies = stack.say(f"t-{uuid.uuid4().hex}", message)
+    assert replies and CJK(texts(replies)), replies
+
+
+def test_web_health_reports_everything_up(stack):
+    body = requests.get(f"{stack.web}/health", timeout=5).json()
+    assert body["status"] == "ok"
+    assert all(check["ok"] for check in body["checks"].values())
+
+
+def test_socketio_session_persistence(stack):
+    """A widget-like socket.io client with session_persistence: the reply arrives, and a second
+    socket with the same session id (a page reload) continues the same conversation."""
+    import socketio
+
+    async def converse(session_id: str, text: str) -> dict:
+        client = socketio.AsyncClient()
+        confirmed: asyncio.Future = asyncio.get_running_loop().create_future()
+        answered: asyncio.Future = asyncio.get_running_loop().create_future()
+        client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
+        client.on("bot_uttered", lambda msg: answered.done() or answered.set_result(msg))
+        await client.connect(stack.rasa, transports=["websocket"])
+        try:
+            await client.emit("session_request", {"session_id": session_id})
+            assert await asyncio.wait_for(confirmed, 10) == session_id
+            await client.emit("user_uttered", {"message": text, "session_id": session_id})
+            return await asyncio.wait_for(answered, 20)
+        finally:
+            await client.disconnect()
+
+    session_id = uuid.uuid4().hex
+    first = asyncio.run(converse(session_id, "你好"))
+    assert "政务智能助手" in first["text"]
+    second = asyncio.run(converse(session_id, "谢谢"))
+    assert CJK(second["text"])
+    tracker = requests.get(f"{stack.rasa}/conversations/{session_id}/tracker", timeout=10).json()
+    user_texts = [e.get("text") for e in tracker["events"] if e.get("event") == "user"]
+    assert user_texts == ["你好", "谢谢"], "both sockets must feed one conversation"
+
+
+def test_clean_shutdown_and_conversations_survive_restart(stack):
+    sender = f"t-{uuid.uuid4().hex}"
+    stack.say(sender, "你好")
+    code = stack.stop()
+    assert code == 0
+    out = subprocess.run(["pgrep", "-f", f"--port {stack.ports['rasa']}"], capture_output=True, text=True)
+    assert out.stdout.strip() == "", "a child process outlived the stack"
+    stack.start()
+    tracker = requests.get(f"{stack.rasa}/conversations/{sender}/tracker", timeout=10).json()
+    assert any(e.get("event") == "user" and e.get("text") == "你好" for e in tracker["events"])
