@@ -7,6 +7,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -92,29 +93,22 @@ class IdentifierValidator(GraphComponent):
         return training_data
 
 
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class ContentGuard(GraphComponent):
-    """A message with no letter, digit or CJK character (empty, whitespace, emoji, control
-    characters) cannot be classified: it is marked out_of_scope with full confidence so the
-    dialogue answers it politely instead of guessing an intent."""
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "ContentGuard":
-        return cls()
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class GuardedLogisticRegressionClassifier(LogisticRegressionClassifier):
+    """Rasa's LogisticRegressionClassifier, guarded: a message with no letter, digit or CJK
+    character (empty, whitespace, emoji, control characters) has no features, on which the plain
+    classifier raises and the channel answers nothing. Such messages are marked out_of_scope with
+    full confidence instead, so the dialogue answers them politely."""
 
     def process(self, messages: List[Message]) -> List[Message]:
+        classifiable = []
         for message in messages:
-            if not has_content(message.get(TEXT)):
-                message.set(INTENT, {"name": "out_of_scope", "confidence": 1.0}, add_to_output=True)
-                message.set(INTENT_RANKING_KEY, [{"name": "out_of_scope", "confidence": 1.0}], add_to_output=True)
-                message.set(ENTITIES, [], add_to_output=True)
+            if has_content(message.get(TEXT)):
+                classifiable.append(message)
+            else:
+                ranking = [{"name": "out_of_scope", "confidence": 1.0}]
+                message.set(INTENT, ranking[0], add_to_output=True)
+                message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        if classifiable:
+            super().process(classifiable)
         return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
