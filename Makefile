@@ -16,7 +16,7 @@ STAMP      := $(VENV)/.installed
 MODEL_DIR  := models
 TEST_MIN_MACRO_F1 ?= 0.90
 
-.PHONY: help install userdict model run test test-unit test-nlu test-e2e validate bench clean
+.PHONY: help install userdict model run run-prod test test-unit test-nlu test-e2e validate bench clean
 
 help:
 	@echo "make run    – install, train if needed, seed demo data, start Rasa :5005, actions :5055, web :8080"
@@ -48,6 +48,11 @@ model: userdict
 
 run: model
 	$(PY) -m bot stack --model $(MODEL_DIR)/current.tar.gz
+
+# Production profile: PostgreSQL (application database + Rasa's SQL tracker store) and Redis
+# (RedisLockStore, caches, locks), several Sanic workers per server. Needs DATABASE_URL, REDIS_URL.
+run-prod: model
+	$(PY) -m bot stack --profile prod --workers $${WORKERS:-2} --model $(MODEL_DIR)/current.tar.gz
 
 validate: userdict
 	$(RASA) data validate --config config.yml --domain domain.yml --data data/nlu data/*.yml

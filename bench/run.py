@@ -14,7 +14,6 @@ import importlib.util
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,6 +22,8 @@ import uuid
 from pathlib import Path
 
 import aiohttp
+
+from bot.ports import free_ports
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "bench"
@@ -33,12 +34,6 @@ TRAIN_DATA = ["data/nlu"] + sorted(str(p.relative_to(ROOT)) for p in (ROOT / "da
 SCRIPT = ["你好", "办身份证要带什么材料", "营业执照多久能办好", "我要投诉楼下烧烤店油烟太大", "谢谢", "再见"]
 PARSE_TEXTS = ["你好", "請問辦身份證要帶什麼資料", "我的申请SP20260114003到哪一步了", "家里停水两天了怎么办",
                "建议在小区门口增设公交站", "人工客服", "医保卡在外地能用吗", "我想申请政府信息公开"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -76,8 +71,7 @@ class Servers:
     def __init__(self, model: str, tag: str):
         self.model = model
         self.tag = tag
-        self.rasa_port = free_port()
-        self.actions_port = free_port()
+        self.rasa_port, self.actions_port = free_ports(2)
         self.procs: dict[str, subprocess.Popen] = {}
         self.tmp = ROOT / "var" / "bench" / tag
         self.tmp.mkdir(parents=True, exist_ok=True)

@@ -21,10 +21,23 @@ def _cmd_stack(args) -> int:
     from bot.seed import seed_if_empty
     from bot.stack import Ports, run_stack
 
+    settings = get_settings()
+    ports = Ports(args.rasa_port, args.actions_port, args.web_port)
+    endpoints = args.endpoints
+    extra_env = {}
+    if args.profile == "prod":
+        from bot.profiles import write_prod_endpoints
+
+        if not settings.redis_url or not settings.database_url.startswith("postgresql"):
+            raise ValueError("make run-prod needs DATABASE_URL=postgresql://... and REDIS_URL=redis://...")
+        endpoints = str(write_prod_endpoints(
+            settings.var_dir / "endpoints.prod.yml", settings.database_url, settings.redis_url,
+            f"http://127.0.0.1:{ports.actions}/webhook"))
+        # Several Sanic worker processes per server; Rasa allows it only with the RedisLockStore.
+        extra_env["SANIC_WORKERS"] = str(args.workers)
     added = seed_if_empty()
     print(f"[stack] database ready; demo data added: {json.dumps(added, ensure_ascii=False)}", flush=True)
-    return run_stack(args.model, Ports(args.rasa_port, args.actions_port, args.web_port),
-                     args.endpoints, args.credentials)
+    return run_stack(args.model, ports, endpoints, args.credentials, extra_env)
 
 
 def _cmd_seed(_args) -> int:
@@ -79,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--web-port", type=int, default=8080)
     p.add_argument("--endpoints", default="endpoints.yml")
     p.add_argument("--credentials", default="credentials.yml")
+    p.add_argument("--profile", choices=["embedded", "prod"], default="embedded",
+                   help="prod: PostgreSQL tracker store + RedisLockStore from DATABASE_URL/REDIS_URL")
+    p.add_argument("--workers", type=int, default=2, help="Sanic workers per server (prod profile)")
     p.set_defaults(func=_cmd_stack)
 
     p = sub.add_parser("seed", help="migrate the database and add demo data where it is empty")

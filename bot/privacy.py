@@ -10,8 +10,8 @@ _MOBILE_IN_TEXT = re.compile(r"(?<![0-9])(1[3-9]\d)\d{4}(\d{4})(?![0-9])")
 _LANDLINE_IN_TEXT = re.compile(r"(?<![0-9])(0\d{2,3}-?)\d{3,4}(\d{4})(?![0-9])")
 # "我叫张三", "姓名：李四", "联系人王五" — the name that follows such a marker.
 _NAME_AFTER_MARKER = re.compile(
-    r"(我叫|我是|姓名[:：是为]?\s*|联系人[:：是为]?\s*|申请人[:：是为]?\s*|name[\"']?\s*[:=]\s*[\"']?)"
-    r"([\u4e00-\u9fff]{1,4}|[A-Za-z]+)"
+    r"(我叫|我是|姓名[:：是为]?\s*|联系人[:：是为]?\s*|申请人[:：是为]?\s*)"
+    r"([\u4e00-\u9fff]{1,4})"
 )
 
 

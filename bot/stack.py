@@ -53,9 +53,10 @@ def stack_environment(ports: Ports) -> dict[str, str]:
 
 
 def run_stack(model: str, ports: Ports, endpoints: str = "endpoints.yml",
-              credentials: str = "credentials.yml") -> int:
+              credentials: str = "credentials.yml", extra_env: dict | None = None) -> int:
     settings = get_settings()
     env = stack_environment(ports)
+    env.update(extra_env or {})
     procs: dict[str, subprocess.Popen] = {}
     stopping = False
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from bot.ports import free_ports
+
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "current.tar.gz"
 CJK = lambda s: any("\u4e00" <= ch <= "\u9fff" for ch in s)  # noqa: E731
@@ -23,16 +24,10 @@ CJK = lambda s: any("\u4e00" <= ch <= "\u9fff" for ch in s)  # noqa: E731
 pytestmark = pytest.mark.stack
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Stack:
     def __init__(self, var_dir: Path):
         self.var_dir = var_dir
-        self.ports = {"rasa": free_port(), "actions": free_port(), "web": free_port()}
+        self.ports = dict(zip(("rasa", "actions", "web"), free_ports(3)))
         self.proc: subprocess.Popen | None = None
         self.log = var_dir / "stack.log"
 
