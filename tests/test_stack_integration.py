@@ -165,3 +165,17 @@ def test_clean_shutdown_and_conversations_survive_restart(stack):
     stack.start()
     tracker = requests.get(f"{stack.rasa}/conversations/{sender}/tracker", timeout=10).json()
     assert any(e.get("event") == "user" and e.get("text") == "你好" for e in tracker["events"])
+
+
+def test_two_stage_fallback_ends_by_offering_to_record_the_question(stack):
+    sender = f"t-{uuid.uuid4().hex}"
+    first = stack.say(sender, "啊吧啊吧")
+    assert "您是想" in texts(first) and first[-1].get("buttons"), first
+    assert first[-1]["buttons"][-1] == {"title": "不是", "payload": "/out_of_scope"}
+    second = stack.say(sender, "/out_of_scope")
+    assert "换个说法" in texts(second), second
+    third = stack.say(sender, "这个那个")  # still unclear after rephrasing: asked once more
+    assert "您是想" in texts(third), third
+    last = stack.say(sender, "/out_of_scope")
+    assert "12345" in texts(last)
+    assert any(b["title"] == "记录我的问题" for r in last for b in r.get("buttons", [])), last

@@ -98,7 +98,17 @@ class GuardedLogisticRegressionClassifier(LogisticRegressionClassifier):
     """Rasa's LogisticRegressionClassifier, guarded: a message with no letter, digit or CJK
     character (empty, whitespace, emoji, control characters) has no features, on which the plain
     classifier raises and the channel answers nothing. Such messages are marked out_of_scope with
-    full confidence instead, so the dialogue answers them politely."""
+    full confidence instead, so the dialogue answers them politely. It also exposes the
+    regularisation strength ``C``, which Rasa's class fixes at scikit-learn's default."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {**LogisticRegressionClassifier.get_default_config(), "C": 1.0}
+
+    def __init__(self, config: Dict[Text, Any], name: Text, model_storage: ModelStorage,
+                 resource: Resource) -> None:
+        super().__init__(config, name, model_storage, resource)
+        self.clf.set_params(C=float(self.config["C"]))
 
     def process(self, messages: List[Message]) -> List[Message]:
         classifiable = []

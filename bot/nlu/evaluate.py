@@ -79,6 +79,9 @@ async def _predict(model_path: str, texts: list[str]) -> list[str]:
 
 
 def evaluate(model_path: str, test_path: Path) -> EvaluationResult:
+    if not Path(model_path).is_file():
+        # Rasa would silently load the newest model beside a missing path.
+        raise FileNotFoundError(f"no model file at {model_path}")
     examples = load_examples(test_path)
     texts = [t for t, _ in examples]
     truth = [i for _, i in examples]
