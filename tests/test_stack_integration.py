@@ -25,8 +25,10 @@ pytestmark = pytest.mark.stack
 
 
 class Stack:
-    def __init__(self, var_dir: Path):
+    def __init__(self, var_dir: Path, env: dict | None = None, args: list[str] | None = None):
         self.var_dir = var_dir
+        self.extra_env = env or {}
+        self.extra_args = args or []
         self.ports = dict(zip(("rasa", "actions", "web"), free_ports(3)))
         self.proc: subprocess.Popen | None = None
         self.log = var_dir / "stack.log"
@@ -49,7 +51,8 @@ class Stack:
             "RASA_TELEMETRY_ENABLED": "false",
         })
         env.pop("REDIS_URL", None)
-        cmd = [sys.executable, "-m", "bot", "stack", "--model", str(MODEL),
+        env.update(self.extra_env)
+        cmd = [sys.executable, "-m", "bot", "stack", *self.extra_args, "--model", str(MODEL),
                "--rasa-port", str(self.ports["rasa"]), "--actions-port", str(self.ports["actions"]),
                "--web-port", str(self.ports["web"])]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self.log.open("ab"),
