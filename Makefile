@@ -76,6 +76,7 @@ test-e2e: model
 
 test: $(STAMP)
 	@mkdir -p results
+	@scripts/install-chromium
 	$(MAKE) --no-print-directory validate
 	$(MAKE) --no-print-directory model
 	$(MAKE) --no-print-directory test-nlu

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import importlib
 
-EXTENSIONS: list[str] = []
+EXTENSIONS: list[str] = ["bot.knowledge.cli", "bot.approvals.cli", "bot.tickets.cli", "bot.audit.cli", "bot.auth.cli"]
 
 
 def register_extensions(subparsers) -> None:

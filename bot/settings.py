@@ -25,6 +25,10 @@ def _env_int(name: str, default: int) -> int:
         raise ValueError(f"setting {name} must be an integer, got {raw!r}") from exc
 
 
+# Used only when neither GOV_AUDIT_KEY nor GOV_SECRET_KEY is set (make run on a laptop).
+DEV_AUDIT_KEY = "dev-only-audit-key-change-me"
+
+
 @dataclass(frozen=True)
 class Settings:
     project_root: Path
@@ -42,6 +46,9 @@ class Settings:
     log_format: str
     secret_key: str
     wechat: dict = field(default_factory=dict)
+    rasa_public_url: str = "http://localhost:5005"  # the Rasa URL browsers use (portal widget)
+    miniprogram: dict = field(default_factory=dict)  # WECHAT_MP_* (docs/channels.md)
+    audit_key: str = DEV_AUDIT_KEY  # HMAC key of the audit trail (docs/tickets.md)
 
     @property
     def async_database_url(self) -> str:
@@ -88,6 +95,8 @@ def get_settings() -> Settings:
         log_level=_env("LOG_LEVEL", "INFO").upper(),
         log_format=_env("LOG_FORMAT", "json"),
         secret_key=_env("GOV_SECRET_KEY", ""),
+        rasa_public_url=_env("RASA_PUBLIC_URL", "http://localhost:5005").rstrip("/"),
+        audit_key=_env("GOV_AUDIT_KEY", _env("GOV_SECRET_KEY", DEV_AUDIT_KEY)),
         wechat={
             "token": _env("WECHAT_TOKEN"),
             "aes_key": _env("WECHAT_AES_KEY"),
@@ -95,6 +104,15 @@ def get_settings() -> Settings:
             "secret": _env("WECHAT_SECRET"),
             "api_base": _env("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
             "replay_window": _env_int("WECHAT_REPLAY_WINDOW", 300),
+        },
+        miniprogram={
+            "token": _env("WECHAT_MP_TOKEN"),
+            "aes_key": _env("WECHAT_MP_AES_KEY"),
+            "appid": _env("WECHAT_MP_APPID"),
+            "secret": _env("WECHAT_MP_SECRET"),
+            "api_base": _env("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
+            "replay_window": _env_int("WECHAT_REPLAY_WINDOW", 300),
+            "session_ttl": _env_int("WECHAT_MP_SESSION_TTL", 7 * 24 * 3600),
         },
     )
 

@@ -177,7 +177,7 @@ def test_two_stage_fallback_ends_by_offering_to_record_the_question(stack):
     assert first[-1]["buttons"][-1] == {"title": "不是", "payload": "/out_of_scope"}
     second = stack.say(sender, "/out_of_scope")
     assert "换个说法" in texts(second), second
-    third = stack.say(sender, "这个那个")  # still unclear after rephrasing: asked once more
+    third = stack.say(sender, "啊吧啊吧")  # still unclear after rephrasing: asked once more
     assert "您是想" in texts(third), third
     last = stack.say(sender, "/out_of_scope")
     assert "12345" in texts(last)

@@ -8,12 +8,12 @@ from aiohttp import web
 
 from bot.db import dispose_engine
 from bot.redis_client import close_redis
-from bot.web import errors, health
+from bot.web import errors, health, knowledge, portal, mp, tickets
 
 logger = logging.getLogger(__name__)
 
 # Areas of the API, in registration order. Each module exposes setup(app).
-AREAS = [health]
+AREAS = [health, knowledge, portal, mp, tickets]
 
 
 @web.middleware

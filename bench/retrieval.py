@@ -1,0 +1,80 @@
+"""Retrieval figures on the held-out set knowledge/eval/retrieval.yml: top-1, top-3 and query
+latency (p50/p95, ms) over the full catalog. `python -m bench.retrieval` prints JSON;
+`--misses` also lists the questions whose expected answer is not first."""
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL_FILE = ROOT / "knowledge" / "eval" / "retrieval.yml"
+
+
+def load_questions(path: Path = EVAL_FILE) -> list[dict]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    out = []
+    for q in data["questions"]:
+        expect = q["expect"]
+        out.append({"q": q["q"], "expect": [expect] if isinstance(expect, str) else list(expect)})
+    return out
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1)))))
+    return ordered[k]
+
+
+def measure(show_misses: bool = False) -> dict:
+    from bot.knowledge.search import build_index
+
+    started = time.perf_counter()
+    index = build_index()
+    build_ms = (time.perf_counter() - started) * 1000
+    questions = load_questions()
+    index.search("身份证")  # warm-up
+    top1 = top3 = 0
+    latencies: list[float] = []
+    misses = []
+    for _ in range(3):  # latency over three rounds; accuracy from the first
+        for q in questions:
+            t0 = time.perf_counter()
+            index.search(q["q"], k=5)
+            latencies.append((time.perf_counter() - t0) * 1000)
+    for q in questions:
+        results = index.search(q["q"], k=3)
+        hit = [any(r.matches(label) for label in q["expect"]) for r in results]
+        top1 += bool(hit[:1] and hit[0])
+        top3 += any(hit)
+        if not (hit[:1] and hit[0]):
+            misses.append({"q": q["q"], "expect": q["expect"], "got": [f"{r.name} ({r.score:.2f})" for r in results]})
+    n = len(questions)
+    report = {
+        "questions": n,
+        "top1": round(top1 / n, 3),
+        "top3": round(top3 / n, 3),
+        "p50_ms": round(statistics.median(latencies), 2),
+        "p95_ms": round(percentile(latencies, 95), 2),
+        "index_build_ms": round(build_ms),
+        "documents": len(index.results),
+        "catalog_items": len(index.catalog),
+        "guides": len(index.knowledge.guides),
+        "faq": len(index.knowledge.faq),
+    }
+    if show_misses:
+        report["misses"] = misses
+    return report
+
+
+def main() -> int:
+    print(json.dumps(measure("--misses" in sys.argv), ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,265 @@
+"""Replies to procedure questions (ask_procedure): which item, which aspect, what to say.
+
+``compose(text, context_item, asked_item, asked_aspect)`` returns a :class:`Reply` — text, buttons
+and the item now in context — so the Rasa action stays a thin adapter. Every answer names the item
+and the department it comes from; a fact not published is said to be unknown, never invented."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from bot.calendar import add_working_days, format_cn_date
+from bot.knowledge.aspects import ASPECT_ORDER, ASPECT_PHRASES, ASPECTS, DETECTION_ORDER
+from bot.knowledge.models import Department, Guide, Material, TimeLimit
+from bot.knowledge.search import Result, SearchIndex, get_index
+from bot.knowledge.text import clean
+from bot.settings import get_settings
+
+HOTLINE = "12345"
+PORTAL = "四川政务服务网（天府通办）"
+INTENT = "ask_procedure"
+
+_ASPECT_PHRASES = ASPECT_PHRASES
+# Words of a bare follow-up ("那要多久？") that name no item.
+_FOLLOW_UP_FILLERS = ("那", "这个", "那个", "它", "请问", "还有", "呢", "吗", "啊", "呀", "要", "需要", "的", "是",
+                      "我", "想", "问", "一下", "办", "办理", "怎么", "么", "什么", "多", "哪", "里", "去", "能",
+                      "可以", "得", "了", "再", "还", "就", "在", "有", "没有", "用", "不", "个", "们")
+CLOSE_RATIO = 0.92      # the second candidate this close to the first: ask which one
+MAX_CHOICES = 3
+MAX_LIST = 8            # items listed in one answer before "等"
+
+
+@dataclass
+class Reply:
+    text: str
+    buttons: list[dict] = field(default_factory=list)
+    procedure_item: str | None = None
+    kind: str = "answer"  # answer | overview | choose | no_guide | faq | not_found
+
+
+def detect_aspect(text: str | None) -> str | None:
+    t = clean(text).replace(" ", "")
+    for key in DETECTION_ORDER:
+        if any(p in t for p in ASPECTS[key][1]):
+            return key
+    return None
+
+
+def names_no_item(text: str | None) -> bool:
+    """True when the message is a bare follow-up: nothing left once aspect words and fillers go."""
+    t = clean(text).replace(" ", "")
+    for phrase in _ASPECT_PHRASES:
+        t = t.replace(phrase, "")
+    for filler in sorted(_FOLLOW_UP_FILLERS, key=len, reverse=True):
+        t = t.replace(filler, "")
+    return len(re.sub(r"[^\u4e00-\u9fffa-z0-9]", "", t)) <= 1
+
+
+def _payload(**entities) -> str:
+    return f"/{INTENT}" + json.dumps({k: v for k, v in entities.items() if v}, ensure_ascii=False,
+                                     separators=(",", ":"))
+
+
+def aspect_buttons(item_id: str, exclude: str | None = None) -> list[dict]:
+    return [{"title": ASPECTS[a][0], "payload": _payload(aspect=a, procedure_item=item_id)}
+            for a in ASPECT_ORDER if a != exclude]
+
+
+def _today() -> date:
+    return datetime.now(ZoneInfo(get_settings().timezone)).date()
+
+
+# --- formatting of one aspect -------------------------------------------------------------------
+def _numbered(lines) -> str:
+    lines = list(lines)
+    shown = lines[:MAX_LIST]
+    out = "\n".join(f"{i}. {line}" for i, line in enumerate(shown, 1))
+    if len(lines) > MAX_LIST:
+        out += f"\n……等共{len(lines)}项"
+    return out
+
+
+def _material(m: Material) -> str:
+    parts = [m.name]
+    detail = []
+    if m.form:
+        detail.append(m.form)
+    if m.copies not in (None, ""):
+        detail.append(f"{m.copies}份" if isinstance(m.copies, int) else str(m.copies))
+    if detail:
+        parts.append(f"（{'，'.join(detail)}）")
+    if m.note:
+        parts.append(f"：{m.note}")
+    return "".join(parts)
+
+
+def _time_limit(label: str, limit: TimeLimit) -> str:
+    if not limit.known:
+        return f"{label}：暂无公布" + (f"（{limit.note}）" if limit.note else "")
+    if limit.working_days is None:
+        return f"{label}：{limit.note}"
+    days = "当场办结（即办）" if limit.working_days == 0 else f"{limit.working_days}个工作日"
+    return f"{label}：{days}" + (f"（{limit.note}）" if limit.note else "")
+
+
+def _unknown(what: str, dept: str) -> str:
+    return f"暂无公布的{what}信息，请以{dept}窗口或{HOTLINE}热线答复为准。"
+
+
+def _phone(guide: Guide, dept: Department | None) -> str | None:
+    if guide.phone.known:
+        return guide.phone.value
+    if dept is not None and dept.phone.known:
+        return dept.phone.value
+    return None
+
+
+def aspect_text(guide: Guide, aspect: str, dept: Department | None, today: date | None = None) -> str:
+    d = guide.department
+    if aspect == "materials":
+        if not guide.materials:
+            return _unknown("申请材料", d)
+        return _numbered(_material(m) for m in guide.materials)
+    if aspect == "conditions":
+        return _numbered(guide.conditions) if guide.conditions else _unknown("办理条件", d)
+    if aspect == "process":
+        return _numbered(guide.process) if guide.process else _unknown("办理流程", d)
+    if aspect == "time":
+        lines = [_time_limit("法定时限", guide.legal_time_limit), _time_limit("承诺时限", guide.promised_time_limit)]
+        promised = guide.promised_time_limit
+        if promised.known and promised.working_days:
+            done = add_working_days(today or _today(), promised.working_days)
+            lines.append(f"如今天受理，按承诺时限预计{format_cn_date(done)}前办结（以实际受理日为准）。")
+        return "\n".join(lines)
+    if aspect == "fees":
+        if guide.fees.free is True and not guide.fees.text:
+            return "不收费。"
+        if not guide.fees.text:
+            return _unknown("收费", d)
+        return guide.fees.text + (f"（依据：{guide.fees.basis}）" if guide.fees.basis else "")
+    if aspect == "location":
+        lines = []
+        if guide.location.known:
+            lines.append(f"地点：{guide.location.value}")
+        elif dept is not None and dept.address.known:
+            lines.append(f"地点：{dept.name}，{dept.address.value}")
+        else:
+            lines.append(f"地点：暂无公布的具体地址，请以{d}窗口或{HOTLINE}热线答复为准")
+        hours = guide.hours if guide.hours.known else (dept.hours if dept is not None else None)
+        if hours is not None and hours.known:
+            lines.append(f"时间：{hours.value}")
+        else:
+            note = hours.note if hours is not None and hours.note else "请以窗口公示为准"
+            lines.append(f"时间：暂无公布的办公时间，{note}")
+        phone = _phone(guide, dept)
+        lines.append(f"咨询电话：{phone}" if phone else f"咨询电话：暂无公布，可拨打{HOTLINE}热线")
+        return "\n".join(lines)
+    if aspect == "online":
+        if guide.online.url or guide.online.text:
+            return "，".join(x for x in (guide.online.text, guide.online.url) if x)
+        return _unknown("网上办理", d)
+    raise ValueError(f"unknown aspect {aspect!r}")
+
+
+# --- whole replies ------------------------------------------------------------------------------
+def _header(result: Result) -> str:
+    return f"【{result.name}】（{result.department or '实施部门待确认'}）"
+
+
+def answer_aspect(index: SearchIndex, result: Result, aspect: str) -> Reply:
+    guide = result.guide
+    dept = index.knowledge.department(guide.department)
+    body = aspect_text(guide, aspect, dept)
+    text = f"{_header(result)}{ASPECTS[aspect][0]}：\n{body}"
+    return Reply(text, aspect_buttons(result.id, exclude=aspect)[:4], result.id, "answer")
+
+
+def overview(index: SearchIndex, result: Result) -> Reply:
+    guide = result.guide
+    facts = []
+    if guide.promised_time_limit.known and guide.promised_time_limit.working_days is not None:
+        facts.append(f"承诺{guide.promised_time_limit.working_days}个工作日办结"
+                     if guide.promised_time_limit.working_days else "即办")
+    if guide.fees.free is True:
+        facts.append("不收费")
+    if guide.online.url:
+        facts.append("可网上申请")
+    summary = f"，{'，'.join(facts)}" if facts else ""
+    text = (f"【{result.name}】由{guide.department}办理{summary}。"
+            f"请问您想了解哪方面？可以直接问“要带什么材料”“多久能办好”等。")
+    return Reply(text, aspect_buttons(result.id), result.id, "overview")
+
+
+def no_guide(index: SearchIndex, result: Result) -> Reply:
+    dept = index.knowledge.department(result.department)
+    phone = dept.phone.value if dept is not None and dept.phone.known else None
+    contact = f"咨询电话 {phone}" if phone else f"可拨打{HOTLINE}政务服务便民热线咨询"
+    text = (f"【{result.name}】由{result.department}办理。暂时没有该事项的详细办事指南，"
+            f"所需材料、时限等请以窗口答复为准：{contact}。")
+    if result.url:
+        text += f"\n网上查看或申请：{PORTAL} {result.url}"
+    return Reply(text, [], result.id, "no_guide")
+
+
+def faq_reply(result: Result) -> Reply:
+    entry = result.faq
+    source = f"\n（信息来源：{entry.department}）" if entry.department else ""
+    return Reply(f"{entry.answer}{source}", [], None, "faq")
+
+
+def choose(candidates: list[Result], aspect: str | None) -> Reply:
+    buttons = [{"title": f"{r.name}（{r.department}）" if r.department else r.name,
+                "payload": _payload(procedure_item=r.id, aspect=aspect)} for r in candidates]
+    return Reply("您问的可能是以下事项，请选择一个：", buttons, None, "choose")
+
+
+def not_found() -> Reply:
+    return Reply(f"抱歉，没有找到相关的办事事项。请换个说法告诉我想办什么事（例如“办身份证要带什么材料”），"
+                 f"或拨打{HOTLINE}政务服务便民热线咨询。", [], None, "not_found")
+
+
+def answer_result(index: SearchIndex, result: Result, aspect: str | None) -> Reply:
+    if result.kind == "faq":
+        return faq_reply(result)
+    if result.guide is None:
+        return no_guide(index, result)
+    if aspect:
+        return answer_aspect(index, result, aspect)
+    return overview(index, result)
+
+
+def close_candidates(results: list[Result]) -> list[Result]:
+    """The top results too close to tell apart (more than one means: ask which)."""
+    if not results:
+        return []
+    top = results[0].score
+    return [r for r in results[:MAX_CHOICES] if r.score >= CLOSE_RATIO * top and r.kind != "faq"]
+
+
+def compose(text: str | None, context_item: str | None = None, asked_item: str | None = None,
+            asked_aspect: str | None = None, index: SearchIndex | None = None) -> Reply:
+    """The reply to one ask_procedure turn.
+
+    text: the citizen's words ('' for a button payload); context_item: the item of the previous
+    turns (slot procedure_item); asked_item / asked_aspect: chosen this turn by a button."""
+    index = index or get_index()
+    aspect = asked_aspect if asked_aspect in ASPECTS else detect_aspect(text)
+    if asked_item:
+        result = index.get(asked_item)
+        return answer_result(index, result, aspect) if result else not_found()
+    has_words = bool(clean(text))
+    context = index.get(context_item)
+    if context is not None and (not has_words or names_no_item(text)):
+        return answer_result(index, context, aspect)
+    if not has_words or (context is None and names_no_item(text)):
+        return Reply("请问您想办理什么事项？例如“办身份证”“申领社保卡”“营业执照怎么办”。", [], None, "not_found")
+    results = index.search(text, k=MAX_CHOICES + 2)
+    if not results:
+        return answer_result(index, context, aspect) if context is not None else not_found()
+    close = close_candidates(results)
+    if len(close) > 1:
+        return choose(close, aspect)
+    return answer_result(index, results[0], aspect)

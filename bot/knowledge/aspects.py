@@ -1,0 +1,26 @@
+"""The aspects of a procedure a citizen may ask about, and the phrases that ask for them.
+
+Shared by the answer composer (which aspect was asked) and the retrieval (the aspect phrases say
+*what about* the item, not *which* item, so they are removed from the query before ranking)."""
+from __future__ import annotations
+
+# aspect → (label, phrases that ask for it)
+ASPECTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "materials": ("申请材料", ("材料", "资料", "带什么", "带啥", "带哪些", "准备什么", "准备啥", "准备哪些",
+                               "需要什么证件", "要什么证件", "证件", "要带", "要什么东西", "需要什么东西")),
+    "fees": ("收费标准", ("收费", "多少钱", "要钱", "花钱", "免费", "交钱", "工本费", "价格", "几块钱", "给钱",
+                           "费用多少", "要费用", "费用是")),
+    "time": ("办理时限", ("多久", "多长时间", "几天", "时限", "多少天", "什么时候能拿", "什么时候拿", "办结",
+                           "几个工作日", "要多长", "快吗", "出证")),
+    "online": ("网上办理", ("网上", "网办", "线上", "手机上", "手机办", "在线", "网站", "天府通办", "app", "小程序",
+                             "不用跑", "不跑")),
+    "location": ("办理地点", ("在哪", "哪里办", "哪办", "去哪", "哪儿", "地点", "地址", "窗口", "几点", "上班时间",
+                               "办公时间", "哪个部门", "哪个单位", "找谁")),
+    "conditions": ("办理条件", ("条件", "资格", "符合", "谁可以", "哪些人", "能不能办", "能办吗", "可以办吗", "要求")),
+    "process": ("办理流程", ("流程", "步骤", "程序", "怎么走", "先去", "手续怎么")),
+}
+# The order of the aspect buttons.
+ASPECT_ORDER = ["materials", "conditions", "process", "time", "fees", "location", "online"]
+# Detection order: the more specific questions first ("要带什么材料，多久" asks for materials).
+DETECTION_ORDER = ["materials", "fees", "time", "online", "location", "conditions", "process"]
+ASPECT_PHRASES = tuple(sorted({p for _, phrases in ASPECTS.values() for p in phrases}, key=len, reverse=True))

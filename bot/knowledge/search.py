@@ -1,0 +1,242 @@
+"""The retrieval index over the catalog, the guides and the FAQ, built once per process.
+
+Each result (a guide merged with its catalog items, a catalog item without a guide, or a FAQ
+entry) is indexed through several *surfaces* — its name, each alias, each merged catalog name,
+each FAQ phrasing — plus its department and catalog group as low-weight context. A query is
+scored with BM25 (k1, b below) against every surface through an inverted index of precomputed
+term scores; a result scores as its best surface. Tokens are jieba words (domain dictionary from
+knowledge/) and character bigrams, after Traditional→Simplified, filler removal, synonym
+expansion and one-character typo repair (see bot.knowledge.text)."""
+from __future__ import annotations
+
+import math
+import threading
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bot.knowledge.aspects import ASPECT_PHRASES
+from bot.knowledge.catalog import CatalogItem, read_catalog
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.models import FaqEntry, Guide, Knowledge
+from bot.knowledge.text import CHAR, Analyzer, clean, stages_in_name, stages_in_query
+from bot.settings import get_settings
+
+K1 = 1.2
+B = 0.6
+CONTEXT_WEIGHT = 0.3   # department and catalog group, relative to the name
+GUIDE_PRIOR = 0.10     # guides are the most asked items: a slight lift on equal evidence
+COVERAGE_WEIGHT = 0.5  # share of a surface's score that depends on how much of it the query covers
+STAGE_PENALTY = 0.85   # a later stage (注销, 补办 …) the question does not mention
+MAX_QUERY_CHARS = 200
+
+
+@dataclass
+class Result:
+    id: str
+    kind: str  # "guide" | "item" | "faq"
+    name: str
+    department: str | None
+    url: str | None
+    guide: Guide | None = None
+    faq: FaqEntry | None = None
+    items: tuple[CatalogItem, ...] = ()
+    score: float = 0.0
+
+    @property
+    def has_guide(self) -> bool:
+        return self.guide is not None
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "kind": self.kind, "name": self.name, "department": self.department,
+                "score": round(float(self.score), 3), "has_guide": self.has_guide, "url": self.url}
+
+    def matches(self, label: str) -> bool:
+        """True when this result answers an evaluation label (id, name or merged catalog name)."""
+        return label in (self.id, self.name) or any(label == i.name for i in self.items) \
+            or (self.guide is not None and label in self.guide.catalog_names)
+
+
+@dataclass
+class _Doc:
+    result: Result
+    surfaces: list[str] = field(default_factory=list)
+    context: list[str] = field(default_factory=list)
+
+
+class SearchIndex:
+    def __init__(self, knowledge: Knowledge, catalog: list[CatalogItem], terms=()) -> None:
+        self.knowledge = knowledge
+        self.catalog = catalog
+        self.analyzer = Analyzer(terms, knowledge.synonyms.stopwords, knowledge.synonyms.canonical, ASPECT_PHRASES)
+        docs = self._documents(knowledge, catalog)
+        self.results: list[Result] = [d.result for d in docs]
+        self.by_id: dict[str, Result] = {r.id: r for r in self.results}
+        self._build(docs)
+
+    # --- building --------------------------------------------------------------------------------
+    def _dept_context(self, name: str | None) -> list[str]:
+        if not name:
+            return []
+        dept = self.knowledge.department(name)
+        out = [name]
+        if dept:
+            out += list(dept.aliases) + ([dept.full_name] if dept.full_name else [])
+        return out
+
+    def _documents(self, knowledge: Knowledge, catalog: list[CatalogItem]) -> list[_Doc]:
+        by_name: dict[str, list[CatalogItem]] = defaultdict(list)
+        for item in catalog:
+            by_name[item.name].append(item)
+        merged: set[str] = set()
+        docs: list[_Doc] = []
+        for guide in knowledge.guides.values():
+            items = tuple(i for n in guide.catalog_names for i in by_name.get(n, ()))
+            merged.update(i.id for i in items)
+            url = guide.online.url or (items[0].url if items else None)
+            doc = _Doc(Result(guide.id, "guide", guide.name, guide.department, url, guide=guide, items=items))
+            doc.surfaces = [guide.name, *guide.aliases, *guide.catalog_names]
+            doc.context = self._dept_context(guide.department) + [i.group for i in items if i.group]
+            docs.append(doc)
+        for item in catalog:
+            if item.id in merged:
+                continue
+            doc = _Doc(Result(item.id, "item", item.name, item.department, item.url, items=(item,)))
+            doc.surfaces = [item.name]
+            doc.context = self._dept_context(item.department) + ([item.group] if item.group else [])
+            docs.append(doc)
+        for entry in knowledge.faq.values():
+            doc = _Doc(Result(entry.id, "faq", entry.question, entry.department, None, faq=entry))
+            doc.surfaces = [entry.question, *entry.aliases]
+            doc.context = self._dept_context(entry.department)
+            docs.append(doc)
+        return docs
+
+    def _build(self, docs: list[_Doc]) -> None:
+        analyzer = self.analyzer
+        surface_tf: list[Counter] = []
+        own_tokens: list[set[str]] = []
+        owner: list[int] = []
+        df: Counter = Counter()
+        all_bigrams: set[str] = set()
+        for r, doc in enumerate(docs):
+            context: Counter = Counter()
+            for text in dict.fromkeys(doc.context):
+                for tok in analyzer.document_tokens(text):
+                    context[tok] += CONTEXT_WEIGHT
+            seen: set[str] = set(context)
+            for text in dict.fromkeys(s for s in doc.surfaces if s):
+                tf: Counter = Counter(analyzer.document_tokens(text))
+                for tok in tf:
+                    if tok.startswith("b:"):
+                        all_bigrams.add(tok[2:])
+                own_tokens.append(set(tf))
+                tf.update(context)
+                seen.update(tf)
+                surface_tf.append(tf)
+                owner.append(r)
+            df.update(seen)
+        analyzer.learn_vocabulary(all_bigrams)
+        n_docs = len(docs)
+        lengths = np.array([sum(tf.values()) for tf in surface_tf], dtype=float)
+        avgdl = float(lengths.mean()) if len(lengths) else 1.0
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self_scores = np.zeros(len(surface_tf))
+        for s, tf in enumerate(surface_tf):
+            norm = K1 * (1 - B + B * lengths[s] / avgdl)
+            for tok, freq in tf.items():
+                idf = math.log(1 + (n_docs - df[tok] + 0.5) / (df[tok] + 0.5))
+                value = idf * freq * (K1 + 1) / (freq + norm)
+                postings[tok].append((s, value))
+                if tok in own_tokens[s] and not tok.startswith(CHAR):
+                    self_scores[s] += value
+        # What a query matching the whole surface (its own words and bigrams) would score.
+        self._self_scores = np.maximum(self_scores, 1e-9)
+        self._postings = {tok: (np.array([p[0] for p in plist], dtype=np.int32),
+                                np.array([p[1] for p in plist], dtype=np.float64))
+                          for tok, plist in postings.items()}
+        self._owner = np.array(owner, dtype=np.int32)
+        self._n_surfaces = len(surface_tf)
+        # Surfaces of one result are contiguous: the result's score is the max over its slice.
+        self._starts = np.flatnonzero(np.r_[True, self._owner[1:] != self._owner[:-1]]) if owner else np.array([], int)
+        self._prior = np.array([1 + GUIDE_PRIOR if r.kind == "guide" else 1.0 for r in self.results])
+        # Later stages of a transaction per result, and the results carrying each stage.
+        self._stage_members: dict[str, np.ndarray] = {}
+        for i, r in enumerate(self.results):
+            for stage in (stages_in_name(r.name) if r.kind != "faq" else ()):
+                self._stage_members.setdefault(stage, []).append(i)
+        self._stage_members = {k: np.array(v, dtype=np.int32) for k, v in self._stage_members.items()}
+
+    # --- querying --------------------------------------------------------------------------------
+    def score_all(self, query: str) -> np.ndarray:
+        if not self._n_surfaces:
+            return np.zeros(0)
+        scores = np.zeros(self._n_surfaces)
+        evidence = np.zeros(self._n_surfaces)  # words and bigrams only: single characters never suffice
+        for tok, weight in self.analyzer.query_tokens(query[:MAX_QUERY_CHARS]).items():
+            posting = self._postings.get(tok)
+            if posting is not None:
+                scores[posting[0]] += weight * posting[1]
+                if not tok.startswith(CHAR):
+                    evidence[posting[0]] += weight * posting[1]
+        scores[evidence <= 0] = 0.0
+        # A surface matched as a whole (an alias said word for word) beats one matched in part.
+        coverage = np.minimum(evidence / self._self_scores, 1.0)
+        scores *= (1 - COVERAGE_WEIGHT) + COVERAGE_WEIGHT * coverage
+        per_result = np.maximum.reduceat(scores, self._starts) * self._prior
+        asked = stages_in_query(query[:MAX_QUERY_CHARS])
+        penalty = np.ones(len(per_result))
+        for stage, members in self._stage_members.items():
+            if stage not in asked:
+                penalty[members] = STAGE_PENALTY
+        return per_result * penalty
+
+    def search(self, query: str, k: int = 5, kinds: set[str] | None = None) -> list[Result]:
+        if not clean(query):
+            return []
+        per_result = self.score_all(query)
+        order = np.argsort(-per_result, kind="stable")
+        out: list[Result] = []
+        for idx in order:
+            score = float(per_result[idx])
+            if score <= 0 or len(out) >= k:
+                break
+            base = self.results[idx]
+            if kinds and base.kind not in kinds:
+                continue
+            out.append(Result(**{**base.__dict__, "score": score}))
+        return out
+
+    def get(self, result_id: str | None) -> Result | None:
+        return self.by_id.get(result_id or "")
+
+
+_lock = threading.Lock()
+_index: SearchIndex | None = None
+
+
+def build_index(knowledge_dir=None) -> SearchIndex:
+    from bot.nlu.userdict import collect_terms
+
+    settings = get_settings()
+    root = knowledge_dir or settings.knowledge_dir
+    knowledge = load_knowledge(root)
+    catalog, _errors = read_catalog(root / "catalog" / "items.json")
+    return SearchIndex(knowledge, catalog, collect_terms(root).keys())
+
+
+def get_index() -> SearchIndex:
+    """The process-wide index, built on first use from the knowledge files."""
+    global _index
+    if _index is None:
+        with _lock:
+            if _index is None:
+                _index = build_index()
+    return _index
+
+
+def reset_index() -> None:
+    global _index
+    with _lock:
+        _index = None

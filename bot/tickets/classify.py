@@ -1,0 +1,89 @@
+"""Category (咨询 求助 投诉 举报 建议 表扬) and urgency of a citizen's request, from the NLU intent
+and keywords in knowledge/routing/classify.yml."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+import yaml
+
+from bot.nlu.normalize import normalize_text
+from bot.settings import get_settings
+from bot.tickets.sla import CATEGORIES
+
+DEFAULT_CATEGORY = "咨询"
+
+
+@dataclass(frozen=True)
+class Classification:
+    category: str
+    urgent: bool
+    urgent_reason: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Rules:
+    intents: dict
+    categories: tuple  # ((category, (keyword, ...)), ...)
+    urgent: tuple      # compiled patterns
+
+
+@lru_cache(maxsize=2)
+def _rules(path: str) -> Rules:
+    p = Path(path)
+    data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    intents = {str(k): str(v) for k, v in (data.get("intents") or {}).items()}
+    for intent, category in intents.items():
+        if category not in CATEGORIES:
+            raise ValueError(f"{p}: intents.{intent}: unknown category {category!r}")
+    categories = []
+    for category, words in (data.get("categories") or {}).items():
+        if category not in CATEGORIES:
+            raise ValueError(f"{p}: categories: unknown category {category!r}")
+        categories.append((category, tuple(str(w) for w in words or ())))
+    urgent = []
+    for i, pattern in enumerate(data.get("urgent") or []):
+        try:
+            urgent.append(re.compile(str(pattern)))
+        except re.error as exc:
+            raise ValueError(f"{p}: urgent[{i}] is not a valid regular expression: {exc}") from exc
+    return Rules(intents, tuple(categories), tuple(urgent))
+
+
+def rules() -> Rules:
+    return _rules(str(get_settings().knowledge_dir / "routing" / "classify.yml"))
+
+
+def reload_rules() -> None:
+    _rules.cache_clear()
+
+
+def urgent_reason(text: str) -> Optional[str]:
+    text = normalize_text(text or "")
+    for pattern in rules().urgent:
+        m = pattern.search(text)
+        if m:
+            return m.group(0)
+    return None
+
+
+def category_of(text: str, intent: Optional[str] = None) -> str:
+    r = rules()
+    if intent and intent in r.intents:
+        return r.intents[intent]
+    text = normalize_text(text or "")
+    for category, words in r.categories:
+        if any(w in text for w in words):
+            return category
+    return DEFAULT_CATEGORY
+
+
+def classify(text: str, intent: Optional[str] = None) -> Classification:
+    reason = urgent_reason(text)
+    category = category_of(text, intent)
+    if reason is not None and category == DEFAULT_CATEGORY:
+        category = "求助"  # a threat to safety or basic needs is never a mere question
+    return Classification(category, reason is not None, reason)

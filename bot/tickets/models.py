@@ -1,0 +1,85 @@
+"""Tickets (工单) and their events. ``version`` is the optimistic-concurrency counter: every update
+is ``UPDATE ... WHERE version = :seen`` and a lost race raises instead of overwriting."""
+from sqlalchemy import (
+    JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func,
+)
+from sqlalchemy.orm import relationship
+
+from bot.db.base import Base
+
+STATUSES = {
+    "pending_dispatch": "待派单",
+    "dispatched": "待签收",
+    "signed": "已签收",
+    "contacted": "处理中",
+    "replied": "已答复",
+    "resolved": "已办结",
+    "returned": "已退单",
+    "closed": "已回访",
+}
+OPEN_STATUSES = ("pending_dispatch", "dispatched", "signed", "contacted", "replied", "returned")
+SATISFACTION = ("满意", "基本满意", "不满意")
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    id = Column(Integer, primary_key=True)
+    ticket_no = Column(String(10), nullable=False, unique=True)
+    category = Column(String(8), nullable=False)
+    urgent = Column(Boolean, nullable=False, default=False)
+    status = Column(String(20), nullable=False, index=True)
+    department = Column(String(64), nullable=True, index=True)
+    handler_id = Column(Integer, ForeignKey("users.id"), nullable=True, index=True)
+    channel = Column(String(32), nullable=False, default="api")
+    conversation_id = Column(String(128), nullable=True, index=True)
+    description = Column(Text, nullable=False)
+    location = Column(String(200), nullable=True)
+    contact_phone = Column(String(20), nullable=True)
+    contact_name = Column(String(64), nullable=True)
+    transcript = Column(JSON, nullable=True)
+    routing = Column(JSON, nullable=True)  # top-3 departments with scores, for the dispatcher
+    created_at = Column(DateTime(timezone=True), nullable=False)
+    dispatched_at = Column(DateTime(timezone=True), nullable=True)
+    signed_at = Column(DateTime(timezone=True), nullable=True)
+    first_contacted_at = Column(DateTime(timezone=True), nullable=True)
+    replied_at = Column(DateTime(timezone=True), nullable=True)
+    resolved_at = Column(DateTime(timezone=True), nullable=True)
+    closed_at = Column(DateTime(timezone=True), nullable=True)
+    reopened_at = Column(DateTime(timezone=True), nullable=True)  # the resolve clock restarts here
+    sign_by = Column(DateTime(timezone=True), nullable=False)
+    first_contact_by = Column(DateTime(timezone=True), nullable=False)
+    resolve_by = Column(DateTime(timezone=True), nullable=False)
+    light = Column(String(8), nullable=False, default="green", index=True)
+    reply_text = Column(Text, nullable=True)
+    satisfaction = Column(String(8), nullable=True)
+    extension_days = Column(Integer, nullable=True)      # pending extension request (延期申请)
+    extension_reason = Column(Text, nullable=True)
+    extension_count = Column(Integer, nullable=False, default=0)
+    supervise_count = Column(Integer, nullable=False, default=0)
+    reopen_count = Column(Integer, nullable=False, default=0)
+    updated_at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    version = Column(Integer, nullable=False)
+
+    handler = relationship("User", lazy="joined")
+    events = relationship("TicketEvent", order_by="TicketEvent.seq", cascade="all, delete-orphan",
+                          passive_deletes=True, lazy="selectin")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class TicketEvent(Base):
+    __tablename__ = "ticket_events"
+    __table_args__ = (UniqueConstraint("ticket_id", "seq", name="uq_ticket_events_ticket_seq"),)
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True)
+    seq = Column(Integer, nullable=False)
+    at = Column(DateTime(timezone=True), nullable=False)
+    action = Column(String(32), nullable=False)
+    actor = Column(String(64), nullable=False)
+    from_status = Column(String(20), nullable=True)
+    to_status = Column(String(20), nullable=False)
+    department = Column(String(64), nullable=True)
+    reason = Column(Text, nullable=True)
+    data = Column(JSON, nullable=True)

@@ -1,0 +1,252 @@
+"""Ticket use cases over the database: create (classified, routed, dispatched), act, read, list.
+
+Each call is one transaction (bot.db.session_scope). Creation survives a database restart in the
+middle of the request: the insert is retried with the same ticket number (idempotent), and when
+the database stays away a :class:`Unavailable` error tells the caller to apologise and retry.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timezone
+from typing import Optional
+
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+
+from bot.auth.models import Department
+from bot.auth.service import SYSTEM, Principal
+from bot.db import session_scope
+from bot.identifiers import is_valid_mobile, is_valid_ticket_no, new_ticket_no, normalize_phone, normalize_ticket_no
+from bot.tickets import lifecycle, sla
+from bot.tickets.lifecycle import Conflict, InvalidInput, NotFound, TicketError
+from bot.tickets.models import STATUSES, Ticket
+from bot.tickets.sla import CATEGORIES
+
+logger = logging.getLogger(__name__)
+
+CHANNELS_MAX = 32
+RETRIES = 3
+AUTO_DISPATCH_MIN_SCORE = 0.35  # below this the dispatcher chooses from the top-3 (待派单)
+
+
+class Unavailable(TicketError):
+    status, code = 503, "database_unavailable"
+
+
+def _transient(exc: Exception) -> bool:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, (OperationalError, ConnectionError, OSError)) and not isinstance(exc, IntegrityError)
+
+
+def _clean_create(data: dict) -> dict:
+    out = {}
+    description = data.get("description")
+    if not isinstance(description, str) or not description.strip():
+        raise InvalidInput("请填写诉求内容（description）", "missing_description")
+    if len(description) > 5000:
+        raise InvalidInput("诉求内容不能超过 5000 个字符", "invalid_description")
+    out["description"] = description.strip()
+    category = data.get("category")
+    if category is not None and category not in CATEGORIES:
+        raise InvalidInput(f"类别（category）应为 {'、'.join(CATEGORIES)}", "invalid_category")
+    out["category"] = category
+    urgent = data.get("urgent")
+    if urgent is not None and not isinstance(urgent, bool):
+        raise InvalidInput("urgent 应为 true 或 false", "invalid_urgent")
+    out["urgent"] = urgent
+    phone = data.get("contact_phone")
+    if phone not in (None, ""):
+        if not isinstance(phone, str) or not is_valid_mobile(phone):
+            raise InvalidInput("联系电话（contact_phone）应为 11 位手机号码", "invalid_phone")
+        out["contact_phone"] = normalize_phone(phone)
+    for key, limit in (("location", 200), ("contact_name", 64), ("conversation_id", 128), ("channel", CHANNELS_MAX),
+                       ("department", 64), ("handler", 64)):
+        value = data.get(key)
+        if value in (None, ""):
+            continue
+        if not isinstance(value, str) or len(value.strip()) > limit:
+            raise InvalidInput(f"{key} 应为不超过 {limit} 个字符的文本", "invalid_" + key)
+        out[key] = value.strip()
+    transcript = data.get("transcript")
+    if transcript is not None and not isinstance(transcript, list):
+        raise InvalidInput("transcript 应为对话记录列表", "invalid_transcript")
+    out["transcript"] = transcript
+    out["intent"] = data.get("intent") if isinstance(data.get("intent"), str) else None
+    return out
+
+
+def _routing_for(text: str) -> list[dict]:
+    from bot.tickets.routing import get_router
+
+    try:
+        return [{"department": d, "score": round(s, 4)} for d, s in get_router().route(text, k=3)]
+    except Exception:  # routing data broken: the dispatcher routes by hand
+        logger.exception("ticket routing unavailable")
+        return []
+
+
+async def create_ticket(data: dict, actor: Principal = SYSTEM, url: Optional[str] = None,
+                        now: Optional[datetime] = None, auto_dispatch: bool = True) -> dict:
+    """Validate, classify, route and store a new ticket; dispatch it when routing is confident (or a
+    department was given). Returns the ticket as JSON."""
+    from bot.tickets.classify import classify
+
+    clean = _clean_create(data)
+    now = sla.as_utc(now or datetime.now(timezone.utc))
+    guessed = classify(clean["description"], clean["intent"])
+    category = clean["category"] or guessed.category
+    urgent = guessed.urgent if clean["urgent"] is None else clean["urgent"]
+    routing = await asyncio.get_running_loop().run_in_executor(None, _routing_for, clean["description"])
+    policy = sla.load_policy()
+    deadlines = sla.compute_deadlines(category, urgent, now, policy=policy)
+    ticket_no = new_ticket_no()
+    target = clean.get("department")
+    if target is None and auto_dispatch and routing and routing[0]["score"] >= AUTO_DISPATCH_MIN_SCORE:
+        target = routing[0]["department"]
+
+    for attempt in range(1, RETRIES + 1):
+        try:
+            async with session_scope(url) as session:
+                existing = (await session.execute(select(Ticket).where(Ticket.ticket_no == ticket_no))).scalar_one_or_none()
+                if existing is not None:  # the previous attempt committed before the connection broke
+                    return ticket_json(existing, now)
+                t = Ticket(ticket_no=ticket_no, category=category, urgent=urgent, status="pending_dispatch",
+                           channel=clean.get("channel") or "api", conversation_id=clean.get("conversation_id"),
+                           description=clean["description"], location=clean.get("location"),
+                           contact_phone=clean.get("contact_phone"), contact_name=clean.get("contact_name"),
+                           transcript=clean["transcript"], routing=routing, created_at=now,
+                           sign_by=deadlines.sign_by, first_contact_by=deadlines.first_contact_by,
+                           resolve_by=deadlines.resolve_by, light="green", extension_count=0,
+                           supervise_count=0, reopen_count=0)
+                await lifecycle.apply(session, t, "create", actor, now=now, policy=policy,
+                                      params={"reason": None})
+                if target is not None:
+                    known = (await session.execute(
+                        select(Department.id).where(Department.name == target, Department.active.is_(True))
+                    )).scalar_one_or_none()
+                    if known is not None or clean.get("department"):
+                        dispatcher = actor if clean.get("department") else SYSTEM
+                        await lifecycle.apply(session, t, "dispatch", dispatcher, now=now, policy=policy,
+                                              params={"department": target, "handler": clean.get("handler"),
+                                                      "auto": not clean.get("department")})
+                result = ticket_json(t, now)
+            logger.info("ticket created", extra={"ticket_no": ticket_no, "category": category,
+                                                 "department": result["department"], "urgent": urgent})
+            return result
+        except TicketError:
+            raise
+        except Exception as exc:
+            if not _transient(exc) or attempt == RETRIES:
+                if _transient(exc):
+                    logger.error("ticket not created: database unavailable", extra={"ticket_no": ticket_no})
+                    raise Unavailable("工单系统暂时不可用，请稍后再试") from exc
+                raise
+            logger.warning("database error while creating a ticket; retrying",
+                           extra={"attempt": attempt, "error": type(exc).__name__})
+            await asyncio.sleep(0.2 * attempt)
+    raise Unavailable("工单系统暂时不可用，请稍后再试")
+
+
+async def _load(session, ticket_no: str) -> Ticket:
+    ticket_no = normalize_ticket_no(ticket_no)
+    if not is_valid_ticket_no(ticket_no):
+        raise NotFound(f"工单编号格式不正确：{ticket_no}", "invalid_ticket_no")
+    t = (await session.execute(select(Ticket).where(Ticket.ticket_no == ticket_no))).unique().scalar_one_or_none()
+    if t is None:
+        raise NotFound(f"工单不存在：{ticket_no}")
+    return t
+
+
+async def act(ticket_no: str, action: str, actor: Principal, params: Optional[dict] = None,
+              expected_version: Optional[int] = None, url: Optional[str] = None,
+              now: Optional[datetime] = None) -> dict:
+    """Perform one lifecycle action; returns the updated ticket as JSON."""
+    try:
+        async with session_scope(url) as session:
+            t = await _load(session, ticket_no)
+            await lifecycle.apply(session, t, action, actor, params=params, expected_version=expected_version,
+                                  now=now)
+            return ticket_json(t, now)
+    except StaleDataError as exc:
+        raise Conflict(f"工单 {normalize_ticket_no(ticket_no)} 刚被他人更新，请刷新后重试") from exc
+    except IntegrityError as exc:  # a concurrent writer took the same event/audit sequence number
+        raise Conflict(f"工单 {normalize_ticket_no(ticket_no)} 刚被他人更新，请刷新后重试") from exc
+
+
+async def get_ticket(ticket_no: str, actor: Principal, url: Optional[str] = None) -> dict:
+    async with session_scope(url) as session:
+        t = await _load(session, ticket_no)
+        if not actor.sees_department(t.department):
+            raise lifecycle.Forbidden("只能查看本部门的工单")
+        return ticket_json(t)
+
+
+async def find_for_citizen(ticket_no: str, phone_last4: str, url: Optional[str] = None) -> Optional[dict]:
+    """The ticket when the number exists and the phone's last 4 digits match, else None (the two
+    cases are not told apart, so numbers cannot be probed)."""
+    if not is_valid_ticket_no(ticket_no) or not (phone_last4 or "").isdigit() or len(phone_last4) != 4:
+        return None
+    async with session_scope(url) as session:
+        t = (await session.execute(select(Ticket).where(Ticket.ticket_no == normalize_ticket_no(ticket_no)))
+             ).unique().scalar_one_or_none()
+        if t is None or not t.contact_phone or not t.contact_phone.endswith(phone_last4):
+            return None
+        return ticket_json(t)
+
+
+async def list_tickets(actor: Principal, status: Optional[str] = None, department: Optional[str] = None,
+                       conversation_id: Optional[str] = None, light: Optional[str] = None,
+                       limit: int = 200, url: Optional[str] = None) -> list[dict]:
+    if status is not None and status not in STATUSES:
+        raise InvalidInput(f"status 应为 {', '.join(STATUSES)}", "invalid_status")
+    if light is not None and light not in sla.LIGHTS:
+        raise InvalidInput(f"light 应为 {', '.join(sla.LIGHTS)}", "invalid_light")
+    if actor.role == "handler":
+        if department and department != actor.department:
+            raise lifecycle.Forbidden("只能查看本部门的工单")
+        department = actor.department
+    query = select(Ticket).order_by(Ticket.created_at.desc(), Ticket.id.desc())
+    if status:
+        query = query.where(Ticket.status == status)
+    if department:
+        query = query.where(Ticket.department == department)
+    if conversation_id:
+        query = query.where(Ticket.conversation_id == conversation_id)
+    now = datetime.now(timezone.utc)
+    async with session_scope(url) as session:
+        rows = (await session.execute(query.limit(limit * 5 if light else limit))).unique().scalars()
+        items = [ticket_json(t, now) for t in rows]
+    if light:
+        items = [i for i in items if i["light"] == light][:limit]
+    return items
+
+
+def ticket_json(t: Ticket, now: Optional[datetime] = None, history: bool = True) -> dict:
+    out = {
+        "ticket_no": t.ticket_no, "category": t.category, "urgent": t.urgent,
+        "department": t.department, "handler": t.handler.username if t.handler else None,
+        "status": t.status, "status_label": STATUSES.get(t.status, t.status),
+        "channel": t.channel, "conversation_id": t.conversation_id,
+        "description": t.description, "location": t.location,
+        "contact_phone": t.contact_phone, "contact_name": t.contact_name,
+        "created_at": sla.iso(t.created_at), "dispatched_at": sla.iso(t.dispatched_at),
+        "signed_at": sla.iso(t.signed_at), "first_contacted_at": sla.iso(t.first_contacted_at),
+        "replied_at": sla.iso(t.replied_at), "resolved_at": sla.iso(t.resolved_at),
+        "closed_at": sla.iso(t.closed_at),
+        "sign_by": sla.iso(t.sign_by), "first_contact_by": sla.iso(t.first_contact_by),
+        "resolve_by": sla.iso(t.resolve_by),
+        "light": lifecycle.ticket_light(t, now), "reply": t.reply_text, "satisfaction": t.satisfaction,
+        "extension_pending": {"days": t.extension_days, "reason": t.extension_reason} if t.extension_days else None,
+        "extension_count": t.extension_count, "supervise_count": t.supervise_count,
+        "reopen_count": t.reopen_count, "routing": t.routing or [], "version": t.version,
+    }
+    if history:
+        out["history"] = [{"seq": e.seq, "at": sla.iso(e.at), "action": e.action,
+                           "label": lifecycle.RULES[e.action].label if e.action in lifecycle.RULES else e.action,
+                           "actor": e.actor, "from": e.from_status, "to": e.to_status,
+                           "department": e.department, "reason": e.reason, "data": e.data}
+                          for e in t.events]
+    return out

@@ -1,0 +1,142 @@
+"""Ticket API (bearer token required on every call; docs/tickets.md).
+
+POST /api/tickets                              create (dispatcher) → 201 ticket
+GET  /api/tickets?status=&department=&conversation_id=&light=  → {"items": [...]}
+GET  /api/tickets/{ticket_no}                  → ticket with history
+POST /api/tickets/{ticket_no}/{action}         sign contact reply resolve return reassign dispatch
+                                               extension extension/approve supervise visit reopen
+                                               body: the action's fields + optional "version"
+GET  /api/kpi?department=&from=YYYY-MM-DD&to=YYYY-MM-DD
+No or unknown token → 401; role not allowed → 403; wrong state or stale version → 409.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from aiohttp import web
+
+from bot.auth.service import Principal, authenticate
+from bot.db import session_scope
+from bot.tickets import kpi, service
+from bot.tickets.lifecycle import TicketError
+from bot.web.errors import ApiError, read_json
+
+# URL segment → lifecycle action
+ACTIONS = {
+    "sign": "sign", "contact": "contact", "reply": "reply", "resolve": "resolve", "return": "return",
+    "reassign": "reassign", "dispatch": "dispatch", "extension": "extension",
+    "extension/approve": "extension_approve", "supervise": "supervise", "visit": "visit", "reopen": "reopen",
+}
+READ_ROLES = ("dispatcher", "handler", "supervisor")
+
+
+def _json(data, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False, default=str))
+
+
+def _api_error(exc: TicketError) -> ApiError:
+    return ApiError(exc.status, exc.code, exc.message)
+
+
+async def principal(request: web.Request, *roles: str) -> Principal:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "unauthorized", "需要登录：请在 Authorization 头中提供 Bearer 令牌")
+    try:
+        async with session_scope() as session:
+            who = await authenticate(session, token.strip())
+    except Exception as exc:
+        raise ApiError(503, "database_unavailable", "工单系统暂时不可用，请稍后再试") from exc
+    if who is None:
+        raise ApiError(401, "unauthorized", "令牌无效、已吊销或用户已停用")
+    if roles and not who.has_role(*roles):
+        raise ApiError(403, "forbidden", f"角色 {who.role} 无权执行此操作")
+    return who
+
+
+def _version(body: dict):
+    version = body.pop("version", None)
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        raise ApiError(400, "invalid_version", "version 应为整数")
+    return version
+
+
+async def create(request: web.Request) -> web.Response:
+    who = await principal(request, "dispatcher")
+    body = await read_json(request)
+    try:
+        ticket = await service.create_ticket(body, actor=who)
+    except TicketError as exc:
+        raise _api_error(exc) from exc
+    return _json(ticket, status=201)
+
+
+async def list_(request: web.Request) -> web.Response:
+    who = await principal(request, *READ_ROLES)
+    q = request.query
+    try:
+        limit = int(q.get("limit", "200"))
+    except ValueError:
+        raise ApiError(400, "invalid_limit", "limit 必须是整数") from None
+    try:
+        items = await service.list_tickets(who, status=q.get("status") or None, department=q.get("department") or None,
+                                           conversation_id=q.get("conversation_id") or None,
+                                           light=q.get("light") or None, limit=max(1, min(500, limit)))
+    except TicketError as exc:
+        raise _api_error(exc) from exc
+    return _json({"items": items})
+
+
+async def get(request: web.Request) -> web.Response:
+    who = await principal(request, *READ_ROLES)
+    try:
+        return _json(await service.get_ticket(request.match_info["ticket_no"], who))
+    except TicketError as exc:
+        raise _api_error(exc) from exc
+
+
+async def act(request: web.Request) -> web.Response:
+    action = ACTIONS.get(request.match_info["action"])
+    if action is None:
+        raise ApiError(404, "unknown_action", f"未知操作：{request.match_info['action']}")
+    who = await principal(request)
+    body = await read_json(request) if request.can_read_body else {}
+    version = _version(body)
+    try:
+        ticket = await service.act(request.match_info["ticket_no"], action, who, params=body, expected_version=version)
+    except TicketError as exc:
+        raise _api_error(exc) from exc
+    return _json(ticket)
+
+
+def _date(value: str | None, name: str):
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ApiError(400, f"invalid_{name}", f"{name} 应为日期 YYYY-MM-DD") from None
+
+
+async def kpis(request: web.Request) -> web.Response:
+    who = await principal(request, "dispatcher", "supervisor", "handler")
+    department = request.query.get("department") or None
+    if who.role == "handler":
+        if department and department != who.department:
+            raise ApiError(403, "forbidden", "只能查看本部门的统计")
+        department = who.department
+    start, end = _date(request.query.get("from"), "from"), _date(request.query.get("to"), "to")
+    if start and end and start > end:
+        raise ApiError(400, "invalid_range", "from 不能晚于 to")
+    return _json(await kpi.compute(department, start, end))
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_post("/api/tickets", create)
+    app.router.add_get("/api/tickets", list_)
+    app.router.add_get("/api/tickets/{ticket_no}", get)
+    app.router.add_post("/api/tickets/{ticket_no}/{action:sign|contact|reply|resolve|return|reassign|dispatch|"
+                        "extension|extension/approve|supervise|visit|reopen}", act)
+    app.router.add_get("/api/kpi", kpis)

@@ -1,0 +1,116 @@
+"""Reply composition for ask_procedure: the aspect asked, an overview with aspect buttons,
+disambiguation, an item without a guide, FAQ, follow-ups on the item in context."""
+import json
+from datetime import date
+
+from bot.knowledge.answer import (
+    aspect_text, close_candidates, compose, detect_aspect, names_no_item,
+)
+from tests.knowledge_fixtures import small_index  # noqa: F401  (fixture)
+
+
+def payload(button):
+    intent, _, entities = button["payload"].partition("{")
+    return intent, json.loads("{" + entities)
+
+
+def test_aspect_detection():
+    assert detect_aspect("办身份证要带什么材料") == "materials"
+    assert detect_aspect("那要多久？") == "time"
+    assert detect_aspect("收費嗎") == "fees"
+    assert detect_aspect("在哪办？") == "location"
+    assert detect_aspect("能在网上办吗") == "online"
+    assert detect_aspect("低保申请条件") == "conditions"
+    assert detect_aspect("办理流程是怎样的") == "process"
+    assert detect_aspect("身份证") is None
+    assert names_no_item("那要多久？") and names_no_item("收费吗？") and names_no_item("在哪办？")
+    assert not names_no_item("社保卡要多久")
+
+
+def test_aspect_asked_is_answered_with_item_and_department(small_index):
+    reply = compose("办身份证要带什么材料", index=small_index)
+    assert reply.kind == "answer" and reply.procedure_item == "id_card"
+    assert reply.text.startswith("【居民身份证申领】（区公安分局）申请材料")
+    assert "1. 居民户口簿（原件，1份）" in reply.text
+    # buttons for the other aspects of the same item
+    intents = {payload(b)[0] for b in reply.buttons}
+    assert intents == {"/ask_procedure"}
+    assert all(payload(b)[1]["procedure_item"] == "id_card" for b in reply.buttons)
+
+
+def test_overview_with_aspect_buttons_when_no_aspect_asked(small_index):
+    reply = compose("我想办身份证", index=small_index)
+    assert reply.kind == "overview"
+    assert "【居民身份证申领】由区公安分局办理" in reply.text and "20个工作日" in reply.text
+    aspects = [payload(b)[1]["aspect"] for b in reply.buttons]
+    assert aspects == ["materials", "conditions", "process", "time", "fees", "location", "online"]
+
+
+def test_follow_ups_use_the_item_in_context(small_index):
+    time_reply = compose("那要多久？", context_item="id_card", index=small_index)
+    assert time_reply.procedure_item == "id_card"
+    assert "承诺时限：20个工作日" in time_reply.text and "法定时限：60个工作日" in time_reply.text
+    fees = compose("收费吗？", context_item="id_card", index=small_index)
+    assert "首次申领20元" in fees.text and "【居民身份证申领】" in fees.text
+    where = compose("在哪办？", context_item="id_card", index=small_index)
+    assert "户籍所在地派出所" in where.text and "0826-1234567" in where.text
+    # a message naming a new item switches the context
+    other = compose("社保卡要多久", context_item="id_card", index=small_index)
+    assert other.procedure_item == "social_security_card"
+
+
+def test_button_choice_of_item_and_aspect(small_index):
+    reply = compose("", asked_item="id_card", asked_aspect="fees", index=small_index)
+    assert reply.text.startswith("【居民身份证申领】（区公安分局）收费标准")
+
+
+def test_time_answer_gives_the_expected_date(tmp_path):
+    from bot.knowledge.loader import load_knowledge
+    from tests.knowledge_fixtures import write_knowledge
+
+    kb = load_knowledge(write_knowledge(tmp_path, catalog=None))
+    text = aspect_text(kb.guides["id_card"], "time", None, today=date(2026, 1, 5))
+    assert "预计2026年2月2日前办结" in text  # 20 working days after Monday 5 January 2026
+
+
+def test_unknown_facts_are_said_honestly(small_index):
+    reply = compose("社保卡要带什么材料", index=small_index)
+    assert "暂无公布的申请材料信息" in reply.text and "12345" in reply.text
+    when = compose("社保卡要多久", index=small_index)
+    assert "法定时限：暂无公布" in when.text and "承诺时限：暂无公布" in when.text
+    where = compose("社保卡在哪办", index=small_index)
+    assert "暂无公布" in where.text and "可拨打12345热线" in where.text
+
+
+def test_item_without_guide_gets_department_phone_and_link(small_index):
+    reply = compose("开无犯罪记录证明", index=small_index)
+    assert reply.kind == "no_guide"
+    assert "【无犯罪记录证明】由区公安分局办理" in reply.text
+    assert "0826-1234567" in reply.text and "sczwfw.gov.cn" in reply.text
+    unknown_phone = compose("失业保险金申领", index=small_index)
+    assert "12345" in unknown_phone.text and "区人社局" in unknown_phone.text
+
+
+def test_close_candidates_ask_which(small_index):
+    results = small_index.search("公益性岗位", k=5)
+    close = close_candidates(results)
+    assert len(close) >= 2
+    reply = compose("公益性岗位", index=small_index)
+    assert reply.kind == "choose" and reply.procedure_item is None
+    chosen = [payload(b)[1]["procedure_item"] for b in reply.buttons]
+    assert chosen == [r.id for r in close]
+    assert any("公益性岗位申请" in b["title"] for b in reply.buttons)
+    # the aspect asked travels with the choice
+    reply = compose("公益性岗位要多久", index=small_index)
+    assert all(payload(b)[1].get("aspect") == "time" for b in reply.buttons)
+
+
+def test_faq_answered_through_the_same_retrieval(small_index):
+    reply = compose("政务大厅几点开门", index=small_index)
+    assert reply.kind == "faq" and "9:00-12:00" in reply.text
+
+
+def test_nothing_to_go_on(small_index):
+    assert compose("", index=small_index).kind == "not_found"
+    assert compose("那要多久？", index=small_index).kind == "not_found"
+    assert compose("asdfgh qwerty", index=small_index).kind == "not_found"
