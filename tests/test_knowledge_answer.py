@@ -114,3 +114,10 @@ def test_nothing_to_go_on(small_index):
     assert compose("", index=small_index).kind == "not_found"
     assert compose("那要多久？", index=small_index).kind == "not_found"
     assert compose("asdfgh qwerty", index=small_index).kind == "not_found"
+
+
+def test_weak_matches_are_suggested_not_answered(small_index):
+    reply = compose("我要投诉楼下烧烤店", index=small_index)
+    assert reply.kind == "suggest" and reply.procedure_item is None
+    assert "没有找到与您的问题完全对应的事项" in reply.text and "12345" in reply.text
+    assert 1 <= len(reply.buttons) <= 3

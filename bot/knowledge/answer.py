@@ -28,6 +28,7 @@ _FOLLOW_UP_FILLERS = ("那", "这个", "那个", "它", "请问", "还有", "呢
                       "我", "想", "问", "一下", "办", "办理", "怎么", "么", "什么", "多", "哪", "里", "去", "能",
                       "可以", "得", "了", "再", "还", "就", "在", "有", "没有", "用", "不", "个", "们")
 CLOSE_RATIO = 0.92      # the second candidate this close to the first: ask which one
+MIN_CONFIDENCE = 0.2    # less of the question matched than this: suggest, do not answer
 MAX_CHOICES = 3
 MAX_LIST = 8            # items listed in one answer before "等"
 
@@ -37,7 +38,7 @@ class Reply:
     text: str
     buttons: list[dict] = field(default_factory=list)
     procedure_item: str | None = None
-    kind: str = "answer"  # answer | overview | choose | no_guide | faq | not_found
+    kind: str = "answer"  # answer | overview | choose | suggest | no_guide | faq | not_found
 
 
 def detect_aspect(text: str | None) -> str | None:
@@ -210,10 +211,19 @@ def faq_reply(result: Result) -> Reply:
     return Reply(f"{entry.answer}{source}", [], None, "faq")
 
 
+def _choice_buttons(candidates: list[Result], aspect: str | None) -> list[dict]:
+    return [{"title": f"{r.name}（{r.department}）" if r.department else r.name,
+             "payload": _payload(procedure_item=r.id, aspect=aspect)} for r in candidates]
+
+
 def choose(candidates: list[Result], aspect: str | None) -> Reply:
-    buttons = [{"title": f"{r.name}（{r.department}）" if r.department else r.name,
-                "payload": _payload(procedure_item=r.id, aspect=aspect)} for r in candidates]
-    return Reply("您问的可能是以下事项，请选择一个：", buttons, None, "choose")
+    return Reply("您问的可能是以下事项，请选择一个：", _choice_buttons(candidates, aspect), None, "choose")
+
+
+def suggest(candidates: list[Result], aspect: str | None) -> Reply:
+    text = (f"没有找到与您的问题完全对应的事项。您是不是想问以下事项？"
+            f"也可以换个说法告诉我，或拨打{HOTLINE}政务服务便民热线咨询。")
+    return Reply(text, _choice_buttons(candidates, aspect), None, "suggest")
 
 
 def not_found() -> Reply:
@@ -259,6 +269,8 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
     results = index.search(text, k=MAX_CHOICES + 2)
     if not results:
         return answer_result(index, context, aspect) if context is not None else not_found()
+    if results[0].confidence < MIN_CONFIDENCE:
+        return suggest([r for r in results if r.kind != "faq"][:MAX_CHOICES] or results[:1], aspect)
     close = close_candidates(results)
     if len(close) > 1:
         return choose(close, aspect)

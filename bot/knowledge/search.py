@@ -20,7 +20,7 @@ from bot.knowledge.aspects import ASPECT_PHRASES
 from bot.knowledge.catalog import CatalogItem, read_catalog
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.models import FaqEntry, Guide, Knowledge
-from bot.knowledge.text import CHAR, Analyzer, clean, stages_in_name, stages_in_query
+from bot.knowledge.text import CHAR, Analyzer, clean, is_primary, stages_in_name, stages_in_query
 from bot.settings import get_settings
 
 K1 = 1.2
@@ -29,6 +29,7 @@ CONTEXT_WEIGHT = 0.3   # department and catalog group, relative to the name
 GUIDE_PRIOR = 0.10     # guides are the most asked items: a slight lift on equal evidence
 COVERAGE_WEIGHT = 0.5  # share of a surface's score that depends on how much of it the query covers
 STAGE_PENALTY = 0.85   # a later stage (注销, 补办 …) the question does not mention
+STAGE_MISSING_PENALTY = 0.9  # a stage the question asks for (丢了 → 补办) that the result does not offer
 MAX_QUERY_CHARS = 200
 
 
@@ -43,6 +44,7 @@ class Result:
     faq: FaqEntry | None = None
     items: tuple[CatalogItem, ...] = ()
     score: float = 0.0
+    confidence: float = 0.0  # share of the question matched (0..1)
 
     @property
     def has_guide(self) -> bool:
@@ -142,11 +144,13 @@ class SearchIndex:
         lengths = np.array([sum(tf.values()) for tf in surface_tf], dtype=float)
         avgdl = float(lengths.mean()) if len(lengths) else 1.0
         postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self._idf: dict[str, float] = {}
+        self._idf_unknown = math.log(1 + (n_docs + 0.5) / 0.5)
         self_scores = np.zeros(len(surface_tf))
         for s, tf in enumerate(surface_tf):
             norm = K1 * (1 - B + B * lengths[s] / avgdl)
             for tok, freq in tf.items():
-                idf = math.log(1 + (n_docs - df[tok] + 0.5) / (df[tok] + 0.5))
+                idf = self._idf.setdefault(tok, math.log(1 + (n_docs - df[tok] + 0.5) / (df[tok] + 0.5)))
                 value = idf * freq * (K1 + 1) / (freq + norm)
                 postings[tok].append((s, value))
                 if tok in own_tokens[s] and not tok.startswith(CHAR):
@@ -157,6 +161,7 @@ class SearchIndex:
                                 np.array([p[1] for p in plist], dtype=np.float64))
                           for tok, plist in postings.items()}
         self._owner = np.array(owner, dtype=np.int32)
+        self._faq_surface = np.array([self.results[o].kind == "faq" for o in owner], dtype=bool)
         self._n_surfaces = len(surface_tf)
         # Surfaces of one result are contiguous: the result's score is the max over its slice.
         self._starts = np.flatnonzero(np.r_[True, self._owner[1:] != self._owner[:-1]]) if owner else np.array([], int)
@@ -167,35 +172,68 @@ class SearchIndex:
             for stage in (stages_in_name(r.name) if r.kind != "faq" else ()):
                 self._stage_members.setdefault(stage, []).append(i)
         self._stage_members = {k: np.array(v, dtype=np.int32) for k, v in self._stage_members.items()}
+        self._is_item_or_guide = np.array([r.kind != "faq" for r in self.results])
+        self._primary = np.array([is_primary(r.name) for r in self.results])
 
     # --- querying --------------------------------------------------------------------------------
-    def score_all(self, query: str) -> np.ndarray:
+    def score_all(self, query: str) -> tuple[np.ndarray, np.ndarray]:
+        """Score of every result, and its confidence: the share of the question's words and bigrams
+        (weighted by rarity) that its best surface matches."""
         if not self._n_surfaces:
-            return np.zeros(0)
+            return np.zeros(0), np.zeros(0)
         scores = np.zeros(self._n_surfaces)
         evidence = np.zeros(self._n_surfaces)  # words and bigrams only: single characters never suffice
-        for tok, weight in self.analyzer.query_tokens(query[:MAX_QUERY_CHARS]).items():
-            posting = self._postings.get(tok)
-            if posting is not None:
-                scores[posting[0]] += weight * posting[1]
+        matched = np.zeros(self._n_surfaces)
+        asked = np.zeros(self._n_surfaces)
+        query = query[:MAX_QUERY_CHARS]
+        # Items and guides are matched on the question minus its aspect phrases (材料, 几点); FAQ
+        # entries on the whole question, since there the aspect is the content (几点上班).
+        for tokens, mask in ((self.analyzer.query_tokens(query), ~self._faq_surface),
+                             (self.analyzer.query_tokens(query, soften=False), self._faq_surface)):
+            if not mask.any():
+                continue
+            part_scores = np.zeros(self._n_surfaces)
+            part_evidence = np.zeros(self._n_surfaces)
+            part_matched = np.zeros(self._n_surfaces)
+            total = 0.0
+            for tok, weight in tokens.items():
                 if not tok.startswith(CHAR):
-                    evidence[posting[0]] += weight * posting[1]
+                    total += weight * self._idf.get(tok, self._idf_unknown)
+                posting = self._postings.get(tok)
+                if posting is not None:
+                    part_scores[posting[0]] += weight * posting[1]
+                    if not tok.startswith(CHAR):
+                        part_evidence[posting[0]] += weight * posting[1]
+                        part_matched[posting[0]] += weight * self._idf[tok]
+            scores[mask] = part_scores[mask]
+            evidence[mask] = part_evidence[mask]
+            matched[mask] = part_matched[mask]
+            asked[mask] = total
         scores[evidence <= 0] = 0.0
         # A surface matched as a whole (an alias said word for word) beats one matched in part.
         coverage = np.minimum(evidence / self._self_scores, 1.0)
         scores *= (1 - COVERAGE_WEIGHT) + COVERAGE_WEIGHT * coverage
         per_result = np.maximum.reduceat(scores, self._starts) * self._prior
+        confidence = np.maximum.reduceat(np.divide(matched, asked, out=np.zeros_like(matched), where=asked > 0),
+                                         self._starts)
+        # A FAQ entry answers a general question: it must cover most of the question to win
+        # ("开公司要多少钱" is about a company, not about fees in general).
+        per_result = np.where(self._is_item_or_guide, per_result, per_result * confidence)
         asked = stages_in_query(query[:MAX_QUERY_CHARS])
         penalty = np.ones(len(per_result))
         for stage, members in self._stage_members.items():
             if stage not in asked:
-                penalty[members] = STAGE_PENALTY
-        return per_result * penalty
+                penalty[members] = np.where(self._primary[members], penalty[members], STAGE_PENALTY)
+        for stage in asked:  # a stage asked for: results that do not offer it are less likely
+            missing = np.ones(len(per_result), dtype=bool)
+            missing[self._stage_members.get(stage, np.array([], dtype=np.int32))] = False
+            penalty[missing & self._is_item_or_guide] *= STAGE_MISSING_PENALTY
+        return per_result * penalty, np.minimum(confidence, 1.0)
 
     def search(self, query: str, k: int = 5, kinds: set[str] | None = None) -> list[Result]:
         if not clean(query):
             return []
-        per_result = self.score_all(query)
+        per_result, confidence = self.score_all(query)
         order = np.argsort(-per_result, kind="stable")
         out: list[Result] = []
         for idx in order:
@@ -205,7 +243,7 @@ class SearchIndex:
             base = self.results[idx]
             if kinds and base.kind not in kinds:
                 continue
-            out.append(Result(**{**base.__dict__, "score": score}))
+            out.append(Result(**{**base.__dict__, "score": score, "confidence": float(confidence[idx])}))
         return out
 
     def get(self, result_id: str | None) -> Result | None:

@@ -15,6 +15,15 @@ from bot.nlu.normalize import normalize_text
 
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
 _SPLIT = re.compile(r"[^\u4e00-\u9fffa-z0-9]+")
+# Fillers of a question that never name an item, removed from queries and from the aliases of
+# the index alike (so that an alias "开滴滴要办什么证" does not match every "要办什么"). Only
+# multi-character phrases: a single character is part of too many real words (个 in 个体).
+# knowledge/synonyms.yml adds its own stopwords to these.
+FILLERS = ("请问一下", "请问", "你好", "您好", "麻烦问下", "麻烦问一下", "我想问", "想问一下", "想问下", "问一下",
+           "怎么办理", "怎么办", "怎样办", "咋个办", "咋办", "如何办理", "如何", "怎么弄", "咋弄", "怎么",
+           "怎样", "咋个", "要办什么", "办什么", "要什么", "需要什么", "要啥", "办啥", "干啥", "什么", "哪些",
+           "需要", "我想", "我要", "我们", "想要", "能不能", "可不可以", "可以", "是否", "有没有", "一下", "一个",
+           "手续", "相关", "具体", "应该", "的话")
 WORD = "w:"
 BIGRAM = "b:"
 CHAR = "u:"
@@ -41,7 +50,8 @@ class Analyzer:
             if 2 <= len(term) <= 16:
                 self._jieba.add_word(term, freq=2000)
         # Longest fillers first so "请问一下" goes before "请问".
-        self._stopwords = sorted({clean(s).replace(" ", "") for s in stopwords if clean(s)}, key=len, reverse=True)
+        words = {clean(s).replace(" ", "") for s in (*FILLERS, *stopwords)}
+        self._stopwords = sorted((w for w in words if len(w) >= 2), key=len, reverse=True)
         self._synonyms: list[tuple[str, str]] = []  # (variant, canonical), longest variant first
         for canonical, variants in (synonyms or {}).items():
             canonical = clean(canonical).replace(" ", "")
@@ -50,6 +60,14 @@ class Analyzer:
                 if variant and canonical and variant != canonical:
                     self._synonyms.append((variant, canonical))
         self._synonyms.sort(key=lambda p: len(p[0]), reverse=True)
+        # Every phrase the table knows, longest first: (phrase, canonical to add or None).
+        keys: dict[str, str | None] = {}
+        for variant, canonical in self._synonyms:
+            keys.setdefault(canonical, None)
+        for variant, canonical in self._synonyms:
+            if keys.get(variant) is None and variant not in keys:
+                keys[variant] = canonical
+        self._synonym_keys = sorted(keys.items(), key=lambda kv: len(kv[0]), reverse=True)
         # Phrases that say what about an item is asked (材料, 多久), not which item: weak evidence.
         self._soft = sorted({clean(p).replace(" ", "") for p in soft_phrases if clean(p)}, key=len, reverse=True)
         self.bigram_vocab: set[str] = set()
@@ -63,13 +81,23 @@ class Analyzer:
                 text = text.replace(word, " ")
         return " ".join(text.split())
 
-    def expansions(self, text: str) -> list[str]:
-        """Canonical forms of the synonyms the text uses (医保 → 医疗保障), not already present."""
-        out = []
+    def expansions(self, text: str, soften: bool = True) -> list[str]:
+        """Canonical forms of the synonyms the text uses (医保 → 医疗保障), longest match first: a
+        variant inside a longer known phrase (优待证 in 老年人优待证) or inside an aspect phrase
+        (要带什么) does not count."""
         compact = text.replace(" ", "")
-        for variant, canonical in self._synonyms:
-            if variant in compact and canonical not in compact and canonical not in out:
-                out.append(canonical)
+        taken = self._soft_mask(compact) if soften else [False] * len(compact)
+        out: list[str] = []
+        for key, canonical in self._synonym_keys:
+            start = compact.find(key)
+            while start >= 0:
+                end = start + len(key)
+                if not any(taken[start:end]):
+                    for i in range(start, end):
+                        taken[i] = True
+                    if canonical and canonical not in compact and canonical not in out:
+                        out.append(canonical)
+                start = compact.find(key, end)
         return out
 
     def words(self, text: str) -> list[str]:
@@ -121,13 +149,14 @@ class Analyzer:
 
     # --- whole pipelines -------------------------------------------------------------------------
     def document_tokens(self, text: str) -> list[str]:
-        text = clean(text)
+        text = self.strip_fillers(clean(text))
         return ([WORD + w for w in self.words(text)] + [BIGRAM + b for b in self.bigrams(text)]
                 + [CHAR + c for c in set("".join(_CJK.findall(text)))])
 
-    def query_tokens(self, text: str) -> Counter:
+    def query_tokens(self, text: str, soften: bool = True) -> Counter:
         """Weighted query tokens: the question's own words and bigrams, the canonical forms of its
-        synonyms, and repaired bigrams (at a lower weight)."""
+        synonyms, and repaired bigrams (at a lower weight). ``soften``: tokens of aspect phrases
+        (材料, 多久) count little — they say what about an item is asked, not which item."""
         text = self.strip_fillers(clean(text))
         tokens: Counter = Counter()
 
@@ -135,8 +164,8 @@ class Analyzer:
             if weight > tokens.get(token, 0.0):
                 tokens[token] = weight
 
-        for part in [text] + self.expansions(text):
-            soft = self._soft_mask(part)
+        for part in [text] + self.expansions(text, soften):
+            soft = self._soft_mask(part) if soften else [False] * len(part)
             for w, start, end in self._jieba.tokenize(part, mode="search"):
                 if w.strip() and (len(w) > 1 or not _CJK.fullmatch(w)):
                     put(WORD + w, SOFT_WEIGHT if all(soft[start:end]) else 1.0)
@@ -175,9 +204,19 @@ STAGES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
+# Words of the primary transaction: a name that has one ("居民身份证申领、换领、补领") covers the
+# primary case too and is not "a later stage".
+PRIMARY = ("申领", "新办", "设立", "核发", "首次", "初次", "签发", "新增", "配发")
+
+
 def stages_in_name(name: str) -> frozenset[str]:
     text = clean(name)
     return frozenset(k for k, (words, _) in STAGES.items() if any(w in text for w in words))
+
+
+def is_primary(name: str) -> bool:
+    text = clean(name)
+    return any(w in text for w in PRIMARY)
 
 
 def stages_in_query(text: str) -> frozenset[str]:

@@ -7,12 +7,13 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 
 def _cmd_sla_deadlines(args) -> int:
     from bot.tickets import sla
 
-    created = sla.parse_moment(args.created) if args.created else sla.as_utc(__import__("datetime").datetime.now())
+    created = sla.parse_moment(args.created) if args.created else datetime.now(timezone.utc)
     policy = sla.load_policy()
     policy.resolve_days(args.category)  # clear error for an unknown category
     deadlines = sla.compute_deadlines(args.category, args.urgent, created, policy=policy)

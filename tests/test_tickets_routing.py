@@ -1,0 +1,63 @@
+"""Classification (category, urgency) and department routing."""
+import pytest
+
+from bot.tickets import classify
+from bot.tickets.routing import Example, Router, build_router
+
+
+@pytest.mark.parametrize("text", [
+    "楼道里一股很大的煤气味，是不是燃气泄漏了", "家里天然气漏气了", "我妈妈走失了，到现在还没找到",
+    "整栋楼停水一天了", "整个小区停暖三天了，家里有老人", "路口的井盖丢失了，晚上很危险", "马路上没有井盖",
+])
+def test_urgent_requests(text):
+    c = classify.classify(text)
+    assert c.urgent and c.urgent_reason
+    assert c.category != "咨询"
+
+
+@pytest.mark.parametrize("text", ["社保卡怎么补办", "建议增设公交站", "楼上装修太吵", "家里水龙头坏了"])
+def test_not_urgent(text):
+    assert not classify.classify(text).urgent
+
+
+@pytest.mark.parametrize("intent, text, category", [
+    ("complain", "物业不修电梯", "投诉"), ("report", "有人偷排污水", "举报"), ("suggest", "增加公交线路", "建议"),
+    ("seek_help", "老人摔倒了", "求助"), ("praise", "社区工作人员很负责", "表扬"),
+    (None, "我要举报一家黑作坊", "举报"), (None, "感谢派出所民警帮我找回钱包", "表扬"),
+    (None, "建议在小区门口增设红绿灯", "建议"), (None, "请问办居住证要什么材料", "咨询"),
+    (None, "投诉出租车拒载", "投诉"), (None, "邻居家漏水到我家，怎么办", "求助"),
+])
+def test_category(intent, text, category):
+    assert classify.classify(text, intent).category == category
+
+
+def test_router_returns_top3_with_scores():
+    router = build_router()
+    ranked = router.route("小区电梯坏了物业不修", k=3)
+    assert len(ranked) == 3 and ranked[0][0] == "区住建局"
+    scores = [s for _, s in ranked]
+    assert scores == sorted(scores, reverse=True) and 0 < sum(scores) <= 1.0001
+    assert router.route("   ") == []
+    # Traditional characters are normalised first
+    assert router.route("樓下燒烤店油煙太大")[0][0] == "区综合执法局"
+
+
+def test_keywords_alone_route_when_there_is_no_training_data():
+    router = Router([], {"区水务局": ("停水", "自来水"), "区住建局": ("物业",)})
+    assert router.route("我家停水了")[0] == ("区水务局", 1.0)
+    assert router.route("你好") == []
+
+
+def test_keywords_complement_the_classifier():
+    examples = [Example("电梯坏了", "区住建局"), Example("物业不管", "区住建局"),
+                Example("路灯坏了", "区综合执法局"), Example("占道经营", "区综合执法局")]
+    router = Router(examples, {"区水务局": ("停水",)})
+    assert "区水务局" in [d for d, _ in router.route("停水了", k=3)]
+
+
+def test_routing_accuracy_meets_the_target():
+    from bench.routing import measure
+
+    report = measure()
+    assert report["requests"] >= 200 and report["departments"] >= 15
+    assert report["top1"] >= 0.85 and report["top3"] >= report["top1"]
