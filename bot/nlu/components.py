@@ -12,8 +12,13 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot import rasa_patches
 from bot.identifiers import is_valid_id_number, is_valid_mobile
 from bot.nlu.normalize import has_content, normalize_text, to_simplified
+
+
+# Rasa imports this module when it loads the model: the place to apply our Rasa fixes.
+rasa_patches.apply()
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)

@@ -6,7 +6,9 @@ from pathlib import Path
 
 from bot.settings import get_settings
 
-MODEL_INPUTS = ["config.yml", "domain.yml", "data", "knowledge", "bot/nlu"]
+# knowledge/ feeds the model only through the jieba user dictionary (bot.nlu.userdict).
+MODEL_INPUTS = ["config.yml", "domain.yml", "data", "bot/nlu", "knowledge/departments.yml",
+                "knowledge/guides", "knowledge/synonyms.yml", "knowledge/terms.txt"]
 EXCLUDED_DIRS = {"test", "__pycache__"}
 
 
@@ -15,6 +17,8 @@ def model_fingerprint(root: Path | None = None) -> str:
     digest = hashlib.sha256()
     for entry in MODEL_INPUTS:
         path = root / entry
+        if not path.exists():
+            continue
         files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
         for file in files:
             rel = file.relative_to(root)
