@@ -134,7 +134,6 @@ class Analyzer:
                 if 0 < len(candidates) <= 2:
                     for c in sorted(candidates):
                         out += [run[i - 1] + c, c + run[i + 1]]
-            # A wrong first or last character: only one neighbour to check.
         return out
 
     def _soft_mask(self, text: str) -> list[bool]:
