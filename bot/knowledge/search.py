@@ -28,6 +28,8 @@ B = 0.6
 CONTEXT_WEIGHT = 0.3   # department and catalog group, relative to the name
 GUIDE_PRIOR = 0.10     # guides are the most asked items: a slight lift on equal evidence
 COVERAGE_WEIGHT = 0.5  # share of a surface's score that depends on how much of it the query covers
+QUERY_COVERAGE_WEIGHT = 0.3  # share of a surface's score that depends on how much of the question it matches
+DEPARTMENT_PRIOR = 0.05  # lift for results of a department the question names or cues (departments.yml)
 STAGE_PENALTY = 0.85   # a later stage (注销, 补办 …) the question does not mention
 STAGE_MISSING_PENALTY = 0.9  # a stage the question asks for (丢了 → 补办) that the result does not offer
 MAX_QUERY_CHARS = 200
@@ -174,6 +176,21 @@ class SearchIndex:
         self._stage_members = {k: np.array(v, dtype=np.int32) for k, v in self._stage_members.items()}
         self._is_item_or_guide = np.array([r.kind != "faq" for r in self.results])
         self._primary = np.array([is_primary(r.name) for r in self.results])
+        # Department cues (departments.yml keywords and aliases, e.g. 养老金 → 区人社局): results of a
+        # department the question points to get a slight lift.
+        self._dept_cues: list[tuple[str, np.ndarray]] = []
+        members_of: dict[str, list[int]] = defaultdict(list)
+        for i, r in enumerate(self.results):
+            dept = self.knowledge.department(r.department) if r.department else None
+            if dept is not None and r.kind != "faq":
+                members_of[dept.name].append(i)
+        for dept in self.knowledge.departments.values():
+            if not members_of.get(dept.name):
+                continue
+            members = np.array(members_of[dept.name], dtype=np.int32)
+            for cue in {clean(c).replace(" ", "") for c in (*dept.keywords, *dept.aliases, dept.name)}:
+                if len(cue) >= 2:
+                    self._dept_cues.append((cue, members))
 
     # --- querying --------------------------------------------------------------------------------
     def score_all(self, query: str) -> tuple[np.ndarray, np.ndarray]:
@@ -185,6 +202,7 @@ class SearchIndex:
         evidence = np.zeros(self._n_surfaces)  # words and bigrams only: single characters never suffice
         matched = np.zeros(self._n_surfaces)
         asked = np.zeros(self._n_surfaces)
+        known = np.zeros(self._n_surfaces)  # the question's words and bigrams the index knows
         query = query[:MAX_QUERY_CHARS]
         # Items and guides are matched on the question minus its aspect phrases (材料, 几点); FAQ
         # entries on the whole question, since there the aspect is the content (几点上班).
@@ -195,10 +213,11 @@ class SearchIndex:
             part_scores = np.zeros(self._n_surfaces)
             part_evidence = np.zeros(self._n_surfaces)
             part_matched = np.zeros(self._n_surfaces)
-            total = 0.0
+            total = total_known = 0.0
             for tok, weight in tokens.items():
                 if not tok.startswith(CHAR):
                     total += weight * self._idf.get(tok, self._idf_unknown)
+                    total_known += weight * self._idf.get(tok, 0.0)
                 posting = self._postings.get(tok)
                 if posting is not None:
                     part_scores[posting[0]] += weight * posting[1]
@@ -209,10 +228,15 @@ class SearchIndex:
             evidence[mask] = part_evidence[mask]
             matched[mask] = part_matched[mask]
             asked[mask] = total
+            known[mask] = total_known
         scores[evidence <= 0] = 0.0
         # A surface matched as a whole (an alias said word for word) beats one matched in part.
         coverage = np.minimum(evidence / self._self_scores, 1.0)
         scores *= (1 - COVERAGE_WEIGHT) + COVERAGE_WEIGHT * coverage
+        # A surface matching more of what the question says (weighted by rarity) beats one matching
+        # a single word of it very well.
+        share = np.divide(matched, known, out=np.zeros_like(matched), where=known > 0)
+        scores *= (1 - QUERY_COVERAGE_WEIGHT) + QUERY_COVERAGE_WEIGHT * np.minimum(share, 1.0)
         per_result = np.maximum.reduceat(scores, self._starts) * self._prior
         confidence = np.maximum.reduceat(np.divide(matched, asked, out=np.zeros_like(matched), where=asked > 0),
                                          self._starts)
@@ -228,6 +252,13 @@ class SearchIndex:
             missing = np.ones(len(per_result), dtype=bool)
             missing[self._stage_members.get(stage, np.array([], dtype=np.int32))] = False
             penalty[missing & self._is_item_or_guide] *= STAGE_MISSING_PENALTY
+        if DEPARTMENT_PRIOR and self._dept_cues:
+            compact = clean(query[:MAX_QUERY_CHARS]).replace(" ", "")
+            lifted = np.zeros(len(per_result), dtype=bool)
+            for cue, members in self._dept_cues:
+                if cue in compact:
+                    lifted[members] = True
+            penalty[lifted] *= 1 + DEPARTMENT_PRIOR
         return per_result * penalty, np.minimum(confidence, 1.0)
 
     def search(self, query: str, k: int = 5, kinds: set[str] | None = None) -> list[Result]:

@@ -60,14 +60,17 @@ class Analyzer:
                 if variant and canonical and variant != canonical:
                     self._synonyms.append((variant, canonical))
         self._synonyms.sort(key=lambda p: len(p[0]), reverse=True)
-        # Every phrase the table knows, longest first: (phrase, canonical to add or None).
-        keys: dict[str, str | None] = {}
+        # Every phrase the table knows, longest first: (phrase, canonical forms it adds). A citizen
+        # word may bridge to several catalog terms (演唱会 → 营业性演出 and 大型群众性活动) when it
+        # is listed under several; a canonical form of one group may be a variant of another.
+        keys: dict[str, list[str]] = {}
         for variant, canonical in self._synonyms:
-            keys.setdefault(canonical, None)
+            keys.setdefault(canonical, [])
         for variant, canonical in self._synonyms:
-            if keys.get(variant) is None and variant not in keys:
-                keys[variant] = canonical
-        self._synonym_keys = sorted(keys.items(), key=lambda kv: len(kv[0]), reverse=True)
+            targets = keys.setdefault(variant, [])
+            if canonical not in targets:
+                targets.append(canonical)
+        self._synonym_keys = sorted(((k, tuple(v)) for k, v in keys.items()), key=lambda kv: len(kv[0]), reverse=True)
         # Phrases that say what about an item is asked (材料, 多久), not which item: weak evidence.
         self._soft = sorted({clean(p).replace(" ", "") for p in soft_phrases if clean(p)}, key=len, reverse=True)
         self.bigram_vocab: set[str] = set()
@@ -88,15 +91,16 @@ class Analyzer:
         compact = text.replace(" ", "")
         taken = self._soft_mask(compact) if soften else [False] * len(compact)
         out: list[str] = []
-        for key, canonical in self._synonym_keys:
+        for key, canonicals in self._synonym_keys:
             start = compact.find(key)
             while start >= 0:
                 end = start + len(key)
                 if not any(taken[start:end]):
                     for i in range(start, end):
                         taken[i] = True
-                    if canonical and canonical not in compact and canonical not in out:
-                        out.append(canonical)
+                    for canonical in canonicals:
+                        if canonical not in compact and canonical not in out:
+                            out.append(canonical)
                 start = compact.find(key, end)
         return out
 
