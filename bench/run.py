@@ -216,10 +216,47 @@ def measure_models() -> dict:
     return results
 
 
+def _get(d: dict | None, *path):
+    for key in path:
+        if not isinstance(d, dict) or key not in d:
+            return None
+        d = d[key]
+    return d
+
+
+def targets(results: dict) -> list[tuple[str, str, bool | None]]:
+    """(target, measured, met) for every target the issues set."""
+    p, b = results["project"], results["baseline"]
+    t10p = next(t for t in p["turns"] if t["concurrency"] == 10)
+    t10b = next(t for t in b["turns"] if t["concurrency"] == 10)
+    ratio = t10p["turns_per_s"] / t10b["turns_per_s"] if t10b["turns_per_s"] else float("nan")
+    rows = [
+        ("NLU macro-F1 ≥ 0.93", f"{p['nlu']['macro_f1']:.4f}", p["nlu"]["macro_f1"] >= 0.93),
+        ("NLU macro-F1 ≥ baseline + 0.03", f"{p['nlu']['macro_f1']:.4f} vs {b['nlu']['macro_f1']:.4f}",
+         p["nlu"]["macro_f1"] >= b["nlu"]["macro_f1"] + 0.03),
+        ("full-turn p95 ≤ 150 ms at 10 concurrent", f"{t10p['p95_ms']} ms", t10p["p95_ms"] <= 150),
+        ("turns/s ≥ 3× baseline (10 concurrent)", f"{ratio:.2f}×", ratio >= 3),
+    ]
+    for label, path, op, limit in (
+        ("retrieval top-1 ≥ 0.85 (held-out)", ("retrieval", "test", "top1"), ">=", 0.85),
+        ("retrieval top-3 ≥ 0.95 (held-out)", ("retrieval", "test", "top3"), ">=", 0.95),
+        ("search p95 < 20 ms", ("retrieval", "test", "p95_ms"), "<", 20),
+        ("routing top-1 ≥ 0.85", ("routing", "top1"), ">=", 0.85),
+        ("assist p95 < 100 ms", ("assist", "p95_ms"), "<", 100),
+    ):
+        value = _get(results, *path)
+        met = None if value is None else (value >= limit if op == ">=" else value < limit)
+        rows.append((label, "not measured" if value is None else str(value), met))
+    return rows
+
+
 def render(results: dict) -> str:
     p, b = results["project"], results["baseline"]
     lines = ["# Benchmark report", "", f"Generated {time.strftime('%Y-%m-%d %H:%M:%S')} on this machine "
              f"({results['machine']['cores']} cores), all figures from one run of `make bench`.", "",
+             "## Targets", "", "| target | measured | met |", "| --- | --- | --- |",
+             *[f"| {t} | {m} | {'yes' if ok else ('—' if ok is None else 'NO')} |" for t, m, ok in targets(results)],
+             "",
              "## NLU on data/test/ (held out)", "", "| | project | baseline (Rasa default, DIET) |",
              "| --- | --- | --- |",
              f"| accuracy | {p['nlu']['accuracy']:.4f} | {b['nlu']['accuracy']:.4f} |",
