@@ -76,3 +76,47 @@ def mask(value):
     if isinstance(value, (list, tuple)):
         return type(value)(mask(v) for v in value)
     return value
+
+
+# -- role-based views of tickets (console, API, exports) -----------------------------------------
+# Roles whose work needs the citizen's contact details: the 12345 operator (dispatcher) calls back,
+# the department handler contacts the citizen, the admin administers. A supervisor (督办) and any
+# other reader (dashboards, exports for analysis) sees the ticket with personal data masked.
+CONTACT_ROLES = frozenset({"admin", "dispatcher", "handler"})
+_TICKET_TEXT_FIELDS = ("description", "location", "reply")
+
+
+def role_sees_personal_data(role: str | None) -> bool:
+    return role in CONTACT_ROLES
+
+
+def mask_ticket_for_role(ticket: dict, role: str | None) -> dict:
+    """The ticket JSON (bot.tickets.service.ticket_json) as ``role`` may see it: unchanged for
+    CONTACT_ROLES; otherwise contact name and phone masked and ID numbers, phone numbers and
+    marked names masked inside the free text, the history and any transcript. Never mutates."""
+    if role_sees_personal_data(role):
+        return ticket
+    out = dict(ticket)
+    if out.get("contact_phone"):
+        out["contact_phone"] = mask_phone(out["contact_phone"])
+    if out.get("contact_name"):
+        out["contact_name"] = mask_name(out["contact_name"])
+    for key in _TICKET_TEXT_FIELDS:
+        if isinstance(out.get(key), str):
+            out[key] = mask_text(out[key])
+    if isinstance(out.get("history"), list):
+        out["history"] = [dict(e, reason=mask_text(e.get("reason")) if e.get("reason") else e.get("reason"),
+                               data=mask(e.get("data"))) if isinstance(e, dict) else e
+                          for e in out["history"]]
+    if out.get("transcript") is not None:
+        out["transcript"] = mask(out["transcript"])
+    return out
+
+
+def mask_tickets_for_role(tickets: list[dict], role: str | None) -> list[dict]:
+    return [mask_ticket_for_role(t, role) for t in tickets]
+
+
+def mask_row_for_export(row: dict) -> dict:
+    """One exported record (CSV/JSON line) with personal data masked by field name and in text."""
+    return mask(dict(row))

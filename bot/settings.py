@@ -49,6 +49,13 @@ class Settings:
     rasa_public_url: str = "http://localhost:5005"  # the Rasa URL browsers use (portal widget)
     miniprogram: dict = field(default_factory=dict)  # WECHAT_MP_* (docs/channels.md)
     audit_key: str = DEV_AUDIT_KEY  # HMAC key of the audit trail (docs/tickets.md)
+    worker_interval: int = 60      # WORKER_INTERVAL: seconds between ticket worker sweeps (docs/tickets.md)
+    worker_in_web: bool = True     # WORKER_IN_WEB: the web service also runs a worker (make run)
+    sms_sender: str = ""           # SMS_SENDER: "module:Class" of the SMS sender; log-only when empty
+    livechat_hours: str = "09:00-17:30"  # live-chat service hours on working days, or "always" (docs/console.md)
+    rate_limits: dict = field(default_factory=dict)  # RATE_LIMIT_* (docs/hardening.md)
+    pending: dict = field(default_factory=dict)  # PENDING_* retry of failed chat turns (docs/hardening.md)
+    tracker_url: str = ""  # Rasa's SQL tracker store, for `python -m bot privacy` (docs/privacy.md)
 
     @property
     def async_database_url(self) -> str:
@@ -76,6 +83,21 @@ def to_sync_url(url: str) -> str:
     return url
 
 
+def _tracker_url(var_dir: Path) -> str:
+    """Rasa's tracker store: TRACKER_DATABASE_URL, else the SQLite file TRACKER_DB (make run), else
+    the application database when it is PostgreSQL (the production profile), else var/tracker.db."""
+    explicit = _env("TRACKER_DATABASE_URL")
+    if explicit:
+        return to_sync_url(explicit)
+    sqlite_file = _env("TRACKER_DB")
+    if sqlite_file:
+        return f"sqlite:///{sqlite_file}"
+    database = to_sync_url(_env("DATABASE_URL", ""))
+    if database.startswith("postgresql"):
+        return database
+    return f"sqlite:///{var_dir / 'tracker.db'}"
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     root = Path(_env("GOV_PROJECT_ROOT", str(PROJECT_ROOT)))
@@ -97,6 +119,10 @@ def get_settings() -> Settings:
         secret_key=_env("GOV_SECRET_KEY", ""),
         rasa_public_url=_env("RASA_PUBLIC_URL", "http://localhost:5005").rstrip("/"),
         audit_key=_env("GOV_AUDIT_KEY", _env("GOV_SECRET_KEY", DEV_AUDIT_KEY)),
+        worker_interval=max(1, _env_int("WORKER_INTERVAL", 60)),
+        worker_in_web=_env("WORKER_IN_WEB", "1").lower() not in ("0", "false", "no", "off"),
+        sms_sender=_env("SMS_SENDER", ""),
+        livechat_hours=_env("LIVECHAT_HOURS", "09:00-17:30"),
         wechat={
             "token": _env("WECHAT_TOKEN"),
             "aes_key": _env("WECHAT_AES_KEY"),
@@ -104,6 +130,20 @@ def get_settings() -> Settings:
             "secret": _env("WECHAT_SECRET"),
             "api_base": _env("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
             "replay_window": _env_int("WECHAT_REPLAY_WINDOW", 300),
+        },
+        rate_limits={
+            # messages per sender per window in chat; requests per client IP per window on /api (0: off)
+            "chat_limit": _env_int("RATE_LIMIT_CHAT", 30),
+            "chat_window": _env_int("RATE_LIMIT_CHAT_WINDOW", 60),
+            "api_limit": _env_int("RATE_LIMIT_API", 300),
+            "api_window": _env_int("RATE_LIMIT_API_WINDOW", 60),
+            # take the client IP from X-Forwarded-For (only behind a trusted load balancer)
+            "trust_forwarded": _env("RATE_LIMIT_TRUST_FORWARDED", "false").lower() in ("1", "true", "yes"),
+        },
+        tracker_url=_tracker_url(var_dir),
+        pending={
+            "retry_interval": _env_int("PENDING_RETRY_INTERVAL", 15),
+            "max_attempts": _env_int("PENDING_MAX_ATTEMPTS", 20),
         },
         miniprogram={
             "token": _env("WECHAT_MP_TOKEN"),

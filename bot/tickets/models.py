@@ -83,3 +83,33 @@ class TicketEvent(Base):
     department = Column(String(64), nullable=True)
     reason = Column(Text, nullable=True)
     data = Column(JSON, nullable=True)
+
+
+class TicketNotification(Base):
+    """What the worker told someone about a ticket: a reminder to its handler, an escalation to a
+    supervisor, the reply to the citizen (through the channel the ticket came from, or SMS).
+    ``dedupe_key`` makes each notice once-only, whichever worker sends it."""
+    __tablename__ = "ticket_notifications"
+    __table_args__ = (UniqueConstraint("ticket_id", "kind", "dedupe_key", name="uq_ticket_notifications_once"),)
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True)
+    ticket_no = Column(String(10), nullable=False, index=True)
+    kind = Column(String(16), nullable=False)        # reminder | escalation | citizen | sms
+    dedupe_key = Column(String(96), nullable=False)
+    channel = Column(String(32), nullable=False)     # staff | socketio | wechat | miniprogram | rest | sms ...
+    recipient = Column(String(128), nullable=False)  # username, role, conversation id or phone
+    text = Column(Text, nullable=False)
+    status = Column(String(12), nullable=False, index=True)  # sent | stored | failed | delivered
+    created_at = Column(DateTime(timezone=True), nullable=False)
+    sent_at = Column(DateTime(timezone=True), nullable=True)
+    error = Column(String(200), nullable=True)
+
+
+class WorkerLease(Base):
+    """Leadership of the worker without Redis: one row per role; the holder renews ``expires_at``."""
+    __tablename__ = "worker_leases"
+
+    name = Column(String(32), primary_key=True)
+    holder = Column(String(64), nullable=False)
+    expires_at = Column(DateTime(timezone=True), nullable=False)

@@ -143,7 +143,8 @@ def end_of_working_day_after(start: datetime, n: int) -> datetime:
     """23:59:59 local time of the n-th working day after ``start``'s local date (that day not counted)."""
     tz = local_tz()
     day: date = add_working_days(as_utc(start).astimezone(tz).date(), n)
-    return datetime.combine(day, time(23, 59, 59), tzinfo=tz)
+    # In UTC like every stored time: SQLite keeps a datetime's wall clock and drops its offset.
+    return datetime.combine(day, time(23, 59, 59), tzinfo=tz).astimezone(timezone.utc)
 
 
 def working_seconds(start: datetime, end: datetime) -> float:

@@ -1,0 +1,54 @@
+"""Live chat hand-off (docs/console.md).
+
+action_request_human: in the live-chat service hours, puts the conversation in the agents' queue
+(bot.livechat) and tells the citizen an agent is coming; outside them, says when agents are there
+and offers 12345 and leaving a message.
+action_agent_reply: run by the web service through Rasa's ``POST /conversations/{id}/execute`` on
+the conversation's own output channel; delivers the agent's stored replies.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.livechat import service
+
+logger = logging.getLogger(__name__)
+
+CONNECTING = "正在为您转接人工客服，请稍候。您可以先把要咨询或反映的问题发给我，客服接入后会直接看到。"
+CLOSED = ("现在不是人工客服在线时间（{hours}）。您可以继续向我咨询，或拨打12345政务服务便民热线（24小时）；"
+          "也可以说“我要反映问题”留言，工作人员会尽快联系您。")
+BUSY = "抱歉，人工客服暂时无法接入，请稍后再试，或拨打12345政务服务便民热线。"
+
+
+class ActionRequestHuman(Action):
+    def name(self) -> Text:
+        return "action_request_human"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        if not service.in_service():
+            dispatcher.utter_message(text=CLOSED.format(hours=service.hours_text()))
+            return []
+        texts = [e.get("text") for e in tracker.events if e.get("event") == "user" and e.get("text")]
+        last = next((t for t in reversed(texts) if not t.startswith("/")), None)
+        try:
+            await service.request_handoff(tracker.sender_id, tracker.get_latest_input_channel(), last)
+        except Exception:
+            logger.exception("live chat hand-off not recorded")
+            dispatcher.utter_message(text=BUSY)
+            return []
+        dispatcher.utter_message(text=CONNECTING)
+        return []
+
+
+class ActionAgentReply(Action):
+    def name(self) -> Text:
+        return "action_agent_reply"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        for text in await service.take_undelivered(tracker.sender_id):
+            dispatcher.utter_message(text=f"【人工客服】{text}")
+        return []

@@ -1,0 +1,269 @@
+"""Chat intake of tickets: what the ticket form reuses from the conversation, which questions it
+asks, how it reads the citizen's answers, and the Chinese texts of its summary and replies.
+
+Pure functions (no database, no Rasa): actions/tickets.py translates between Rasa and these.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+from typing import Iterable, Optional
+from zoneinfo import ZoneInfo
+
+from bot.calendar import format_cn_date
+from bot.identifiers import is_valid_mobile, normalize_phone
+from bot.settings import get_settings
+from bot.tickets.classify import category_of
+
+# Intents whose message starts the ticket form; the first five name the matter's category.
+TICKET_INTENTS = ("complain", "report", "suggest", "seek_help", "praise", "request_human")
+PLACE_CATEGORIES = ("投诉", "举报", "求助")          # the matter is usually about a place
+PHONE_OPTIONAL_CATEGORIES = ("建议", "表扬")
+MIN_DESCRIPTION_CHARS = 6
+MAX_DESCRIPTION_CHARS = 2000
+MAX_LOCATION_CHARS = 200
+MAX_NAME_CHARS = 20
+TRANSCRIPT_MAX_MESSAGES = 60
+
+NONE_VALUE = "无"  # a skipped optional answer (slot value; never shown as data)
+
+_SKIP = re.compile(r"^(不留|跳过|不用留|不想留|不方便|不方便留|匿名|无|没有|不需要|不用|不用了|略|不填|不告诉你|保密|skip)[。.!！]*$",
+                   re.IGNORECASE)
+_CANCEL = re.compile(r"^(取消|算了|算了吧|不办了|不登记了|不反映了|不投诉了|不用了|不要了|撤销|退出|不弄了|取消登记|取消吧)[。.!！，,]*$")
+_CANCEL_IN = re.compile(r"(取消登记|不登记了|不反映了|算了吧|算了|取消)")
+_CONFIRM = re.compile(r"(确认|提交|确定|没问题|是的|对的|可以|好的|好|对|行|嗯)")
+_EDIT = re.compile(r"(修改|更改|改一下|改下|有误|不对|错了|重填|改)")
+_UNRESOLVED = re.compile(r"(没解决|没有解决|未解决|不满意|没用|没帮助|没有帮助|答非所问|不是我要的|没看懂|看不懂|不管用|解决不了)")
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86)?(1[3-9]\d{9})(?!\d)")
+# Address-like phrases: a place name ending in a road, building or area word, or a house number.
+_PLACE_WORD = (r"(?:(?<![线思网套门一二三四五六七八九十\d])路(?![灯费况线子口])|街道|大街|(?<![逛上])街|巷|胡同|大道|小区|社区|花园|家园|公寓|大厦|广场|公园|"
+               r"市场|商场|村|镇|乡|\d+组|\d+号楼|\d+栋|\d+幢|\d+单元|\d+号|医院|学校|小学|中学|幼儿园|车站|加油站)")
+_ADDRESS = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]{2,16}?" + _PLACE_WORD
+                      + r"(?:[\u4e00-\u9fffA-Za-z0-9]{0,8}?" + _PLACE_WORD + r")*"
+                      + r"(?:门口|附近|旁边|对面|路口)?")
+EDIT_FIELDS = (
+    ("ticket_description", "诉求内容", ("诉求", "内容", "描述", "问题")),
+    ("ticket_location", "地点", ("地点", "地址", "位置", "地方")),
+    ("ticket_phone", "联系电话", ("电话", "手机", "号码")),
+    ("ticket_name", "姓名", ("姓名", "名字", "称呼")),
+)
+
+
+def clean(text: Optional[str]) -> str:
+    return unicodedata.normalize("NFKC", text or "").strip()
+
+
+def is_payload(text: Optional[str]) -> bool:
+    return clean(text).startswith("/")
+
+
+def meaningful_length(text: str) -> int:
+    return sum(1 for ch in text if ch.isalnum())
+
+
+def is_unresolved(text: Optional[str]) -> bool:
+    """"没解决" / "不满意": the citizen says the answer did not help."""
+    return bool(_UNRESOLVED.search(clean(text)))
+
+
+def reusable_description(text: Optional[str]) -> Optional[str]:
+    """The message as the description, when it says more than a few characters about the matter."""
+    text = clean(text)
+    if not text or is_payload(text) or is_unresolved(text) or _CANCEL.match(text):
+        return None
+    if meaningful_length(text) < MIN_DESCRIPTION_CHARS:
+        return None
+    return text[:MAX_DESCRIPTION_CHARS]
+
+
+def description_from_messages(messages: list[dict]) -> Optional[str]:
+    """What the citizen already said: the message that started the form, or — when that was a
+    button (the "记录我的问题" of the fallback) — the last message the bot did not understand.
+    ``messages``: user messages, oldest first, as {"text", "intent"}."""
+    if not messages:
+        return None
+    latest = messages[-1]
+    if not is_payload(latest.get("text")):
+        return reusable_description(latest.get("text"))
+    for message in reversed(messages[-8:-1]):
+        if message.get("intent") == "nlu_fallback" and not is_payload(message.get("text")):
+            found = reusable_description(message.get("text"))
+            if found:
+                return found
+    return None
+
+
+def category_for(description: Optional[str], intent: Optional[str]) -> str:
+    return category_of(description or "", intent if intent in TICKET_INTENTS else None)
+
+
+_ADDRESS_LEAD = re.compile(r"^(?:我要|我想|想|要)?(?:投诉|举报|反映|求助|建议|表扬|报告)?(?:一下|一个)?(?:有人)?"
+                           r"(?:在|住在|位于|我家在|我家|我住|我们|我们的)?")
+
+
+def address_in(text: Optional[str]) -> Optional[str]:
+    """An address-like phrase in the text ("广福街道滨河路12号"), or None."""
+    for m in _ADDRESS.finditer(clean(text)):
+        phrase = _ADDRESS_LEAD.sub("", m.group(0))
+        if meaningful_length(phrase) >= 3:
+            return phrase[:MAX_LOCATION_CHARS]
+    return None
+
+
+def needs_location(category: str) -> bool:
+    return category in PLACE_CATEGORIES
+
+
+def phone_optional(category: str) -> bool:
+    return category in PHONE_OPTIONAL_CATEGORIES
+
+
+def is_skip(text: Optional[str]) -> bool:
+    return bool(_SKIP.match(clean(text)))
+
+
+def is_cancel(text: Optional[str]) -> bool:
+    text = clean(text)
+    return bool(_CANCEL.match(text)) or (len(text) <= 8 and bool(_CANCEL_IN.search(text)))
+
+
+def phone_in(text: Optional[str]) -> Optional[str]:
+    """A valid mobile number written anywhere in the text (spaces and hyphens allowed)."""
+    compact = re.sub(r"[\s\-－—()（）]", "", clean(text))
+    m = _MOBILE_IN_TEXT.search(compact)
+    if m and is_valid_mobile(m.group(1)):
+        return normalize_phone(m.group(1))
+    return None
+
+
+def name_from(text: Optional[str]) -> Optional[str]:
+    text = clean(text)
+    text = re.sub(r"^(我叫|我是|我姓|姓名[:：是为]?|名字[:：是叫]?|叫我|称呼我)", "", text).strip(" ，,。.")
+    if not text or len(text) > MAX_NAME_CHARS:
+        return None
+    return text
+
+
+def confirm_choice(text: Optional[str], intent: Optional[str]) -> Optional[str]:
+    """"yes", "edit", "cancel" or None (not understood) for the answer to the summary."""
+    text = clean(text)
+    if is_cancel(text) or intent == "deny" and not _EDIT.search(text):
+        return "cancel"
+    if _EDIT.search(text):
+        return "edit"
+    if intent == "affirm" or _CONFIRM.search(text):
+        return "yes"
+    return None
+
+
+def edit_field(text: Optional[str], fields: Iterable[str]) -> Optional[str]:
+    text = clean(text)
+    for slot, label, words in EDIT_FIELDS:
+        if slot in fields and (label in text or any(w in text for w in words)):
+            return slot
+    return None
+
+
+def shown(value: Optional[str]) -> str:
+    return "未填写" if value in (None, "", NONE_VALUE) else value
+
+
+def masked_phone_for_display(phone: Optional[str]) -> str:
+    if phone in (None, "", NONE_VALUE):
+        return "未留"
+    return phone[:3] + "****" + phone[-4:]
+
+
+def summary_text(description: str, location: Optional[str], phone: Optional[str], name: Optional[str],
+                 category: str, ask_location: bool) -> str:
+    lines = ["请核对您要登记的诉求：", f"类别：{category}", f"诉求内容：{description}"]
+    if ask_location or location not in (None, NONE_VALUE):
+        lines.append(f"地点：{shown(location)}")
+    lines.append(f"联系电话：{masked_phone_for_display(phone)}")
+    lines.append(f"姓名：{shown(name)}")
+    lines.append("信息无误请点击“确认提交”，需要更改请点“修改”，不再登记请点“取消”。")
+    return "\n".join(lines)
+
+
+def local(iso_or_dt) -> datetime:
+    tz = ZoneInfo(get_settings().timezone)
+    value = datetime.fromisoformat(iso_or_dt) if isinstance(iso_or_dt, str) else iso_or_dt
+    return value.astimezone(tz)
+
+
+def _when(iso: str, urgent: bool) -> str:
+    at = local(iso)
+    return f"{format_cn_date(at)} {at:%H:%M}" if urgent else format_cn_date(at)
+
+
+URGENT_ADVICE = ("如现场存在煤气（燃气）泄漏、火情、人员受伤等紧急危险，请立即撤离到安全地点并拨打119（火警、燃气泄漏抢险）、"
+                 "110（报警）或120（急救），也可拨打12345热线。")
+
+
+def created_text(ticket: dict) -> str:
+    urgent = bool(ticket.get("urgent"))
+    parts = [f"您的诉求已登记，工单编号：{ticket['ticket_no']}（类别：{ticket['category']}）。"]
+    if ticket.get("department"):
+        parts.append(f"已转交{ticket['department']}办理。")
+    else:
+        parts.append("12345热线工作人员将尽快分派给承办部门。")
+    if urgent:
+        parts.append(f"该诉求已标记为紧急，承办部门将在{_when(ticket['first_contact_by'], True)}前与您联系，"
+                     f"{_when(ticket['resolve_by'], True)}前办结。")
+        parts.append(URGENT_ADVICE)
+    else:
+        if ticket.get("contact_phone"):
+            parts.append(f"工作人员将在{_when(ticket['first_contact_by'], False)}前与您联系，")
+            parts.append(f"{_when(ticket['resolve_by'], False)}前答复办理结果。")
+        else:
+            parts.append(f"承办部门将在{_when(ticket['resolve_by'], False)}前办理答复。")
+    if ticket.get("contact_phone"):
+        parts.append("您可以随时发送工单编号，并用手机号后4位查询办理进度。")
+    else:
+        parts.append("您没有留联系电话，请记下工单编号，可拨打12345热线查询办理进度。")
+    return "".join(parts)
+
+
+LIGHT_LABELS = {"green": "正常办理中", "yellow": "临近办理时限", "red": "已超过办理时限，已提醒承办部门加快办理"}
+
+
+def status_text(ticket: dict) -> str:
+    lines = [f"工单 {ticket['ticket_no']}（{ticket['category']}）",
+             f"当前状态：{ticket['status_label']}",
+             f"承办部门：{ticket.get('department') or '待分派'}"]
+    if ticket["status"] in ("resolved", "closed"):
+        if ticket.get("resolved_at"):
+            lines.append(f"办结日期：{format_cn_date(local(ticket['resolved_at']))}")
+    else:
+        urgent = bool(ticket.get("urgent"))
+        if not ticket.get("first_contacted_at"):
+            lines.append(f"应联系时间：{_when(ticket['first_contact_by'], urgent)}前")
+        lines.append(f"应办结时间：{_when(ticket['resolve_by'], urgent)}前")
+        lines.append(f"时限状态：{LIGHT_LABELS.get(ticket.get('light'), '正常办理中')}")
+    if ticket.get("reply"):
+        lines.append(f"最新答复：{ticket['reply']}")
+    return "\n".join(lines)
+
+
+def transcript_from_events(events: list[dict]) -> list[dict]:
+    """User and bot texts of the current session, oldest first (kept in the ticket only)."""
+    start = 0
+    for i, event in enumerate(events):
+        if event.get("event") == "session_started":
+            start = i
+    out = []
+    for event in events[start:]:
+        kind = event.get("event")
+        if kind in ("user", "bot") and event.get("text"):
+            item = {"role": kind, "text": str(event["text"])[:MAX_DESCRIPTION_CHARS]}
+            if event.get("timestamp"):
+                item["at"] = datetime.fromtimestamp(float(event["timestamp"]), ZoneInfo("UTC")).isoformat()
+            out.append(item)
+    return out[-TRANSCRIPT_MAX_MESSAGES:]
+
+
+def user_messages(events: list[dict]) -> list[dict]:
+    """{"text", "intent"} of every user message of the tracker, oldest first."""
+    return [{"text": e.get("text") or "", "intent": ((e.get("parse_data") or {}).get("intent") or {}).get("name")}
+            for e in events if e.get("event") == "user"]

@@ -1,0 +1,171 @@
+/*
+ * Call panel: what the caller says → POST /api/assist (preview while typing, debounced; committed
+ * with Enter), suggestions with one-click insertion into the call notes, and a ticket prefilled
+ * from the call (POST /api/tickets).
+ */
+(function () {
+  "use strict";
+  var GC = window.GovConsole;
+  var $ = GC.$, el = GC.el;
+  var state = { callId: null, turns: [], draft: null, descriptionTouched: false, seq: 0 };
+
+  function newCallId() {
+    var d = new Date(), p = function (n) { return (n < 10 ? "0" : "") + n; };
+    var rand = Math.random().toString(36).slice(2, 8);
+    return "call-" + d.getFullYear() + p(d.getMonth() + 1) + p(d.getDate()) + "-" + p(d.getHours()) + p(d.getMinutes()) + "-" + rand;
+  }
+
+  function resetCall() {
+    state.callId = newCallId();
+    state.turns = [];
+    state.draft = null;
+    state.descriptionTouched = false;
+    $("call-id").textContent = state.callId;
+    $("call-input").value = "";
+    $("call-notes").value = "";
+    GC.clear($("call-turns"));
+    GC.clear($("call-suggestions"));
+    ["call-intent", "call-category", "call-departments"].forEach(function (id) { $(id).textContent = "—"; });
+    $("call-urgent").hidden = true;
+    $("ticket-description").value = "";
+    $("ticket-phone").value = "";
+    $("ticket-name").value = "";
+    $("ticket-location").value = "";
+    $("ticket-urgent").checked = false;
+    $("ticket-category").value = "咨询";
+    setDepartments([]);
+    $("ticket-result").textContent = "";
+    $("call-status").textContent = "";
+  }
+
+  function setDepartments(list) {
+    var select = $("ticket-department");
+    var current = select.value;
+    while (select.options.length > 1) select.remove(1);
+    list.forEach(function (d) {
+      select.appendChild(el("option", { text: d.department + "（" + Math.round(d.score * 100) + "%）",
+                                        attrs: { value: d.department } }));
+    });
+    select.value = list.some(function (d) { return d.department === current; }) ? current : "";
+  }
+
+  function insertIntoNotes(s) {
+    var notes = $("call-notes");
+    var block = "【" + s.source_label + "：" + s.title + "】\n" + s.text;
+    notes.value = notes.value ? notes.value.replace(/\s+$/, "") + "\n\n" + block : block;
+    notes.scrollTop = notes.scrollHeight;
+  }
+
+  function renderSuggestions(list) {
+    var ol = GC.clear($("call-suggestions"));
+    if (!list.length) {
+      ol.appendChild(el("li", { className: "gc-muted", text: "暂无匹配的建议答复" }));
+      return;
+    }
+    list.forEach(function (s) {
+      var head = el("div", { className: "gc-sugg-head" }, [
+        el("span", { className: "gc-tag gc-tag-" + s.source, text: s.source_label }),
+        el("strong", { className: "gc-sugg-title", text: s.title }),
+        el("span", { className: "gc-muted", text: (s.department ? s.department + " · " : "") + "置信度 " + Math.round(s.confidence * 100) + "%" })
+      ]);
+      var body = el("pre", { className: "gc-sugg-text", text: s.text });
+      var insert = el("button", { className: "gc-insert", text: "插入记录", attrs: { type: "button" },
+                                  on: { click: function () { insertIntoNotes(s); } } });
+      ol.appendChild(el("li", { className: "gc-suggestion", attrs: { "data-id": s.id, "data-source": s.source } },
+                        [head, body, insert]));
+    });
+  }
+
+  function render(result) {
+    var nlu = result.nlu || {};
+    $("call-intent").textContent = nlu.available
+      ? (nlu.intent_label || nlu.intent || "—") + (nlu.confidence ? "（" + Math.round(nlu.confidence * 100) + "%）" : "")
+      : "—（意图识别暂不可用）";
+    $("call-category").textContent = result.category || "—";
+    var urgent = $("call-urgent");
+    urgent.hidden = !result.urgent;
+    urgent.textContent = result.urgent ? "紧急：" + (result.urgent_reason || "") : "";
+    $("call-departments").textContent = (result.departments || []).map(function (d) {
+      return d.department + " " + Math.round(d.score * 100) + "%";
+    }).join("，") || "—";
+    renderSuggestions(result.suggestions || []);
+    var draft = result.ticket_draft || {};
+    state.draft = draft;
+    if (!state.descriptionTouched) $("ticket-description").value = draft.description || "";
+    $("ticket-category").value = draft.category || "咨询";
+    $("ticket-urgent").checked = !!draft.urgent;
+    if (draft.contact_phone && !$("ticket-phone").value) $("ticket-phone").value = draft.contact_phone;
+    setDepartments(result.departments || []);
+    $("call-status").textContent = "已更新（" + result.ms + " ms）";
+  }
+
+  function ask(text, commit) {
+    var seq = ++state.seq;
+    return GC.api("POST", "/api/assist", { text: text, call_id: state.callId, preview: !commit })
+      .then(function (result) { if (seq === state.seq) render(result); return result; })
+      .catch(function (err) { if (seq === state.seq) $("call-status").textContent = err.message; });
+  }
+
+  var preview = GC.debounce(function () {
+    var text = $("call-input").value.trim();
+    if (text || state.turns.length) ask(text, false);
+  }, 350);
+
+  function commit() {
+    var text = $("call-input").value.trim();
+    if (!text) return;
+    state.turns.push(text);
+    $("call-turns").appendChild(el("li", { text: text }));
+    $("call-input").value = "";
+    ask(text, true);
+  }
+
+  function createTicket(ev) {
+    ev.preventDefault();
+    var description = $("ticket-description").value.trim();
+    if (!description) { $("ticket-result").textContent = "请填写诉求内容"; return; }
+    var body = {
+      description: description,
+      category: $("ticket-category").value,
+      urgent: $("ticket-urgent").checked,
+      channel: "hotline",
+      conversation_id: state.callId,
+      transcript: state.turns.map(function (t) { return { from: "caller", text: t }; })
+    };
+    var notes = $("call-notes").value.trim();
+    if (notes) body.transcript.push({ from: "agent_notes", text: notes });
+    var department = $("ticket-department").value;
+    if (department) body.department = department;
+    [["contact_phone", "ticket-phone"], ["contact_name", "ticket-name"], ["location", "ticket-location"]].forEach(function (p) {
+      var v = $(p[1]).value.trim();
+      if (v) body[p[0]] = v;
+    });
+    $("ticket-create").disabled = true;
+    GC.api("POST", "/api/tickets", body).then(function (t) {
+      var result = GC.clear($("ticket-result"));
+      result.appendChild(el("span", { text: "已生成工单 " }));
+      result.appendChild(el("strong", { className: "gc-ticket-no", text: t.ticket_no }));
+      result.appendChild(el("span", { text: "（" + t.status_label + (t.department ? "，" + t.department : "") + "）" }));
+      if (GC.tabs.queue && GC.tabs.queue.refresh) GC.tabs.queue.refresh();
+    }).catch(function (err) {
+      $("ticket-result").textContent = "生成工单失败：" + err.message;
+    }).then(function () { $("ticket-create").disabled = false; });
+  }
+
+  GC.tabs.call = {
+    init: function () {
+      if (state.ready) return;
+      state.ready = true;
+      resetCall();
+      $("call-input").addEventListener("input", preview);
+      $("call-input").addEventListener("keydown", function (ev) {
+        if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); commit(); }
+      });
+      $("call-commit").addEventListener("click", commit);
+      $("call-new").addEventListener("click", resetCall);
+      $("ticket-description").addEventListener("input", function () { state.descriptionTouched = true; });
+      $("ticket-form").addEventListener("submit", createTicket);
+    },
+    state: state
+  };
+})();

@@ -1,0 +1,105 @@
+/*
+ * Dashboard: tickets by day and category, SLA lights, department KPIs (GET /api/kpi) and the
+ * week's top topics with spike alerts (GET /api/console/dashboard). Charts: Apache ECharts
+ * (vendor/echarts.min.js); all labels are set as data, never as markup.
+ */
+(function () {
+  "use strict";
+  var GC = window.GovConsole;
+  var $ = GC.$, el = GC.el;
+  var charts = {};
+
+  function chart(id) {
+    if (!window.echarts) return null;
+    if (!charts[id]) charts[id] = window.echarts.init($(id), null, { renderer: "canvas" });
+    return charts[id];
+  }
+
+  function localDate(d) {
+    var p = function (n) { return (n < 10 ? "0" : "") + n; };
+    return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate());
+  }
+
+  function renderFigures(data) {
+    var alerts = GC.clear($("dash-alerts"));
+    (data.spikes || []).forEach(function (t) {
+      alerts.appendChild(el("p", { className: "gc-alert", text: "话题激增：“" + t.topic + "” 本周 " + t.count + " 件，前四周周均 " + t.weekly_average + " 件" }));
+    });
+    var lights = GC.clear($("dash-lights"));
+    [["red", "红灯（超期）"], ["yellow", "黄灯（临期）"], ["green", "绿灯（正常）"]].forEach(function (l) {
+      lights.appendChild(el("div", { className: "gc-light-card" }, [GC.light(l[0]), el("strong", { text: String(data.lights[l[0]] || 0) }), el("span", { text: l[1] })]));
+    });
+    var days = chart("chart-days");
+    if (days) days.setOption({
+      title: { text: "近" + data.days.length + "天工单量（按类别）", textStyle: { fontSize: 14 } },
+      tooltip: { trigger: "axis" }, legend: { top: 24 }, grid: { top: 60, left: 40, right: 16, bottom: 30 },
+      xAxis: { type: "category", data: data.days.map(function (d) { return d.slice(5); }) },
+      yAxis: { type: "value", minInterval: 1 },
+      series: data.categories.map(function (c) { return { name: c, type: "bar", stack: "all", data: data.by_day[c] }; })
+    }, true);
+    var totals = data.categories.map(function (c) {
+      return { name: c, value: data.by_day[c].reduce(function (a, b) { return a + b; }, 0) };
+    }).filter(function (x) { return x.value > 0; });
+    var cats = chart("chart-categories");
+    if (cats) cats.setOption({
+      title: { text: "类别分布", textStyle: { fontSize: 14 } }, tooltip: { trigger: "item" },
+      series: [{ type: "pie", radius: ["35%", "65%"], top: 20, data: totals }]
+    }, true);
+    var topics = chart("chart-topics");
+    var top = (data.topics || []).slice().reverse();
+    if (topics) topics.setOption({
+      title: { text: "本周热点话题", textStyle: { fontSize: 14 } }, tooltip: { trigger: "axis" },
+      grid: { top: 36, left: 90, right: 16, bottom: 24 },
+      xAxis: { type: "value", minInterval: 1 }, yAxis: { type: "category", data: top.map(function (t) { return t.topic; }) },
+      series: [{ type: "bar", data: top.map(function (t) { return { value: t.count, itemStyle: { color: t.spike ? "#d93026" : "#3370ff" } }; }) }]
+    }, true);
+  }
+
+  function renderKpi(kpi) {
+    var names = Object.keys(kpi.departments || {});
+    var body = GC.clear($("dash-kpi-rows"));
+    names.forEach(function (d) {
+      var f = kpi.departments[d];
+      body.appendChild(el("tr", {}, [d, String(f.tickets), GC.percent(f.sign_on_time_rate), GC.percent(f.response_rate),
+        GC.percent(f.resolve_rate), GC.percent(f.satisfaction_rate), String(f.open), String(f.overdue)].map(function (v) {
+        return el("td", { text: v });
+      })));
+    });
+    var c = chart("chart-kpi");
+    if (c) c.setOption({
+      title: { text: "部门考核指标（近30天）", textStyle: { fontSize: 14 } }, tooltip: { trigger: "axis" }, legend: { top: 24 },
+      grid: { top: 60, left: 40, right: 16, bottom: 60 },
+      xAxis: { type: "category", data: names, axisLabel: { rotate: 30 } },
+      yAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },
+      series: [["sign_on_time_rate", "签收及时率"], ["resolve_rate", "解决率"], ["satisfaction_rate", "满意率"]].map(function (m) {
+        return { name: m[1], type: "bar", data: names.map(function (d) {
+          var v = kpi.departments[d][m[0]];
+          return v === null || v === undefined ? null : Math.round(v * 1000) / 10;
+        }) };
+      })
+    }, true);
+  }
+
+  function refresh() {
+    var to = new Date(), from = new Date(Date.now() - 29 * 86400000);
+    $("dash-info").textContent = "加载中…";
+    return Promise.all([
+      GC.api("GET", "/api/console/dashboard?days=14").then(renderFigures),
+      GC.api("GET", "/api/kpi?from=" + localDate(from) + "&to=" + localDate(to)).then(renderKpi)
+    ]).then(function () {
+      $("dash-info").textContent = "更新于 " + GC.time(new Date().toISOString());
+    }).catch(function (err) { $("dash-info").textContent = err.message; });
+  }
+
+  GC.tabs.dashboard = {
+    init: function () {
+      if (this.ready) return;
+      this.ready = true;
+      $("dash-refresh").addEventListener("click", refresh);
+      window.addEventListener("resize", function () { Object.keys(charts).forEach(function (k) { charts[k].resize(); }); });
+    },
+    open: function () {
+      refresh().then(function () { Object.keys(charts).forEach(function (k) { charts[k].resize(); }); });
+    }
+  };
+})();

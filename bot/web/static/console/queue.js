@@ -1,0 +1,74 @@
+/*
+ * Dispatcher's queue: GET /api/tickets?status=..., dispatch a pending or returned ticket to one of
+ * its recommended departments (POST /api/tickets/{no}/dispatch).
+ */
+(function () {
+  "use strict";
+  var GC = window.GovConsole;
+  var $ = GC.$, el = GC.el;
+  var timer = null;
+
+  function dispatchControl(t) {
+    if (["pending_dispatch", "returned"].indexOf(t.status) < 0) return null;
+    var select = el("select", { attrs: { "aria-label": "承办部门" } });
+    (t.routing || []).forEach(function (r) {
+      select.appendChild(el("option", { text: r.department + "（" + Math.round(r.score * 100) + "%）", attrs: { value: r.department } }));
+    });
+    var other = el("input", { className: "gc-small", attrs: { placeholder: "或输入部门", "aria-label": "其他部门" } });
+    var button = el("button", { text: "派单", attrs: { type: "button" }, on: { click: function () {
+      var department = other.value.trim() || select.value;
+      if (!department) return;
+      button.disabled = true;
+      GC.api("POST", "/api/tickets/" + encodeURIComponent(t.ticket_no) + "/dispatch",
+             { department: department, version: t.version })
+        .then(refresh)
+        .catch(function (err) { $("queue-info").textContent = t.ticket_no + " 派单失败：" + err.message; button.disabled = false; });
+    } } });
+    return el("span", { className: "gc-actions" }, [select, other, button]);
+  }
+
+  function render(items) {
+    var body = GC.clear($("queue-rows"));
+    if (!items.length) {
+      body.appendChild(el("tr", {}, [el("td", { className: "gc-muted", text: "没有工单", attrs: { colspan: "8" } })]));
+    }
+    items.forEach(function (t) {
+      var desc = t.description.length > 60 ? t.description.slice(0, 59) + "…" : t.description;
+      body.appendChild(el("tr", { attrs: { "data-ticket": t.ticket_no } }, [
+        el("td", {}, [GC.light(t.light)]),
+        el("td", { className: "gc-mono", text: t.ticket_no }),
+        el("td", { text: GC.time(t.created_at) }),
+        el("td", {}, [t.category, t.urgent ? el("span", { className: "gc-urgent", text: "急" }) : null]),
+        el("td", { text: desc, attrs: { title: t.description } }),
+        el("td", { text: t.department || "—" }),
+        el("td", { text: t.status_label }),
+        el("td", {}, [dispatchControl(t)])
+      ]));
+    });
+  }
+
+  function refresh() {
+    var status = $("queue-status").value;
+    return GC.api("GET", "/api/tickets" + (status ? "?status=" + encodeURIComponent(status) : ""))
+      .then(function (data) {
+        render(data.items || []);
+        $("queue-info").textContent = "共 " + (data.items || []).length + " 件，更新于 " + GC.time(new Date().toISOString());
+      })
+      .catch(function (err) { $("queue-info").textContent = err.message; });
+  }
+
+  GC.tabs.queue = {
+    init: function () {
+      if (this.ready) return;
+      this.ready = true;
+      $("queue-status").addEventListener("change", refresh);
+      $("queue-refresh").addEventListener("click", refresh);
+    },
+    open: function () {
+      refresh();
+      clearInterval(timer);
+      timer = setInterval(function () { if (GC.current === "queue" && GC.me) refresh(); }, 15000);
+    },
+    refresh: refresh
+  };
+})();

@@ -1,0 +1,163 @@
+"""Hostile chat input through the whole stack (REST and socket.io) and SQL-injection-shaped
+numbers through chat and the API: a clear 4xx or a polite Chinese reply, the tables intact and
+nothing half-stored. (Empty, emoji and plain oversized REST messages: tests/test_stack_integration.py.)"""
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import uuid
+from urllib.parse import quote
+
+import pytest
+import requests
+
+from bot.channels.rest import TOO_LONG_REPLY
+from bot.ratelimit import CHAT_LIMITED_REPLY
+from tests.hardening_helpers import ADMIN_TOKEN
+from tests.test_stack_integration import CJK, MODEL, Stack, texts
+
+pytestmark = pytest.mark.stack
+
+INJECTIONS = ["' OR 1=1 --", "GD'; DROP TABLE tickets;--", "SP2026'; DELETE FROM approval_applications;--",
+              "1; UPDATE tickets SET status='closed'", "\" OR \"\"=\"", "GD2345' UNION SELECT * FROM users--"]
+CHAT_LIMIT = 8
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    if not MODEL.exists():
+        pytest.fail("models/current.tar.gz missing: run `make model`")
+    s = Stack(tmp_path_factory.mktemp("hostile"), env={"GOV_ADMIN_TOKEN": ADMIN_TOKEN,
+                                                        "RATE_LIMIT_CHAT": str(CHAT_LIMIT),
+                                                        "RATE_LIMIT_API": "120", "RATE_LIMIT_API_WINDOW": "60"})
+    s.start()
+    yield s
+    if s.proc and s.proc.poll() is None:
+        s.stop()
+
+
+def _db(stack) -> sqlite3.Connection:
+    return sqlite3.connect(stack.var_dir / "app.db")
+
+
+def _snapshot(stack) -> dict:
+    con = _db(stack)
+    try:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        counts = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]
+                  for t in ("tickets", "ticket_events", "approval_applications", "users", "audit_entries")}
+        statuses = con.execute("SELECT ticket_no, status, version FROM tickets ORDER BY id").fetchall()
+    finally:
+        con.close()
+    return {"tables": tables, "counts": counts, "statuses": statuses}
+
+
+def _post_raw(stack, data: bytes, content_type: str = "application/json") -> requests.Response:
+    return requests.post(f"{stack.rasa}/webhooks/rest/webhook", data=data, headers={"Content-Type": content_type},
+                         timeout=30)
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[1,2]", b'"text"', b"\xff\xfe", b'{"message": "hi"}',
+                                  b'{"sender": 12, "message": "hi"}', b'{"sender": "", "message": "hi"}',
+                                  b'{"sender": "a", "message": {"$gt": ""}}', b'{"sender": "a", "message": 5}',
+                                  ('{"sender": "%s", "message": "hi"}' % ("x" * 500)).encode()])
+def test_malformed_rest_requests_get_400_json(stack, body):
+    resp = _post_raw(stack, body)
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["error"]["code"]
+
+
+def test_oversized_message_gets_a_polite_reply_and_is_not_stored(stack):
+    sender = f"h-{uuid.uuid4().hex}"
+    replies = stack.say(sender, "投诉" * 5000)
+    assert texts(replies) == TOO_LONG_REPLY
+    tracker = requests.get(f"{stack.rasa}/conversations/{sender}/tracker", timeout=10).json()
+    assert not [e for e in tracker["events"] if e.get("event") == "user"]
+
+
+def test_control_characters_are_removed_before_the_bot_sees_them(stack):
+    sender = f"h-{uuid.uuid4().hex}"
+    replies = stack.say(sender, "你\x00好\x1b[31m\u202e\x7f")
+    assert CJK(texts(replies))
+    users = [e["text"] for e in requests.get(f"{stack.rasa}/conversations/{sender}/tracker", timeout=10).json()["events"]
+             if e.get("event") == "user"]
+    assert users == ["你好[31m"]
+
+
+def test_chat_rate_limit_per_sender_is_polite(stack):
+    sender = f"h-{uuid.uuid4().hex}"
+    answers = [texts(stack.say(sender, "你好")) for _ in range(CHAT_LIMIT + 2)]
+    assert all(CHAT_LIMITED_REPLY not in a for a in answers[:CHAT_LIMIT])
+    assert answers[-1] == CHAT_LIMITED_REPLY == "您发送消息过于频繁，请稍后再试。"
+    assert CHAT_LIMITED_REPLY not in texts(stack.say(f"h-{uuid.uuid4().hex}", "你好")), "other senders unaffected"
+
+
+def test_socketio_oversized_and_control_characters_get_polite_replies(stack):
+    import socketio
+
+    async def converse(text: str) -> dict:
+        client = socketio.AsyncClient()
+        loop = asyncio.get_running_loop()
+        confirmed, answered = loop.create_future(), loop.create_future()
+        client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
+        client.on("bot_uttered", lambda msg: answered.done() or answered.set_result(msg))
+        await client.connect(stack.rasa, transports=["websocket"])
+        try:
+            session_id = uuid.uuid4().hex
+            await client.emit("session_request", {"session_id": session_id})
+            await asyncio.wait_for(confirmed, 10)
+            await client.emit("user_uttered", {"message": text, "session_id": session_id})
+            return await asyncio.wait_for(answered, 30)
+        finally:
+            await client.disconnect()
+
+    for text in ("办" * 10_000, "\x00\x01\x02\x1b[31m\u202e", "' OR 1=1 --"):
+        reply = asyncio.run(converse(text))
+        assert CJK(reply.get("text", "")), (text[:20], reply)
+
+
+@pytest.mark.parametrize("number", INJECTIONS)
+def test_injection_shaped_numbers_through_chat(stack, number):
+    before = _snapshot(stack)
+    sender = f"h-{uuid.uuid4().hex}"
+    for text in (f"帮我查下{number}的办理进度", f"查询工单{number}的进度", number):
+        replies = stack.say(sender, text)
+        assert replies and CJK(texts(replies)), (text, replies)
+        assert "Traceback" not in texts(replies) and "sqlite" not in texts(replies).lower()
+    assert _snapshot(stack) == before
+
+
+@pytest.mark.parametrize("number", INJECTIONS)
+def test_injection_shaped_numbers_through_the_api(stack, number):
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    created = requests.post(f"{stack.web}/api/tickets", headers=headers, timeout=30,
+                            json={"description": f"路灯不亮 {number}", "location": number}).json()
+    before = _snapshot(stack)
+    resp = requests.get(f"{stack.web}/api/tickets/{quote(number, safe='')}", headers=headers, timeout=10)
+    assert resp.status_code in (400, 404) and resp.json()["error"]["code"], resp.text
+    resp = requests.post(f"{stack.web}/api/tickets/{quote(number, safe='')}/sign", headers=headers, json={}, timeout=10)
+    assert resp.status_code in (400, 404) and resp.json()["error"]["code"], resp.text
+    for key in ("department", "conversation_id"):
+        resp = requests.get(f"{stack.web}/api/tickets", params={key: number}, headers=headers, timeout=10)
+        assert resp.status_code == 200 and resp.json()["items"] == [], "a filter value must never match everything"
+    resp = requests.get(f"{stack.web}/api/tickets", params={"status": number}, headers=headers, timeout=10)
+    assert resp.status_code == 400
+    resp = requests.get(f"{stack.web}/api/knowledge/search", params={"q": number}, timeout=10)
+    assert resp.status_code == 200
+    assert _snapshot(stack) == before
+    # The ticket holding the text was stored whole: literally, with its history and audit entry.
+    ticket = requests.get(f"{stack.web}/api/tickets/{created['ticket_no']}", headers=headers, timeout=10).json()
+    assert ticket["location"] == number and ticket["description"].endswith(number) and ticket["history"]
+
+
+def test_api_rate_limit_per_ip_is_429_with_retry_after(stack):
+    statuses = []
+    for _ in range(250):
+        resp = requests.get(f"{stack.web}/api/knowledge/search", params={"q": "身份证"}, timeout=10)
+        statuses.append(resp.status_code)
+        if resp.status_code == 429:
+            assert int(resp.headers["Retry-After"]) >= 1
+            assert resp.json()["error"]["code"] == "too_many_requests"
+            break
+    assert statuses[-1] == 429 and 500 not in statuses
+    assert requests.get(f"{stack.web}/health", timeout=10).status_code in (200, 503), "/health is not limited"

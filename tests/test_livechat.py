@@ -1,0 +1,138 @@
+"""Live chat hand-off (bot.livechat, actions/livechat.py, /api/livechat) and the console's
+dashboard figures (bot.dashboard), on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.livechat import service
+from tests.tickets_helpers import staff  # noqa: F401  (fixture)
+
+SHANGHAI = timezone(timedelta(hours=8))
+
+
+def tracker(sender: str, texts: list[str], channel: str = "socketio") -> Tracker:
+    events = [{"event": "user", "text": t, "input_channel": channel, "parse_data": {}} for t in texts]
+    return Tracker(sender, {}, {"intent": {"name": "request_human"}, "text": texts[-1]}, events, False, None, {},
+                   "action_listen")
+
+
+def test_service_hours():
+    monday_10 = datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)  # a Monday, a working day
+    assert service.in_service(monday_10, "09:00-17:30")
+    assert not service.in_service(monday_10.replace(hour=8, minute=59), "09:00-17:30")
+    assert not service.in_service(monday_10.replace(hour=18), "09:00-17:30")
+    assert not service.in_service(datetime(2026, 3, 1, 10, 0, tzinfo=SHANGHAI), "09:00-17:30")  # Sunday
+    assert service.in_service(datetime(2026, 3, 1, 3, 0, tzinfo=SHANGHAI), "always")
+    assert service.in_service(monday_10.replace(hour=23, minute=30), "00:00-24:00")
+    assert service.hours_text("09:00-17:30") == "工作日 09:00–17:30"
+    with pytest.raises(ValueError):
+        service.service_hours("nine to five")
+
+
+async def test_request_human_queues_in_service_hours_and_agent_reply_delivers(staff, monkeypatch):
+    from actions.livechat import CONNECTING, ActionAgentReply, ActionRequestHuman
+    from bot.settings import reload_settings
+
+    monkeypatch.setenv("LIVECHAT_HOURS", "always")
+    reload_settings()
+    dispatcher = CollectingDispatcher()
+    await ActionRequestHuman().run(dispatcher, tracker("conv-1", ["你好", "转人工"]), {})
+    assert dispatcher.messages[0]["text"] == CONNECTING
+    # Asking twice keeps one hand-off.
+    await ActionRequestHuman().run(CollectingDispatcher(), tracker("conv-1", ["你好", "转人工", "人呢"]), {})
+    queue = await service.list_handoffs("open")
+    assert len(queue) == 1 and queue[0]["conversation_id"] == "conv-1" and queue[0]["channel"] == "socketio"
+    assert queue[0]["status"] == "waiting" and queue[0]["last_text"] == "人呢"
+    handoff, _ = await service.add_agent_message(queue[0]["id"], "d1", "您好，我是人工客服")
+    assert handoff["status"] == "active" and handoff["agent"] == "d1"
+    delivered = CollectingDispatcher()
+    await ActionAgentReply().run(delivered, tracker("conv-1", ["人呢"]), {})
+    assert [m["text"] for m in delivered.messages] == ["【人工客服】您好，我是人工客服"]
+    again = CollectingDispatcher()
+    await ActionAgentReply().run(again, tracker("conv-1", ["人呢"]), {})
+    assert again.messages == [], "each reply is delivered once"
+    closed = await service.close_handoff(queue[0]["id"], "d1")
+    assert closed["status"] == "closed" and await service.list_handoffs("open") == []
+    with pytest.raises(service.LiveChatError) as exc:
+        await service.add_agent_message(queue[0]["id"], "d1", "还在吗")
+    assert exc.value.status == 409
+
+
+async def test_request_human_outside_service_hours_is_not_queued(staff, monkeypatch):
+    from actions.livechat import ActionRequestHuman
+    from bot.settings import reload_settings
+
+    monkeypatch.setenv("LIVECHAT_HOURS", "00:00-00:00")
+    reload_settings()
+    dispatcher = CollectingDispatcher()
+    await ActionRequestHuman().run(dispatcher, tracker("conv-2", ["转人工"]), {})
+    assert "12345" in dispatcher.messages[0]["text"] and "不是人工客服在线时间" in dispatcher.messages[0]["text"]
+    assert await service.list_handoffs("open") == []
+
+
+@pytest.fixture
+async def client(staff, monkeypatch):
+    from bot.settings import reload_settings
+    from bot.web.app import create_app
+
+    monkeypatch.setenv("RASA_URL", "http://127.0.0.1:9")  # nothing listens: delivery fails
+    reload_settings()
+    c = TestClient(TestServer(create_app()))
+    await c.start_server()
+    yield c
+    await c.close()
+
+
+async def test_livechat_api(client, staff):
+    h = lambda who: {"Authorization": f"Bearer {staff.tokens[who]}"}  # noqa: E731
+    assert (await client.get("/api/livechat")).status == 401
+    assert (await client.get("/api/livechat", headers=h("zj1"))).status == 403
+    handoff = await service.request_handoff("conv-9", "wechat", "我要人工")
+    resp = await client.get("/api/livechat", headers=h("d1"))
+    body = await resp.json()
+    assert resp.status == 200 and [i["id"] for i in body["items"]] == [handoff["id"]] and "hours" in body
+    assert (await client.get("/api/livechat?status=bogus", headers=h("d1"))).status == 400
+    resp = await client.get(f"/api/livechat/{handoff['id']}", headers=h("s1"))
+    detail = await resp.json()
+    assert resp.status == 200 and detail["transcript"] == [] and detail["agent_messages"] == []
+    assert (await client.get("/api/livechat/999999", headers=h("d1"))).status == 404
+    resp = await client.post(f"/api/livechat/{handoff['id']}/reply", json={"text": " "}, headers=h("d1"))
+    assert resp.status == 400
+    resp = await client.post(f"/api/livechat/{handoff['id']}/reply", json={"text": "您好"}, headers=h("d1"))
+    assert resp.status == 503 and (await resp.json())["error"]["code"] == "rasa_unavailable"
+    stored = await service.messages(handoff["id"])
+    assert [(m["text"], m["delivered"]) for m in stored] == [("您好", False)], "kept for the next delivery"
+    resp = await client.post(f"/api/livechat/{handoff['id']}/close", headers=h("d1"))
+    assert resp.status == 200 and (await resp.json())["status"] == "closed"
+
+
+async def test_console_me_and_dashboard(client, staff):
+    h = lambda who: {"Authorization": f"Bearer {staff.tokens[who]}"}  # noqa: E731
+    resp = await client.get("/api/console/me", headers=h("zj1"))
+    assert await resp.json() == {"username": "zj1", "role": "handler", "department": "区住建局"}
+    assert (await client.get("/api/console/me")).status == 401
+    for text in ("小区电梯坏了物业不修", "电梯故障困人", "电梯又坏了没人修", "电梯停运三天", "路灯不亮"):
+        resp = await client.post("/api/tickets", json={"description": text, "department": "区住建局"}, headers=h("d1"))
+        assert resp.status == 201
+    resp = await client.get("/api/console/dashboard?days=7", headers=h("s1"))
+    body = await resp.json()
+    assert resp.status == 200 and len(body["days"]) == 7 and set(body["by_day"]) == set(body["categories"])
+    assert sum(sum(v) for v in body["by_day"].values()) == 5
+    assert sum(body["lights"].values()) == 5
+    top = {t["topic"]: t for t in body["topics"]}
+    assert top["电梯"]["count"] == 4 and top["电梯"]["spike"] is True
+    assert [s["topic"] for s in body["spikes"]] == ["电梯"]
+    resp = await client.get("/api/console/dashboard", headers=h("zf1"))  # a handler sees their department
+    assert (await resp.json())["department"] == "区综合执法局"
+
+
+def test_page_has_a_strict_policy():
+    from bot.web.console import CSP, PAGE
+
+    assert "script-src 'self'" in CSP and "unsafe" not in CSP
+    assert "<script>" not in PAGE and "onclick" not in PAGE

@@ -1,0 +1,361 @@
+"""The ticket dialogue's actions against a real database (SQLite and PostgreSQL): the ticket_form's
+validation action driven turn by turn as Rasa drives it, the submission, and the status check."""
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import tickets as ta
+from bot.approvals.lockout import reset_default_lockout
+from bot.db import dispose_engine
+from bot.tickets.service import get_ticket, list_tickets
+from tests.tickets_helpers import staff  # noqa: F401  (fixture)
+
+DOMAIN = yaml.safe_load((Path(__file__).resolve().parent.parent / "domain.yml").read_text(encoding="utf-8"))
+FORM_SLOTS = DOMAIN["forms"]["ticket_form"]["required_slots"]
+
+
+class Chat:
+    """One conversation: user messages, bot messages and slots as Rasa would keep them, with the
+    ticket_form's loop (validate → next requested slot → ask) emulated around our actions."""
+
+    def __init__(self, channel: str = "socketio"):
+        self.sender = f"chat-{uuid.uuid4().hex[:12]}"
+        self.channel = channel
+        self.slots: dict = {}
+        self.events: list[dict] = [{"event": "session_started", "timestamp": time.time()}]
+        self.active_loop: str | None = None
+        self.latest: dict = {}
+        self.bot: list[str] = []       # texts of every bot message
+        self.buttons: list[list[str]] = []
+
+    def tracker(self, latest_action: str = "action_listen") -> Tracker:
+        return Tracker(self.sender, dict(self.slots), self.latest, list(self.events), False, None,
+                       {"name": self.active_loop} if self.active_loop else {}, latest_action)
+
+    def _user(self, text: str, intent: str, entities=None) -> None:
+        self.latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or []}
+        self.events.append({"event": "user", "text": text, "timestamp": time.time(), "input_channel": self.channel,
+                            "parse_data": self.latest})
+
+    def _collect(self, dispatcher: CollectingDispatcher) -> list[str]:
+        out = []
+        for m in dispatcher.messages:
+            text = m.get("text") or (DOMAIN["responses"][m["response"]][0]["text"] if m.get("response") else "")
+            out.append(text)
+            self.bot.append(text)
+            self.buttons.append([b["title"] for b in m.get("buttons") or []])
+            self.events.append({"event": "bot", "text": text, "timestamp": time.time()})
+        return out
+
+    def _apply(self, events: list[dict]) -> None:
+        for e in events:
+            if e.get("event") == "slot":
+                self.slots[e["name"]] = e["value"]
+
+    async def run(self, action, latest_action: str = "action_listen") -> list[str]:
+        dispatcher = CollectingDispatcher()
+        events = await action.run(dispatcher, self.tracker(latest_action), DOMAIN)
+        self._apply(events)
+        return self._collect(dispatcher)
+
+    async def _form_turn(self) -> list[str]:
+        dispatcher = CollectingDispatcher()
+        events = await ta.ValidateTicketForm().run(dispatcher, self.tracker(), DOMAIN)
+        self._apply(events)
+        out = self._collect(dispatcher)
+        requested = [e for e in events if e.get("event") == "slot" and e["name"] == "requested_slot"]
+        if requested:
+            nxt = requested[-1]["value"]
+        else:  # Rasa picks the first empty slot of the domain's list
+            nxt = next((s for s in FORM_SLOTS if self.slots.get(s) is None), None)
+        self.slots["requested_slot"] = nxt
+        if nxt is None:
+            self.active_loop = None
+            return out + await self.run(ta.ActionSubmitTicket(), latest_action="ticket_form")
+        self.active_loop = "ticket_form"
+        ask = {"ticket_phone": ta.ActionAskTicketPhone(), "ticket_confirm": ta.ActionAskTicketConfirm()}.get(nxt)
+        if ask is not None:
+            return out + await self.run(ask, latest_action="ticket_form")
+        d = CollectingDispatcher()
+        d.utter_message(response=f"utter_ask_{nxt}")
+        return out + self._collect(d)
+
+    async def start(self, text: str, intent: str) -> list[str]:
+        self._user(text, intent)
+        self.active_loop = None
+        return await self._form_turn()
+
+    async def say(self, text: str, intent: str = "inform", entities=None) -> list[str]:
+        self._user(text, intent, entities)
+        if self.active_loop == "ticket_form":
+            return await self._form_turn()
+        return []
+
+
+@pytest.fixture
+async def chat_db(staff):  # noqa: F811
+    reset_default_lockout()
+    yield staff
+    reset_default_lockout()
+    await dispose_engine()
+
+
+async def test_complaint_with_every_slot_becomes_a_routed_ticket(chat_db):
+    chat = Chat("socketio")
+    out = await chat.start("投诉广福街道滨河路一家烧烤店油烟太大，熏得窗户都不敢开", "complain")
+    # The description and its address were reused: the first question is the phone.
+    assert chat.slots["ticket_description"].startswith("投诉广福街道滨河路")
+    assert chat.slots["ticket_location"] == "广福街道滨河路"
+    assert chat.slots["requested_slot"] == "ticket_phone" and "手机号码" in out[-1] and "不留" not in out[-1]
+    out = await chat.say("13800001234", entities=[{"entity": "phone", "value": "13800001234"}])
+    assert chat.slots["ticket_phone"] == "13800001234" and chat.slots["requested_slot"] == "ticket_name"
+    out = await chat.say("叫我李师傅")
+    assert chat.slots["ticket_name"] == "李师傅"
+    summary = out[-1]
+    assert "类别：投诉" in summary and "地点：广福街道滨河路" in summary and "138****1234" in summary
+    assert "13800001234" not in summary and chat.buttons[-1] == ["确认提交", "修改", "取消"]
+    out = await chat.say("确认提交", "affirm")
+    reply = out[-1]
+    items = await list_tickets(chat_db.principals["a1"], conversation_id=chat.sender)
+    assert len(items) == 1
+    t = await get_ticket(items[0]["ticket_no"], chat_db.principals["a1"])
+    assert t["ticket_no"] in reply and "年" in reply and "月" in reply
+    assert t["department"] and t["department"] in reply and t["status"] == "dispatched"
+    assert t["channel"] == "socketio" and t["conversation_id"] == chat.sender and t["category"] == "投诉"
+    assert t["contact_phone"] == "13800001234" and t["contact_name"] == "李师傅"
+    assert t["location"] == "广福街道滨河路" and t["sign_by"] and t["resolve_by"]
+    from bot.tickets.intake import local
+    from bot.calendar import format_cn_date
+    assert format_cn_date(local(t["resolve_by"])) in reply
+    # The transcript keeps what was said (user and bot), in the database only.
+    from bot.db import session_scope
+    from bot.tickets.models import Ticket
+    from sqlalchemy import select
+    async with session_scope() as s:
+        row = (await s.execute(select(Ticket).where(Ticket.ticket_no == t["ticket_no"]))).unique().scalar_one()
+        roles = [m["role"] for m in row.transcript]
+        texts = [m["text"] for m in row.transcript]
+    assert roles[0] == "user" and "bot" in roles and "13800001234" in texts and "叫我李师傅" in texts
+    # Slots are cleared for the next matter.
+    assert all(chat.slots.get(s) is None for s in ta.TICKET_SLOTS)
+
+
+async def test_suggestion_without_phone_and_name(chat_db):
+    chat = Chat("rest")
+    out = await chat.start("建议在渠江边多安装几个路灯，晚上散步太黑了", "suggest")
+    assert chat.slots["requested_slot"] == "ticket_phone" and "不留" in out[-1]   # no location for a suggestion
+    await chat.say("不留", "deny")
+    assert chat.slots["ticket_phone"] == "无"
+    out = await chat.say("跳过", "affirm")
+    assert chat.slots["ticket_name"] == "无" and "联系电话：未留" in out[-1] and "地点" not in out[-1]
+    out = await chat.say("/affirm", "affirm")
+    items = await list_tickets(chat_db.principals["a1"], conversation_id=chat.sender)
+    assert len(items) == 1 and items[0]["category"] == "建议" and items[0]["contact_phone"] is None
+    assert items[0]["ticket_no"] in out[-1] and "没有留联系电话" in out[-1]
+
+
+async def test_phone_is_required_for_a_complaint_and_validated(chat_db):
+    chat = Chat()
+    out = await chat.start("我要投诉", "complain")
+    assert chat.slots["ticket_description"] is None and chat.slots["requested_slot"] == "ticket_description"
+    out = await chat.say("楼下烧烤店油烟太大，晚上十二点还不停", "complain")
+    assert chat.slots["requested_slot"] == "ticket_location" and "地点" in out[-1]   # no address said yet
+    await chat.say("奎阁街道东门小区3栋")
+    assert chat.slots["ticket_location"] == "奎阁街道东门小区3栋"
+    out = await chat.say("不留", "deny")
+    assert ta.PHONE_REQUIRED in out and chat.slots["requested_slot"] == "ticket_phone"
+    out = await chat.say("12345")
+    assert ta.PHONE_INVALID in out and chat.slots["ticket_phone"] is None
+    await chat.say("我的手机是 138-0000-5678")
+    assert chat.slots["ticket_phone"] == "13800005678"
+
+
+async def test_cancel_anywhere_stores_nothing(chat_db):
+    chat = Chat()
+    await chat.start("我要投诉", "complain")
+    out = await chat.say("算了", "deny")
+    assert out[-1] == ta.CANCELLED and chat.active_loop is None
+    chat2 = Chat()
+    await chat2.start("表扬一下社区的王书记，工作很负责", "praise")
+    await chat2.say("不留", "deny")
+    await chat2.say("不留", "deny")
+    out = await chat2.say("/deny", "deny")
+    assert out[-1] == ta.CANCELLED
+    for c in (chat, chat2):
+        assert await list_tickets(chat_db.principals["a1"], conversation_id=c.sender) == []
+        assert all(c.slots.get(s) is None for s in ta.TICKET_SLOTS)
+
+
+async def test_edit_a_field_before_submitting(chat_db):
+    chat = Chat()
+    await chat.start("小区门口的井盖丢了，晚上很危险", "seek_help")
+    await chat.say("广福街道滨河路88号")
+    await chat.say("13800001234")
+    await chat.say("不留", "deny")
+    out = await chat.say("修改", "affirm")
+    assert out[-1] == "请问要修改哪一项？" and "修改联系电话" in chat.buttons[-1]
+    out = await chat.say("修改联系电话")
+    assert chat.slots["requested_slot"] == "ticket_phone" and chat.slots["ticket_location"] == "广福街道滨河路88号"
+    out = await chat.say("13900001111")
+    assert "139****1111" in out[-1]
+    out = await chat.say("确认提交", "affirm")
+    items = await list_tickets(chat_db.principals["a1"], conversation_id=chat.sender)
+    assert items[0]["contact_phone"] == "13900001111"
+    # 井盖丢失 is urgent: flagged, with emergency numbers.
+    assert items[0]["urgent"] is True and "紧急" in out[-1] and "119" in out[-1] and "110" in out[-1]
+
+
+async def test_gas_leak_is_urgent_with_emergency_advice(chat_db):
+    chat = Chat()
+    await chat.start("奎阁街道东门小区2栋楼道里有很大的煤气味，可能煤气泄漏了", "seek_help")
+    await chat.say("13800001234")
+    await chat.say("不留", "deny")
+    out = await chat.say("确认提交", "affirm")
+    assert "紧急" in out[-1] and "119" in out[-1] and "120" in out[-1] and "12345" in out[-1]
+
+
+async def test_fallback_button_reuses_the_question_not_understood(chat_db):
+    chat = Chat()
+    chat._user("我家附近那个怎么一直没人来弄啊好几个月了", "nlu_fallback")
+    chat._user("/out_of_scope", "out_of_scope")
+    chat._user("就是那个事情你们到底管不管", "nlu_fallback")
+    out = await chat.start("/request_human", "request_human")
+    assert chat.slots["ticket_description"] == "就是那个事情你们到底管不管"
+    assert chat.slots["ticket_intent"] == "request_human"
+    # A bare button with nothing said before: the form asks.
+    chat2 = Chat()
+    out = await chat2.start("/request_human", "request_human")
+    assert chat2.slots["requested_slot"] == "ticket_description" and "描述" in out[-1]
+
+
+async def test_unresolved_after_an_answer(chat_db):
+    chat = Chat()
+    chat._user("不满意，没解决", "deny")
+    out = await chat.run(ta.ActionTicketUnresolved())
+    assert chat.slots["ticket_unresolved"] is True and out == [ta.UNRESOLVED]
+    out = await chat._form_turn()   # the rule starts the form; "没解决" is no description
+    assert chat.slots["requested_slot"] == "ticket_description" and chat.slots["ticket_unresolved"] is None
+    plain = Chat()
+    plain._user("不用了", "deny")
+    out = await plain.run(ta.ActionTicketUnresolved())
+    assert plain.slots["ticket_unresolved"] is False and "好的" in out[0]
+
+
+async def test_database_down_keeps_the_slots_for_a_retry(chat_db, monkeypatch):
+    from bot.settings import reload_settings
+    from bot.ports import free_ports
+
+    chat = Chat()
+    await chat.start("建议在渠江边多安装几个路灯，晚上散步太黑了", "suggest")
+    await chat.say("13800001234")
+    await chat.say("王女士")
+    good_url = chat_db.url
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://postgres@127.0.0.1:{free_ports(1)[0]}/nowhere")
+    reload_settings()
+    await dispose_engine()
+    out = await chat.say("确认提交", "affirm")
+    assert out[-1] == ta.SUBMIT_FAILED and chat.buttons[-1] == ["确认提交", "取消"]
+    assert chat.slots["ticket_description"] and chat.slots["ticket_phone"] == "13800001234"
+    assert chat.slots["ticket_edit"] == ta.RETRY
+    monkeypatch.setenv("DATABASE_URL", good_url)
+    reload_settings()
+    await dispose_engine()
+    chat._user("确认提交", "affirm")   # rule: action_submit_ticket → affirm → action_submit_ticket
+    out = await chat.run(ta.ActionSubmitTicket())
+    items = await list_tickets(chat_db.principals["a1"], conversation_id=chat.sender)
+    assert len(items) == 1 and items[0]["ticket_no"] in out[-1] and items[0]["contact_name"] == "王女士"
+    chat._user("好的", "affirm")   # a stray yes afterwards submits nothing more
+    await chat.run(ta.ActionSubmitTicket())
+    assert len(await list_tickets(chat_db.principals["a1"], conversation_id=chat.sender)) == 1
+
+
+# ---- status ---------------------------------------------------------------------------------
+
+async def _status_turn(chat: Chat, text: str, intent: str = "inform", entities=None, activation=False):
+    chat._user(text, intent, entities)
+    for e in entities or []:   # Rasa's from_entity mappings
+        if e["entity"] == "ticket_no":
+            chat.slots["ticket_no"] = e["value"]
+        if e["entity"] == "verification_code" and chat.slots.get("requested_slot") == "verification_code":
+            chat.slots["verification_code"] = e["value"]
+    if activation:
+        chat.active_loop = None
+    dispatcher = CollectingDispatcher()
+    events = await ta.ValidateTicketStatusForm().run(dispatcher, chat.tracker(), DOMAIN)
+    chat._apply(events)
+    out = chat._collect(dispatcher)
+    chat.active_loop = "ticket_status_form"
+    nxt = next((s for s in ("ticket_no", "verification_code") if chat.slots.get(s) is None), None)
+    chat.slots["requested_slot"] = nxt
+    if nxt is None:
+        chat.active_loop = None
+        out += await chat.run(ta.ActionTicketStatus(), latest_action="ticket_status_form")
+    return out
+
+
+async def _ticket(chat_db, phone="13800001234"):
+    chat = Chat()
+    await chat.start("投诉广福街道滨河路一家烧烤店油烟太大，熏得窗户都不敢开", "complain")
+    await chat.say(phone)
+    await chat.say("不留", "deny")
+    await chat.say("确认提交", "affirm")
+    return (await list_tickets(chat_db.principals["a1"], conversation_id=chat.sender))[0]
+
+
+async def test_status_with_number_and_digits(chat_db):
+    t = await _ticket(chat_db)
+    chat = Chat()
+    out = await _status_turn(chat, f"查一下{t['ticket_no'].lower()}处理到哪了", "query_ticket_status", activation=True)
+    assert chat.slots["ticket_no"] == t["ticket_no"] and chat.slots["requested_slot"] == "verification_code"
+    out = await _status_turn(chat, "后四位是1234", entities=[{"entity": "verification_code", "value": "1234"}])
+    text = out[-1]
+    assert t["ticket_no"] in text and "当前状态：待签收" in text and f"承办部门：{t['department']}" in text
+    assert "应办结时间" in text and "时限状态：正常办理中" in text and "13800001234" not in text
+    # A handler's reply shows up as the latest reply.
+    from bot.tickets.service import act
+    handler = chat_db.principals["a1"]
+    await act(t["ticket_no"], "sign", handler)
+    await act(t["ticket_no"], "reply", handler, {"text": "已责令商家安装油烟净化设施"})
+    chat = Chat()
+    await _status_turn(chat, t["ticket_no"], entities=[{"entity": "ticket_no", "value": t["ticket_no"]}],
+                       activation=True)
+    out = await _status_turn(chat, "1234", entities=[{"entity": "verification_code", "value": "1234"}])
+    assert "当前状态：已答复" in out[-1] and "最新答复：已责令商家安装油烟净化设施" in out[-1]
+    assert chat.slots["ticket_no"] is None and chat.slots["verification_code"] is None
+
+
+async def test_status_neutral_answer_and_lockout(chat_db):
+    t = await _ticket(chat_db)
+    answers = []
+    for number, digits in ((t["ticket_no"], "9999"), ("GD23456789", "1234")):
+        chat = Chat()
+        await _status_turn(chat, number, entities=[{"entity": "ticket_no", "value": number}], activation=True)
+        out = await _status_turn(chat, digits, entities=[{"entity": "verification_code", "value": digits}])
+        answers.append(out[-1])
+    assert answers[0] == answers[1] == ta.STATUS_NEUTRAL
+    for _ in range(4):
+        chat = Chat()
+        await _status_turn(chat, t["ticket_no"], entities=[{"entity": "ticket_no", "value": t["ticket_no"]}],
+                           activation=True)
+        out = await _status_turn(chat, "0000", entities=[{"entity": "verification_code", "value": "0000"}])
+    assert "暂停查询" in out[-1]
+    chat = Chat()   # even the right digits are refused while locked
+    await _status_turn(chat, t["ticket_no"], entities=[{"entity": "ticket_no", "value": t["ticket_no"]}],
+                       activation=True)
+    out = await _status_turn(chat, "1234", entities=[{"entity": "verification_code", "value": "1234"}])
+    assert "暂停查询" in out[-1]
+
+
+async def test_status_rejects_a_malformed_number(chat_db):
+    chat = Chat()
+    await _status_turn(chat, "我反映的问题处理得怎么样了", "query_ticket_status", activation=True)
+    assert chat.slots["requested_slot"] == "ticket_no"
+    out = await _status_turn(chat, "GD1234")
+    assert ta.STATUS_BAD_NUMBER in out and chat.slots["ticket_no"] is None

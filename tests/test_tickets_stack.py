@@ -1,0 +1,69 @@
+"""A complaint in chat, through the REST webhook of the whole stack (Rasa, action server, web
+service as `make run` starts them), becomes a routed ticket with deadlines on /api/tickets, and the
+citizen checks it in chat. Needs the trained model (make test trains it first)."""
+from __future__ import annotations
+
+import secrets
+import uuid
+
+import pytest
+import requests
+
+from tests.test_stack_integration import MODEL, Stack, texts
+
+pytestmark = pytest.mark.stack
+
+
+@pytest.fixture(scope="module")
+def ticket_stack(tmp_path_factory):
+    if not MODEL.exists():
+        pytest.fail("models/current.tar.gz missing: run `make model` (make test does)")
+    token = secrets.token_urlsafe(24)
+    s = Stack(tmp_path_factory.mktemp("ticket-stack"), env={"GOV_ADMIN_TOKEN": token})
+    s.token = token
+    s.start()
+    yield s
+    if s.proc and s.proc.poll() is None:
+        s.stop()
+
+
+def test_complaint_in_chat_becomes_a_routed_ticket(ticket_stack):
+    s = ticket_stack
+    sender = f"t-{uuid.uuid4().hex}"
+    first = texts(s.say(sender, "投诉广福街道滨河路一家烧烤店油烟太大，熏得窗户都不敢开"))
+    assert "手机号码" in first
+    assert "称呼" in texts(s.say(sender, "13800001234"))
+    summary = s.say(sender, "不留")
+    assert "请核对" in texts(summary) and "138****1234" in texts(summary)
+    assert [b["title"] for b in summary[-1]["buttons"]] == ["确认提交", "修改", "取消"]
+    done = texts(s.say(sender, "确认提交"))
+    assert "工单编号：GD" in done and "前答复办理结果" in done
+
+    resp = requests.get(f"{s.web}/api/tickets", params={"conversation_id": sender},
+                        headers={"Authorization": f"Bearer {s.token}"}, timeout=10)
+    assert resp.status_code == 200
+    items = resp.json()["items"]
+    assert len(items) == 1
+    t = items[0]
+    assert t["ticket_no"] in done and t["department"] in done
+    assert t["category"] == "投诉" and t["status"] == "dispatched" and t["channel"] == "rest"
+    assert t["sign_by"] and t["first_contact_by"] and t["resolve_by"] and t["light"] == "green"
+    assert t["location"] == "广福街道滨河路" and t["contact_phone"] == "13800001234"
+
+    # The citizen checks it in chat with the number and the phone's last 4 digits.
+    other = f"t-{uuid.uuid4().hex}"
+    assert "后4位" in texts(s.say(other, f"工单{t['ticket_no']}处理到哪了"))
+    status = texts(s.say(other, "1234"))
+    assert "当前状态：待签收" in status and t["department"] in status
+    s.say(other, f"工单{t['ticket_no']}处理到哪了")
+    assert "未能核验" in texts(s.say(other, "9999"))
+
+
+def test_cancel_and_request_human(ticket_stack):
+    s = ticket_stack
+    sender = f"t-{uuid.uuid4().hex}"
+    assert "人工坐席暂时无法接入" in texts(s.say(sender, "转人工"))
+    assert "已取消" in texts(s.say(sender, "算了"))
+    resp = requests.get(f"{s.web}/api/tickets", params={"conversation_id": sender},
+                        headers={"Authorization": f"Bearer {s.token}"}, timeout=10)
+    assert resp.json()["items"] == []
