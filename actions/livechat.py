@@ -12,6 +12,7 @@ import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.livechat import service
@@ -22,6 +23,17 @@ CONNECTING = "正在为您转接人工客服，请稍候。您可以先把要咨
 CLOSED = ("现在不是人工客服在线时间（{hours}）。您可以继续向我咨询，或拨打12345政务服务便民热线（24小时）；"
           "也可以说“我要反映问题”留言，工作人员会尽快联系您。")
 BUSY = "抱歉，人工客服暂时无法接入，请稍后再试，或拨打12345政务服务便民热线。"
+
+
+class ActionCheckAgents(Action):
+    """Sets agent_available: in the live-chat hours a request for a human goes to the agents'
+    queue (action_request_human); outside them it becomes a ticket (ticket_form). Rules branch on it."""
+
+    def name(self) -> Text:
+        return "action_check_agents"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        return [SlotSet("agent_available", service.in_service())]
 
 
 class ActionRequestHuman(Action):

@@ -49,6 +49,8 @@ class Stack:
             "DATABASE_URL": f"sqlite:///{self.var_dir / 'app.db'}",
             "TRACKER_DB": str(self.var_dir / "tracker.db"),
             "RASA_TELEMETRY_ENABLED": "false",
+            # No live-chat hours: a request for a human becomes a ticket whatever the time of day.
+            "LIVECHAT_HOURS": "never",
         })
         env.pop("REDIS_URL", None)
         env.update(self.extra_env)

@@ -4,6 +4,7 @@ citizen checks it in chat. Needs the trained model (make test trains it first)."
 from __future__ import annotations
 
 import secrets
+import time
 import uuid
 
 import pytest
@@ -19,7 +20,7 @@ def ticket_stack(tmp_path_factory):
     if not MODEL.exists():
         pytest.fail("models/current.tar.gz missing: run `make model` (make test does)")
     token = secrets.token_urlsafe(24)
-    s = Stack(tmp_path_factory.mktemp("ticket-stack"), env={"GOV_ADMIN_TOKEN": token})
+    s = Stack(tmp_path_factory.mktemp("ticket-stack"), env={"GOV_ADMIN_TOKEN": token, "WORKER_INTERVAL": "1"})
     s.token = token
     s.start()
     yield s
@@ -57,6 +58,22 @@ def test_complaint_in_chat_becomes_a_routed_ticket(ticket_stack):
     assert "当前状态：待签收" in status and t["department"] in status
     s.say(other, f"工单{t['ticket_no']}处理到哪了")
     assert "未能核验" in texts(s.say(other, "9999"))
+
+    # The handler signs and replies over the API; the worker inside the web service puts the reply
+    # into the citizen's conversation.
+    auth = {"Authorization": f"Bearer {s.token}"}
+    for action, body in (("sign", {}), ("reply", {"text": "已责令商家加装油烟净化器"})):
+        r = requests.post(f"{s.web}/api/tickets/{t['ticket_no']}/{action}", json=body, headers=auth, timeout=10)
+        assert r.status_code == 200, r.text
+    deadline = time.monotonic() + 30
+    bot_texts = []
+    while time.monotonic() < deadline:
+        events = requests.get(f"{s.rasa}/conversations/{sender}/tracker", timeout=10).json()["events"]
+        bot_texts = [e.get("text") or "" for e in events if e.get("event") == "bot"]
+        if any("已责令商家加装油烟净化器" in b for b in bot_texts):
+            break
+        time.sleep(1)
+    assert any("已责令商家加装油烟净化器" in b and t["ticket_no"] in b for b in bot_texts)
 
 
 def test_cancel_and_request_human(ticket_stack):

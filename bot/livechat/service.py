@@ -39,14 +39,20 @@ class LiveChatError(Exception):
             self.status = status
 
 
+NEVER = (time(23, 59, 59), time(0, 0))  # start after end: no moment is inside
+
+
 def service_hours(spec: Optional[str] = None) -> Optional[tuple[time, time]]:
-    """(start, end) of the working-day service hours; None for "always". Raises on a bad setting."""
+    """(start, end) of the working-day service hours; None for "always"; an empty window for
+    "never" (no live agents: requests for a human become tickets). Raises on a bad setting."""
     spec = spec if spec is not None else get_settings().livechat_hours
     if spec.strip().lower() == "always":
         return None
+    if spec.strip().lower() == "never":
+        return NEVER
     m = _HOURS.match(spec)
     if not m:
-        raise ValueError(f"LIVECHAT_HOURS must look like 09:00-17:30 or be 'always', got {spec!r}")
+        raise ValueError(f"LIVECHAT_HOURS must look like 09:00-17:30 or be 'always' or 'never', got {spec!r}")
     h1, m1, h2, m2 = (int(x) for x in m.groups())
     end = time(23, 59, 59) if (h2, m2) == (24, 0) else time(h2, m2)
     return time(h1, m1), end
@@ -64,6 +70,8 @@ def hours_text(spec: Optional[str] = None) -> str:
     hours = service_hours(spec)
     if hours is None:
         return "全天"
+    if hours == NEVER:
+        return "暂未开通"
     return f"工作日 {hours[0].strftime('%H:%M')}–{hours[1].strftime('%H:%M')}"
 
 

@@ -47,4 +47,9 @@ def create_app() -> web.Application:
 
 
 def serve(host: str, port: int) -> None:
-    web.run_app(create_app(), host=host, port=port, access_log=None, print=None)
+    from bot import worker  # the ticket worker runs inside the web service (WORKER_IN_WEB)
+
+    app = create_app()
+    app.on_startup.append(worker.start_in_app)
+    app.on_cleanup.insert(0, worker.stop_in_app)
+    web.run_app(app, host=host, port=port, access_log=None, print=None)

@@ -1,0 +1,226 @@
+"""One round of the ticket worker (bot.worker runs it on the leader only):
+
+1. **Lights**: every open ticket's stored ``light`` is brought up to date (green → yellow at 80% of a
+   pending limit → red when overdue). A plain column update: no version bump, so a handler acting at
+   the same moment never gets a spurious conflict.
+2. **Reminders** to the ticket's handler (or its department / the dispatchers when nobody holds it)
+   when a limit turns yellow or red, and **escalation** to every supervisor when it turns red.
+3. **Citizen notices**: each reply / 办结 text goes back to the citizen through the channel the
+   ticket came from (bot.notify), and by SMS when a phone was left.
+
+Everything sent is a row of ``ticket_notifications``; its unique ``(ticket, kind, dedupe_key)``
+makes each notice once-only (a limit's key names the limit and its deadline, so an extension or a
+reopen can remind again).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Optional
+
+from sqlalchemy import select
+
+from bot.auth.models import User
+from bot.db import session_scope
+from bot.notify import FAILED, ChannelNotifier, SmsSender, load_sms_sender
+from bot.tickets import sla
+from bot.tickets.intake import local
+from bot.tickets.lifecycle import ticket_light
+from bot.tickets.models import OPEN_STATUSES, Ticket, TicketEvent, TicketNotification
+
+logger = logging.getLogger(__name__)
+
+LIMIT_LABELS = {"sign": "签收", "first_contact": "联系群众", "resolve": "办结"}
+CITIZEN_ACTIONS = ("reply", "resolve")
+BATCH = 500
+
+
+@dataclass
+class SweepResult:
+    lights: int = 0
+    reminders: int = 0
+    escalations: int = 0
+    citizen: int = 0
+    sms: int = 0
+    changed: list = field(default_factory=list)  # (ticket_no, old, new)
+
+
+def pending_limits(t: Ticket) -> list[tuple[str, datetime, datetime]]:
+    """(name, start, deadline) of the limits still running, as lifecycle.ticket_light sees them."""
+    limits = [("resolve", t.reopened_at or t.created_at, t.resolve_by)]
+    if t.status in ("pending_dispatch", "returned", "dispatched"):
+        limits.append(("sign", t.dispatched_at or t.created_at, t.sign_by))
+    elif t.status == "signed":
+        limits.append(("first_contact", t.signed_at, t.first_contact_by))
+    return limits
+
+
+def worst_limit(t: Ticket, now: datetime, policy: sla.SlaPolicy) -> Optional[tuple[str, str, datetime]]:
+    """(light, limit name, deadline) of the most pressing yellow/red limit, or None when all green."""
+    rank = {"green": 0, "yellow": 1, "red": 2}
+    best = None
+    for name, start, deadline in pending_limits(t):
+        light = sla.light_for([(start, deadline)], now, t.urgent, policy)
+        if light != "green" and (best is None or rank[light] > rank[best[0]]):
+            best = (light, name, deadline)
+    return best
+
+
+def _when(deadline: datetime, urgent: bool) -> str:
+    at = local(sla.as_utc(deadline))
+    return f"{at.year}年{at.month}月{at.day}日 {at:%H:%M}" if urgent else f"{at.year}年{at.month}月{at.day}日"
+
+
+async def _exists(session, ticket_id: int, kind: str, key: str) -> bool:
+    return (await session.execute(select(TicketNotification.id).where(
+        TicketNotification.ticket_id == ticket_id, TicketNotification.kind == kind,
+        TicketNotification.dedupe_key == key))).first() is not None
+
+
+def _row(t: Ticket, kind: str, key: str, channel: str, recipient: str, text: str, status: str,
+         now: datetime) -> TicketNotification:
+    return TicketNotification(ticket_id=t.id, ticket_no=t.ticket_no, kind=kind, dedupe_key=key[:96],
+                              channel=channel[:32], recipient=recipient[:128], text=text, status=status,
+                              created_at=now, sent_at=now if status != "pending" else None)
+
+
+async def _staff_notices(session, t: Ticket, light: str, limit: str, deadline: datetime, now: datetime,
+                         supervisors: list[str], result: SweepResult) -> None:
+    key = f"{light}:{limit}:{sla.iso(deadline)}"
+    label = LIMIT_LABELS[limit]
+    state = "已超期" if light == "red" else "即将到期"
+    text = (f"工单{t.ticket_no}（{t.category}{'，紧急' if t.urgent else ''}）{label}时限{state}："
+            f"应于{_when(deadline, t.urgent)}前{label}。")
+    if not await _exists(session, t.id, "reminder", key):
+        if t.handler is not None:
+            recipient = f"user:{t.handler.username}"
+        elif t.department:
+            recipient = f"department:{t.department}"
+        else:
+            recipient = "role:dispatcher"
+        session.add(_row(t, "reminder", key, "staff", recipient, text, "stored", now))
+        result.reminders += 1
+    if light == "red":
+        sent = False
+        for who in supervisors or ["role:supervisor"]:
+            who_key = f"{key}>{who}"
+            if not await _exists(session, t.id, "escalation", who_key):
+                session.add(_row(t, "escalation", who_key, "staff", who,
+                                 f"【督办提醒】{text}承办部门：{t.department or '待分派'}。", "stored", now))
+                sent = True
+        result.escalations += sent
+
+
+async def sweep_lights_and_reminders(url: Optional[str] = None, now: Optional[datetime] = None) -> SweepResult:
+    now = sla.as_utc(now or datetime.now(timezone.utc))
+    policy = sla.load_policy()
+    result = SweepResult()
+    async with session_scope(url) as session:
+        supervisors = [f"user:{u}" for u in (await session.execute(
+            select(User.username).where(User.role == "supervisor", User.active.is_(True)).order_by(User.id)
+        )).scalars()]
+        tickets = (await session.execute(
+            select(Ticket).where(Ticket.status.in_(OPEN_STATUSES)).order_by(Ticket.id).limit(BATCH * 20)
+        )).unique().scalars().all()
+        table = Ticket.__table__
+        for t in tickets:
+            light = ticket_light(t, now, policy)
+            if light != t.light:
+                await session.execute(table.update().where(table.c.id == t.id).values(light=light))
+                result.lights += 1
+                result.changed.append((t.ticket_no, t.light, light))
+            worst = worst_limit(t, now, policy)
+            if worst is not None:
+                await _staff_notices(session, t, *worst, now, supervisors, result)
+    if result.lights or result.reminders:
+        logger.info("ticket sweep", extra={"lights": result.lights, "reminders": result.reminders,
+                                           "escalations": result.escalations})
+    return result
+
+
+def citizen_text(t: Ticket, reply: str) -> str:
+    return (f"您反映的诉求（工单{t.ticket_no}）已有答复：{reply}\n"
+            "如有疑问，可发送工单编号查询办理进度，或拨打12345政务服务便民热线。")
+
+
+async def notify_citizens(url: Optional[str] = None, now: Optional[datetime] = None,
+                          notifier: Optional[ChannelNotifier] = None,
+                          sms: Optional[SmsSender] = None) -> SweepResult:
+    """Send every reply/办结 text not yet sent to its citizen (chat channel, then SMS)."""
+    now = sla.as_utc(now or datetime.now(timezone.utc))
+    notifier = notifier or ChannelNotifier()
+    sms = sms or load_sms_sender()
+    result = SweepResult()
+    todo = []
+    async with session_scope(url) as session:
+        rows = (await session.execute(
+            select(TicketEvent, Ticket).join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            .where(TicketEvent.action.in_(CITIZEN_ACTIONS)).order_by(TicketEvent.id).limit(BATCH)
+            .where(~select(TicketNotification.id).where(
+                TicketNotification.ticket_id == TicketEvent.ticket_id,
+                TicketNotification.kind.in_(("citizen", "sms")),
+                TicketNotification.dedupe_key == ("event:" + sla_str(TicketEvent.id))).exists())
+        )).unique().all()
+        for event, t in rows:
+            reply = (event.data or {}).get("text") or t.reply_text
+            if not reply:
+                continue
+            key = f"event:{event.id}"
+            text = citizen_text(t, reply)
+            if t.conversation_id and t.channel not in ("api", "hotline"):
+                row = _row(t, "citizen", key, t.channel, t.conversation_id, text, "pending", now)
+                session.add(row)
+                todo.append(("chat", row, t.channel, t.conversation_id, text))
+            if t.contact_phone:
+                row = _row(t, "sms", key, "sms", t.contact_phone, text, "pending", now)
+                session.add(row)
+                todo.append(("sms", row, "sms", t.contact_phone, text))
+    # Claimed (rows committed as pending); now deliver outside the transaction.
+    for kind, row, channel, recipient, text in todo:
+        status, error = "sent", None
+        if kind == "chat":
+            delivery = await notifier.send(channel, recipient, text)
+            status, error = delivery.status, delivery.error
+            result.citizen += status != FAILED
+        else:
+            try:
+                await sms.send(recipient, text)
+                result.sms += 1
+            except Exception as exc:
+                status, error = FAILED, type(exc).__name__
+                logger.warning("sms failed", extra={"ticket_no": row.ticket_no, "error": error})
+        async with session_scope(url) as session:
+            table = TicketNotification.__table__
+            await session.execute(table.update().where(table.c.id == row.id).values(
+                status=status, error=error, sent_at=datetime.now(timezone.utc)))
+    return result
+
+
+def sla_str(column):
+    """SQL text of an integer column (for the dedupe key comparison)."""
+    from sqlalchemy import String, cast
+
+    return cast(column, String)
+
+
+async def take_stored(conversation_id: str, url: Optional[str] = None) -> list[str]:
+    """Texts stored for a conversation on a pull channel (REST), marked delivered: for the channel
+    to put in front of its answer to the citizen's next message."""
+    async with session_scope(url) as session:
+        rows = (await session.execute(
+            select(TicketNotification).where(TicketNotification.recipient == conversation_id,
+                                             TicketNotification.kind == "citizen",
+                                             TicketNotification.status == "stored")
+            .order_by(TicketNotification.id).with_for_update())).scalars().all()
+        for row in rows:
+            row.status = "delivered"
+        return [r.text for r in rows]
+
+
+async def sweep(url: Optional[str] = None, now: Optional[datetime] = None,
+                notifier: Optional[ChannelNotifier] = None, sms: Optional[SmsSender] = None) -> SweepResult:
+    first = await sweep_lights_and_reminders(url, now)
+    second = await notify_citizens(url, now, notifier, sms)
+    first.citizen, first.sms = second.citizen, second.sms
+    return first
