@@ -68,9 +68,10 @@ def train(config: str, name: str) -> tuple[str, float]:
 class Servers:
     """Rasa + action server for one model (the web service is started separately)."""
 
-    def __init__(self, model: str, tag: str):
+    def __init__(self, model: str, tag: str, endpoints: str = "endpoints.yml"):
         self.model = model
         self.tag = tag
+        self.endpoints = endpoints
         self.rasa_port, self.actions_port = free_ports(2)
         self.procs: dict[str, subprocess.Popen] = {}
         self.tmp = ROOT / "var" / "bench" / tag
@@ -91,7 +92,7 @@ class Servers:
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         self.procs["rasa"] = subprocess.Popen(
             [str(bindir / "rasa"), "run", "--enable-api", "--port", str(self.rasa_port), "--model", self.model,
-             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
+             "--endpoints", self.endpoints, "--credentials", "credentials.yml"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         import requests
 
@@ -193,14 +194,15 @@ def optional_bench(module: str) -> dict | None:
 
 def measure_models() -> dict:
     results: dict = {"machine": {"cores": os.cpu_count()}}
-    for tag, config in (("project", "config.yml"), ("baseline", "bench/baseline-config.yml")):
+    for tag, config, endpoints in (("project", "config.yml", "endpoints.yml"),
+                                   ("baseline", "bench/baseline-config.yml", "bench/baseline-endpoints.yml")):
         print(f"[bench] training {tag} …", flush=True)
         model, seconds = train(config, f"bench-{tag}")
         entry: dict = {"training_s": seconds}
         print(f"[bench] NLU evaluation {tag} …", flush=True)
         evaluation = nlu_eval(model)
         entry["nlu"] = {k: evaluation[k] for k in ("accuracy", "macro_f1", "count", "per_intent")}
-        servers = Servers(model, tag)
+        servers = Servers(model, tag, endpoints)
         servers.start()
         try:
             print(f"[bench] parse latency {tag} …", flush=True)
@@ -254,6 +256,9 @@ def render(results: dict) -> str:
     p, b = results["project"], results["baseline"]
     lines = ["# Benchmark report", "", f"Generated {time.strftime('%Y-%m-%d %H:%M:%S')} on this machine "
              f"({results['machine']['cores']} cores), all figures from one run of `make bench`.", "",
+             "The baseline is stock Rasa 3.6: its default pipeline and policies for Chinese "
+             "(bench/baseline-config.yml) on its own SQL tracker store (bench/baseline-endpoints.yml), "
+             "with the same domain, training data, channels and action server as the project.", "",
              "## Targets", "", "| target | measured | met |", "| --- | --- | --- |",
              *[f"| {t} | {m} | {'yes' if ok else ('—' if ok is None else 'NO')} |" for t, m, ok in targets(results)],
              "",

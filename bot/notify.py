@@ -7,7 +7,8 @@ SMS through a pluggable sender (log-only by default).
 - WeChat Official Account / mini-program: the customer-service message API of bot.channels.wechat_api.
 - REST and anything else that cannot push: the message is appended to the conversation (without
   sending) and the notification stays ``stored`` for the client's next request
-  (:func:`bot.tickets.notices.take_stored`).
+  (:func:`bot.tickets.sweep.take_stored`; the REST channel puts them in
+  front of its next answer).
 
 SMS: ``SMS_SENDER=package.module:ClassName`` names a class with ``async send(phone, text)``; without
 it :class:`LogSmsSender` only logs, with the phone and text masked.

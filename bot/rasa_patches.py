@@ -5,10 +5,18 @@ pipeline components (bot.nlu.components imports this module).
    response, which re-checks Rasa's large event schema against the JSON-Schema meta-schema each
    time: ~50 ms of CPU per custom action, the largest cost of a dialogue turn here. The schema is
    constant, so the validator is built once and reused; the same ValidationError is raised.
+2. EndpointConfig.request (every call to the action server) opens a new aiohttp ClientSession,
+   hence a new TCP connection, and closes it after one request. Sessions are kept per endpoint and
+   event loop instead (same headers, auth and timeout), so calls reuse keep-alive connections.
+   Idle connections are dropped after 2 s, before the action server's (Sanic's 5 s) keep-alive
+   ends, so a request never goes out on a connection the server is closing.
 """
 from __future__ import annotations
 
+import asyncio
+import weakref
 from functools import lru_cache
+from typing import Any
 
 _applied = False
 
@@ -42,4 +50,52 @@ def apply() -> None:
             raise e
 
     RemoteAction._validate_action_result = _validate_action_result
+    _keep_endpoint_sessions()
     _applied = True
+
+
+KEEPALIVE_SECONDS = 2.0
+
+
+class _KeptSession:
+    """``async with`` yields the kept session and leaves it open."""
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+
+    async def __aenter__(self) -> Any:
+        return self._session
+
+    async def __aexit__(self, *exc: Any) -> bool:
+        return False
+
+
+def _keep_endpoint_sessions() -> None:
+    import aiohttp
+    from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
+
+    def session(self: EndpointConfig) -> _KeptSession:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not inside the server's loop: Rasa's behaviour
+            return _new_session(self)
+        kept = self.__dict__.setdefault("_gov_sessions", weakref.WeakKeyDictionary())
+        current = kept.get(loop)
+        if current is None or current.closed:
+            current = _new_session(self, aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS))
+            kept[loop] = current
+        return _KeptSession(current)
+
+    def _new_session(self: EndpointConfig, connector: Any = None) -> Any:
+        auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) if self.basic_auth else None
+        return aiohttp.ClientSession(headers=self.headers, auth=auth, connector=connector,
+                                     timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT))
+
+    EndpointConfig.session = session
+
+
+async def close_kept_sessions(endpoint: Any) -> None:
+    """Close the sessions kept for an endpoint (at server shutdown)."""
+    for current in list(getattr(endpoint, "_gov_sessions", {}).values()):
+        if not current.closed:
+            await current.close()

@@ -110,3 +110,15 @@ def api_limiter(redis: Any = "default") -> RateLimiter:
         redis = get_redis()
     conf = get_settings().rate_limits
     return RateLimiter("api", conf.get("api_limit", 300), conf.get("api_window", 60), redis)
+
+
+def staff_limiter(redis: Any = "default") -> RateLimiter:
+    """Per signed-in user on the web API (a call centre's agents share one public IP)."""
+    from bot.settings import get_settings
+
+    if redis == "default":
+        from bot.redis_client import get_redis
+
+        redis = get_redis()
+    conf = get_settings().rate_limits
+    return RateLimiter("staff", conf.get("staff_limit", 1200), conf.get("api_window", 60), redis)

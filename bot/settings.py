@@ -137,6 +137,8 @@ def get_settings() -> Settings:
             "chat_window": _env_int("RATE_LIMIT_CHAT_WINDOW", 60),
             "api_limit": _env_int("RATE_LIMIT_API", 300),
             "api_window": _env_int("RATE_LIMIT_API_WINDOW", 60),
+            # requests per signed-in staff user per window: agents of one call centre share an IP
+            "staff_limit": _env_int("RATE_LIMIT_API_STAFF", 1200),
             # take the client IP from X-Forwarded-For (only behind a trusted load balancer)
             "trust_forwarded": _env("RATE_LIMIT_TRUST_FORWARDED", "false").lower() in ("1", "true", "yes"),
         },

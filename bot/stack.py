@@ -52,6 +52,13 @@ def stack_environment(ports: Ports) -> dict[str, str]:
     return env
 
 
+def _signal_group(proc: subprocess.Popen, signum: int) -> None:
+    try:
+        os.killpg(proc.pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass  # the group is gone already
+
+
 def run_stack(model: str, ports: Ports, endpoints: str = "endpoints.yml",
               credentials: str = "credentials.yml", extra_env: dict | None = None) -> int:
     settings = get_settings()
@@ -67,20 +74,24 @@ def run_stack(model: str, ports: Ports, endpoints: str = "endpoints.yml",
         stopping = True
         if signum:
             print(f"\n[stack] signal {signal.Signals(signum).name}: stopping", flush=True)
+        # Each server runs in a process group of its own: Rasa with SANIC_WORKERS > 1 forks worker
+        # processes, which must stop with it and never outlive the stack as orphans.
         for proc in procs.values():
-            if proc.poll() is None:
-                proc.terminate()
+            _signal_group(proc, signal.SIGTERM)
         deadline = time.monotonic() + 15
         for proc in procs.values():
             try:
                 proc.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                proc.kill()
+                pass
+        for proc in procs.values():
+            _signal_group(proc, signal.SIGKILL)  # whatever is left of the group
+            proc.wait()
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     for name, cmd in stack_commands(model, ports, endpoints, credentials).items():
-        procs[name] = subprocess.Popen(cmd, cwd=settings.project_root, env=env)
+        procs[name] = subprocess.Popen(cmd, cwd=settings.project_root, env=env, start_new_session=True)
         print(f"[stack] started {name} (pid {procs[name].pid})", flush=True)
     print(
         f"[stack] Rasa http://localhost:{ports.rasa}  actions http://localhost:{ports.actions}  "

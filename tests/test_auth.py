@@ -122,3 +122,31 @@ def test_users_command_line(tmp_path):
     assert bad.returncode == 2 and "部门" in bad.stderr
     assert run("disable", "zhang").returncode == 0
     assert '"active": false' in run("list").stdout
+
+
+async def test_signed_in_staff_are_limited_per_user_not_per_ip(staff, monkeypatch):
+    """A call centre's agents share one IP: each signed-in user has a budget of their own, while
+    anonymous callers and made-up tokens still count against the IP."""
+    from bot.settings import reload_settings
+    from bot.web.app import create_app
+
+    monkeypatch.setenv("RATE_LIMIT_API", "5")
+    monkeypatch.setenv("RATE_LIMIT_API_STAFF", "8")
+    reload_settings()
+    c = TestClient(TestServer(create_app()))
+    await c.start_server()
+    try:
+        anonymous = [(await c.get("/api/knowledge/search", params={"q": "身份证"})).status for _ in range(6)]
+        assert anonymous == [200] * 5 + [429]
+        forged = await c.get("/api/tickets", headers=bearer("made-up-token"))
+        assert forged.status == 429, "an invalid token does not escape the per-IP limit"
+        # Same IP, signed in: user by user, 8 each.
+        for who in ("d1", "zj1"):
+            statuses = [(await c.get("/api/tickets", headers=bearer(staff.tokens[who]))).status for _ in range(9)]
+            assert statuses == [200] * 8 + [429], (who, statuses)
+            assert int((await c.get("/api/tickets", headers=bearer(staff.tokens[who]))).headers["Retry-After"]) >= 1
+    finally:
+        await c.close()
+        monkeypatch.delenv("RATE_LIMIT_API")
+        monkeypatch.delenv("RATE_LIMIT_API_STAFF")
+        reload_settings()

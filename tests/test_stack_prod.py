@@ -30,6 +30,26 @@ def prod_stack(tmp_path_factory):
     drop_pg_database(admin, name)
 
 
+def _processes_of(stack) -> list[str]:
+    """Command lines of live processes started for this stack (they carry its var dir)."""
+    import time
+    from pathlib import Path
+
+    time.sleep(1)
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            environ = (proc / "environ").read_bytes()
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if f"GOV_VAR_DIR={stack.var_dir}".encode() in environ and "python" in cmdline:
+            found.append(cmdline[:200])
+    return found
+
+
 def test_prod_profile_converses_and_keeps_conversations_in_postgres(prod_stack):
     sender = f"prod-{uuid.uuid4().hex}"
     replies = prod_stack.say(sender, "你好")
@@ -38,6 +58,10 @@ def test_prod_profile_converses_and_keeps_conversations_in_postgres(prod_stack):
     assert health["checks"]["redis"] == {"ok": True, "configured": True}
     assert health["checks"]["database"]["ok"]
     assert prod_stack.stop() == 0
+    # Rasa's Sanic workers stop with the stack: no orphan is left holding the var dir.
+    assert not _processes_of(prod_stack), _processes_of(prod_stack)
     prod_stack.start()
     tracker = requests.get(f"{prod_stack.rasa}/conversations/{sender}/tracker", timeout=10).json()
     assert [e["text"] for e in tracker["events"] if e.get("event") == "user"] == ["你好"]
+    assert prod_stack.stop() == 0
+    assert not _processes_of(prod_stack), _processes_of(prod_stack)

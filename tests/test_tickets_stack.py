@@ -4,12 +4,14 @@ citizen checks it in chat. Needs the trained model (make test trains it first)."
 from __future__ import annotations
 
 import secrets
+import sqlite3
 import time
 import uuid
 
 import pytest
 import requests
 
+from bot.channels.rest import NOTICE_REFRESH_SECONDS
 from tests.test_stack_integration import MODEL, Stack, texts
 
 pytestmark = pytest.mark.stack
@@ -84,3 +86,34 @@ def test_cancel_and_request_human(ticket_stack):
     resp = requests.get(f"{s.web}/api/tickets", params={"conversation_id": sender},
                         headers={"Authorization": f"Bearer {s.token}"}, timeout=10)
     assert resp.json()["items"] == []
+
+
+def test_rest_citizen_gets_the_department_reply_with_the_next_answer(ticket_stack):
+    """REST cannot push: the worker stores the reply notice and the channel puts it in front of
+    the answer to the citizen's next message, once."""
+    s = ticket_stack
+    sender = f"t-{uuid.uuid4().hex}"
+    s.say(sender, "投诉广福街道滨河路一家烧烤店油烟太大")
+    s.say(sender, "13800001234")
+    s.say(sender, "不留")
+    done = texts(s.say(sender, "确认提交"))
+    ticket_no = done.split("工单编号：")[1][:10]
+    headers = {"Authorization": f"Bearer {s.token}"}
+    for action, body in (("sign", {}), ("reply", {"text": "已约谈商家，责令三日内安装油烟净化设备"})):
+        resp = requests.post(f"{s.web}/api/tickets/{ticket_no}/{action}", json=body, headers=headers, timeout=10)
+        assert resp.status_code == 200, resp.text
+
+    def notice_stored() -> bool:
+        with sqlite3.connect(s.var_dir / "app.db") as db:
+            return bool(db.execute("SELECT 1 FROM ticket_notifications WHERE ticket_no = ? AND kind = 'citizen' "
+                                   "AND status = 'stored'", (ticket_no,)).fetchall())
+
+    deadline = time.monotonic() + 30
+    while not notice_stored():
+        assert time.monotonic() < deadline, "the worker did not store the citizen notice"
+        time.sleep(0.5)
+    time.sleep(NOTICE_REFRESH_SECONDS + 0.5)  # the channel looks for waiting notices this often
+    answer = s.say(sender, "你好")
+    assert "责令三日内安装油烟净化设备" in answer[0]["text"] and ticket_no in answer[0]["text"]
+    assert len(answer) > 1, "the bot's own answer follows the notice"
+    assert "责令三日内" not in texts(s.say(sender, "你好")), "handed out once"

@@ -9,13 +9,16 @@
   load or save the conversation (database restarting), the user gets an apology, the message is
   kept in ``pending_messages`` and re-sent to the bot by bot.pending.retry once the action server
   is healthy again (the answer is recorded: REST cannot push). When even that table cannot be
-  written, the apology asks the user to try again later.
+  written, the apology asks the user to try again later;
+- ticket notices that could not be pushed to a REST conversation (bot.tickets.sweep stores them)
+  come first in the answer to one of the citizen's next messages (within NOTICE_REFRESH_SECONDS).
 """
 from __future__ import annotations
 
 import json
 import logging
 import re
+import time
 from typing import Any, Awaitable, Callable, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -30,6 +33,7 @@ from bot.ratelimit import CHAT_LIMITED_REPLY, RateLimiter, chat_limiter
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
+NOTICE_REFRESH_SECONDS = 5.0
 MAX_SENDER_CHARS = 128
 TOO_LONG_REPLY = f"您的消息过长，请精简到{MAX_MESSAGE_CHARS}字以内后再发送。"
 APOLOGY = "抱歉，系统暂时繁忙，您的问题已记录，稍后会继续为您处理。"
@@ -73,6 +77,7 @@ class RestInput(RasaRestInput):
 
     def __init__(self, limiter: Optional[RateLimiter] = None) -> None:
         self._limiter = limiter
+        self.notices = StoredNotices()
 
     @property
     def limiter(self) -> RateLimiter:
@@ -138,6 +143,10 @@ class RestInput(RasaRestInput):
                     # The turn was not stored (or not handled): its answer must not stand alone.
                     collector.messages.clear()
                 collector.messages.append({"recipient_id": sender, "text": reply})
+            else:
+                # News about the citizen's tickets that could not be pushed (REST is pull-only).
+                notices = await self.notices.take(sender)
+                collector.messages[0:0] = [{"recipient_id": sender, "text": t} for t in notices]
             return response.json(collector.messages, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
         @blueprint.listener("after_server_start")
@@ -149,8 +158,12 @@ class RestInput(RasaRestInput):
         @blueprint.listener("before_server_stop")
         async def stop_retry(app, _loop) -> None:
             from bot.pending.retry import stop_retry_loop
+            from bot.rasa_patches import close_kept_sessions
 
             await stop_retry_loop(app)
+            agent = getattr(app.ctx, "agent", None)
+            if agent is not None and agent.action_endpoint is not None:
+                await close_kept_sessions(agent.action_endpoint)
 
         return blueprint
 
@@ -169,6 +182,33 @@ class RestInput(RasaRestInput):
         logger.warning("custom action failed; message kept for retry",
                        extra={"pending_id": row_id, "failures": failures, "error": error})
         return APOLOGY
+
+
+class StoredNotices:
+    """Ticket notices kept for REST conversations (bot.tickets.sweep), handed out with the next
+    answer. Which conversations have any is read with one query at most every ``refresh`` seconds
+    (not one query per message); a notice stored meanwhile comes with a later answer."""
+
+    def __init__(self, refresh: float = NOTICE_REFRESH_SECONDS) -> None:
+        self.refresh = refresh
+        self._waiting: set[str] = set()
+        self._read_at: Optional[float] = None
+
+    async def take(self, sender: str) -> list[str]:
+        from bot.tickets.sweep import stored_recipients, take_stored
+
+        try:
+            now = time.monotonic()
+            if self._read_at is None or now - self._read_at >= self.refresh:
+                self._read_at = now
+                self._waiting = await stored_recipients()
+            if sender not in self._waiting:
+                return []
+            self._waiting.discard(sender)
+            return await take_stored(sender)
+        except Exception as exc:  # the answer to the message matters more than the notice
+            logger.warning("could not read stored ticket notices: %s", type(exc).__name__)
+            return []
 
 
 def rasa_stream(request: Request) -> bool:

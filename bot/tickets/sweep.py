@@ -204,6 +204,15 @@ def sla_str(column):
     return cast(column, String)
 
 
+async def stored_recipients(url: Optional[str] = None) -> set[str]:
+    """Conversations with citizen notices waiting for their next message."""
+    async with session_scope(url) as session:
+        rows = await session.execute(
+            select(TicketNotification.recipient).where(TicketNotification.kind == "citizen",
+                                                       TicketNotification.status == "stored").distinct())
+        return {r[0] for r in rows}
+
+
 async def take_stored(conversation_id: str, url: Optional[str] = None) -> list[str]:
     """Texts stored for a conversation on a pull channel (REST), marked delivered: for the channel
     to put in front of its answer to the citizen's next message."""

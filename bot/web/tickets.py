@@ -40,6 +40,19 @@ def _api_error(exc: TicketError) -> ApiError:
 
 
 async def principal(request: web.Request, *roles: str) -> Principal:
+    who = request.get(PRINCIPAL_KEY)
+    if who is None:
+        who = await _authenticate(request)
+        request[PRINCIPAL_KEY] = who
+    if roles and not who.has_role(*roles):
+        raise ApiError(403, "forbidden", f"角色 {who.role} 无权执行此操作")
+    return who
+
+
+PRINCIPAL_KEY = "principal"
+
+
+async def _authenticate(request: web.Request) -> Principal:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -51,8 +64,6 @@ async def principal(request: web.Request, *roles: str) -> Principal:
         raise ApiError(503, "database_unavailable", "工单系统暂时不可用，请稍后再试") from exc
     if who is None:
         raise ApiError(401, "unauthorized", "令牌无效、已吊销或用户已停用")
-    if roles and not who.has_role(*roles):
-        raise ApiError(403, "forbidden", f"角色 {who.role} 无权执行此操作")
     return who
 
 

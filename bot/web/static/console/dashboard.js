@@ -15,9 +15,11 @@
     return charts[id];
   }
 
+  // The date in China (the server counts days in Asia/Shanghai), whatever the agent's PC clock
+  // zone is: a browser set to UTC would otherwise leave out the evening's tickets.
+  var CHINA_DATE = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit" });
   function localDate(d) {
-    var p = function (n) { return (n < 10 ? "0" : "") + n; };
-    return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate());
+    return CHINA_DATE.format(d);
   }
 
   function renderFigures(data) {

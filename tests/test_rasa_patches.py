@@ -1,0 +1,46 @@
+"""bot.rasa_patches: Rasa's calls to the action server reuse keep-alive connections, and still work
+when the server closed them or restarted in between."""
+from __future__ import annotations
+
+from aiohttp import web
+from rasa.utils.endpoints import EndpointConfig
+
+from bot import rasa_patches
+
+
+async def _server(port: int = 0):
+    peers: list = []
+
+    async def webhook(request: web.Request) -> web.Response:
+        peers.append(request.transport.get_extra_info("peername"))
+        return web.json_response({"events": [], "responses": []})
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app, keepalive_timeout=5)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    return runner, site._server.sockets[0].getsockname()[1], peers
+
+
+async def test_action_calls_share_one_connection_and_survive_a_restart(monkeypatch):
+    rasa_patches.apply()
+    monkeypatch.setattr(rasa_patches, "KEEPALIVE_SECONDS", 0.5)
+    runner, port, peers = await _server()
+    endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook", headers={"X-Test": "1"})
+    try:
+        for _ in range(5):
+            assert await endpoint.request(json={"next_action": "x"}, method="post") == {"events": [], "responses": []}
+        assert len(peers) == 5 and len(set(peers)) == 1, "one keep-alive connection for all five calls"
+
+        # The action server restarts on the same port: the next call opens a new connection.
+        await runner.cleanup()
+        runner, _, peers = await _server(port)
+        assert await endpoint.request(json={}, method="post") == {"events": [], "responses": []}
+        assert len(peers) == 1
+    finally:
+        await rasa_patches.close_kept_sessions(endpoint)
+        await runner.cleanup()
+    assert all(s.closed for s in endpoint._gov_sessions.values())
+
