@@ -5,12 +5,14 @@ as ``type: SQL`` (dialect, url, port, db, username, password, login_db, query). 
 and what ``retrieve`` returns are exactly Rasa's: a conversation written by either store is read
 by the other.
 
-1. ``save`` finds the events it has not stored yet by *counting the conversation's stored events
+1. ``retrieve`` and ``save`` run Rasa's statements through SQLAlchemy Core (the JSON column only;
+   one multi-row insert) instead of ORM objects.
+2. ``save`` finds the events it has not stored yet by *counting the conversation's stored events
    with a query* (a third of the store's time in a turn). The tracker being saved was retrieved (or
    last saved) by this store, under the conversation's lock, so the number of its events already in
    the table is known: it is remembered on the tracker object and the query is skipped. A tracker
    the store did not hand out (a new conversation, a copy) still takes Rasa's query.
-2. SQLite (the embedded profile): Rasa opens a new connection for every query (SQLAlchemy 1.4's
+3. SQLite (the embedded profile): Rasa opens a new connection for every query (SQLAlchemy 1.4's
    NullPool for files) and every commit waits for an fsync. Here connections are pooled and the
    database runs in WAL mode with ``synchronous=NORMAL``: a committed turn survives a crash of the
    process; the last turns before a power cut may be lost (production runs on PostgreSQL).
@@ -18,17 +20,30 @@ by the other.
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 from typing import Any, Iterator, Optional
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 logger = logging.getLogger(__name__)
 
 # Attribute on a DialogueStateTracker: how many of its events are in the table.
 STORED_EVENTS = "_gov_stored_events"
+
+_EVENTS = SQLTrackerStore.SQLEvent.__table__
+_SESSION_START = (sa.select(sa.func.max(_EVENTS.c.timestamp))
+                  .where(_EVENTS.c.sender_id == sa.bindparam("sender_id"),
+                         _EVENTS.c.type_name == SessionStarted.type_name)
+                  .scalar_subquery())
+LATEST_SESSION_EVENTS = (sa.select(_EVENTS.c.data)
+                         .where(_EVENTS.c.sender_id == sa.bindparam("sender_id"),
+                                sa.or_(_EVENTS.c.timestamp >= _SESSION_START, _SESSION_START.is_(None)))
+                         .order_by(_EVENTS.c.id))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -56,9 +71,14 @@ class FastSQLTrackerStore(SQLTrackerStore):
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
-        tracker = await super().retrieve(sender_id)
-        if tracker is not None:
-            setattr(tracker, STORED_EVENTS, len(tracker.events))
+        # Rasa's query (the events since the latest session start, in id order), reading only the
+        # JSON column through SQLAlchemy Core instead of loading ORM objects.
+        with self.session_scope() as session:
+            rows = session.execute(LATEST_SESSION_EVENTS, {"sender_id": sender_id}).scalars().all()
+        if not rows or not self.domain:
+            return None
+        tracker = DialogueStateTracker.from_dict(sender_id, [json.loads(r) for r in rows], self.domain.slots)
+        setattr(tracker, STORED_EVENTS, len(tracker.events))
         return tracker
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
@@ -69,5 +89,17 @@ class FastSQLTrackerStore(SQLTrackerStore):
         return itertools.islice(tracker.events, stored, total)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        await super().save(tracker)  # raises when the commit fails: nothing is remembered then
+        """Rasa's rows, inserted in one Core statement (not ORM objects one by one)."""
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            rows = []
+            for event in self._additional_events(session, tracker):
+                data = event.as_dict()
+                rows.append({"sender_id": tracker.sender_id, "type_name": event.type_name,
+                             "timestamp": data.get("timestamp"),
+                             "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                             "action_name": data.get("name"), "data": json.dumps(data)})
+            if rows:
+                session.execute(self.SQLEvent.__table__.insert(), rows)
+            session.commit()  # raises when the commit fails: nothing is remembered then
         setattr(tracker, STORED_EVENTS, len(tracker.events))

@@ -44,3 +44,39 @@ async def test_action_calls_share_one_connection_and_survive_a_restart(monkeypat
         await runner.cleanup()
     assert all(s.closed for s in endpoint._gov_sessions.values())
 
+
+
+def test_action_responses_are_validated_as_rasa_does():
+    import pytest
+    from jsonschema import ValidationError
+    from rasa.core.actions.action import RemoteAction
+
+    rasa_patches.apply()
+    action = RemoteAction("action_x", None)
+    good = {"events": [{"event": "slot", "name": "item", "value": "身份证", "timestamp": None},
+                       {"event": "active_loop", "name": "ticket_form"}],
+            "responses": [{"text": "您好", "buttons": [{"title": "是", "payload": "/affirm"}]}]}
+    assert action._validate_action_result(good) is True
+    for bad in ({"events": [{"event": "slot"}], "responses": []},       # a slot event without its name
+                {"events": [{"event": "no_such_event"}]},
+                {"events": "not a list"}):
+        with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+            action._validate_action_result(bad)
+
+
+def test_event_classes_resolve_as_in_rasa():
+    import pytest
+    from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+
+    rasa_patches.apply()
+    for _ in range(2):  # the second time from memory
+        assert Event.resolve_by_type("user") is UserUttered
+        assert Event.resolve_by_type("slot") is SlotSet
+        assert Event.resolve_by_type("action") is ActionExecuted
+    assert Event.resolve_by_type("topic") is None
+    assert Event.resolve_by_type("nonsense", default=SlotSet) is SlotSet
+    assert Event.resolve_by_type("nonsense", default=UserUttered) is UserUttered
+    with pytest.raises(ValueError, match="Unknown event name"):
+        Event.resolve_by_type("nonsense")
+    events = [{"event": "user", "text": "你好", "parse_data": {"intent": {"name": "greet"}, "entities": []}}, {"event": "slot", "name": "item", "value": "x"}]
+    assert [type(Event.from_parameters(e)) for e in events] == [UserUttered, SlotSet]
