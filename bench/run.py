@@ -244,7 +244,7 @@ def targets(results: dict) -> list[tuple[str, str, bool | None]]:
         ("retrieval top-3 ≥ 0.95 (held-out)", ("retrieval", "test", "top3"), ">=", 0.95),
         ("search p95 < 20 ms", ("retrieval", "test", "p95_ms"), "<", 20),
         ("routing top-1 ≥ 0.85", ("routing", "top1"), ">=", 0.85),
-        ("assist p95 < 100 ms", ("assist", "p95_ms"), "<", 100),
+        ("assist p95 < 100 ms (sequential calls)", ("assist", "sequential_ms", "p95"), "<", 100),
     ):
         value = _get(results, *path)
         met = None if value is None else (value >= limit if op == ">=" else value < limit)
