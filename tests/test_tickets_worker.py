@@ -220,3 +220,54 @@ async def test_log_only_sms_is_masked(caplog):
     assert "13800001234" not in record.phone and "13800001234" not in record.text
     with pytest.raises(ValueError):
         load_sms_sender("no-colon")
+
+
+class FlakySms:
+    """An SMS gateway that is down for the first ``failures`` messages."""
+
+    def __init__(self, failures):
+        self.failures, self.sent = failures, []
+
+    async def send(self, phone, text):
+        if self.failures > 0:
+            self.failures -= 1
+            raise ConnectionError("gateway down")
+        self.sent.append((phone, text))
+
+
+async def test_failed_notices_are_retried_with_growing_pauses_then_given_up(worker_db, fake_rasa):
+    from datetime import datetime, timedelta, timezone
+
+    rasa_url, got = fake_rasa
+    t = await _replied(worker_db, "socketio", f"sock-{uuid.uuid4().hex[:8]}", "13800001234")
+    now = datetime.now(timezone.utc)
+    sms = FlakySms(failures=2)
+    await sw.notify_citizens(worker_db.url, now=now, notifier=ChannelNotifier(rasa_url), sms=sms)
+    row = (await _rows(worker_db.url, ticket_no=t["ticket_no"], kind="sms"))[0]
+    assert row.status == "failed" and row.attempts == 1 and row.error == "ConnectionError"
+    assert sw.sla.as_utc(row.next_attempt_at) == now + timedelta(minutes=1)
+
+    # Not due yet: nothing happens. Due: tried again (fails), then the pause doubles.
+    assert (await sw.retry_failed_notices(worker_db.url, now=now + timedelta(seconds=30), sms=sms)).sms == 0
+    await sw.retry_failed_notices(worker_db.url, now=now + timedelta(minutes=1), sms=sms)
+    row = (await _rows(worker_db.url, ticket_no=t["ticket_no"], kind="sms"))[0]
+    assert row.status == "failed" and row.attempts == 2
+    assert sw.sla.as_utc(row.next_attempt_at) == now + timedelta(minutes=3)
+    third = await sw.retry_failed_notices(worker_db.url, now=now + timedelta(minutes=3), sms=sms)
+    assert third.sms == 1 and sms.sent and t["ticket_no"] in sms.sent[0][1]
+    row = (await _rows(worker_db.url, ticket_no=t["ticket_no"], kind="sms"))[0]
+    assert row.status == "sent" and row.attempts == 3 and row.next_attempt_at is None
+    # The chat notice went through the first time and is never sent again.
+    assert len(got) == 1
+
+    # A gateway that never recovers: MAX_ATTEMPTS tries in all, then the notice stays failed.
+    t2 = await _replied(worker_db, "api", None, "13900001234")
+    dead = FlakySms(failures=100)
+    await sw.notify_citizens(worker_db.url, now=now, sms=dead)
+    moment = now
+    for _ in range(sw.MAX_ATTEMPTS + 2):
+        moment += timedelta(hours=2)
+        await sw.retry_failed_notices(worker_db.url, now=moment, sms=dead)
+    row = (await _rows(worker_db.url, ticket_no=t2["ticket_no"], kind="sms"))[0]
+    assert row.status == "failed" and row.attempts == sw.MAX_ATTEMPTS and row.next_attempt_at is None
+    assert dead.failures == 100 - sw.MAX_ATTEMPTS

@@ -104,6 +104,9 @@ class TicketNotification(Base):
     created_at = Column(DateTime(timezone=True), nullable=False)
     sent_at = Column(DateTime(timezone=True), nullable=True)
     error = Column(String(200), nullable=True)
+    # Failed citizen notices and SMS are sent again (bot.tickets.sweep.retry_failed_notices).
+    attempts = Column(Integer, nullable=False, default=1, server_default="1")
+    next_attempt_at = Column(DateTime(timezone=True), nullable=True)  # None: not to be retried
 
 
 class WorkerLease(Base):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Optional
 
 from sqlalchemy import select
@@ -34,6 +34,9 @@ logger = logging.getLogger(__name__)
 LIMIT_LABELS = {"sign": "签收", "first_contact": "联系群众", "resolve": "办结"}
 CITIZEN_ACTIONS = ("reply", "resolve")
 BATCH = 500
+MAX_ATTEMPTS = 6                      # a failed citizen notice / SMS is tried this often in all
+RETRY_FIRST = timedelta(minutes=1)    # then 2, 4, 8 … minutes
+RETRY_LONGEST = timedelta(hours=1)
 
 
 @dataclass
@@ -171,29 +174,77 @@ async def notify_citizens(url: Optional[str] = None, now: Optional[datetime] = N
             if t.conversation_id and t.channel not in ("api", "hotline"):
                 row = _row(t, "citizen", key, t.channel, t.conversation_id, text, "pending", now)
                 session.add(row)
-                todo.append(("chat", row, t.channel, t.conversation_id, text))
+                todo.append(("citizen", row, t.channel, t.conversation_id, text))
             if t.contact_phone:
                 row = _row(t, "sms", key, "sms", t.contact_phone, text, "pending", now)
                 session.add(row)
                 todo.append(("sms", row, "sms", t.contact_phone, text))
     # Claimed (rows committed as pending); now deliver outside the transaction.
     for kind, row, channel, recipient, text in todo:
-        status, error = "sent", None
-        if kind == "chat":
-            delivery = await notifier.send(channel, recipient, text)
-            status, error = delivery.status, delivery.error
-            result.citizen += status != FAILED
-        else:
-            try:
-                await sms.send(recipient, text)
-                result.sms += 1
-            except Exception as exc:
-                status, error = FAILED, type(exc).__name__
-                logger.warning("sms failed", extra={"ticket_no": row.ticket_no, "error": error})
-        async with session_scope(url) as session:
-            table = TicketNotification.__table__
-            await session.execute(table.update().where(table.c.id == row.id).values(
-                status=status, error=error, sent_at=datetime.now(timezone.utc)))
+        await _deliver(url, kind, row.id, row.ticket_no, channel, recipient, text, 1, notifier, sms, result, now)
+    return result
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Pause before the next try of a notice that failed ``attempts`` times: 1, 2, 4 … 60 minutes."""
+    return min(RETRY_FIRST * 2 ** (attempts - 1), RETRY_LONGEST)
+
+
+async def _deliver(url: Optional[str], kind: str, row_id: int, ticket_no: str, channel: str, recipient: str,
+                   text: str, attempt: int, notifier: ChannelNotifier, sms: SmsSender, result: SweepResult,
+                   now: datetime) -> None:
+    """Send one citizen notice (chat) or SMS and record the outcome; a failure is scheduled for
+    another try until MAX_ATTEMPTS."""
+    status, error = "sent", None
+    if kind == "citizen":
+        delivery = await notifier.send(channel, recipient, text)
+        status, error = delivery.status, delivery.error
+        result.citizen += status != FAILED
+    else:
+        try:
+            await sms.send(recipient, text)
+            result.sms += 1
+        except Exception as exc:
+            status, error = FAILED, type(exc).__name__
+    retry_at = None
+    if status == FAILED:
+        retry_at = now + retry_delay(attempt) if attempt < MAX_ATTEMPTS else None
+        logger.warning("citizen notice failed", extra={"ticket_no": ticket_no, "kind": kind, "error": error,
+                                                        "attempt": attempt, "will_retry": retry_at is not None})
+    async with session_scope(url) as session:
+        table = TicketNotification.__table__
+        await session.execute(table.update().where(table.c.id == row_id).values(
+            status=status, error=(error or "")[:200] or None, sent_at=datetime.now(timezone.utc),
+            attempts=attempt, next_attempt_at=retry_at))
+
+
+async def retry_failed_notices(url: Optional[str] = None, now: Optional[datetime] = None,
+                               notifier: Optional[ChannelNotifier] = None,
+                               sms: Optional[SmsSender] = None) -> SweepResult:
+    """Send again the citizen notices and SMS that failed and are due for another try."""
+    now = sla.as_utc(now or datetime.now(timezone.utc))
+    result = SweepResult()
+    table = TicketNotification.__table__
+    async with session_scope(url) as session:
+        due = (await session.execute(
+            select(table.c.id, table.c.ticket_no, table.c.kind, table.c.channel, table.c.recipient, table.c.text,
+                   table.c.attempts)
+            .where(table.c.status == FAILED, table.c.kind.in_(("citizen", "sms")),
+                   table.c.next_attempt_at.is_not(None), table.c.next_attempt_at <= now)
+            .order_by(table.c.next_attempt_at).limit(BATCH))).all()
+        claimed = []
+        for row in due:  # claim: only one worker retries a row
+            taken = await session.execute(table.update().where(table.c.id == row.id, table.c.status == FAILED)
+                                          .values(status="pending"))
+            if taken.rowcount == 1:
+                claimed.append(row)
+    if not claimed:
+        return result
+    notifier = notifier or ChannelNotifier()
+    sms = sms or load_sms_sender()
+    for row in claimed:
+        await _deliver(url, row.kind, row.id, row.ticket_no, row.channel, row.recipient, row.text,
+                       row.attempts + 1, notifier, sms, result, now)
     return result
 
 
@@ -231,5 +282,6 @@ async def sweep(url: Optional[str] = None, now: Optional[datetime] = None,
                 notifier: Optional[ChannelNotifier] = None, sms: Optional[SmsSender] = None) -> SweepResult:
     first = await sweep_lights_and_reminders(url, now)
     second = await notify_citizens(url, now, notifier, sms)
-    first.citizen, first.sms = second.citizen, second.sms
+    third = await retry_failed_notices(url, now, notifier, sms)
+    first.citizen, first.sms = second.citizen + third.citizen, second.sms + third.sms
     return first
