@@ -13,19 +13,9 @@ from sqlalchemy.orm import Session
 from bot.auth import service as auth
 from bot.auth.models import ApiToken
 from bot.db import sync_engine
-from tests.tickets_helpers import staff  # noqa: F401  (fixture)
+from tests.tickets_helpers import client, staff  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-async def client(staff):
-    from bot.web.app import create_app
-
-    c = TestClient(TestServer(create_app()))
-    await c.start_server()
-    yield c
-    await c.close()
 
 
 def bearer(token):

@@ -210,3 +210,37 @@ def test_dashboard_draws_charts(browser, channels_stack, tokens):
     errors = [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"
               and "favicon" not in e.get("message", "")]
     assert not errors, errors  # no script error, no Content-Security-Policy violation
+
+
+def test_overdue_reminder_shows_and_is_acknowledged(browser, channels_stack, tokens):
+    """The SLA sweep's reminder for an overdue ticket of the handler's department appears above the
+    tabs; one click acknowledges it."""
+    from datetime import datetime, timedelta, timezone
+
+    from bot.db import dispose_engine
+    from bot.tickets import sweep
+
+    created = requests.post(f"{channels_stack.web}/api/tickets", timeout=10, json={
+        "description": "户口迁移材料被退回，需要部门尽快说明", "department": "区公安分局", "category": "求助"},
+        headers={"Authorization": f"Bearer {tokens['dispatcher']}"})
+    assert created.status_code == 201, created.text
+    no = created.json()["ticket_no"]
+
+    async def overdue_sweep():
+        try:
+            await sweep.sweep_lights_and_reminders(tokens["url"], now=datetime.now(timezone.utc) + timedelta(days=30))
+        finally:
+            await dispose_engine()
+
+    asyncio.run(overdue_sweep())
+    login(browser, channels_stack, tokens["handler"])
+    wait(browser, lambda d: no in d.find_element("id", "gc-inbox-items").text, message="reminder not shown")
+    assert browser.find_element("id", "gc-inbox").is_displayed()
+    assert "已超期" in browser.find_element("id", "gc-inbox-items").text
+    browser.execute_script(
+        "Array.prototype.forEach.call(document.querySelectorAll('#gc-inbox-items li'), function (li) {"
+        f"  if (li.textContent.indexOf('{no}') >= 0) li.querySelector('button[data-read]').click(); }});")
+    wait(browser, lambda d: no not in d.find_element("id", "gc-inbox-items").text, message="not acknowledged")
+    unread = requests.get(f"{channels_stack.web}/api/notifications", timeout=10,
+                          headers={"Authorization": f"Bearer {tokens['handler']}"}).json()["items"]
+    assert no not in [n["ticket_no"] for n in unread]

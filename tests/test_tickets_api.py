@@ -2,22 +2,11 @@
 import asyncio
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 
-from tests.tickets_helpers import staff  # noqa: F401  (fixture)
+from tests.tickets_helpers import client, staff  # noqa: F401  (fixtures)
 
 FIELDS = {"ticket_no", "category", "urgent", "department", "status", "created_at", "sign_by", "first_contact_by",
           "resolve_by", "light", "history"}
-
-
-@pytest.fixture
-async def client(staff):
-    from bot.web.app import create_app
-
-    c = TestClient(TestServer(create_app()))
-    await c.start_server()
-    yield c
-    await c.close()
 
 
 def h(staff, who):

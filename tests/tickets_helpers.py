@@ -50,3 +50,16 @@ async def staff(db_url, monkeypatch):
     await dispose_engine()
     monkeypatch.undo()
     reload_settings()
+
+
+@pytest.fixture
+async def client(staff):
+    """The web service (create_app) on a test server, over the ``staff`` database."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.web.app import create_app
+
+    c = TestClient(TestServer(create_app()))
+    await c.start_server()
+    yield c
+    await c.close()

@@ -15,7 +15,7 @@ from aiohttp import web
 from bot.web import livechat
 from bot.web.tickets import principal
 
-SCRIPTS = ("core.js", "call.js", "queue.js", "workbench.js", "livechat.js", "dashboard.js")
+SCRIPTS = ("core.js", "inbox.js", "call.js", "queue.js", "workbench.js", "livechat.js", "dashboard.js")
 
 PAGE = """<!doctype html>
 <html lang="zh-CN">
@@ -41,6 +41,10 @@ PAGE = """<!doctype html>
   <p id="gc-login-error" class="gc-error" role="alert"></p>
 </section>
 <main id="gc-app" hidden>
+  <section id="gc-inbox" class="gc-inbox" hidden aria-live="polite">
+    <h2>督办提醒<span id="gc-inbox-count" class="gc-count"></span></h2>
+    <ul id="gc-inbox-items"></ul>
+  </section>
   <nav class="gc-tabs" id="gc-tabs">
     <button type="button" data-tab="call" data-roles="dispatcher supervisor admin">来电辅助</button>
     <button type="button" data-tab="queue" data-roles="dispatcher supervisor admin">派单队列</button>
