@@ -58,7 +58,7 @@ validate: userdict
 	$(RASA) data validate --config config.yml --domain domain.yml --data data/nlu data/*.yml
 
 test-unit: $(STAMP)
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q --durations=25 tests
 
 test-nlu: model
 	$(PY) -m bot nlu evaluate --model $(MODEL_DIR)/current.tar.gz --test-data data/test/nlu.yml \
