@@ -109,11 +109,13 @@ def _keep_endpoint_sessions() -> None:
     import aiohttp
     from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
+    rasa_session = EndpointConfig.session
+
     def session(self: EndpointConfig) -> _KeptSession:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # not inside the server's loop: Rasa's behaviour
-            return _new_session(self)
+            return rasa_session(self)
         kept = self.__dict__.setdefault("_gov_sessions", weakref.WeakKeyDictionary())
         current = kept.get(loop)
         if current is None or current.closed:
@@ -121,7 +123,8 @@ def _keep_endpoint_sessions() -> None:
             kept[loop] = current
         return _KeptSession(current)
 
-    def _new_session(self: EndpointConfig, connector: Any = None) -> Any:
+    def _new_session(self: EndpointConfig, connector: Any) -> Any:
+        # As Rasa's EndpointConfig.session, with a keep-alive connector (Rasa's takes none).
         auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) if self.basic_auth else None
         return aiohttp.ClientSession(headers=self.headers, auth=auth, connector=connector,
                                      timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT))

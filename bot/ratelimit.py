@@ -90,7 +90,9 @@ class RateLimiter:
         return Decision(count <= self.limit, count, self.limit, retry_after)
 
 
-def chat_limiter(redis: Any = "default") -> RateLimiter:
+def _configured(scope: str, limit_key: str, limit_default: int, window_key: str, redis: Any) -> RateLimiter:
+    """A limiter with its limit and window from the settings (RATE_LIMIT_*), counting in Redis
+    when configured."""
     from bot.settings import get_settings
 
     if redis == "default":
@@ -98,27 +100,17 @@ def chat_limiter(redis: Any = "default") -> RateLimiter:
 
         redis = get_redis()
     conf = get_settings().rate_limits
-    return RateLimiter("chat", conf.get("chat_limit", 30), conf.get("chat_window", 60), redis)
+    return RateLimiter(scope, conf.get(limit_key, limit_default), conf.get(window_key, 60), redis)
+
+
+def chat_limiter(redis: Any = "default") -> RateLimiter:
+    return _configured("chat", "chat_limit", 30, "chat_window", redis)
 
 
 def api_limiter(redis: Any = "default") -> RateLimiter:
-    from bot.settings import get_settings
-
-    if redis == "default":
-        from bot.redis_client import get_redis
-
-        redis = get_redis()
-    conf = get_settings().rate_limits
-    return RateLimiter("api", conf.get("api_limit", 300), conf.get("api_window", 60), redis)
+    return _configured("api", "api_limit", 300, "api_window", redis)
 
 
 def staff_limiter(redis: Any = "default") -> RateLimiter:
     """Per signed-in user on the web API (a call centre's agents share one public IP)."""
-    from bot.settings import get_settings
-
-    if redis == "default":
-        from bot.redis_client import get_redis
-
-        redis = get_redis()
-    conf = get_settings().rate_limits
-    return RateLimiter("staff", conf.get("staff_limit", 1200), conf.get("api_window", 60), redis)
+    return _configured("staff", "staff_limit", 1200, "api_window", redis)

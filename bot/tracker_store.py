@@ -1,4 +1,4 @@
-"""Rasa's SQL tracker store without two avoidable costs of every dialogue turn.
+"""Rasa's SQL tracker store without three avoidable costs of every dialogue turn.
 
 Endpoints: ``tracker_store: {type: bot.tracker_store.FastSQLTrackerStore, ...}`` with the same keys
 as ``type: SQL`` (dialect, url, port, db, username, password, login_db, query). The table, its rows

@@ -174,14 +174,14 @@ async def notify_citizens(url: Optional[str] = None, now: Optional[datetime] = N
             if t.conversation_id and t.channel not in ("api", "hotline"):
                 row = _row(t, "citizen", key, t.channel, t.conversation_id, text, "pending", now)
                 session.add(row)
-                todo.append(("citizen", row, t.channel, t.conversation_id, text))
+                todo.append(row)
             if t.contact_phone:
                 row = _row(t, "sms", key, "sms", t.contact_phone, text, "pending", now)
                 session.add(row)
-                todo.append(("sms", row, "sms", t.contact_phone, text))
+                todo.append(row)
     # Claimed (rows committed as pending); now deliver outside the transaction.
-    for kind, row, channel, recipient, text in todo:
-        await _deliver(url, kind, row.id, row.ticket_no, channel, recipient, text, 1, notifier, sms, result, now)
+    for row in todo:
+        await _deliver(url, row, 1, notifier, sms, result, now)
     return result
 
 
@@ -190,30 +190,30 @@ def retry_delay(attempts: int) -> timedelta:
     return min(RETRY_FIRST * 2 ** (attempts - 1), RETRY_LONGEST)
 
 
-async def _deliver(url: Optional[str], kind: str, row_id: int, ticket_no: str, channel: str, recipient: str,
-                   text: str, attempt: int, notifier: ChannelNotifier, sms: SmsSender, result: SweepResult,
-                   now: datetime) -> None:
-    """Send one citizen notice (chat) or SMS and record the outcome; a failure is scheduled for
-    another try until MAX_ATTEMPTS."""
+async def _deliver(url: Optional[str], notice, attempt: int, notifier: ChannelNotifier, sms: SmsSender,
+                   result: SweepResult, now: datetime) -> None:
+    """Send one citizen notice (chat) or SMS — ``notice`` is its ticket_notifications row — and
+    record the outcome; a failure is scheduled for another try until MAX_ATTEMPTS."""
     status, error = "sent", None
-    if kind == "citizen":
-        delivery = await notifier.send(channel, recipient, text)
+    if notice.kind == "citizen":
+        delivery = await notifier.send(notice.channel, notice.recipient, notice.text)
         status, error = delivery.status, delivery.error
         result.citizen += status != FAILED
     else:
         try:
-            await sms.send(recipient, text)
+            await sms.send(notice.recipient, notice.text)
             result.sms += 1
         except Exception as exc:
             status, error = FAILED, type(exc).__name__
     retry_at = None
     if status == FAILED:
         retry_at = now + retry_delay(attempt) if attempt < MAX_ATTEMPTS else None
-        logger.warning("citizen notice failed", extra={"ticket_no": ticket_no, "kind": kind, "error": error,
-                                                        "attempt": attempt, "will_retry": retry_at is not None})
+        logger.warning("citizen notice failed", extra={"ticket_no": notice.ticket_no, "kind": notice.kind,
+                                                        "error": error, "attempt": attempt,
+                                                        "will_retry": retry_at is not None})
     async with session_scope(url) as session:
         table = TicketNotification.__table__
-        await session.execute(table.update().where(table.c.id == row_id).values(
+        await session.execute(table.update().where(table.c.id == notice.id).values(
             status=status, error=(error or "")[:200] or None, sent_at=datetime.now(timezone.utc),
             attempts=attempt, next_attempt_at=retry_at))
 
@@ -243,8 +243,7 @@ async def retry_failed_notices(url: Optional[str] = None, now: Optional[datetime
     notifier = notifier or ChannelNotifier()
     sms = sms or load_sms_sender()
     for row in claimed:
-        await _deliver(url, row.kind, row.id, row.ticket_no, row.channel, row.recipient, row.text,
-                       row.attempts + 1, notifier, sms, result, now)
+        await _deliver(url, row, row.attempts + 1, notifier, sms, result, now)
     return result
 
 
