@@ -53,9 +53,14 @@ def browser():
 
 
 def wait(driver, condition, timeout: float = 30, message: str = ""):
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout, poll_frequency=0.2).until(condition, message)
+    # Pages re-render lists and panels on refresh: an element found a moment ago may be replaced
+    # before it is read; that is "not yet", not a failure.
+    return WebDriverWait(driver, timeout, poll_frequency=0.2,
+                         ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+                         ).until(condition, message)
 
 
 def bot_texts(driver) -> list[str]:
