@@ -1,5 +1,6 @@
-"""Small, behaviour-preserving fixes to Rasa 3.6 internals, applied when the Rasa server loads our
-pipeline components (bot.nlu.components imports this module).
+"""Small, behaviour-preserving fixes to Rasa 3.6 internals, applied when the Rasa server creates our
+tracker store (bot.tracker_store, before the model is loaded) or loads our pipeline components
+(bot.nlu.components).
 
 1. RemoteAction._validate_action_result calls ``jsonschema.validate`` on every action-server
    response, which re-checks Rasa's large event schema against the JSON-Schema meta-schema each
@@ -16,6 +17,8 @@ pipeline components (bot.nlu.components imports this module).
 3. Event.resolve_by_type walks every subclass of Event to find the class of an event type, for
    each event of a conversation loaded from the tracker store (a tenth of a turn's time). The
    class found for a type name is remembered; an unknown name still goes through Rasa's code.
+4. Prediction graphs run with bot.graph_runner.SequentialGraphRunner instead of DaskGraphRunner
+   (the same nodes called in a precomputed order, without dask's per-run scheduling).
 """
 from __future__ import annotations
 
@@ -69,7 +72,16 @@ def apply() -> None:
     RemoteAction._validate_action_result = _validate_action_result
     _keep_endpoint_sessions()
     _remember_event_classes()
+    _run_graphs_in_order()
     _applied = True
+
+
+def _run_graphs_in_order() -> None:
+    import rasa.core.processor
+    from bot.graph_runner import SequentialGraphRunner
+
+    # MessageProcessor._load_model passes this name to the loader for every model it loads.
+    rasa.core.processor.DaskGraphRunner = SequentialGraphRunner
 
 
 def _remember_event_classes() -> None:

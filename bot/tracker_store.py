@@ -63,6 +63,11 @@ def pooled_sqlite_engine(url: Any) -> sa.engine.Engine:
 
 class FastSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Rasa creates the tracker store before it loads the model: the patches must be in place
+        # by then for the model's graph runner (bot.rasa_patches, item 4).
+        from bot import rasa_patches
+
+        rasa_patches.apply()
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
             url = self.engine.url
