@@ -178,10 +178,11 @@ async def conversation_warmup(session: aiohttp.ClientSession, url: str) -> None:
             await r.read()
 
 
-def nlu_eval(model: str) -> dict:
+def nlu_eval(model: str, data: str = "test") -> dict:
+    """NLU figures on data/test/ (held out) or data/dev/ (the development set, never trained on)."""
     from bot.nlu.evaluate import evaluate
 
-    return evaluate(model, ROOT / "data" / "test" / "nlu.yml").as_dict()
+    return evaluate(model, ROOT / "data" / data / "nlu.yml").as_dict()
 
 
 def optional_bench(module: str) -> dict | None:
@@ -206,6 +207,8 @@ def measure_models() -> dict:
         print(f"[bench] NLU evaluation {tag} …", flush=True)
         evaluation = nlu_eval(model)
         entry["nlu"] = {k: evaluation[k] for k in ("accuracy", "macro_f1", "count", "per_intent")}
+        dev = nlu_eval(model, "dev")
+        entry["nlu_dev"] = {k: dev[k] for k in ("accuracy", "macro_f1", "count")}
         servers = Servers(model, tag, endpoints)
         servers.start()
         try:
@@ -272,7 +275,10 @@ def render(results: dict) -> str:
              "| --- | --- | --- |",
              f"| accuracy | {p['nlu']['accuracy']:.4f} | {b['nlu']['accuracy']:.4f} |",
              f"| macro-F1 | {p['nlu']['macro_f1']:.4f} | {b['nlu']['macro_f1']:.4f} |",
-             f"| training time (s) | {p['training_s']} | {b['training_s']} |", "",
+             f"| training time (s) | {p['training_s']} | {b['training_s']} |",
+             f"| data/dev/ ({p['nlu_dev']['count']}, development set): accuracy / macro-F1 | "
+             f"{p['nlu_dev']['accuracy']:.4f} / {p['nlu_dev']['macro_f1']:.4f} | "
+             f"{b['nlu_dev']['accuracy']:.4f} / {b['nlu_dev']['macro_f1']:.4f} |", "",
              "| intent | project F1 | baseline F1 | support |", "| --- | --- | --- | --- |"]
     for intent, row in sorted(p["nlu"]["per_intent"].items()):
         brow = b["nlu"]["per_intent"].get(intent, {})

@@ -9,7 +9,7 @@ from bot.settings import get_settings
 # knowledge/ feeds the model only through the jieba user dictionary (bot.nlu.userdict).
 MODEL_INPUTS = ["config.yml", "domain.yml", "data", "bot/nlu", "knowledge/departments.yml",
                 "knowledge/guides", "knowledge/synonyms.yml", "knowledge/terms.txt"]
-EXCLUDED_DIRS = {"test", "__pycache__"}
+EXCLUDED_DIRS = {"test", "dev", "__pycache__"}  # evaluation sets are not model inputs
 
 
 def model_fingerprint(root: Path | None = None) -> str:
