@@ -85,3 +85,31 @@ def test_real_knowledge_directory_is_valid():
         pytest.skip("knowledge/guides not written yet")
     assert check_catalog_names(kb, {i.name for i in items}) == []
     assert (get_settings().knowledge_dir / "catalog" / "SOURCE.md").exists()
+
+
+def test_item_aliases_are_merged_across_files_and_checked(tmp_path):
+    from bot.knowledge.loader import check_catalog_names
+
+    root = write_knowledge(tmp_path, catalog=None)
+    (root / "aliases").mkdir()
+    (root / "aliases" / "a.yml").write_text("items:\n  无犯罪记录证明: [良民证, 開個證明]\n", encoding="utf-8")
+    (root / "aliases" / "b.yml").write_text("items:\n  无犯罪记录证明: [良民证, 政审证明]\n  没有这个事项: [某某]\n",
+                                            encoding="utf-8")
+    kb = load_knowledge(root)
+    # union in file order, Traditional → Simplified, no repeats
+    assert kb.item_aliases["无犯罪记录证明"] == ("良民证", "开个证明", "政审证明")
+    known = {"无犯罪记录证明", "居民身份证办理（包括临时）", "社会保障卡申领"}
+    assert check_catalog_names(kb, known) == ["aliases: 事项 '没有这个事项' 不在目录中"]
+
+
+def test_malformed_item_aliases_are_reported(tmp_path):
+    root = write_knowledge(tmp_path, catalog=None)
+    (root / "aliases").mkdir()
+    (root / "aliases" / "bad.yml").write_text("items:\n  无犯罪记录证明: 良民证\n  户口登记: []\n", encoding="utf-8")
+    (root / "aliases" / "list.yml").write_text("- 不是映射\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError) as err:
+        load_knowledge(root)
+    problems = err.value.problems
+    assert "aliases/bad.yml: items.无犯罪记录证明: 应为非空文字列表（每个不超过40字）" in problems
+    assert "aliases/bad.yml: items.户口登记: 应为非空文字列表（每个不超过40字）" in problems
+    assert "aliases/list.yml: 应为映射 {items: {事项名称: [俗称...]}}" in problems

@@ -137,14 +137,16 @@ def test_bench_measure_reports_both_sets():
 
 
 def test_a_citizen_word_may_bridge_to_several_catalog_terms():
-    from bot.knowledge.text import Analyzer
+    from bot.knowledge.text import EXPANSION_WEIGHT, Analyzer
 
     analyzer = Analyzer(synonyms={"营业性演出": ("演唱会",), "大型群众性活动": ("演唱会", "庙会"),
                                   "犬类": ("狗", "养狗证")})
     assert analyzer.expansions("办演唱会") == ["营业性演出", "大型群众性活动"]
     assert analyzer.expansions("养狗证") == ["犬类"]  # the longest variant, once
     tokens = analyzer.query_tokens("养狗要办证吗")
-    assert tokens["w:犬类"] == 1.0 and tokens["b:犬类"] == 1.0
+    # the citizen's own words count fully, the canonical forms they bridge to a little less
+    assert tokens["b:养狗"] == 1.0 and 0 < EXPANSION_WEIGHT < 1
+    assert tokens["w:犬类"] == EXPANSION_WEIGHT and tokens["b:犬类"] == EXPANSION_WEIGHT
 
 
 def test_department_cue_lifts_its_results(real_index):
@@ -163,3 +165,36 @@ def test_department_cue_lifts_its_results(real_index):
     rsj = np.array([r.department == "区人社局" and r.kind != "faq" for r in real_index.results])
     assert np.allclose(with_cue[rsj], without[rsj] * (1 + saved))
     assert np.allclose(with_cue[~rsj], without[~rsj])
+
+
+def test_a_colloquial_item_name_finds_the_item(tmp_path):
+    """knowledge/aliases/: a citizen's name for an item without a guide bridges to its official name,
+    and aliases of an item merged into a guide find the guide."""
+    from bot.knowledge.search import build_index
+    from tests.knowledge_fixtures import write_knowledge
+
+    root = write_knowledge(tmp_path)
+    question, item = "过年想摆摊卖鞭炮", "烟花爆竹经营（零售）许可证核发"
+    assert not any(r.name == item for r in build_index(root).search(question, k=3))
+    (root / "aliases").mkdir()
+    (root / "aliases" / "items.yml").write_text(
+        f"items:\n  {item}: [卖鞭炮的证, 摆摊卖鞭炮]\n  社会保障卡申领: [办张新卡领养老金用]\n", encoding="utf-8")
+    index = build_index(root)
+    assert index.search(question, k=1)[0].name == item
+    assert index.search("办张新卡领养老金用", k=1)[0].id == "social_security_card"
+
+
+def test_a_typo_is_repaired_by_the_character_that_sounds_like_it():
+    """Pinyin input puts a homophone in place of the intended character: among the characters that
+    would make both neighbouring bigrams known, those that sound like the typed one are chosen."""
+    from bot.knowledge.text import Analyzer
+
+    analyzer = Analyzer()
+    analyzer.learn_vocabulary(["户口", "口迁", "迁移", "口转", "转移", "口漂", "漂移"])
+    assert analyzer.repairs("户口签移") == ["口迁", "迁移"]       # 签 qian → 迁 qian
+    analyzer.learn_vocabulary(["社保", "保卡"])
+    assert analyzer.repairs("社宝卡") == ["社保", "保卡"]          # 宝 bao → 保 bao
+    # when none sounds like it: the one or two candidates there are, none when there are more
+    assert analyzer.repairs("户口哈移") == []                      # 迁, 转, 漂: too many to guess
+    analyzer.learn_vocabulary(["医保", "保险"])
+    assert analyzer.repairs("医哈险") == ["医保", "保险"]

@@ -1,4 +1,5 @@
-"""Loading and validating knowledge/ (departments.yml, guides/*.yml, faq.yml, synonyms.yml).
+"""Loading and validating knowledge/ (departments.yml, guides/*.yml, faq.yml, synonyms.yml,
+aliases/*.yml).
 
 Every problem found is reported with its file and field (``guides/id_card.yml: materials[2].name:
 必填``) and all of them at once, in one :class:`KnowledgeError`; nothing half-loaded is returned."""
@@ -318,6 +319,34 @@ def _synonyms(raw, checker: _Checker) -> Synonyms:
     return Synonyms(canonical, tuple(s.strip() for s in stopwords if s.strip()))
 
 
+MAX_ITEM_ALIAS_CHARS = 40
+
+
+def _item_aliases(root: Path, checker: _Checker) -> dict[str, tuple[str, ...]]:
+    """aliases/*.yml: ``items: {exact catalog item name: [colloquial name, ...]}``; an item named in
+    several files gets the union."""
+    merged: dict[str, dict[str, None]] = {}
+    for path in sorted((root / "aliases").glob("*.yml")):
+        rel = f"aliases/{path.name}"
+        raw = _read_yaml(path, checker, rel)
+        table = raw.get("items") if isinstance(raw, dict) else None
+        if not isinstance(table, dict):
+            checker.fail(rel, "应为映射 {items: {事项名称: [俗称...]}}")
+            continue
+        for name, aliases in table.items():
+            where = f"{rel}: items.{name}"
+            if not isinstance(name, str) or not name.strip():
+                checker.fail(f"{rel}: items", f"事项名称 {name!r} 应为非空文字")
+                continue
+            if not isinstance(aliases, list) or not aliases or not all(
+                    isinstance(a, str) and a.strip() and len(a) <= MAX_ITEM_ALIAS_CHARS for a in aliases):
+                checker.fail(where, f"应为非空文字列表（每个不超过{MAX_ITEM_ALIAS_CHARS}字）")
+                continue
+            bucket = merged.setdefault(" ".join(name.split()), {})
+            bucket.update(dict.fromkeys(to_simplified(a.strip()) for a in aliases))
+    return {name: tuple(aliases) for name, aliases in merged.items()}
+
+
 def load_knowledge(knowledge_dir: Path | str | None = None) -> Knowledge:
     """Everything under knowledge/ validated; raises KnowledgeError listing every problem."""
     root = Path(knowledge_dir) if knowledge_dir else get_settings().knowledge_dir
@@ -347,12 +376,15 @@ def load_knowledge(knowledge_dir: Path | str | None = None) -> Knowledge:
         guides[guide.id] = guide
     faq = _faq(read("faq.yml"), checker)
     synonyms = _synonyms(read("synonyms.yml"), checker)
+    item_aliases = _item_aliases(root, checker)
     if checker.problems:
         raise KnowledgeError(checker.problems)
-    return Knowledge(departments, guides, faq, synonyms)
+    return Knowledge(departments, guides, faq, synonyms, item_aliases)
 
 
 def check_catalog_names(knowledge: Knowledge, catalog_names: set[str]) -> list[str]:
-    """Guides' catalog_names that are not in the catalog (reported, not fatal)."""
+    """Guides' catalog_names and aliases/*.yml item names that are not in the catalog (reported,
+    not fatal)."""
     return [f"guides/{g.id}: catalog_names {n!r} 不在目录中"
-            for g in knowledge.guides.values() for n in g.catalog_names if n not in catalog_names]
+            for g in knowledge.guides.values() for n in g.catalog_names if n not in catalog_names] + \
+        [f"aliases: 事项 {n!r} 不在目录中" for n in knowledge.item_aliases if n not in catalog_names]

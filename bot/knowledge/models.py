@@ -103,6 +103,8 @@ class Knowledge:
     guides: dict[str, Guide]
     faq: dict[str, FaqEntry]
     synonyms: Synonyms
+    # Colloquial names (俗称) of catalog items by exact item name (knowledge/aliases/*.yml).
+    item_aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def department(self, name: str | None) -> Department | None:
         """A department by its name or one of its aliases."""

@@ -1,8 +1,8 @@
 """The retrieval index over the catalog, the guides and the FAQ, built once per process.
 
 Each result (a guide merged with its catalog items, a catalog item without a guide, or a FAQ
-entry) is indexed through several *surfaces* — its name, each alias, each merged catalog name,
-each FAQ phrasing — plus its department and catalog group as low-weight context. A query is
+entry) is indexed through several *surfaces* — its name, each alias, each merged catalog name
+and the items' colloquial names (knowledge/aliases/), each FAQ phrasing — plus its department and catalog group as low-weight context. A query is
 scored with BM25 (k1, b below) against every surface through an inverted index of precomputed
 term scores; a result scores as its best surface. Tokens are jieba words (domain dictionary from
 knowledge/) and character bigrams, after Traditional→Simplified, filler removal, synonym
@@ -100,14 +100,15 @@ class SearchIndex:
             merged.update(i.id for i in items)
             url = guide.online.url or (items[0].url if items else None)
             doc = _Doc(Result(guide.id, "guide", guide.name, guide.department, url, guide=guide, items=items))
-            doc.surfaces = [guide.name, *guide.aliases, *guide.catalog_names]
+            doc.surfaces = [guide.name, *guide.aliases, *guide.catalog_names,
+                            *(a for n in guide.catalog_names for a in knowledge.item_aliases.get(n, ()))]
             doc.context = self._dept_context(guide.department) + [i.group for i in items if i.group]
             docs.append(doc)
         for item in catalog:
             if item.id in merged:
                 continue
             doc = _Doc(Result(item.id, "item", item.name, item.department, item.url, items=(item,)))
-            doc.surfaces = [item.name]
+            doc.surfaces = [item.name, *knowledge.item_aliases.get(item.name, ())]
             doc.context = self._dept_context(item.department) + ([item.group] if item.group else [])
             docs.append(doc)
         for entry in knowledge.faq.values():
@@ -145,7 +146,7 @@ class SearchIndex:
         n_docs = len(docs)
         lengths = np.array([sum(tf.values()) for tf in surface_tf], dtype=float)
         avgdl = float(lengths.mean()) if len(lengths) else 1.0
-        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        postings: dict[str, list[tuple[int, float, float]]] = defaultdict(list)
         self._idf: dict[str, float] = {}
         self._idf_unknown = math.log(1 + (n_docs + 0.5) / 0.5)
         self_scores = np.zeros(len(surface_tf))
@@ -154,13 +155,16 @@ class SearchIndex:
             for tok, freq in tf.items():
                 idf = self._idf.setdefault(tok, math.log(1 + (n_docs - df[tok] + 0.5) / (df[tok] + 0.5)))
                 value = idf * freq * (K1 + 1) / (freq + norm)
-                postings[tok].append((s, value))
-                if tok in own_tokens[s] and not tok.startswith(CHAR):
+                own = tok in own_tokens[s] and not tok.startswith(CHAR)
+                # (surface, score, score when the token is the surface's own word or bigram)
+                postings[tok].append((s, value, value if own else 0.0))
+                if own:
                     self_scores[s] += value
         # What a query matching the whole surface (its own words and bigrams) would score.
         self._self_scores = np.maximum(self_scores, 1e-9)
         self._postings = {tok: (np.array([p[0] for p in plist], dtype=np.int32),
-                                np.array([p[1] for p in plist], dtype=np.float64))
+                                np.array([p[1] for p in plist], dtype=np.float64),
+                                np.array([p[2] for p in plist], dtype=np.float64))
                           for tok, plist in postings.items()}
         self._owner = np.array(owner, dtype=np.int32)
         self._faq_surface = np.array([self.results[o].kind == "faq" for o in owner], dtype=bool)
@@ -200,6 +204,7 @@ class SearchIndex:
             return np.zeros(0), np.zeros(0)
         scores = np.zeros(self._n_surfaces)
         evidence = np.zeros(self._n_surfaces)  # words and bigrams only: single characters never suffice
+        covered = np.zeros(self._n_surfaces)  # evidence from the surface's own words (not its context)
         matched = np.zeros(self._n_surfaces)
         asked = np.zeros(self._n_surfaces)
         known = np.zeros(self._n_surfaces)  # the question's words and bigrams the index knows
@@ -213,6 +218,7 @@ class SearchIndex:
             part_scores = np.zeros(self._n_surfaces)
             part_evidence = np.zeros(self._n_surfaces)
             part_matched = np.zeros(self._n_surfaces)
+            part_covered = np.zeros(self._n_surfaces)
             total = total_known = 0.0
             for tok, weight in tokens.items():
                 if not tok.startswith(CHAR):
@@ -223,15 +229,18 @@ class SearchIndex:
                     part_scores[posting[0]] += weight * posting[1]
                     if not tok.startswith(CHAR):
                         part_evidence[posting[0]] += weight * posting[1]
+                        part_covered[posting[0]] += weight * posting[2]
                         part_matched[posting[0]] += weight * self._idf[tok]
             scores[mask] = part_scores[mask]
             evidence[mask] = part_evidence[mask]
+            covered[mask] = part_covered[mask]
             matched[mask] = part_matched[mask]
             asked[mask] = total
             known[mask] = total_known
         scores[evidence <= 0] = 0.0
         # A surface matched as a whole (an alias said word for word) beats one matched in part.
-        coverage = np.minimum(evidence / self._self_scores, 1.0)
+        # Only the surface's own words count: its department and group are context, not its content.
+        coverage = np.minimum(covered / self._self_scores, 1.0)
         scores *= (1 - COVERAGE_WEIGHT) + COVERAGE_WEIGHT * coverage
         # A surface matching more of what the question says (weighted by rarity) beats one matching
         # a single word of it very well.

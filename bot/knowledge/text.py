@@ -3,13 +3,17 @@ the domain dictionary, character bigrams, and a cheap repair of one-character ty
 
 Words carry the meaning jieba recognises (身份证, 失业保险金); bigrams keep a match when jieba
 splits differently or a character is wrong; the typo repair proposes the character that makes
-both neighbouring bigrams known to the index (户口签移 → 户口迁移, 社宝卡 → 社保卡)."""
+both neighbouring bigrams known to the index (户口签移 → 户口迁移, 社宝卡 → 社保卡), preferring one
+that sounds like the typed character (pinyin input puts a homophone in its place)."""
 from __future__ import annotations
 
 import logging
 import re
 from collections import Counter
+from functools import lru_cache
 from typing import Iterable
+
+from pypinyin import Style, pinyin
 
 from bot.nlu.normalize import normalize_text
 
@@ -29,6 +33,7 @@ BIGRAM = "b:"
 CHAR = "u:"
 CHAR_QUERY_WEIGHT = 0.35  # single characters: weak evidence (销 → 注销, 丢 → 丢失) that breaks ties
 SOFT_WEIGHT = 0.25        # tokens inside an aspect phrase (要带什么材料, 多久, 在哪办)
+EXPANSION_WEIGHT = 0.6     # tokens of the canonical forms a synonym adds, relative to the question's own
 
 
 def clean(text: str | None) -> str:
@@ -127,7 +132,8 @@ class Analyzer:
 
     def repairs(self, text: str) -> list[str]:
         """Bigrams of one-character repairs: a character whose two bigrams are both unknown is
-        replaced by the one candidate (or two) that makes both known."""
+        replaced by the candidates that make both known — those that sound like it when there are
+        any (签移 → 迁移), else the one or two there are."""
         out = []
         for run in _CJK.findall(text):
             for i in range(1, len(run) - 1):
@@ -135,6 +141,10 @@ class Analyzer:
                 if left in self.bigram_vocab or right in self.bigram_vocab:
                     continue
                 candidates = self._by_first.get(run[i - 1], set()) & self._by_second.get(run[i + 1], set())
+                sound = _readings(run[i])
+                homophones = {c for c in candidates if sound & _readings(c)}
+                if homophones:
+                    candidates = homophones
                 if 0 < len(candidates) <= 2:
                     for c in sorted(candidates):
                         out += [run[i - 1] + c, c + run[i + 1]]
@@ -167,20 +177,21 @@ class Analyzer:
             if weight > tokens.get(token, 0.0):
                 tokens[token] = weight
 
-        for part in [text] + self.expansions(text, soften):
+        for n, part in enumerate([text] + self.expansions(text, soften)):
+            full = 1.0 if n == 0 else EXPANSION_WEIGHT
             soft = self._soft_mask(part) if soften else [False] * len(part)
             for w, start, end in self._jieba.tokenize(part, mode="search"):
                 if w.strip() and (len(w) > 1 or not _CJK.fullmatch(w)):
-                    put(WORD + w, SOFT_WEIGHT if all(soft[start:end]) else 1.0)
+                    put(WORD + w, SOFT_WEIGHT if all(soft[start:end]) else full)
             for i in range(len(part)):
                 ch = part[i]
                 if not _CJK.fullmatch(ch):
                     continue
-                put(CHAR + ch, CHAR_QUERY_WEIGHT * (SOFT_WEIGHT if soft[i] else 1.0))
+                put(CHAR + ch, CHAR_QUERY_WEIGHT * (SOFT_WEIGHT if soft[i] else full))
                 if i + 1 < len(part) and _CJK.fullmatch(part[i + 1]):
-                    put(BIGRAM + part[i:i + 2], SOFT_WEIGHT if soft[i] and soft[i + 1] else 1.0)
+                    put(BIGRAM + part[i:i + 2], SOFT_WEIGHT if soft[i] and soft[i + 1] else full)
                 elif (i == 0 or not _CJK.fullmatch(part[i - 1])):
-                    put(BIGRAM + ch, SOFT_WEIGHT if soft[i] else 1.0)  # a one-character run
+                    put(BIGRAM + ch, SOFT_WEIGHT if soft[i] else full)  # a one-character run
         for b in self.repairs(text):
             tokens[BIGRAM + b] = max(tokens[BIGRAM + b], 0.7)
         return tokens
@@ -225,3 +236,9 @@ def is_primary(name: str) -> bool:
 def stages_in_query(text: str) -> frozenset[str]:
     text = clean(text)
     return frozenset(k for k, (_, cues) in STAGES.items() if any(c in text for c in cues))
+
+
+@lru_cache(maxsize=8192)
+def _readings(char: str) -> frozenset[str]:
+    """The toneless pinyin readings of a character (all of them for a polyphone)."""
+    return frozenset(pinyin(char, style=Style.NORMAL, heteronym=True)[0])
