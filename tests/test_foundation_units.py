@@ -85,6 +85,13 @@ class TestNormalize:
         assert len(out) == len(text)
         assert out.startswith("查询SP2026") and "\x00" not in out
 
+    def test_gesture_emoji_read_as_words(self):
+        # a thumbs-up or OK sign sent as the whole reply means 好; other emoji stay symbols
+        assert normalize_text("👌") == "好" and normalize_text("❌") == "不" and normalize_text("谢谢🙏") == "谢谢谢"
+        text = "👍 好的😀"
+        assert normalize_text(text) == "好 好的😀" and len(normalize_text(text)) == len(text)
+        assert not has_content(normalize_text("😀🙂"))
+
     def test_overlong_cut(self):
         assert len(normalize_text("办" * 10_000)) == 1000
 

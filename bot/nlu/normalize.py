@@ -1,5 +1,5 @@
 """Text normalisation shared by the NLU pipeline and retrieval: Traditional→Simplified, full-width→
-half-width, control characters removed. Every step keeps the length of the text so that entity
+half-width, control characters removed, gesture emoji (👌 👍 ❌ 🙏) read as the word they mean. Every step keeps the length of the text so that entity
 offsets annotated on the original text stay valid."""
 from __future__ import annotations
 
@@ -41,7 +41,16 @@ def _halfwidth(ch: str) -> str:
     return ch
 
 
+# Gesture emoji that citizens send as a whole reply in chat (WeChat especially) mean a word; each
+# becomes that word's character (one for one, so the length is kept). Other emoji stay symbols.
+EMOJI_WORDS = {"👌": "好", "👍": "好", "🆗": "好", "✅": "对", "✔": "对", "☑": "对", "⭕": "对",
+               "❌": "不", "❎": "不", "✖": "不", "🙅": "不", "🙏": "谢"}
+
+
 def _clean_char(ch: str) -> str:
+    word = EMOJI_WORDS.get(ch)
+    if word is not None:
+        return word
     if ch in "\n\t":
         return " "
     category = unicodedata.category(ch)
