@@ -116,6 +116,37 @@ def test_socketio_oversized_and_control_characters_get_polite_replies(stack):
         assert CJK(reply.get("text", "")), (text[:20], reply)
 
 
+def test_socketio_rate_limit_per_session_is_polite(stack):
+    import socketio
+
+    async def flood() -> list[str]:
+        client = socketio.AsyncClient()
+        loop = asyncio.get_running_loop()
+        confirmed = loop.create_future()
+        replies: asyncio.Queue = asyncio.Queue()
+        client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
+        client.on("bot_uttered", lambda msg: replies.put_nowait(msg.get("text", "")))
+        await client.connect(stack.rasa, transports=["websocket"])
+        firsts = []
+        try:
+            session_id = uuid.uuid4().hex
+            await client.emit("session_request", {"session_id": session_id})
+            await asyncio.wait_for(confirmed, 10)
+            for _ in range(CHAT_LIMIT + 2):
+                await client.emit("user_uttered", {"message": "你好", "session_id": session_id})
+                firsts.append(await asyncio.wait_for(replies.get(), 30))
+                await asyncio.sleep(0.3)  # the rest of this answer, if any
+                while not replies.empty():
+                    replies.get_nowait()
+        finally:
+            await client.disconnect()
+        return firsts
+
+    firsts = asyncio.run(flood())
+    assert all(CHAT_LIMITED_REPLY not in text for text in firsts[:CHAT_LIMIT]), firsts
+    assert firsts[-2:] == [CHAT_LIMITED_REPLY, CHAT_LIMITED_REPLY]
+
+
 @pytest.mark.parametrize("number", INJECTIONS)
 def test_injection_shaped_numbers_through_chat(stack, number):
     before = _snapshot(stack)

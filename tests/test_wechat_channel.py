@@ -129,6 +129,23 @@ async def test_text_message_gets_a_passive_reply(safe):
     assert elapsed < 1.0
 
 
+async def test_a_flooding_user_is_rate_limited_politely_and_others_are_not():
+    from bot.ratelimit import CHAT_LIMITED_REPLY, RateLimiter
+
+    bot = StubBot()
+    channel = WeChatInput(make_channel().config, redis=None, limiter=RateLimiter("chat", 3, 60))
+    async with SanicChannelServer(channel, bot) as server:
+        contents = []
+        for i in range(5):
+            status, text = await post(server.url, *pusher.plain(pusher.text_xml(f"第{i}条", openid="oFlood")))
+            assert status == 200
+            contents.append(pusher.open_reply(text, safe=False)["Content"])
+        status, text = await post(server.url, *pusher.plain(pusher.text_xml("你好", openid="oCalm")))
+        assert pusher.open_reply(text, safe=False)["Content"] == "收到：你好"
+    assert contents == ["收到：第0条", "收到：第1条", "收到：第2条", CHAT_LIMITED_REPLY, CHAT_LIMITED_REPLY]
+    assert bot.texts == ["第0条", "第1条", "第2条", "你好"]  # the limited messages never reach the bot
+
+
 @pytest.mark.parametrize("safe", [False, True])
 async def test_forged_signature_and_replayed_timestamp_get_403(safe):
     bot = StubBot()

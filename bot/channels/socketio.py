@@ -3,7 +3,8 @@
 Rasa 3.6 calls ``sio.enter_room(...)`` without ``await``; since python-socketio 5.10 that is a
 coroutine, so the socket never joins its session room and replies (emitted to the room) are lost.
 This subclass re-registers the ``session_request`` handler with the call awaited when needed.
-Messages are also normalised so an empty or non-text payload gets a polite reply, not an error.
+Messages are also normalised so an empty or non-text payload gets a polite reply, not an error,
+and limited per session like the REST channel's (bot.ratelimit).
 """
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from sanic import Blueprint
 
+from bot.ratelimit import CHAT_LIMITED_REPLY, chat_limiter
+
 logger = logging.getLogger(__name__)
 
 
@@ -26,7 +29,17 @@ class SocketIOInput(RasaSocketIOInput):
         return "socketio"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = super().blueprint(on_new_message)
+        limiter = chat_limiter()
+
+        async def limited(message: UserMessage) -> None:
+            # Messages per session, as on the REST channel (RATE_LIMIT_CHAT per RATE_LIMIT_CHAT_WINDOW).
+            if not (await limiter.hit(f"{self.name()}:{message.sender_id}")).allowed:
+                logger.info("socket.io chat rate limit reached")
+                await message.output_channel.send_text_message(message.sender_id, CHAT_LIMITED_REPLY)
+                return
+            await on_new_message(message)
+
+        blueprint = super().blueprint(limited)
         sio = self.sio
 
         async def session_request(sid: Text, data: Optional[Dict]) -> None:

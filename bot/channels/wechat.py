@@ -35,6 +35,7 @@ from sanic.response import HTTPResponse
 from bot.channels.plaintext import render_messages, resolve_choice
 from bot.channels.state import ChannelState
 from bot.channels.wechat_api import WeChatAPI, WeChatApiError
+from bot.ratelimit import CHAT_LIMITED_REPLY, RateLimiter, chat_limiter
 from bot.channels.wechat_crypto import (
     MAX_BODY_BYTES,
     MessageCrypto,
@@ -134,12 +135,15 @@ class WeChatInput(InputChannel):
         return cls(WeChatConfig.from_settings(credentials or {}, cls.settings_section))
 
     def __init__(self, config: Optional[WeChatConfig] = None, redis: Any = "default",
-                 state: Optional[ChannelState] = None, api: Optional[WeChatAPI] = None) -> None:
+                 state: Optional[ChannelState] = None, api: Optional[WeChatAPI] = None,
+                 limiter: Optional[RateLimiter] = None) -> None:
         self.config = config or WeChatConfig.from_settings(None, self.settings_section)
         if redis == "default":
             from bot.redis_client import get_redis
 
             redis = get_redis()
+        # Messages per user (openid), as on the REST channel: RATE_LIMIT_CHAT per RATE_LIMIT_CHAT_WINDOW.
+        self.limiter = limiter or chat_limiter(redis)
         self.state = state or ChannelState(redis, prefix=f"gov:{self.name()}:")
         self.api = api or WeChatAPI(self.config.appid, self.config.secret, self.config.api_base,
                                     redis=redis, prefix=f"gov:{self.name()}:")
@@ -313,6 +317,13 @@ class WeChatInput(InputChannel):
             if direct and not self.passive_replies:
                 self._send_later(openid, direct)
             return direct
+        decision = await self.limiter.hit(f"{self.name()}:{openid}")
+        if not decision.allowed:
+            logger.info("%s chat rate limit reached", self.name())
+            await self.state.put(result_key, CHAT_LIMITED_REPLY, self.config.dedupe_ttl)
+            if not self.passive_replies:
+                self._send_later(openid, CHAT_LIMITED_REPLY)
+            return CHAT_LIMITED_REPLY
         choice = resolve_choice(text, await self._menu(openid))
         if choice:
             text = choice
