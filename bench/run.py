@@ -179,10 +179,10 @@ async def conversation_warmup(session: aiohttp.ClientSession, url: str) -> None:
 
 
 def nlu_eval(model: str, data: str = "test") -> dict:
-    """NLU figures on data/test/ (held out) or data/dev/ (the development set, never trained on)."""
+    """NLU figures on data/test/ (held out) or data/dev/ (the development sets, never trained on)."""
     from bot.nlu.evaluate import evaluate
 
-    return evaluate(model, ROOT / "data" / data / "nlu.yml").as_dict()
+    return evaluate(model, ROOT / "data" / data).as_dict()
 
 
 def optional_bench(module: str) -> dict | None:
@@ -276,7 +276,7 @@ def render(results: dict) -> str:
              f"| accuracy | {p['nlu']['accuracy']:.4f} | {b['nlu']['accuracy']:.4f} |",
              f"| macro-F1 | {p['nlu']['macro_f1']:.4f} | {b['nlu']['macro_f1']:.4f} |",
              f"| training time (s) | {p['training_s']} | {b['training_s']} |",
-             f"| data/dev/ ({p['nlu_dev']['count']}, development set): accuracy / macro-F1 | "
+             f"| data/dev/ ({p['nlu_dev']['count']}, development sets): accuracy / macro-F1 | "
              f"{p['nlu_dev']['accuracy']:.4f} / {p['nlu_dev']['macro_f1']:.4f} | "
              f"{b['nlu_dev']['accuracy']:.4f} / {b['nlu_dev']['macro_f1']:.4f} |", "",
              "| intent | project F1 | baseline F1 | support |", "| --- | --- | --- | --- |"]

@@ -3,6 +3,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.settings import reload_settings
+from bot.tickets.routing import reset_router  # the router is also built from the knowledge dir
 from tests.knowledge_fixtures import write_knowledge
 
 
@@ -16,11 +17,13 @@ async def client(monkeypatch, tmp_path, sqlite_url):
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
     reload_settings()
     search.reset_index()
+    reset_router()
     client = TestClient(TestServer(create_app()))
     await client.start_server()  # the index is built at start-up
     yield client
     await client.close()
     search.reset_index()
+    reset_router()
     monkeypatch.undo()
     reload_settings()
 
@@ -88,6 +91,7 @@ async def test_broken_knowledge_is_503_not_500(monkeypatch, tmp_path, sqlite_url
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
     reload_settings()
     search.reset_index()
+    reset_router()
     client = TestClient(TestServer(create_app()))
     await client.start_server()
     try:
@@ -97,5 +101,6 @@ async def test_broken_knowledge_is_503_not_500(monkeypatch, tmp_path, sqlite_url
     finally:
         await client.close()
         search.reset_index()
+        reset_router()
         monkeypatch.undo()
         reload_settings()
