@@ -13,7 +13,9 @@ tracker store (bot.tracker_store, before the model is loaded) or loads our pipel
    hence a new TCP connection, and closes it after one request. Sessions are kept per endpoint and
    event loop instead (same headers, auth and timeout), so calls reuse keep-alive connections.
    Idle connections are dropped after 2 s, before the action server's (Sanic's 5 s) keep-alive
-   ends, so a request never goes out on a connection the server is closing.
+   ends, so a request never goes out on a connection the server is closing. Request bodies (the
+   whole conversation, sent with every custom action) are encoded by orjson, about ten times
+   faster than the json module: the same JSON values, without the spaces.
 3. Event.resolve_by_type walks every subclass of Event to find the class of an event type, for
    each event of a conversation loaded from the tracker store (a tenth of a turn's time). The
    class found for a type name is remembered; an unknown name still goes through Rasa's code.
@@ -104,6 +106,20 @@ def _remember_event_classes() -> None:
 KEEPALIVE_SECONDS = 2.0
 
 
+def fast_json_dumps(value: Any) -> str:
+    """``json.dumps`` by orjson; what orjson cannot encode (an integer beyond 64 bits, an unusual
+    type) goes through the json module as before. (NaN, which the json module writes as the
+    non-standard ``NaN``, becomes ``null``.)"""
+    try:
+        import orjson
+
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+    except Exception:
+        import json
+
+        return json.dumps(value)
+
+
 class _KeptSession:
     """``async with`` yields the kept session and leaves it open."""
 
@@ -139,7 +155,8 @@ def _keep_endpoint_sessions() -> None:
         # As Rasa's EndpointConfig.session, with a keep-alive connector (Rasa's takes none).
         auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) if self.basic_auth else None
         return aiohttp.ClientSession(headers=self.headers, auth=auth, connector=connector,
-                                     timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT))
+                                     timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+                                     json_serialize=fast_json_dumps)
 
     EndpointConfig.session = session
 

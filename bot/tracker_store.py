@@ -22,8 +22,10 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import re
 from typing import Any, Iterator, Optional
 
+import orjson
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import SessionStarted
@@ -61,6 +63,21 @@ def pooled_sqlite_engine(url: Any) -> sa.engine.Engine:
     return engine
 
 
+_LONG_DIGITS = re.compile(r"\d{19,}")
+
+
+def _loads(text: str) -> Any:
+    """``json.loads`` by orjson (the same values, several times faster). A row with a run of 19 or
+    more digits (orjson reads an integer beyond 64 bits as a float) and what orjson refuses (NaN)
+    go through the json module."""
+    if _LONG_DIGITS.search(text):
+        return json.loads(text)
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 class FastSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Rasa creates the tracker store before it loads the model: the patches must be in place
@@ -82,7 +99,7 @@ class FastSQLTrackerStore(SQLTrackerStore):
             rows = session.execute(LATEST_SESSION_EVENTS, {"sender_id": sender_id}).scalars().all()
         if not rows or not self.domain:
             return None
-        tracker = DialogueStateTracker.from_dict(sender_id, [json.loads(r) for r in rows], self.domain.slots)
+        tracker = DialogueStateTracker.from_dict(sender_id, [_loads(r) for r in rows], self.domain.slots)
         setattr(tracker, STORED_EVENTS, len(tracker.events))
         return tracker
 

@@ -80,3 +80,20 @@ def test_event_classes_resolve_as_in_rasa():
         Event.resolve_by_type("nonsense")
     events = [{"event": "user", "text": "你好", "parse_data": {"intent": {"name": "greet"}, "entities": []}}, {"event": "slot", "name": "item", "value": "x"}]
     assert [type(Event.from_parameters(e)) for e in events] == [UserUttered, SlotSet]
+
+
+def test_action_requests_encode_the_same_json_values():
+    import json
+    import math
+
+    rasa_patches.apply()
+    tracker = {"sender_id": "s", "slots": {"phone": None, "count": 3, "score": 0.1 + 0.2, "item": "居民身份证"},
+               "events": [{"event": "user", "text": "你好 😀", "timestamp": 1764374400.123456,
+                           "parse_data": {"intent": {"name": "greet", "confidence": 0.987654321}}}],
+               "latest_message": {"text": "\u0000控制\n字符"}}
+    encoded = rasa_patches.fast_json_dumps(tracker)
+    assert json.loads(encoded) == tracker
+    # what orjson cannot encode goes through the json module unchanged
+    big = {"n": 2 ** 70, 1: "non-string key"}
+    assert json.loads(rasa_patches.fast_json_dumps(big)) == json.loads(json.dumps(big))
+    assert json.loads(rasa_patches.fast_json_dumps({"x": math.nan})) == {"x": None}
