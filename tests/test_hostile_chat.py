@@ -86,9 +86,10 @@ def test_control_characters_are_removed_before_the_bot_sees_them(stack):
 
 def test_chat_rate_limit_per_sender_is_polite(stack):
     sender = f"h-{uuid.uuid4().hex}"
-    answers = [texts(stack.say(sender, "你好")) for _ in range(CHAT_LIMIT + 2)]
+    # Fixed windows: messages may straddle two, so 2 × limit + 1 is the most that must hit the limit.
+    answers = [texts(stack.say(sender, "你好")) for _ in range(2 * CHAT_LIMIT + 1)]
     assert all(CHAT_LIMITED_REPLY not in a for a in answers[:CHAT_LIMIT])
-    assert answers[-1] == CHAT_LIMITED_REPLY == "您发送消息过于频繁，请稍后再试。"
+    assert CHAT_LIMITED_REPLY in answers and CHAT_LIMITED_REPLY == "您发送消息过于频繁，请稍后再试。"
     assert CHAT_LIMITED_REPLY not in texts(stack.say(f"h-{uuid.uuid4().hex}", "你好")), "other senders unaffected"
 
 
@@ -132,7 +133,7 @@ def test_socketio_rate_limit_per_session_is_polite(stack):
             session_id = uuid.uuid4().hex
             await client.emit("session_request", {"session_id": session_id})
             await asyncio.wait_for(confirmed, 10)
-            for _ in range(CHAT_LIMIT + 2):
+            for _ in range(2 * CHAT_LIMIT + 1):  # fixed windows: enough to hit the limit in one
                 await client.emit("user_uttered", {"message": "你好", "session_id": session_id})
                 firsts.append(await asyncio.wait_for(replies.get(), 30))
                 await asyncio.sleep(0.3)  # the rest of this answer, if any
@@ -144,7 +145,7 @@ def test_socketio_rate_limit_per_session_is_polite(stack):
 
     firsts = asyncio.run(flood())
     assert all(CHAT_LIMITED_REPLY not in text for text in firsts[:CHAT_LIMIT]), firsts
-    assert firsts[-2:] == [CHAT_LIMITED_REPLY, CHAT_LIMITED_REPLY]
+    assert CHAT_LIMITED_REPLY in firsts, firsts
 
 
 @pytest.mark.parametrize("number", INJECTIONS)
