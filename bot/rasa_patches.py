@@ -25,9 +25,12 @@ tracker store (bot.tracker_store, before the model is loaded) or loads our pipel
 from __future__ import annotations
 
 import asyncio
+import json
 import weakref
 from functools import lru_cache
 from typing import Any
+
+import orjson
 
 _applied = False
 
@@ -111,12 +114,8 @@ def fast_json_dumps(value: Any) -> str:
     type) goes through the json module as before. (NaN, which the json module writes as the
     non-standard ``NaN``, becomes ``null``.)"""
     try:
-        import orjson
-
         return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
-    except Exception:
-        import json
-
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
         return json.dumps(value)
 
 

@@ -2,7 +2,8 @@
 
 Each result (a guide merged with its catalog items, a catalog item without a guide, or a FAQ
 entry) is indexed through several *surfaces* — its name, each alias, each merged catalog name
-and the items' colloquial names (knowledge/aliases/), each FAQ phrasing — plus its department and catalog group as low-weight context. A query is
+and the items' colloquial names (knowledge/aliases/), each FAQ phrasing — plus its department and
+catalog group as low-weight context. A query is
 scored with BM25 (k1, b below) against every surface through an inverted index of precomputed
 term scores; a result scores as its best surface. Tokens are jieba words (domain dictionary from
 knowledge/) and character bigrams, after Traditional→Simplified, filler removal, synonym

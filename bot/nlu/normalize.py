@@ -1,5 +1,6 @@
 """Text normalisation shared by the NLU pipeline and retrieval: Traditional→Simplified, full-width→
-half-width, control characters removed, gesture emoji (👌 👍 ❌ 🙏) read as the word they mean. Every step keeps the length of the text so that entity
+half-width, control characters removed, gesture emoji (👌 👍 ❌ 🙏) read as the word they mean.
+Every step keeps the length of the text so that entity
 offsets annotated on the original text stay valid."""
 from __future__ import annotations
 
