@@ -1,6 +1,6 @@
 """Tickets in chat (docs/tickets.md): the ticket_form (description, location, phone, name, confirm)
 that turns a complaint, report, suggestion, request for help, praise, a request for a human or an
-unresolved answer into a routed ticket; and the ticket_status_form (number + phone's last 4 digits).
+unresolved answer into a routed ticket. The ticket_status_form is in actions/cases.py.
 
 Thin: reads slots and the tracker, calls bot.tickets.intake / service / citizen, replies in Chinese.
 """
@@ -13,20 +13,15 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.approvals import LEAVING_INTENTS, extract_code
-from bot.approvals import replies as approval_replies
-from bot.approvals.verify import LOCKED, OK
-from bot.identifiers import is_valid_mobile, is_valid_ticket_no, normalize_phone, normalize_ticket_no
+from bot.identifiers import is_valid_mobile, normalize_phone
 from bot.privacy import mask_text
 from bot.tickets import intake
-from bot.tickets.citizen import ticket_for_citizen, ticket_no_in
 from bot.tickets.lifecycle import TicketError
 from bot.tickets.service import Unavailable, create_ticket
 
 logger = logging.getLogger(__name__)
 
 FORM = "ticket_form"
-STATUS_FORM = "ticket_status_form"
 TICKET_SLOTS = ("ticket_description", "ticket_location", "ticket_phone", "ticket_name", "ticket_confirm",
                 "ticket_edit", "ticket_intent", "ticket_unresolved")
 CANCEL = "cancel"
@@ -40,11 +35,6 @@ PHONE_REQUIRED = "为方便承办部门联系您核实和答复，投诉、举�
 PHONE_INVALID = "手机号码格式不正确，请输入11位手机号码，例如 13800001234。"
 DESCRIPTION_TOO_SHORT = "请再具体描述一下您要反映的问题，例如发生了什么、持续多久。"
 NAME_INVALID = "称呼请控制在20个字以内，不想留可以回复“不留”。"
-STATUS_NEUTRAL = ("未能核验到与该工单编号和手机号后四位相符的工单。请核对工单编号和登记时预留手机号的后四位后再试；"
-                  "如需帮助，请拨打12345政务服务便民热线。")
-STATUS_BAD_CODE = "请输入登记诉求时预留手机号码的后4位数字，例如“1234”。"
-STATUS_BAD_NUMBER = "工单编号格式不正确：工单编号以GD开头，共10位（不含数字0、1和字母O、I），例如 GD7KX3M9QP。"
-SYSTEM_BUSY = "抱歉，工单查询服务暂时不可用，请稍后再试，或拨打12345政务服务便民热线。"
 UNRESOLVED = "抱歉没能帮您解决问题。我先为您登记诉求，由工作人员跟进处理并答复您。"
 
 
@@ -68,7 +58,7 @@ def _fresh_message(tracker: Tracker) -> bool:
         if kind == "user":
             return True
         if kind == "bot" or (kind == "action" and event.get("name") not in (
-                FORM, STATUS_FORM, "action_listen", "action_extract_slots")):
+                FORM, "action_listen", "action_extract_slots")):
             return False
     return False
 
@@ -333,64 +323,3 @@ class ActionTicketUnresolved(Action):
             return [SlotSet("ticket_unresolved", True)]
         dispatcher.utter_message(response="utter_deny_ack")
         return [SlotSet("ticket_unresolved", False)]
-
-
-# ---- ticket status --------------------------------------------------------------------------
-
-class ValidateTicketStatusForm(FormValidationAction):
-    def name(self) -> Text:
-        return "validate_ticket_status_form"
-
-    async def extract_ticket_no(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                domain: Dict[Text, Any]) -> Dict[Text, Any]:
-        if tracker.get_slot("ticket_no") or _intent(tracker) in LEAVING_INTENTS:
-            return {}
-        if _activating(tracker):  # the first message may carry the number
-            found = ticket_no_in(_text(tracker))
-            return {"ticket_no": found} if found else {}
-        if tracker.get_slot("requested_slot") != "ticket_no":
-            return {}
-        found = ticket_no_in(_text(tracker))
-        return {"ticket_no": found or intake.clean(_text(tracker))[:40]}
-
-    async def extract_verification_code(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                        domain: Dict[Text, Any]) -> Dict[Text, Any]:
-        return extract_code(tracker, STATUS_FORM)
-
-    def validate_ticket_no(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                           domain: Dict[Text, Any]) -> Dict[Text, Any]:
-        number = normalize_ticket_no(value if isinstance(value, str) else "")
-        if is_valid_ticket_no(number):
-            return {"ticket_no": number}
-        dispatcher.utter_message(text=STATUS_BAD_NUMBER)
-        return {"ticket_no": None}
-
-    def validate_verification_code(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                   domain: Dict[Text, Any]) -> Dict[Text, Any]:
-        if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) == 4:
-            return {"verification_code": value.strip()}
-        if value is not None:
-            dispatcher.utter_message(text=STATUS_BAD_CODE)
-        return {"verification_code": None}
-
-
-class ActionTicketStatus(Action):
-    def name(self) -> Text:
-        return "action_ticket_status"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        number = tracker.get_slot("ticket_no") or ""
-        code = tracker.get_slot("verification_code") or ""
-        try:
-            outcome = await ticket_for_citizen(number, code)
-        except Exception:
-            logger.exception("ticket status lookup failed")
-            dispatcher.utter_message(text=SYSTEM_BUSY)
-        else:
-            if outcome.kind == OK:
-                dispatcher.utter_message(text=intake.status_text(outcome.record))
-            elif outcome.kind == LOCKED:
-                dispatcher.utter_message(text=approval_replies.locked_message(outcome.locked_seconds))
-            else:
-                dispatcher.utter_message(text=STATUS_NEUTRAL)
-        return [SlotSet("ticket_no", None), SlotSet("verification_code", None)]

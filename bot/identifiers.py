@@ -1,4 +1,4 @@
-"""Validation of the identifiers citizens type: ID numbers, mobile numbers, application and ticket numbers."""
+"""Validation of the identifiers citizens type: ID numbers, mobile numbers, ticket numbers (case numbers of every kind: bot.cases)."""
 from __future__ import annotations
 
 import re
@@ -9,7 +9,6 @@ ID_CHECK_CHARS = "10X98765432"
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 ID_RE = re.compile(r"^\d{17}[\dXx]$")
-APPLICATION_NO_RE = re.compile(r"^[A-Za-z0-9-]{8,24}$")
 # Ticket numbers are read aloud over the phone: no 0/O or 1/I.
 TICKET_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 TICKET_NO_RE = re.compile(r"^GD[2-9A-HJ-NP-Z]{8}$")
@@ -41,10 +40,6 @@ def normalize_phone(value: str) -> str:
     elif digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
     return digits
-
-
-def is_valid_application_no(value: str) -> bool:
-    return bool(APPLICATION_NO_RE.match((value or "").strip()))
 
 
 def normalize_ticket_no(value: str) -> str:

@@ -1,7 +1,7 @@
 """Lockout after five wrong tries within an hour: in-process and on a real Redis."""
 import pytest
 
-from bot.approvals.lockout import Lockout
+from bot.cases.lockout import Lockout
 
 
 class FakeClock:

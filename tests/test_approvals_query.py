@@ -4,8 +4,9 @@ from datetime import date
 import pytest
 
 from bot.approvals import replies
+from bot.cases import replies as case_replies
 from bot.approvals.importer import import_approvals
-from bot.approvals.lockout import Lockout
+from bot.cases.lockout import Lockout
 from bot.approvals.queries import application_status
 from bot.db import dispose_engine
 from tests.approvals_helpers import application_row, write_jsonl
@@ -41,7 +42,7 @@ async def test_neutral_answer_and_lockout(loaded_db, caplog):
     locked = await application_status("SP20260302001", "4321", loaded_db, lock)
     assert locked.kind == "locked" and locked.locked_seconds > 3500
     assert (await application_status("SP20260302001", "8000", loaded_db, lock)).kind == "locked"
-    assert "已暂停查询" in replies.locked_message(locked.locked_seconds)
+    assert "已暂停查询" in case_replies.locked_message(locked.locked_seconds)
     # Unknown numbers lock the same way (nothing to learn from the lockout either).
     for _ in range(5):
         last = await application_status("SP20269999999", "8000", loaded_db, lock)

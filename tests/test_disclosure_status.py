@@ -3,7 +3,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from bot.approvals.lockout import Lockout
+from bot.cases.lockout import Lockout
 from bot.db import dispose_engine
 from bot.disclosure import replies
 from bot.disclosure.importer import import_disclosure_requests, import_disclosures

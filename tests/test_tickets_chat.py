@@ -11,8 +11,10 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import cases as ca
 from actions import tickets as ta
-from bot.approvals.lockout import reset_default_lockout
+from bot.cases import replies as case_replies
+from bot.cases.lockout import reset_default_lockout
 from bot.db import dispose_engine
 from bot.tickets.service import get_ticket, list_tickets
 from tests.tickets_helpers import staff  # noqa: F401  (fixture)
@@ -288,7 +290,7 @@ async def _status_turn(chat: Chat, text: str, intent: str = "inform", entities=N
     if activation:
         chat.active_loop = None
     dispatcher = CollectingDispatcher()
-    events = await ta.ValidateTicketStatusForm().run(dispatcher, chat.tracker(), DOMAIN)
+    events = await ca.ValidateTicketStatusForm().run(dispatcher, chat.tracker(), DOMAIN)
     chat._apply(events)
     out = chat._collect(dispatcher)
     chat.active_loop = "ticket_status_form"
@@ -296,7 +298,7 @@ async def _status_turn(chat: Chat, text: str, intent: str = "inform", entities=N
     chat.slots["requested_slot"] = nxt
     if nxt is None:
         chat.active_loop = None
-        out += await chat.run(ta.ActionTicketStatus(), latest_action="ticket_status_form")
+        out += await chat.run(ca.ActionTicketStatus(), latest_action="ticket_status_form")
     return out
 
 
@@ -339,7 +341,7 @@ async def test_status_neutral_answer_and_lockout(chat_db):
         await _status_turn(chat, number, entities=[{"entity": "ticket_no", "value": number}], activation=True)
         out = await _status_turn(chat, digits, entities=[{"entity": "verification_code", "value": digits}])
         answers.append(out[-1])
-    assert answers[0] == answers[1] == ta.STATUS_NEUTRAL
+    assert answers[0] == answers[1] == case_replies.NEUTRAL
     for _ in range(4):
         chat = Chat()
         await _status_turn(chat, t["ticket_no"], entities=[{"entity": "ticket_no", "value": t["ticket_no"]}],
@@ -358,4 +360,6 @@ async def test_status_rejects_a_malformed_number(chat_db):
     await _status_turn(chat, "我反映的问题处理得怎么样了", "query_ticket_status", activation=True)
     assert chat.slots["requested_slot"] == "ticket_no"
     out = await _status_turn(chat, "GD1234")
-    assert ta.STATUS_BAD_NUMBER in out and chat.slots["ticket_no"] is None
+    assert out == [case_replies.bad_number("工单编号（例如 GD7KX3M9QP）")] and not chat.slots.get("ticket_no")
+    out = await _status_turn(chat, "不记得了")   # a second miss offers other ways out
+    assert case_replies.OTHER_WAYS.strip() in out[0] and chat.buttons[-1] == ["转人工", "登记诉求", "取消"]

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from bot.identifiers import is_valid_mobile, normalize_phone
 from bot.settings import get_settings
+
+
+# Control characters that survive whitespace folding (PostgreSQL cannot store NUL at all) and lone
+# surrogates ("\ud800" in JSON), which are not text and cannot be encoded.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f\ud800-\udfff]")
 
 
 def local_tz() -> ZoneInfo:
@@ -24,6 +30,8 @@ def text(row: dict, key: str, limit: int, required: bool = True) -> str | None:
     if not isinstance(value, str):
         raise ValueError(f"字段 {key} 应为字符串，实际为 {type(value).__name__}")
     value = " ".join(value.split())
+    if _CONTROL.search(value):
+        raise ValueError(f"字段 {key} 含控制字符或无效字符")
     if len(value) > limit:
         raise ValueError(f"字段 {key} 超过 {limit} 个字符")
     return value
@@ -75,7 +83,10 @@ def timestamp(row: dict, key: str, required: bool = True, where: str = "") -> da
         raise ValueError(f"字段 {label} 不是有效的 ISO 8601 时间：{value!r}") from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise ValueError(f"字段 {label} 缺少时区（例如 +08:00）：{value!r}")
-    return parsed.astimezone(timezone.utc)
+    try:
+        return parsed.astimezone(timezone.utc)
+    except OverflowError:  # 0001-01-01T00:00+08:00 has no UTC time
+        raise ValueError(f"字段 {label} 超出可表示的时间范围：{value!r}") from None
 
 
 def day(row: dict, key: str) -> date:

@@ -1,29 +1,28 @@
 """`python -m bot import approvals FILE.jsonl`: applications with their stage events.
 
 One JSON object per line (see docs/approvals.md). Upsert by application_no; a changed row replaces
-its events with the row's; all valid rows in one transaction."""
+its events with the row's; all valid rows in one transaction. POST /api/approvals/applications
+(bot.web.sync) pushes rows of the same format through import_application_objects."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.approvals import fields as f
-from bot.approvals.jsonl import ImportResult, ParsedRow, chunks, read_rows
+from bot.approvals.jsonl import (ImportResult, ParsedRow, RowError, decode_lines, import_objects, line_label,
+                                 upsert_flat)
 from bot.approvals.models import STAGES, STATUSES, Application, ApplicationEvent
 from bot.db import sync_engine
-from bot.identifiers import is_valid_application_no
-
-
-def normalize_application_no(value: str) -> str:
-    return (value or "").strip().upper()
+from bot.cases.numbers import MAX_CHARS, is_case_no_shape, normalize_case_no
 
 
 def parse_application(row: dict) -> ParsedRow:
-    number = normalize_application_no(f.text(row, "application_no", 24))
-    if not is_valid_application_no(number):
-        raise ValueError(f"application_no {number!r} 格式无效（8–24 位字母、数字或连字符）")
+    number = normalize_case_no(f.text(row, "application_no", MAX_CHARS + 10))
+    if not is_case_no_shape(number):
+        raise ValueError(f"application_no {number!r} 格式无效（6–40 位字母、数字或连字符，至少含 6 位数字）")
     values = {
         "item_name": f.text(row, "item_name", 200),
         "department": f.text(row, "department", 64),
@@ -59,39 +58,30 @@ def parse_application(row: dict) -> ParsedRow:
     return ParsedRow(line=0, key=number, values=values, content_hash=digest, children=events)
 
 
+def _set_events(session: Session, app: Application, row: ParsedRow, is_new: bool) -> None:
+    if not is_new:  # old events go first: (application_id, seq) is unique
+        app.events.clear()
+        session.flush()
+    app.events.extend(ApplicationEvent(**e) for e in row.children)
+
+
+def write_applications(session: Session, rows: list[ParsedRow], result: ImportResult) -> None:
+    """Upsert valid rows (caller's transaction): a changed application's events are replaced."""
+    upsert_flat(session, Application, "application_no", rows, result, children=_set_events)
+
+
+def import_application_objects(items: Iterable[tuple[int, Any]], url: str | None = None,
+                               errors: Sequence[RowError] = (), label: Callable[[int], str] = line_label
+                               ) -> ImportResult:
+    """Decoded rows as (position, value) → validated and upserted in one transaction; the file
+    import and POST /api/approvals/applications both call this."""
+    return import_objects("approvals", items, parse_application, "application_no", write_applications,
+                          url, errors, label)
+
+
 def import_approvals(path: Path | str, url: str | None = None) -> ImportResult:
-    rows, errors = read_rows(path, parse_application)
-    result = ImportResult(kind="approvals", errors=errors)
-    engine = sync_engine(url)
-    try:
-        with Session(engine, future=True) as session, session.begin():
-            existing: dict[str, Application] = {}
-            for part in chunks([r.key for r in rows]):
-                query = select(Application).where(Application.application_no.in_(part))
-                for app in session.execute(query).scalars():
-                    existing[app.application_no] = app
-            for row in rows:
-                app = existing.get(row.key)
-                if app is None:
-                    app = Application(application_no=row.key, content_hash=row.content_hash, **row.values)
-                    app.events = [ApplicationEvent(**e) for e in row.children]
-                    session.add(app)
-                    result.inserted += 1
-                elif app.content_hash == row.content_hash:
-                    result.unchanged += 1
-                else:
-                    for name, value in row.values.items():
-                        setattr(app, name, value)
-                    app.content_hash = row.content_hash
-                    app.updated_at = func.now()
-                    # Old events go first: (application_id, seq) is unique.
-                    app.events.clear()
-                    session.flush()
-                    app.events.extend(ApplicationEvent(**e) for e in row.children)
-                    result.updated += 1
-    finally:
-        engine.dispose()
-    return result
+    items, errors = decode_lines(path)
+    return import_application_objects(items, url, errors)
 
 
 def application_count(url: str | None = None) -> int:

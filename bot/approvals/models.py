@@ -17,7 +17,7 @@ class Application(Base):
     __tablename__ = "approval_applications"
 
     id = Column(Integer, primary_key=True)
-    application_no = Column(String(24), nullable=False, unique=True)
+    application_no = Column(String(40), nullable=False, unique=True)
     item_name = Column(String(200), nullable=False)
     department = Column(String(64), nullable=False, index=True)
     applicant_name = Column(String(64), nullable=False)

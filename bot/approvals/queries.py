@@ -7,14 +7,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot.approvals.fields import local_tz
-from bot.approvals.importer import normalize_application_no
-from bot.approvals.lockout import Lockout
+from bot.cases.lockout import Lockout
 from bot.approvals.models import Application
 from bot.approvals.status import ApplicationFacts, ApplicationStatus, StageEvent, compute_status
-from bot.approvals.verify import OK, Verified, verified_lookup
+from bot.cases.numbers import normalize_case_no
+from bot.cases.verify import NOT_VERIFIED, OK, Verified, verify_case
 from bot.db import session_scope
-
-SCOPE = "application"
 
 
 def local_today() -> date:
@@ -33,7 +31,7 @@ def facts_of(app: Application) -> ApplicationFacts:
 async def fetch_application(application_no: str, url: str | None = None) -> tuple[str, ApplicationFacts] | None:
     """(applicant phone, facts) of an application, or None."""
     query = (select(Application).options(selectinload(Application.events))
-             .where(Application.application_no == normalize_application_no(application_no)))
+             .where(Application.application_no == normalize_case_no(application_no)))
     async with session_scope(url) as session:
         app = (await session.execute(query)).scalars().first()
         if app is None:
@@ -41,17 +39,19 @@ async def fetch_application(application_no: str, url: str | None = None) -> tupl
         return app.applicant_phone, facts_of(app)
 
 
+async def status_of_verified(application_no: str, url: str | None = None,
+                             today: date | None = None) -> ApplicationStatus | None:
+    """The status of an application whose requester bot.cases.verify has already verified."""
+    found = await fetch_application(application_no, url)
+    return None if found is None else compute_status(found[1], today or local_today())
+
+
 async def application_status(application_no: str, digits: str, url: str | None = None,
                              lockout: Lockout | None = None, today: date | None = None) -> Verified:
     """The status of an application for someone who knows the last four digits of its phone;
     record is an ApplicationStatus when kind == "ok"."""
-    number = normalize_application_no(application_no)
-
-    async def fetch(key):
-        return await fetch_application(key, url)
-
-    outcome = await verified_lookup(SCOPE, number, digits, fetch, lockout)
+    outcome = await verify_case(application_no, digits, url, lockout)
     if outcome.kind != OK:
         return outcome
-    status: ApplicationStatus = compute_status(outcome.record, today or local_today())
-    return Verified(OK, record=status)
+    status = await status_of_verified(outcome.record.number, url, today)
+    return Verified(OK, record=status) if status is not None else Verified(NOT_VERIFIED)

@@ -5,16 +5,6 @@ from bot.approvals.departments import department_phone
 from bot.approvals.status import ApplicationStatus
 from bot.calendar import format_cn_date
 
-NEUTRAL = ("未能核验到与该编号和手机号后四位相符的办件。请核对受理编号（见受理通知书或短信）和申请时预留手机号的"
-           "后四位后再试；如需帮助，请拨打12345政务服务便民热线。")
-BAD_CODE = "请输入申请时预留手机号码的后4位数字，例如“1234”。"
-
-
-def locked_message(seconds: int) -> str:
-    minutes = max(1, (seconds + 59) // 60)
-    return (f"该编号的身份核验失败次数过多，为保护申请人信息，已暂停查询（约{minutes}分钟后可再试）。"
-            "如需帮助，请携带身份证件到政务服务大厅窗口，或拨打12345政务服务便民热线。")
-
 
 def status_message(s: ApplicationStatus) -> str:
     f = s.facts

@@ -1,6 +1,6 @@
 """Command line of staff users and departments:
 
-    python -m bot users add NAME --role admin|dispatcher|handler|supervisor [--department 区住建局] [--display-name 张三]
+    python -m bot users add NAME --role admin|dispatcher|handler|supervisor|system [--department 区住建局] [--display-name 张三]
     python -m bot users list
     python -m bot users token NAME [--label laptop]   → prints a new bearer token (shown once)
     python -m bot users disable NAME                   → deactivates and revokes every token
@@ -58,11 +58,13 @@ def _cmd_users(args) -> int:
 
 
 def register(subparsers, _import_subparsers) -> None:
+    from bot.auth.models import ROLES
+
     p = subparsers.add_parser("users", help="staff users, roles, bearer tokens and departments")
     sub = p.add_subparsers(dest="users_action", required=True)
     a = sub.add_parser("add", help="add a user")
     a.add_argument("username")
-    a.add_argument("--role", required=True, choices=["admin", "dispatcher", "handler", "supervisor"])
+    a.add_argument("--role", required=True, choices=ROLES)
     a.add_argument("--department")
     a.add_argument("--display-name")
     a.add_argument("--token", action="store_true", help="also print a new token")

@@ -4,7 +4,9 @@ from sqlalchemy.orm import relationship
 
 from bot.db.base import Base
 
-ROLES = ("admin", "dispatcher", "handler", "supervisor")
+# system: a source system (approval, disclosure) pushing its data through the sync API
+# (bot.web.sync); it has no ticket rights. users.role is a plain String(16): no constraint lists roles.
+ROLES = ("admin", "dispatcher", "handler", "supervisor", "system")
 
 
 class Department(Base):

@@ -2,8 +2,10 @@
 
 Roles: admin (every right), dispatcher (12345 operator: create, dispatch, reassign, visit),
 handler (department staff: acts on its own department's tickets only), supervisor (督办, extension
-approval, reads everything). Tokens are random 32-byte strings shown once; only their SHA-256 is
-stored. GOV_ADMIN_TOKEN (settings.admin_token), when set, is an admin token without a user row.
+approval, reads everything), system (a source system pushing applications and disclosure requests
+through POST /api/approvals/applications and /api/disclosure/requests; nothing else). Tokens are
+random 32-byte strings shown once; only their SHA-256 is stored. GOV_ADMIN_TOKEN
+(settings.admin_token), when set, is an admin token without a user row.
 """
 from __future__ import annotations
 

@@ -1,29 +1,23 @@
 """`python -m bot import disclosures|disclosure-requests FILE.jsonl`: the proactive-disclosure
 catalog and disclosure requests. One JSON object per line (docs/approvals.md); upsert by id /
-request_no; all valid rows in one transaction."""
+request_no; all valid rows in one transaction. POST /api/disclosure/requests (bot.web.sync) pushes
+requests in the same format through import_request_objects."""
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from bot.approvals import fields as f
-from bot.approvals.jsonl import ImportResult, ParsedRow, read_rows, upsert_flat
+from bot.approvals.jsonl import (ImportResult, ParsedRow, RowError, decode_lines, import_objects, line_label,
+                                 upsert_flat)
+from bot.cases.numbers import MAX_CHARS, is_case_no_shape, normalize_case_no
 from bot.db import sync_engine
 from bot.disclosure.models import REQUEST_STATUSES, DisclosureEntry, DisclosureRequest
 
 ENTRY_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
-REQUEST_NO_RE = re.compile(r"^[A-Z0-9-]{6,24}$")
-
-
-def normalize_request_no(value: str) -> str:
-    return (value or "").strip().upper()
-
-
-def is_valid_request_no(value: str) -> bool:
-    return bool(REQUEST_NO_RE.match(normalize_request_no(value)))
 
 
 def parse_entry(row: dict) -> ParsedRow:
@@ -46,9 +40,9 @@ def parse_entry(row: dict) -> ParsedRow:
 
 
 def parse_request(row: dict) -> ParsedRow:
-    number = normalize_request_no(f.text(row, "request_no", 24))
-    if not REQUEST_NO_RE.match(number):
-        raise ValueError(f"request_no {number!r} 格式无效（6–24 位字母、数字或连字符）")
+    number = normalize_case_no(f.text(row, "request_no", MAX_CHARS + 10))
+    if not is_case_no_shape(number):
+        raise ValueError(f"request_no {number!r} 格式无效（6–40 位字母、数字或连字符，至少含 6 位数字）")
     values = {
         "subject": f.text(row, "subject", 500),
         "applicant_phone": f.phone(row, "applicant_phone"),
@@ -62,24 +56,26 @@ def parse_request(row: dict) -> ParsedRow:
     return ParsedRow(line=0, key=number, values=values, content_hash=f.content_hash(values))
 
 
-def _import(path, url, kind, model, key_attr, parse) -> ImportResult:
-    rows, errors = read_rows(path, parse)
-    result = ImportResult(kind=kind, errors=errors)
-    engine = sync_engine(url)
-    try:
-        with Session(engine, future=True) as session, session.begin():
-            upsert_flat(session, model, key_attr, rows, result)
-    finally:
-        engine.dispose()
-    return result
+def _writer(model, key_attr: str):
+    return lambda session, rows, result: upsert_flat(session, model, key_attr, rows, result)
 
 
 def import_disclosures(path: Path | str, url: str | None = None) -> ImportResult:
-    return _import(path, url, "disclosures", DisclosureEntry, "id", parse_entry)
+    items, errors = decode_lines(path)
+    return import_objects("disclosures", items, parse_entry, "id", _writer(DisclosureEntry, "id"), url, errors)
+
+
+def import_request_objects(items: Iterable[tuple[int, Any]], url: str | None = None,
+                           errors: Sequence[RowError] = (), label: Callable[[int], str] = line_label) -> ImportResult:
+    """Decoded rows as (position, value) → validated and upserted in one transaction; the file
+    import and POST /api/disclosure/requests both call this."""
+    return import_objects("disclosure-requests", items, parse_request, "request_no",
+                          _writer(DisclosureRequest, "request_no"), url, errors, label)
 
 
 def import_disclosure_requests(path: Path | str, url: str | None = None) -> ImportResult:
-    return _import(path, url, "disclosure-requests", DisclosureRequest, "request_no", parse_request)
+    items, errors = decode_lines(path)
+    return import_request_objects(items, url, errors)
 
 
 def row_count(model, url: str | None = None) -> int:

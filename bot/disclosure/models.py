@@ -27,7 +27,7 @@ class DisclosureRequest(Base):
     __tablename__ = "disclosure_requests"
 
     id = Column(Integer, primary_key=True)
-    request_no = Column(String(24), nullable=False, unique=True)
+    request_no = Column(String(40), nullable=False, unique=True)
     subject = Column(String(500), nullable=False)
     applicant_phone = Column(String(20), nullable=False)
     received_at = Column(DateTime(timezone=True), nullable=False)

@@ -7,15 +7,14 @@ from datetime import date
 
 from sqlalchemy import and_, or_, select, true
 
-from bot.approvals.lockout import Lockout
+from bot.cases.lockout import Lockout
 from bot.approvals.queries import local_today
-from bot.approvals.verify import OK, Verified, verified_lookup
+from bot.cases.numbers import normalize_case_no
+from bot.cases.verify import NOT_VERIFIED, OK, Verified, verify_case
 from bot.db import session_scope
-from bot.disclosure.importer import normalize_request_no
 from bot.disclosure.models import CATEGORIES, DisclosureEntry, DisclosureRequest
-from bot.disclosure.status import RequestFacts, compute_request_status
+from bot.disclosure.status import RequestFacts, RequestStatus, compute_request_status
 
-SCOPE = "disclosure_request"
 MAX_RESULTS = 5
 
 _YEAR_RE = re.compile(r"(?<!\d)(20\d{2})(?:年|年度)?(?!\d)")
@@ -126,7 +125,7 @@ async def search_catalog(text: str, url: str | None = None, limit: int = MAX_RES
 
 
 async def fetch_request(request_no: str, url: str | None = None) -> tuple[str, RequestFacts] | None:
-    query = select(DisclosureRequest).where(DisclosureRequest.request_no == normalize_request_no(request_no))
+    query = select(DisclosureRequest).where(DisclosureRequest.request_no == normalize_case_no(request_no))
     async with session_scope(url) as session:
         row = (await session.execute(query)).scalars().first()
         if row is None:
@@ -135,14 +134,17 @@ async def fetch_request(request_no: str, url: str | None = None) -> tuple[str, R
                                                  row.status, row.answered_at)
 
 
+async def status_of_verified(request_no: str, url: str | None = None,
+                             today: date | None = None) -> RequestStatus | None:
+    """The status of a request whose requester bot.cases.verify has already verified."""
+    found = await fetch_request(request_no, url)
+    return None if found is None else compute_request_status(found[1], today or local_today())
+
+
 async def request_status(request_no: str, digits: str, url: str | None = None,
                          lockout: Lockout | None = None, today: date | None = None) -> Verified:
-    number = normalize_request_no(request_no)
-
-    async def fetch(key):
-        return await fetch_request(key, url)
-
-    outcome = await verified_lookup(SCOPE, number, digits, fetch, lockout)
+    outcome = await verify_case(request_no, digits, url, lockout)
     if outcome.kind != OK:
         return outcome
-    return Verified(OK, record=compute_request_status(outcome.record, today or local_today()))
+    status = await status_of_verified(outcome.record.number, url, today)
+    return Verified(OK, record=status) if status is not None else Verified(NOT_VERIFIED)

@@ -143,3 +143,64 @@ class GuardedLogisticRegressionClassifier(LogisticRegressionClassifier):
         if classifiable:
             super().process(classifiable)
         return messages
+
+
+# The intent that starts each kind's status flow, and the entity the form reads the number from.
+_STATUS_INTENT = {"application": "query_application_status", "disclosure": "apply_disclosure",
+                  "ticket": "query_ticket_status"}
+_NUMBER_ENTITY = {"application": "application_no", "disclosure": "request_no", "ticket": "ticket_no"}
+_INTENT_KIND = {v: k for k, v in _STATUS_INTENT.items()}
+# A number of a known scheme that no table holds yet does not turn a complaint into a lookup.
+_INTAKE_INTENTS = {"complain", "report", "suggest", "seek_help", "praise"}
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class CaseNumberRecognizer(GraphComponent):
+    """Case numbers as the source systems write them (bot.cases): the number a message carries is
+    looked up in the applications, disclosure requests and tickets, and the table that holds it
+    decides the flow — the intent becomes that kind's status intent, whatever the classifier chose.
+    A number of a configured scheme that no table holds yet gets its scheme's kind; any other
+    plausible number is kept only for a status intent. Replaces the demo-shaped regex entities."""
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "CaseNumberRecognizer":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        from bot.cases.lookup import kinds_held_sync
+        from bot.cases.numbers import candidates, pick
+
+        for message in messages:
+            text = message.get(TEXT) or ""
+            found = candidates(text)
+            entities = [e for e in message.get(ENTITIES) or [] if e.get("entity") not in _NUMBER_ENTITY.values()]
+            intent = (message.get(INTENT) or {}).get("name")
+            chosen = pick(found, kinds_held_sync([c.number for c in found])) if found else None
+            if chosen is not None:
+                candidate, held_kind = chosen
+                kind = held_kind or (candidate.scheme.kind if candidate.scheme else _INTENT_KIND.get(intent))
+                if kind is not None:
+                    # The form reads the phone digits from the text; a second entity would stop the
+                    # "inform + number" rules from matching.
+                    entities = [e for e in entities if e.get("entity") not in ("verification_code", "phone")]
+                    entities.append({"entity": _NUMBER_ENTITY[kind], "value": candidate.number,
+                                     "start": candidate.start, "end": candidate.end,
+                                     "extractor": type(self).__name__})
+                    if intent in _INTENT_KIND or intent == "inform":
+                        # A status question with a real number is not a low-confidence guess.
+                        self._set_intent(message, intent)
+                    elif held_kind is not None or intent not in _INTAKE_INTENTS:
+                        self._set_intent(message, _STATUS_INTENT[kind])
+            message.set(ENTITIES, entities, add_to_output=True)
+        return messages
+
+    @staticmethod
+    def _set_intent(message: Message, name: str) -> None:
+        ranking = [{"name": name, "confidence": 1.0}] + [
+            r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != name]
+        message.set(INTENT, ranking[0], add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data

@@ -69,7 +69,7 @@ async def read_json(request: web.Request, max_bytes: int = 1_000_000) -> dict:
         raise ApiError(413, "payload_too_large", "请求体过大")
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:  # RecursionError: absurd nesting
         raise ApiError(400, "invalid_json", "请求体不是合法的 JSON") from exc
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_json", "请求体必须是 JSON 对象")

@@ -1,0 +1,227 @@
+"""The three status forms (application, disclosure request, ticket) as short declarations over one
+base: a case number in any source system's shape and the phone's last 4 digits (or the whole phone
+number), in one message or several, in either order; the answer comes from whichever table holds
+the number (bot.cases), so a ticket number given in the application flow just works."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.approvals.queries import status_of_verified as application_status_of
+from bot.approvals.replies import status_message as application_message
+from bot.cases import replies
+from bot.cases.lookup import find_held
+from bot.cases.numbers import candidates, digits_outside, example_hint, pick
+from bot.cases.verify import LOCKED, OK, verify_case
+from bot.disclosure.queries import status_of_verified as request_status_of
+from bot.disclosure.replies import request_status_message
+from bot.tickets import intake
+from bot.tickets.citizen import status_of_verified as ticket_status_of
+
+logger = logging.getLogger(__name__)
+
+# Intents that leave the form (handled by rules): the extractors stay silent.
+LEAVING_INTENTS = {"deny", "goodbye", "request_human", "greet"}
+CODE_SLOT = "verification_code"
+RETRY_SLOT = "case_retry_no"   # the number of a failed verification: "我记错了，是7552" retries it
+RETRY_FLAG = "case_retry"      # featurised: a rule sends the next inform/deny/affirm back to the form
+FAILS_SLOT = "case_form_misses"  # consecutive messages the form could not use
+
+
+def intent_of(tracker: Tracker) -> str:
+    return (tracker.latest_message.get("intent") or {}).get("name") or ""
+
+
+def text_of(tracker: Tracker) -> str:
+    return tracker.latest_message.get("text") or ""
+
+
+async def number_in(text: str) -> Optional[tuple[str, tuple[int, int]]]:
+    """The case number a message carries (the data decides among candidates) and its span."""
+    found = candidates(text)
+    if not found:
+        return None
+    held = await find_held([c.number for c in found])
+    chosen = pick(found, {n: h.kind for n, h in held.items()})
+    return (chosen[0].number, (chosen[0].start, chosen[0].end)) if chosen else None
+
+
+class CaseStatusForm(FormValidationAction):
+    """Subclasses name the form, its number slot and the kind whose wording the prompts use."""
+
+    form: str = ""
+    number_slot: str = ""
+    kind: str = ""
+
+    def name(self) -> Text:
+        return f"validate_{self.form}"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: Dict[Text, Any]) -> List[Text]:
+        return [self.number_slot, CODE_SLOT]
+
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: Dict[Text, Any]) -> List[Dict]:
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        done = {e["name"] for e in events}
+        return events + [SlotSet(name, value) for name, value in tracker.slots_to_validate().items()
+                         if name in (RETRY_SLOT, RETRY_FLAG, FAILS_SLOT) and name not in done]
+
+    def _fresh(self, tracker: Tracker) -> bool:
+        """A user message this form has not read yet (activation or an answer to its question)."""
+        for event in reversed(tracker.events):
+            kind = event.get("event")
+            if kind == "user":
+                return True
+            if kind == "bot" or (kind == "action" and event.get("name") not in (
+                    self.form, "action_listen", "action_extract_slots")):
+                return False
+        return False
+
+    async def extract_number_and_code(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                      domain: Dict[Text, Any]) -> Dict[Text, Any]:
+        """Both slots from one message: a (new) number and the digits outside it."""
+        if intent_of(tracker) in LEAVING_INTENTS or not self._fresh(tracker):
+            return {}
+        text = text_of(tracker)
+        activating = tracker.get_slot("requested_slot") is None
+        out: Dict[Text, Any] = {}
+        found = await number_in(text)
+        span = None
+        if found:
+            out[self.number_slot], span = found
+        digits = digits_outside(text, span)
+        if not found and activating and digits and tracker.get_slot(RETRY_SLOT):
+            out[self.number_slot] = tracker.get_slot(RETRY_SLOT)
+        if digits and (found or activating or tracker.get_slot("requested_slot") == CODE_SLOT
+                       or tracker.get_slot(self.number_slot)):
+            out[CODE_SLOT] = digits
+        if activating:
+            out.update({RETRY_SLOT: None, RETRY_FLAG: False, FAILS_SLOT: 0})
+            return out
+        asked = tracker.get_slot("requested_slot")
+        if asked not in out:
+            misses = int(tracker.get_slot(FAILS_SLOT) or 0) + 1
+            out[FAILS_SLOT] = misses
+            self._hint(dispatcher, asked, misses, text)
+        else:
+            out[FAILS_SLOT] = 0
+        return out
+
+    def _hint(self, dispatcher: CollectingDispatcher, asked: Optional[str], misses: int, text: str) -> None:
+        if intake.is_payload(text):
+            return
+        if asked == CODE_SLOT:
+            line = replies.BAD_CODE
+        else:
+            line = replies.bad_number(example_hint(self.kind))
+        if misses >= 2:  # never the same format error twice without another way out
+            dispatcher.utter_message(text=line + replies.OTHER_WAYS, buttons=replies.OTHER_WAY_BUTTONS)
+        else:
+            dispatcher.utter_message(text=line, buttons=[replies.CANCEL_BUTTON])
+
+    async def extract_verification_code(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        # The number's extractor reads both; Rasa calls this one too, which must not repeat it.
+        return {}
+
+    def validate_verification_code(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: Dict[Text, Any]) -> Dict[Text, Any]:
+        ok = isinstance(value, str) and value.strip().isdigit() and len(value.strip()) == 4
+        return {CODE_SLOT: value.strip() if ok else None}
+
+    def validate_number(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                        domain: Dict[Text, Any]) -> Dict[Text, Any]:
+        return {self.number_slot: value if isinstance(value, str) and value else None}
+
+
+def case_form(form: str, number_slot: str, kind: str) -> type:
+    """A status form's validation action: the base under the names rasa_sdk looks up."""
+    return type(f"Validate{form.title().replace('_', '')}", (CaseStatusForm,), {
+        "form": form, "number_slot": number_slot, "kind": kind,
+        f"extract_{number_slot}": CaseStatusForm.extract_number_and_code,
+        f"validate_{number_slot}": CaseStatusForm.validate_number,
+    })
+
+
+class CaseNumberPrompt(Action):
+    """"请告诉我您的受理编号（例如 …）": the example comes from knowledge/case_numbers.yml."""
+
+    form: str = ""
+    number_slot: str = ""
+    kind: str = ""
+
+    def name(self) -> Text:
+        return f"action_ask_{self.form}_{self.number_slot}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        dispatcher.utter_message(text=replies.ask_number(example_hint(self.kind)), buttons=[replies.CANCEL_BUTTON])
+        return []
+
+
+def case_prompt(form: str, number_slot: str, kind: str) -> type:
+    return type(f"Ask{form.title().replace('_', '')}Number", (CaseNumberPrompt,),
+                {"form": form, "number_slot": number_slot, "kind": kind})
+
+
+async def answer_for(kind: str, number: str, digits: str) -> Optional[str]:
+    """The status text of a verified case of any kind."""
+    if kind == "application":
+        status = await application_status_of(number)
+        return application_message(status) if status else None
+    if kind == "disclosure":
+        status = await request_status_of(number)
+        return request_status_message(status) if status else None
+    ticket = await ticket_status_of(number, digits)
+    return intake.status_text(ticket) if ticket else None
+
+
+class CaseStatusAnswer(Action):
+    """Submit of a status form: the verified answer of whichever kind holds the number."""
+
+    form: str = ""
+    number_slot: str = ""
+    action_name: str = ""
+
+    def name(self) -> Text:
+        return self.action_name
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        number = tracker.get_slot(self.number_slot) or ""
+        code = tracker.get_slot(CODE_SLOT) or ""
+        reset = [SlotSet(self.number_slot, None), SlotSet(CODE_SLOT, None), SlotSet(FAILS_SLOT, 0)]
+        try:
+            outcome = await verify_case(number, code)
+            text = await answer_for(outcome.record.kind, outcome.record.number, code) if outcome.kind == OK else None
+        except Exception:
+            logger.exception("case status lookup failed")
+            dispatcher.utter_message(text=replies.SYSTEM_BUSY)
+            return reset
+        if text:
+            dispatcher.utter_message(text=text)
+            return reset + [SlotSet(RETRY_SLOT, None), SlotSet(RETRY_FLAG, False)]
+        if outcome.kind == LOCKED:
+            dispatcher.utter_message(text=replies.locked_message(outcome.locked_seconds))
+            return reset + [SlotSet(RETRY_SLOT, None), SlotSet(RETRY_FLAG, False)]
+        dispatcher.utter_message(text=replies.NEUTRAL, buttons=replies.OTHER_WAY_BUTTONS)
+        return reset + [SlotSet(RETRY_SLOT, number), SlotSet(RETRY_FLAG, True)]
+
+
+def case_answer(form: str, number_slot: str, action_name: str) -> type:
+    return type(f"Answer{form.title().replace('_', '')}", (CaseStatusAnswer,),
+                {"form": form, "number_slot": number_slot, "action_name": action_name})
+
+
+ValidateApplicationStatusForm = case_form("application_status_form", "application_no", "application")
+ValidateDisclosureRequestForm = case_form("disclosure_request_form", "request_no", "disclosure")
+ValidateTicketStatusForm = case_form("ticket_status_form", "ticket_no", "ticket")
+AskApplicationNo = case_prompt("application_status_form", "application_no", "application")
+AskRequestNo = case_prompt("disclosure_request_form", "request_no", "disclosure")
+AskTicketNo = case_prompt("ticket_status_form", "ticket_no", "ticket")
+ActionApplicationStatus = case_answer("application_status_form", "application_no", "action_application_status")
+ActionDisclosureRequestStatus = case_answer("disclosure_request_form", "request_no",
+                                            "action_disclosure_request_status")
+ActionTicketStatus = case_answer("ticket_status_form", "ticket_no", "action_ticket_status")

@@ -1,0 +1,87 @@
+"""Which table holds a case number, and the phone it was registered with.
+
+One indexed query per table (the number columns are unique). The tables are named here rather than
+imported from the approvals, disclosure and tickets packages, so those packages can use this one
+without an import loop; tests/test_cases.py checks the names against the models."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+from sqlalchemy import column, select, table
+
+from bot.cases.numbers import normalize_case_no
+from bot.db import session_scope, sync_engine
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: str
+    table: str
+    number_column: str
+    phone_column: str
+
+
+SOURCES = (
+    Source("application", "approval_applications", "application_no", "applicant_phone"),
+    Source("disclosure", "disclosure_requests", "request_no", "applicant_phone"),
+    Source("ticket", "tickets", "ticket_no", "contact_phone"),
+)
+
+
+@dataclass(frozen=True)
+class Held:
+    kind: str
+    number: str
+    phone: str
+
+
+def _query(source: Source, numbers: list[str]):
+    t = table(source.table, column(source.number_column), column(source.phone_column))
+    number = t.c[source.number_column]
+    return select(number, t.c[source.phone_column]).where(number.in_(numbers))
+
+
+def _clean(numbers: Iterable[str]) -> list[str]:
+    return sorted({normalize_case_no(n) for n in numbers if n})[:50]
+
+
+async def find_held(numbers: Iterable[str], url: Optional[str] = None) -> dict[str, Held]:
+    """number → Held for the numbers some table holds."""
+    wanted = _clean(numbers)
+    if not wanted:
+        return {}
+    found: dict[str, Held] = {}
+    async with session_scope(url) as session:
+        for source in SOURCES:
+            for number, phone in (await session.execute(_query(source, wanted))).all():
+                found.setdefault(number, Held(source.kind, number, phone or ""))
+    return found
+
+
+_sync_engines: dict[str, object] = {}
+
+
+def kinds_held_sync(numbers: Iterable[str], url: Optional[str] = None) -> dict[str, str]:
+    """number → kind, for the NLU component in the Rasa process (synchronous). A database that
+    cannot be read gives {} (recognition then relies on the configured schemes) and a warning."""
+    wanted = _clean(numbers)
+    if not wanted:
+        return {}
+    key = url or ""
+    try:
+        engine = _sync_engines.get(key)
+        if engine is None:
+            engine = _sync_engines[key] = sync_engine(url)
+        found: dict[str, str] = {}
+        with engine.connect() as conn:
+            for source in SOURCES:
+                for number, _phone in conn.execute(_query(source, wanted)).all():
+                    found.setdefault(number, source.kind)
+        return found
+    except Exception as exc:  # no tables yet (fresh database, NLU evaluation), database down
+        logger.warning("case number lookup unavailable (%s)", type(exc).__name__)
+        return {}

@@ -1,0 +1,28 @@
+"""Chinese lines of the status flows shared by every kind of case number. The neutral answer is the
+same for an unknown number, wrong digits and every kind, so replies reveal nothing about which
+numbers exist."""
+from __future__ import annotations
+
+NEUTRAL = ("未能核验到与该编号和手机号后四位相符的记录。请核对编号（见受理通知书、回执或短信）和登记时预留手机号的后四位；"
+           "如果是后四位记错了，直接告诉我正确的后四位即可。如需帮助，请拨打12345政务服务便民热线。")
+BAD_CODE = "请输入登记时预留手机号码的后4位数字（例如“1234”），也可以直接输入完整手机号。"
+SYSTEM_BUSY = "抱歉，查询服务暂时不可用，请稍后再试，或拨打12345政务服务便民热线。"
+OTHER_WAYS = "\n也可以：回复“转人工”由工作人员帮您查，回复“我要反映问题”登记诉求，或拨打12345政务服务便民热线；不查了请回复“取消”。"
+CANCEL_BUTTON = {"title": "取消", "payload": "/deny"}
+OTHER_WAY_BUTTONS = [{"title": "转人工", "payload": "/request_human"},
+                     {"title": "登记诉求", "payload": "/seek_help"},
+                     CANCEL_BUTTON]
+
+
+def ask_number(hint: str) -> str:
+    return f"请告诉我您的{hint}，可在受理通知书、回执或短信中找到；编号和手机号后四位可以一起发给我。"
+
+
+def bad_number(hint: str) -> str:
+    return f"没有找到编号。请发送您的{hint}；没有编号的话，可以回复“转人工”或拨打12345政务服务便民热线。"
+
+
+def locked_message(seconds: int) -> str:
+    minutes = max(1, (seconds + 59) // 60)
+    return (f"该编号的身份核验失败次数过多，为保护申请人信息，已暂停查询（约{minutes}分钟后可再试）。"
+            "如需帮助，请携带身份证件到政务服务大厅窗口，或拨打12345政务服务便民热线。")
