@@ -16,12 +16,13 @@ STAMP      := $(VENV)/.installed
 MODEL_DIR  := models
 TEST_MIN_MACRO_F1 ?= 0.90
 
-.PHONY: help install userdict model run run-prod test test-unit test-nlu test-e2e validate bench clean
+.PHONY: help install userdict model run run-prod test test-unit test-nlu test-e2e validate bench conversations clean
 
 help:
 	@echo "make run    – install, train if needed, seed demo data, start Rasa :5005, actions :5055, web :8080"
 	@echo "make test   – the whole test suite (validation, unit/integration, NLU evaluation, e2e stories)"
 	@echo "make bench  – benchmarks, written to bench/report.md"
+	@echo "make conversations [SPLIT=dev|test] – the blind conversation suite through the whole stack"
 
 $(STAMP): requirements.in requirements.lock
 	@test -x $(PY) || $$(scripts/find-python310) -m venv $(VENV)
@@ -86,6 +87,13 @@ test: $(STAMP)
 
 bench: model
 	$(PY) -m bench.run
+
+# The blind multi-turn conversation suite through the whole stack (docs/conversations.md); make test
+# runs the test split in pytest (tests/test_conversations.py), make bench reports both splits.
+SPLIT ?= dev
+conversations: model
+	@mkdir -p results
+	$(PY) -m tests.conversations.runner --split $(SPLIT) --report results/conversations-$(SPLIT).json
 
 clean:
 	rm -rf $(MODEL_DIR) results var/jieba

@@ -6,7 +6,9 @@ Thin: reads slots and the tracker, calls bot.tickets.intake / service / citizen,
 """
 from __future__ import annotations
 
+import asyncio
 import logging
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -14,6 +16,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.identifiers import is_valid_mobile, normalize_phone
+from bot.knowledge.answer import compose
+from bot.tickets import replies
+from bot.tickets.emergency import emergency_in
+from bot.tickets.places import place_in
 from bot.privacy import mask_text
 from bot.tickets import intake
 from bot.tickets.lifecycle import TicketError
@@ -23,7 +29,8 @@ logger = logging.getLogger(__name__)
 
 FORM = "ticket_form"
 TICKET_SLOTS = ("ticket_description", "ticket_location", "ticket_phone", "ticket_name", "ticket_confirm",
-                "ticket_edit", "ticket_intent", "ticket_unresolved")
+                "ticket_edit", "ticket_intent", "ticket_unresolved", "ticket_emergency", "ticket_side",
+                "ticket_followup")
 CANCEL = "cancel"
 RETRY = "retry"      # ticket_edit: a submission failed; the slots are kept for "确认提交"
 CHOOSE = "choose"    # ticket_edit: the citizen asked to change something and picks the field
@@ -31,8 +38,7 @@ CHOOSE = "choose"    # ticket_edit: the citizen asked to change something and pi
 CANCELLED = "好的，已取消本次诉求登记，您填写的信息不会保存。如需帮助，请随时告诉我，或拨打12345政务服务便民热线。"
 SUBMIT_FAILED = ("抱歉，工单系统暂时繁忙，您的诉求还没有提交成功。您填写的信息已为您保留，请稍后点击“确认提交”再试一次；"
                  "如情况紧急，请直接拨打12345政务服务便民热线。")
-PHONE_REQUIRED = "为方便承办部门联系您核实和答复，投诉、举报、求助类诉求需要留下手机号码（仅用于办理本诉求）。"
-PHONE_INVALID = "手机号码格式不正确，请输入11位手机号码，例如 13800001234。"
+PHONE_INVALID = "没有识别到手机号码，请输入11位手机号码，例如 13800001234；不想留可以回复“不留”。"
 DESCRIPTION_TOO_SHORT = "请再具体描述一下您要反映的问题，例如发生了什么、持续多久。"
 NAME_INVALID = "称呼请控制在20个字以内，不想留可以回复“不留”。"
 UNRESOLVED = "抱歉没能帮您解决问题。我先为您登记诉求，由工作人员跟进处理并答复您。"
@@ -100,75 +106,148 @@ class ValidateTicketForm(FormValidationAction):
                          if name in TICKET_SLOTS and name not in done]
 
     # -- extraction ----------------------------------------------------------------------------
-    def _cancelled(self, tracker: Tracker) -> bool:
-        return intake.is_cancel(_text(tracker)) or _intent(tracker) == "goodbye"
+    @staticmethod
+    def _handled(tracker: Tracker) -> bool:
+        """The first extractor already took this message as a side question or a cancel."""
+        return bool(tracker.get_slot("ticket_side")) or tracker.get_slot("ticket_confirm") == CANCEL
 
     async def extract_ticket_description(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                          domain: Dict[Text, Any]) -> Dict[Text, Any]:
-        if _activating(tracker):  # activation: reuse what the citizen already said
-            description = intake.description_from_messages(intake.user_messages(tracker.events))
-            intent = _intent(tracker)
-            return {
-                "ticket_description": description,
-                "ticket_intent": intent if intent in intake.TICKET_INTENTS else None,
-                "ticket_location": intake.address_in(description),
-                "ticket_phone": intake.phone_in(description),
-                "ticket_name": None, "ticket_confirm": None, "ticket_edit": None, "ticket_unresolved": None,
-            }
-        if not _answering(tracker, "ticket_description"):
+        """Runs first on every message: activation reuses what the citizen already said; later
+        messages may volunteer or correct other fields, ask a side question, or cancel."""
+        if _activating(tracker):
+            return self._activation(dispatcher, tracker)
+        if tracker.active_loop_name != FORM or not _fresh_message(tracker):
             return {}
-        if self._cancelled(tracker):
-            return {"ticket_confirm": CANCEL}
         text = intake.clean(_text(tracker))
-        if intake.is_payload(text):
-            return {"ticket_description": None}
-        extra = {}
-        if not tracker.get_slot("ticket_location") and intake.address_in(text):
-            extra["ticket_location"] = intake.address_in(text)
-        if not tracker.get_slot("ticket_phone") and intake.phone_in(text):
-            extra["ticket_phone"] = intake.phone_in(text)
-        return {"ticket_description": text, **extra}
+        rest = intake.cancel_with_rest(text)
+        if rest is not None or _intent(tracker) == "goodbye":
+            return {"ticket_confirm": CANCEL, "ticket_followup": rest or None, "ticket_side": False}
+        asked = tracker.get_slot("requested_slot")
+        if self._side_question(text, asked, tracker):
+            await self._answer_side(dispatcher, text, tracker)
+            return {"ticket_side": True}
+        out: Dict[Text, Any] = {"ticket_side": False, **self._volunteered(text, tracker, asked)}
+        if asked == "ticket_description":
+            if intake.is_payload(text):
+                out["ticket_description"] = None
+            else:
+                out["ticket_description"] = text
+        return out
+
+    def _activation(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        description = intake.description_from_messages(intake.user_messages(tracker.events))
+        intent = _intent(tracker)
+        text = description or ""
+        emergency = emergency_in(text)
+        if emergency is not None:  # the safety instruction comes before any question
+            dispatcher.utter_message(text=emergency.advice)
+        elif replies.angry(text):
+            dispatcher.utter_message(text=replies.ACKNOWLEDGE_ANGER)
+        if intent != "request_human" and replies.wants_human(text):
+            dispatcher.utter_message(text=replies.HUMAN_WITH_TICKET)
+        out = {
+            "ticket_description": description,
+            "ticket_intent": intent if intent in intake.TICKET_INTENTS else None,
+            "ticket_location": place_in(description),
+            "ticket_phone": intake.phone_in(description),
+            "ticket_name": intake.name_in(description),
+            "ticket_confirm": None, "ticket_edit": None, "ticket_unresolved": None,
+            "ticket_emergency": emergency.kind if emergency else None,
+            "ticket_side": False, "ticket_followup": None,
+        }
+        for field, slot in (("phone", "ticket_phone"), ("name", "ticket_name")):
+            if out[slot] is None and intake.refuses(text, field):
+                out[slot] = intake.NONE_VALUE
+        return out
+
+    @staticmethod
+    def _volunteered(text: str, tracker: Tracker, asked: Optional[str]) -> Dict[Text, Any]:
+        """Fields the citizen gives without being asked, or corrects ("我记错了，是4栋")."""
+        out: Dict[Text, Any] = {}
+        correcting = intake.is_correction(text)
+        place, phone, name = place_in(text), intake.phone_in(text), intake.name_in(text)
+        for slot, value in (("ticket_location", place), ("ticket_phone", phone), ("ticket_name", name)):
+            if value and slot != asked and (correcting or not tracker.get_slot(slot)):
+                out[slot] = value
+        for field, slot in (("phone", "ticket_phone"), ("name", "ticket_name")):
+            if slot != asked and not tracker.get_slot(slot) and intake.refuses(text, field):
+                out[slot] = intake.NONE_VALUE
+        return out
+
+    @staticmethod
+    def _side_question(text: str, asked: Optional[str], tracker: Tracker) -> bool:
+        """A question on another topic asked while the form waits for an answer (never an answer
+        that happens to contain a question word, such as an address)."""
+        if not intake.is_question(text) or intake.is_payload(text):
+            return False
+        if asked == "ticket_location" and place_in(text):
+            return False
+        if asked == "ticket_phone" and (intake.phone_in(text) or intake.refuses(text, "phone", asked=True)):
+            return False
+        if asked == "ticket_name" and (intake.name_in(text) or intake.refuses(text, "name", asked=True)):
+            return False
+        if asked == "ticket_confirm" and tracker.get_slot("ticket_edit") == CHOOSE:
+            return False
+        return True
+
+    async def _answer_side(self, dispatcher: CollectingDispatcher, text: str, tracker: Tracker) -> None:
+        if intake.asks_about_processing(text):
+            dispatcher.utter_message(text=replies.processing_time(_category(tracker),
+                                                                  bool(tracker.get_slot("ticket_emergency"))))
+        else:
+            try:
+                reply = await asyncio.get_running_loop().run_in_executor(None, lambda: compose(text))
+                dispatcher.utter_message(text=reply.text)
+            except Exception:
+                logger.exception("side question inside the ticket form not answered")
+                dispatcher.utter_message(text=replies.SIDE_NOT_ANSWERED)
+        dispatcher.utter_message(text=replies.RESUME)
 
     async def extract_ticket_location(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                       domain: Dict[Text, Any]) -> Dict[Text, Any]:
-        if not _answering(tracker, "ticket_location"):
+        if not _answering(tracker, "ticket_location") or self._handled(tracker):
             return {}
         text = intake.clean(_text(tracker))
-        if intake.is_skip(text) or text in ("不清楚", "不知道", "不确定"):
+        if intake.is_skip(text) or re.search(r"不清楚|不知道|不确定|说不清|记不得", text):
             return {"ticket_location": intake.NONE_VALUE}
-        if self._cancelled(tracker):
-            return {"ticket_confirm": CANCEL}
-        if intake.is_payload(text) or intake.meaningful_length(text) < 2:
+        if intake.is_payload(text):
             return {"ticket_location": None}
-        return {"ticket_location": text[:intake.MAX_LOCATION_CHARS]}
+        place = place_in(text)
+        if place is None:  # a place must look like a place — never a question or a greeting
+            dispatcher.utter_message(text=replies.LOCATION_HINT, buttons=[{"title": "跳过", "payload": "跳过"}])
+            return {"ticket_location": None}
+        return {"ticket_location": (text if len(text) <= 40 else place)[:intake.MAX_LOCATION_CHARS]}
 
     async def extract_ticket_phone(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: Dict[Text, Any]) -> Dict[Text, Any]:
-        if not _answering(tracker, "ticket_phone"):
+        if not _answering(tracker, "ticket_phone") or self._handled(tracker):
             return {}
         text = intake.clean(_text(tracker))
-        if intake.is_skip(text):
+        phone = intake.phone_in(text)
+        if phone:
+            return {"ticket_phone": phone}
+        if intake.refuses(text, "phone", asked=True):
             return {"ticket_phone": intake.NONE_VALUE}
-        if self._cancelled(tracker):
-            return {"ticket_confirm": CANCEL}
-        return {"ticket_phone": intake.phone_in(text) or text}
+        return {"ticket_phone": text}
 
     async def extract_ticket_name(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: Dict[Text, Any]) -> Dict[Text, Any]:
-        if not _answering(tracker, "ticket_name"):
+        if not _answering(tracker, "ticket_name") or self._handled(tracker):
             return {}
         text = intake.clean(_text(tracker))
-        if intake.is_skip(text):
+        if intake.refuses(text, "name", asked=True) or re.search(r"不知道|随便|无所谓", text):
             return {"ticket_name": intake.NONE_VALUE}
-        if self._cancelled(tracker):
-            return {"ticket_confirm": CANCEL}
         if intake.is_payload(text):
             return {"ticket_name": None}
-        return {"ticket_name": intake.name_from(text) or text}
+        name = intake.name_answer(text)
+        if name is None:  # a name must look like a name — never a question or a greeting
+            dispatcher.utter_message(text=replies.NAME_HINT, buttons=[{"title": "不留", "payload": "不留"}])
+        return {"ticket_name": name}
 
     async def extract_ticket_confirm(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                      domain: Dict[Text, Any]) -> Dict[Text, Any]:
-        if not _answering(tracker, "ticket_confirm"):
+        if not _answering(tracker, "ticket_confirm") or self._handled(tracker):
             return {}
         text, intent = _text(tracker), _intent(tracker)
         if intent == "goodbye":
@@ -196,11 +275,10 @@ class ValidateTicketForm(FormValidationAction):
                               domain: Dict[Text, Any]) -> Dict[Text, Any]:
         if value is None:
             return {"ticket_phone": None}
-        if value == intake.NONE_VALUE:
-            if intake.phone_optional(_category(tracker)):
-                return {"ticket_phone": intake.NONE_VALUE}
-            dispatcher.utter_message(text=PHONE_REQUIRED)
-            return {"ticket_phone": None}
+        if value == intake.NONE_VALUE:  # anonymous: accepted, with what it means said once
+            if not intake.phone_optional(_category(tracker)):
+                dispatcher.utter_message(text=replies.ANONYMOUS)
+            return {"ticket_phone": intake.NONE_VALUE}
         if isinstance(value, str) and is_valid_mobile(value):
             return {"ticket_phone": normalize_phone(value)}
         dispatcher.utter_message(text=PHONE_INVALID)
@@ -277,6 +355,10 @@ class ActionSubmitTicket(Action):
         elif tracker.get_slot("ticket_confirm") != "yes" or not description:
             dispatcher.utter_message(response="utter_goodbye" if _intent(tracker) == "goodbye" else None,
                                      text=None if _intent(tracker) == "goodbye" else CANCELLED)
+            followup = tracker.get_slot("ticket_followup")
+            if followup:  # "算了，我先问问结婚登记": the question after the cancel is answered
+                reply = await asyncio.get_running_loop().run_in_executor(None, lambda: compose(followup))
+                dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
             return _reset()
         data = {
             "description": description,
@@ -288,6 +370,9 @@ class ActionSubmitTicket(Action):
             "transcript": intake.transcript_from_events(tracker.events),
             "intent": tracker.get_slot("ticket_intent"),
         }
+        emergency = emergency_in(description) if tracker.get_slot("ticket_emergency") else None
+        if emergency is not None:  # urgent, and straight to the department that acts on it
+            data.update({"urgent": True, "department": emergency.department})
         try:
             ticket = await create_ticket(data)
         except TicketError as exc:

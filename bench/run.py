@@ -4,7 +4,8 @@
 pipeline, bench/baseline-config.yml) trained on the same data in the same run; (b) /model/parse
 latency; (c) full turns through the REST webhook at 1, 10 and 50 concurrent conversations, both
 models; (d) retrieval, routing and assist figures from their own bench modules when present;
-(e) peak memory of each process; (f) training time.
+(e) peak memory of each process; (f) training time; (g) the blind conversation suite
+(tests/conversations/, both splits) through the whole stack with models/current.tar.gz.
 """
 from __future__ import annotations
 
@@ -227,6 +228,27 @@ def measure_models() -> dict:
     return results
 
 
+def measure_conversations() -> dict | None:
+    """Pass rate and failure kinds of both splits of the blind conversation suite, played against one
+    fresh whole stack (tests/conversations/runner.py); the reports go to results/conversations-*.json."""
+    from tests.conversations import runner
+
+    splits = {name: runner.load_split(name) for name in runner.SPLITS}
+    if not any(splits.values()):
+        return None
+    out: dict = {}
+    (ROOT / "results").mkdir(exist_ok=True)
+    with runner.LiveStack() as target:
+        for name, conversations in splits.items():
+            print(f"[bench] conversations {name} ({len(conversations)}) …", flush=True)
+            report = runner.run(conversations, target, jobs=2)
+            report["summary"]["split"] = name
+            (ROOT / "results" / f"conversations-{name}.json").write_text(
+                json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+            out[name] = report["summary"]
+    return out
+
+
 def _get(d: dict | None, *path):
     for key in path:
         if not isinstance(d, dict) or key not in d:
@@ -254,6 +276,7 @@ def targets(results: dict) -> list[tuple[str, str, bool | None]]:
         ("search p95 < 20 ms", ("retrieval", "test", "p95_ms"), "<", 20),
         ("routing top-1 ≥ 0.85", ("routing", "top1"), ">=", 0.85),
         ("assist p95 < 100 ms (sequential calls)", ("assist", "sequential_ms", "p95"), "<", 100),
+        ("conversations pass rate ≥ 0.85 (test split)", ("conversations", "test", "pass_rate"), ">=", 0.85),
     ):
         value = _get(results, *path)
         met = None if value is None else (value >= limit if op == ">=" else value < limit)
@@ -295,6 +318,19 @@ def render(results: dict) -> str:
     lines += ["", "## Peak memory (MB, VmHWM)", "", "| process | project | baseline |", "| --- | --- | --- |"]
     for proc in ("rasa", "actions"):
         lines.append(f"| {proc} | {p['peak_memory_mb'].get(proc)} | {b['peak_memory_mb'].get(proc)} |")
+    conv = results.get("conversations")
+    if conv and "error" not in conv:
+        lines += ["", "## Conversations (blind multi-turn suite, whole stack)", "",
+                  "| split | passed | pass rate | seconds | failures by kind (conversations) |",
+                  "| --- | --- | --- | --- | --- |"]
+        for split, c in conv.items():
+            kinds = ", ".join(f"{k} {n}" for k, n in c["failures_by_kind"].items()) or "—"
+            rate = "—" if c["pass_rate"] is None else f"{c['pass_rate']:.3f}"
+            lines.append(f"| {split} | {c['passed']}/{c['total']} | {rate} | {c['seconds']} | {kinds} |")
+        lines.append("\nPer-conversation failures and transcripts: `results/conversations-dev.json`, "
+                     "`results/conversations-test.json`.")
+    elif conv:
+        lines += ["", "## Conversations", "", f"not measured: {conv['error']}"]
     for key, title in (("retrieval", "Retrieval (service procedures)"), ("routing", "Ticket routing"),
                        ("assist", "Hotline assist")):
         if results.get(key):
@@ -309,6 +345,10 @@ def main() -> int:
             results[key] = optional_bench(module)
         except Exception as exc:  # one area's failure must not lose the others' figures
             results[key] = {"error": repr(exc)}
+    try:
+        results["conversations"] = measure_conversations()
+    except Exception as exc:  # as above: the other figures are kept
+        results["conversations"] = {"error": repr(exc)}
     OUT_DIR.mkdir(exist_ok=True)
     (OUT_DIR / "report.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     (OUT_DIR / "report.md").write_text(render(results), encoding="utf-8")

@@ -204,3 +204,35 @@ class CaseNumberRecognizer(GraphComponent):
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
+
+
+_TICKET_INTENTS = {"complain", "report", "seek_help", "suggest", "request_human"}
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class EmergencyRecognizer(GraphComponent):
+    """Gas smell, fire, someone trapped in a lift, a missing child, threats of self-harm…
+    (knowledge/emergencies.yml): the message becomes a request for help whatever the classifier
+    read, so the ticket form starts — with the safety instruction as its first reply."""
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "EmergencyRecognizer":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        from bot.tickets.emergency import emergency_in
+
+        for message in messages:
+            emergency = emergency_in(message.get(TEXT))
+            if emergency is None:
+                continue
+            intent = (message.get(INTENT) or {}).get("name")
+            if intent in _TICKET_INTENTS:
+                CaseNumberRecognizer._set_intent(message, intent)
+            elif emergency.takes_over or intent in (None, "nlu_fallback", "out_of_scope"):
+                CaseNumberRecognizer._set_intent(message, "seek_help")
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data

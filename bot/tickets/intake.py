@@ -267,3 +267,85 @@ def user_messages(events: list[dict]) -> list[dict]:
     """{"text", "intent"} of every user message of the tracker, oldest first."""
     return [{"text": e.get("text") or "", "intent": ((e.get("parse_data") or {}).get("intent") or {}).get("name")}
             for e in events if e.get("event") == "user"]
+
+
+# ---- reading the whole message: refusals, names, corrections, side questions -------------------
+
+_REFUSAL = re.compile(r"(不想|不愿意?|不方便|不能|不要|不用|没必要|不必|不敢|不)(留|给|说|告诉|透露|提供|登记|写)"
+                      r"|匿名|保密|不留")
+_PHONE_WORDS = ("电话", "手机", "号码", "联系方式")
+_NAME_WORDS = ("名字", "姓名", "名", "称呼", "姓")
+_HONORIFIC = r"(?:大爷|大妈|大娘|阿姨|师傅|老师|先生|女士|小姐|大姐|大哥|婆婆|爷爷|奶奶|嬢嬢|孃孃|老汉|大叔|叔叔|老头|老太婆)"
+_NAME_IN_TEXT = (
+    re.compile(r"姓名[:：是为]?\s*([\u4e00-\u9fff]{2,4})"),
+    re.compile(r"(?:^|[，,。.!！?？\s]|我|本人|免贵|俺)姓([\u4e00-\u9fff])(?![名啥什])"),
+    re.compile(r"(?:我叫|我的名字是|名字叫)([\u4e00-\u9fff]{2,3})(?=[，,。.!！\s]|$|电话|手机)"),
+    re.compile(r"(?:我是|我|本人)([\u4e00-\u9fff])" + _HONORIFIC),
+    re.compile(r"^([\u4e00-\u9fff])" + _HONORIFIC),
+    re.compile(r"叫我([\u4e00-\u9fff]{1,3}?)(?:就行|就好|就可以|吧|$)"),
+)
+_NOT_NAME = re.compile(r"[不没啥么吗呢嘛哦啊好是的了和在有我你他她它这那去来要想问个]|谢谢|你好|喂")
+_CORRECTION = re.compile(r"(记错|写错|说错|打错|弄错|搞错|错了|不对|更正|改成|改为|应该是|不是.{0,12}是)")
+_QUESTION = re.compile(r"[?？]|吗|呢$|么$|怎么|怎样|咋|如何|多久|多长时间|几点|几天|哪里|哪儿|哪个|啥子|什么|"
+                       r"能不能|可不可以|是不是|有没有|要不要|收费不|要钱不|上班不|[能可行]不$")
+_PROCESS_QUESTION = re.compile(r"(多久|几天|多长时间|什么时候|啥时候|好久).{0,8}(处理|回复|答复|联系|有人|解决|办好|来)")
+_CANCEL_LEAD = re.compile(r"^(算了算了|算了吧|算了|不登记了|不反映了|不投诉了|取消登记|取消)[，,。.!！\s]*")
+
+
+def refuses(text: Optional[str], field: str, asked: bool = False) -> bool:
+    """The citizen declines to give ``field`` ("phone" or "name"): "我不想留电话", "名字就不留了",
+    "匿名". When the question was just asked, a bare refusal ("不方便") is enough."""
+    text = clean(text)
+    if asked and is_skip(text):
+        return True
+    if not _REFUSAL.search(text):
+        return False
+    if "匿名" in text or "保密" in text:
+        return True
+    words = _PHONE_WORDS if field == "phone" else _NAME_WORDS
+    return any(w in text for w in words) or (asked and len(text) <= 10)
+
+
+def name_in(text: Optional[str]) -> Optional[str]:
+    """The citizen's own name or surname in a message: "我姓陈" → 陈, "王大爷" → 王, "我叫李明" → 李明.
+    "包工头姓张" is someone else's."""
+    text = clean(text)
+    for pattern in _NAME_IN_TEXT:
+        m = pattern.search(text)
+        if m and not _NOT_NAME.search(m.group(1)):
+            return m.group(1)
+    return None
+
+
+def name_answer(text: Optional[str]) -> Optional[str]:
+    """A name given in answer to "怎么称呼您": a name phrase, or a bare 1–4 character name."""
+    found = name_in(text)
+    if found:
+        return found
+    text = clean(text).strip(" ，,。.!！~")
+    if 1 <= len(text) <= 4 and re.fullmatch(r"[\u4e00-\u9fff]+", text) and not _NOT_NAME.search(text):
+        return text
+    return None
+
+
+def is_correction(text: Optional[str]) -> bool:
+    return bool(_CORRECTION.search(clean(text)))
+
+
+def is_question(text: Optional[str]) -> bool:
+    return bool(_QUESTION.search(clean(text)))
+
+
+def asks_about_processing(text: Optional[str]) -> bool:
+    """"你们这个多久有人处理?" — a question about the ticket's own time limits."""
+    return bool(_PROCESS_QUESTION.search(clean(text)))
+
+
+def cancel_with_rest(text: Optional[str]) -> Optional[str]:
+    """"算了，我先问问结婚登记" → "我先问问结婚登记" (the form is cancelled and the rest answered);
+    "" for a bare cancel; None when the message does not start by cancelling."""
+    text = clean(text)
+    if is_cancel(text):
+        return ""
+    m = _CANCEL_LEAD.match(text)
+    return text[m.end():] if m and m.end() < len(text) else None

@@ -1,0 +1,67 @@
+"""Life-safety emergencies in a citizen's message (knowledge/emergencies.yml): the kind, its safety
+instruction (the first reply), and the department the urgent ticket goes to."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+import yaml
+
+from bot.nlu.normalize import normalize_text
+from bot.settings import get_settings
+
+
+@dataclass(frozen=True)
+class Emergency:
+    kind: str
+    patterns: tuple
+    advice: str
+    department: str
+    takes_over: bool = True
+
+
+class EmergencyConfigError(ValueError):
+    pass
+
+
+def _load(path: Path) -> tuple[Emergency, ...]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    rows = data.get("emergencies")
+    if not isinstance(rows, list) or not rows:
+        raise EmergencyConfigError(f"{path}: 'emergencies' must be a non-empty list")
+    out = []
+    for i, row in enumerate(rows):
+        where = f"{path}: emergencies[{i}]"
+        if not isinstance(row, dict) or not all(isinstance(row.get(k), str) and row[k].strip()
+                                                for k in ("kind", "advice", "department")):
+            raise EmergencyConfigError(f"{where} needs kind, advice and department")
+        try:
+            patterns = tuple(re.compile(str(p)) for p in row.get("patterns") or [])
+        except re.error as exc:
+            raise EmergencyConfigError(f"{where}.patterns: {exc}") from exc
+        if not patterns:
+            raise EmergencyConfigError(f"{where}.patterns must be a non-empty list")
+        out.append(Emergency(row["kind"], patterns, row["advice"].strip(), row["department"].strip(),
+                             bool(row.get("takes_over", True))))
+    return tuple(out)
+
+
+@lru_cache(maxsize=4)
+def _emergencies_at(path: str) -> tuple[Emergency, ...]:
+    return _load(Path(path))
+
+
+def emergencies() -> tuple[Emergency, ...]:
+    return _emergencies_at(str(get_settings().knowledge_dir / "emergencies.yml"))
+
+
+def emergency_in(text: Optional[str]) -> Optional[Emergency]:
+    """The first emergency kind (file order) the message describes, or None."""
+    norm = normalize_text(text or "", 2000)
+    for emergency in emergencies():
+        if any(p.search(norm) for p in emergency.patterns):
+            return emergency
+    return None

@@ -1,0 +1,71 @@
+"""Places in citizens' messages: the district's 街道/镇/乡 from knowledge/gazetteer.yml and address-like
+phrases (…路…号, …小区…栋, …村…组) from bot.tickets.intake.address_in.
+
+Why not an address library: cpca and jionlp resolve province → city → county, which every message
+here shares (广安市广安区); what tells a dispatcher where to go is the 街道/镇 and the 小区/村/门牌
+below it, which the gazetteer and the place-word grammar read directly, with no model download."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+import yaml
+
+from bot.settings import get_settings
+
+
+@dataclass(frozen=True)
+class Division:
+    code: str
+    name: str
+    short: str
+
+
+@lru_cache(maxsize=4)
+def _divisions_at(path: str) -> tuple[Division, ...]:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    out = []
+    for i, row in enumerate(data.get("divisions") or []):
+        if not isinstance(row, dict) or not all(isinstance(row.get(k), str) and row[k] for k in ("code", "name", "short")):
+            raise ValueError(f"{path}: divisions[{i}] needs code, name and short")
+        out.append(Division(row["code"], row["name"], row["short"]))
+    if not out:
+        raise ValueError(f"{path}: no divisions")
+    return tuple(out)
+
+
+def divisions() -> tuple[Division, ...]:
+    return _divisions_at(str(get_settings().knowledge_dir / "gazetteer.yml"))
+
+
+def division_in(text: str) -> Optional[tuple[Division, int]]:
+    """The first division named in the text (full name, or the short name followed by a suffix or
+    "那边/这边/附近/场镇") and where it starts."""
+    best = None
+    for d in divisions():
+        for pattern in (re.escape(d.name), re.escape(d.short) + r"(?=街道|镇|乡|那边|这边|附近|场镇|街上)"):
+            m = re.search(pattern, text)
+            if m and (best is None or m.start() < best[1]):
+                best = (d, m.start())
+    return best
+
+
+def place_in(text: Optional[str]) -> Optional[str]:
+    """The place a message names: an address phrase starting at its division when one is named
+    ("我是浓洄街道滨河路锦绣江南小区的" → 浓洄街道滨河路锦绣江南小区), else the division alone."""
+    from bot.tickets.intake import address_in, clean
+
+    text = clean(text)
+    phrase = address_in(text)
+    found = division_in(text)
+    if phrase:
+        inside = division_in(phrase)
+        if inside:
+            phrase = phrase[inside[1]:]
+        elif found and found[0].name not in phrase:
+            phrase = found[0].name + phrase
+        return phrase
+    return found[0].name if found else None

@@ -1,0 +1,44 @@
+"""Composed Chinese lines of ticket intake in chat (the static questions are domain.yml responses)."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from bot.calendar import format_cn_date
+from bot.tickets import sla
+
+ACKNOWLEDGE_ANGER = "非常理解您的心情，给您添麻烦了。我马上帮您把问题登记下来，转给负责的部门处理。"
+HUMAN_WITH_TICKET = ("您要找人工服务：我先把您的问题完整登记下来，工作人员会按登记的内容联系您；"
+                     "着急的话也可以直接拨打12345政务服务便民热线。")
+RESUME = "我们继续刚才的诉求登记："
+SIDE_NOT_ANSWERED = "这个问题我暂时答不上来，您可以拨打12345政务服务便民热线咨询。"
+LOCATION_HINT = "没有听明白具体地点。请告诉我问题发生在哪里，例如“北辰街道万盛小区3栋”或“协兴镇牌坊村3组”；说不清可以回复“跳过”。"
+NAME_HINT = "请问怎么称呼您？回复“姓X”就可以，例如“姓陈”；不想留可以回复“不留”。"
+ANONYMOUS = ("好的，不留电话也可以登记。提醒您：没有联系电话，承办部门无法联系您核实情况、告知办理结果，"
+             "您也无法凭手机号查询进度；需要时可以随时补充。")
+
+_ANGER = re.compile(r"管不管|到底|气死|太过分|过分了|凭什么|凭啥|妈的|土匪|垃圾|什么玩意|几次了|好几次|多少次|"
+                    r"没人管|踢皮球|推来推去|[!！]{2,}|[?？]{2,}")
+_HUMAN = re.compile(r"转人工|人工客服|人工服务|要人工|找人工|接人工|真人|活人|不跟机器|不和机器")
+
+
+def angry(text: str) -> bool:
+    return bool(_ANGER.search(text or ""))
+
+
+def wants_human(text: str) -> bool:
+    return bool(_HUMAN.search(text or ""))
+
+
+def processing_time(category: str, urgent: bool, now: datetime | None = None) -> str:
+    """"多久有人处理": the deadlines this ticket would get if registered now."""
+    now = now or datetime.now(timezone.utc)
+    d = sla.compute_deadlines(category, urgent, now)
+    from bot.tickets.intake import local
+
+    def when(at):
+        at = local(at)
+        return f"{format_cn_date(at)} {at:%H:%M}" if urgent else format_cn_date(at)
+
+    return (f"登记后，承办部门应在{when(d.first_contact_by)}前与您联系，{when(d.resolve_by)}前答复办理结果"
+            f"（{'紧急诉求按小时计算' if urgent else '按工作日计算'}）。提交后凭工单编号和手机号后四位可随时查询进度。")

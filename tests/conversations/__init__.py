@@ -1,0 +1,1 @@
+"""The blind multi-turn conversation suite (FORMAT.md) and its runner."""
