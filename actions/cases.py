@@ -21,6 +21,7 @@ from bot.disclosure.queries import status_of_verified as request_status_of
 from bot.disclosure.replies import request_status_message
 from bot.tickets import intake
 from bot.tickets.citizen import status_of_verified as ticket_status_of
+from bot.tickets.citizen import ticket_of_session
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,8 @@ CODE_SLOT = "verification_code"
 RETRY_SLOT = "case_retry_no"   # the number of a failed verification: "我记错了，是7552" retries it
 RETRY_FLAG = "case_retry"      # featurised: a rule sends the next inform/deny/affirm back to the form
 FAILS_SLOT = "case_form_misses"  # consecutive messages the form could not use
+SESSION_SLOT = "last_ticket_no"  # the ticket this conversation created or verified
+SESSION_CODE = "session"         # verification_code: the ticket of this conversation, no digits needed
 
 
 def intent_of(tracker: Tracker) -> str:
@@ -97,6 +100,10 @@ class CaseStatusForm(FormValidationAction):
         digits = digits_outside(text, span)
         if not found and activating and digits and tracker.get_slot(RETRY_SLOT):
             out[self.number_slot] = tracker.get_slot(RETRY_SLOT)
+        elif not found and activating and self.kind == "ticket" and tracker.get_slot(SESSION_SLOT):
+            # "刚才那个工单": the ticket registered (or verified) earlier in this conversation
+            out.update({self.number_slot: tracker.get_slot(SESSION_SLOT), CODE_SLOT: SESSION_CODE})
+            return {**out, RETRY_SLOT: None, RETRY_FLAG: False, FAILS_SLOT: 0}
         if digits and (found or activating or tracker.get_slot("requested_slot") == CODE_SLOT
                        or tracker.get_slot(self.number_slot)):
             out[CODE_SLOT] = digits
@@ -130,6 +137,8 @@ class CaseStatusForm(FormValidationAction):
 
     def validate_verification_code(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: Dict[Text, Any]) -> Dict[Text, Any]:
+        if value == SESSION_CODE and tracker.get_slot(self.number_slot) == tracker.get_slot(SESSION_SLOT):
+            return {CODE_SLOT: SESSION_CODE}
         ok = isinstance(value, str) and value.strip().isdigit() and len(value.strip()) == 4
         return {CODE_SLOT: value.strip() if ok else None}
 
@@ -193,6 +202,8 @@ class CaseStatusAnswer(Action):
         number = tracker.get_slot(self.number_slot) or ""
         code = tracker.get_slot(CODE_SLOT) or ""
         reset = [SlotSet(self.number_slot, None), SlotSet(CODE_SLOT, None), SlotSet(FAILS_SLOT, 0)]
+        if code == SESSION_CODE and number and number == tracker.get_slot(SESSION_SLOT):
+            return reset + await self._session_ticket(dispatcher, number)
         try:
             outcome = await verify_case(number, code)
             text = await answer_for(outcome.record.kind, outcome.record.number, code) if outcome.kind == OK else None
@@ -201,13 +212,31 @@ class CaseStatusAnswer(Action):
             dispatcher.utter_message(text=replies.SYSTEM_BUSY)
             return reset
         if text:
-            dispatcher.utter_message(text=text)
-            return reset + [SlotSet(RETRY_SLOT, None), SlotSet(RETRY_FLAG, False)]
+            verified_ticket = outcome.record.kind == "ticket"
+            dispatcher.utter_message(text=text, buttons=[replies.URGE_BUTTON] if verified_ticket else None)
+            return reset + [SlotSet(RETRY_SLOT, None), SlotSet(RETRY_FLAG, False)] + (
+                [SlotSet(SESSION_SLOT, outcome.record.number)] if verified_ticket else [])
         if outcome.kind == LOCKED:
             dispatcher.utter_message(text=replies.locked_message(outcome.locked_seconds))
             return reset + [SlotSet(RETRY_SLOT, None), SlotSet(RETRY_FLAG, False)]
         dispatcher.utter_message(text=replies.NEUTRAL, buttons=replies.OTHER_WAY_BUTTONS)
         return reset + [SlotSet(RETRY_SLOT, number), SlotSet(RETRY_FLAG, True)]
+
+
+    @staticmethod
+    async def _session_ticket(dispatcher: CollectingDispatcher, number: str) -> List[Dict]:
+        try:
+            ticket = await ticket_of_session(number)
+        except Exception:
+            logger.exception("session ticket lookup failed")
+            dispatcher.utter_message(text=replies.SYSTEM_BUSY)
+            return []
+        if ticket is None:
+            dispatcher.utter_message(text=replies.NEUTRAL)
+            return [SlotSet(SESSION_SLOT, None)]
+        dispatcher.utter_message(text=intake.status_text(ticket) + "\n" + replies.SESSION_FOLLOW_UP,
+                                 buttons=[replies.URGE_BUTTON])
+        return []
 
 
 def case_answer(form: str, number_slot: str, action_name: str) -> type:

@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.identifiers import is_valid_mobile, normalize_phone
 from bot.knowledge.answer import compose
 from bot.tickets import replies
+from bot.tickets.citizen import urge
 from bot.tickets.emergency import emergency_in
 from bot.tickets.places import place_in
 from bot.privacy import mask_text
@@ -92,7 +93,7 @@ class ValidateTicketForm(FormValidationAction):
         if tracker.get_slot("ticket_confirm") == CANCEL:
             return []  # the form ends; action_submit_ticket says it was cancelled
         slots = ["ticket_description"]
-        if intake.needs_location(_category(tracker)):
+        if intake.needs_location(_category(tracker), tracker.get_slot("ticket_emergency")):
             slots.append("ticket_location")
         return slots + ["ticket_phone", "ticket_name", "ticket_confirm"]
 
@@ -124,6 +125,12 @@ class ValidateTicketForm(FormValidationAction):
         if rest is not None or _intent(tracker) == "goodbye":
             return {"ticket_confirm": CANCEL, "ticket_followup": rest or None, "ticket_side": False}
         asked = tracker.get_slot("requested_slot")
+        if replies.wants_human(text):  # honoured as a call-back, with the citizen's matter as its text
+            dispatcher.utter_message(text=replies.HUMAN_CALLBACK)
+            out = {"ticket_side": True}
+            if asked == "ticket_description":
+                out["ticket_description"] = replies.CALLBACK_DESCRIPTION
+            return out
         if self._side_question(text, asked, tracker):
             await self._answer_side(dispatcher, text, tracker)
             return {"ticket_side": True}
@@ -315,7 +322,7 @@ class ActionAskTicketConfirm(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         category = _category(tracker)
-        ask_location = intake.needs_location(category)
+        ask_location = intake.needs_location(category, tracker.get_slot("ticket_emergency"))
         if tracker.get_slot("ticket_edit") == CHOOSE:
             buttons = [{"title": f"修改{label}", "payload": f"修改{label}"} for slot, label, _w in intake.EDIT_FIELDS
                        if slot != "ticket_location" or ask_location]
@@ -386,7 +393,7 @@ class ActionSubmitTicket(Action):
             logger.exception("ticket submission failed")
             return self._failed(dispatcher)
         dispatcher.utter_message(text=intake.created_text(ticket))
-        return _reset()
+        return _reset() + [SlotSet("last_ticket_no", ticket["ticket_no"])]
 
     @staticmethod
     def _failed(dispatcher: CollectingDispatcher) -> List[Dict]:
@@ -408,3 +415,25 @@ class ActionTicketUnresolved(Action):
             return [SlotSet("ticket_unresolved", True)]
         dispatcher.utter_message(response="utter_deny_ack")
         return [SlotSet("ticket_unresolved", False)]
+
+
+class ActionUrgeTicket(Action):
+    """"帮我催一下": an urge recorded on the ticket of this conversation (registered or verified here);
+    without one, how to get there."""
+
+    def name(self) -> Text:
+        return "action_urge_ticket"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        number = tracker.get_slot("last_ticket_no")
+        if not number:
+            dispatcher.utter_message(text=replies.URGE_NEEDS_NUMBER)
+            return []
+        try:
+            ticket = await urge(number)
+        except Exception:
+            logger.exception("urge not recorded")
+            dispatcher.utter_message(text=replies.URGE_FAILED)
+            return []
+        dispatcher.utter_message(text=replies.urged(ticket, number))
+        return []

@@ -8,6 +8,9 @@ NEUTRAL = ("未能核验到与该编号和手机号后四位相符的记录。�
 BAD_CODE = "请输入登记时预留手机号码的后4位数字（例如“1234”），也可以直接输入完整手机号。"
 SYSTEM_BUSY = "抱歉，查询服务暂时不可用，请稍后再试，或拨打12345政务服务便民热线。"
 OTHER_WAYS = "\n也可以：回复“转人工”由工作人员帮您查，回复“我要反映问题”登记诉求，或拨打12345政务服务便民热线；不查了请回复“取消”。"
+URGE_BUTTON = {"title": "催办", "payload": "/urge_ticket"}
+SESSION_FOLLOW_UP = ("承办部门会在上面的“应联系时间”前与您联系，时限按工作日计算；如果已经超过时间还没人联系，"
+                     "或者事情紧急，可以回复“催办”，我会把催办记录在工单上，承办部门会看到。")
 CANCEL_BUTTON = {"title": "取消", "payload": "/deny"}
 OTHER_WAY_BUTTONS = [{"title": "转人工", "payload": "/request_human"},
                      {"title": "登记诉求", "payload": "/seek_help"},

@@ -31,6 +31,7 @@ CLOSE_RATIO = 0.92      # the second candidate this close to the first: ask whic
 MIN_CONFIDENCE = 0.2    # less of the question matched than this: suggest, do not answer
 MAX_CHOICES = 3
 MAX_LIST = 8            # items listed in one answer before "等"
+FOLLOW_UP_MAX_CHARS = 10  # an aspect question this short is about the item in context
 
 
 @dataclass
@@ -262,7 +263,9 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
         return answer_result(index, result, aspect) if result else not_found()
     has_words = bool(clean(text))
     context = index.get(context_item)
-    if context is not None and (not has_words or names_no_item(text)):
+    # A short aspect question ("收费不", "多久到账") stays on the item in context until another is named.
+    short_follow_up = aspect is not None and len(clean(text).replace(" ", "")) <= FOLLOW_UP_MAX_CHARS
+    if context is not None and (not has_words or names_no_item(text) or short_follow_up):
         return answer_result(index, context, aspect)
     if not has_words or (context is None and names_no_item(text)):
         return Reply("请问您想办理什么事项？例如“办身份证”“申领社保卡”“营业执照怎么办”。", [], None, "not_found")

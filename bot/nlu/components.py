@@ -236,3 +236,30 @@ class EmergencyRecognizer(GraphComponent):
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class StoryOrQuestion(GraphComponent):
+    """Two readings the classifier gets wrong on long, colloquial messages (bot.nlu.readings):
+    a first-person story of a problem is intake, not a status lookup, unless it carries a case
+    number or refers to an earlier case; and "出生医学证明咋个办" asks how to do something, it is not
+    a request for help to be registered as a ticket."""
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "StoryOrQuestion":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        from bot.nlu import readings
+
+        for message in messages:
+            intent = (message.get(INTENT) or {}).get("name")
+            has_number = any(e.get("entity") in _NUMBER_ENTITY.values() for e in message.get(ENTITIES) or [])
+            better = readings.reread(message.get(TEXT) or "", intent, has_number)
+            if better and better != intent:
+                CaseNumberRecognizer._set_intent(message, better)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data

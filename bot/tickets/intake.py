@@ -111,8 +111,9 @@ def address_in(text: Optional[str]) -> Optional[str]:
     return None
 
 
-def needs_location(category: str) -> bool:
-    return category in PLACE_CATEGORIES
+def needs_location(category: str, emergency: Optional[str] = None) -> bool:
+    # Someone threatening self-harm is not asked where "the problem" is.
+    return category in PLACE_CATEGORIES and emergency != "self_harm"
 
 
 def phone_optional(category: str) -> bool:
@@ -289,6 +290,9 @@ _CORRECTION = re.compile(r"(记错|写错|说错|打错|弄错|搞错|错了|不
 _QUESTION = re.compile(r"[?？]|吗|呢$|么$|怎么|怎样|咋|如何|多久|多长时间|几点|几天|哪里|哪儿|哪个|啥子|什么|"
                        r"能不能|可不可以|是不是|有没有|要不要|收费不|要钱不|上班不|[能可行]不$")
 _PROCESS_QUESTION = re.compile(r"(多久|几天|多长时间|什么时候|啥时候|好久).{0,8}(处理|回复|答复|联系|有人|解决|办好|来)")
+_NO_VALUE = re.compile(r"^(不知道|没有|没得|莫得|记不到|记不得|忘了|不记得)|没有手机|没得手机|莫得手机|没有电话")
+_CANCEL_ANYWHERE = re.compile(r"算了算了|算了吧|不登记了|先不登记|先不反映|不反映了|以后再说|等哈再说|等会再说|"
+                              r"改天再说|下次再说|回头再说")
 _CANCEL_LEAD = re.compile(r"^(算了算了|算了吧|算了|不登记了|不反映了|不投诉了|取消登记|取消)[，,。.!！\s]*")
 
 
@@ -296,7 +300,7 @@ def refuses(text: Optional[str], field: str, asked: bool = False) -> bool:
     """The citizen declines to give ``field`` ("phone" or "name"): "我不想留电话", "名字就不留了",
     "匿名". When the question was just asked, a bare refusal ("不方便") is enough."""
     text = clean(text)
-    if asked and is_skip(text):
+    if asked and (is_skip(text) or _NO_VALUE.search(text)):
         return True
     if not _REFUSAL.search(text):
         return False
@@ -348,4 +352,6 @@ def cancel_with_rest(text: Optional[str]) -> Optional[str]:
     if is_cancel(text):
         return ""
     m = _CANCEL_LEAD.match(text)
-    return text[m.end():] if m and m.end() < len(text) else None
+    if m and m.end() < len(text):
+        return text[m.end():]
+    return "" if _CANCEL_ANYWHERE.search(text) else None

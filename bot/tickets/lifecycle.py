@@ -235,6 +235,13 @@ async def _supervise(session, t, actor, params, now, policy):
     return {"note": _text(params, "reason", "督办意见")}
 
 
+@rule("urge", "催办", OPEN_STATUSES, ("admin",))
+async def _urge(session, t, actor, params, now, policy):
+    """The citizen asks for the ticket to be hurried (in chat, through the system actor): recorded in
+    the history the handler sees; no clock changes."""
+    return {"note": _text(params, "reason", "催办说明", required=False) or "市民催办"}
+
+
 def _reopen(t: Ticket, now: datetime, policy: sla.SlaPolicy) -> None:
     if not t.department:
         raise InvalidTransition("工单没有承办部门，无法重办")

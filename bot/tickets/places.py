@@ -53,19 +53,44 @@ def division_in(text: str) -> Optional[tuple[Division, int]]:
     return best
 
 
+def _phrases(text: str) -> list[tuple[int, int]]:
+    """Spans of the address-like phrases in the text, the lead words ("我住在") left out."""
+    from bot.tickets.intake import _ADDRESS, _ADDRESS_LEAD, meaningful_length
+
+    spans = []
+    for m in _ADDRESS.finditer(text):
+        lead = _ADDRESS_LEAD.match(m.group(0))
+        start = m.start() + (lead.end() if lead else 0)
+        if meaningful_length(text[start:m.end()]) >= 2:
+            spans.append((start, m.end()))
+    return spans
+
+
+_CLAUSE_END = re.compile(r"[。！？!?；;]")
+MAX_GAP = 6  # characters between two phrases of one address ("北辰街道 康乐小区", "滨河路上那家…")
+
+
 def place_in(text: Optional[str]) -> Optional[str]:
-    """The place a message names: an address phrase starting at its division when one is named
-    ("我是浓洄街道滨河路锦绣江南小区的" → 浓洄街道滨河路锦绣江南小区), else the division alone."""
-    from bot.tickets.intake import address_in, clean
+    """The place a message names: its first address phrase joined with the phrases that continue
+    it in the same clause, starting at the division when one is named ("我住北辰街道，康乐小区5栋楼下"
+    → 北辰街道，康乐小区5栋), else the division alone."""
+    from bot.tickets.intake import MAX_LOCATION_CHARS, clean
 
     text = clean(text)
-    phrase = address_in(text)
+    spans = _phrases(text)
     found = division_in(text)
-    if phrase:
-        inside = division_in(phrase)
-        if inside:
-            phrase = phrase[inside[1]:]
-        elif found and found[0].name not in phrase:
-            phrase = found[0].name + phrase
-        return phrase
-    return found[0].name if found else None
+    if not spans:
+        return found[0].name if found else None
+    start, end = spans[0]
+    for s, e in spans[1:]:
+        gap = text[end:s]
+        if len(gap) > MAX_GAP or _CLAUSE_END.search(gap):
+            break
+        end = e
+    phrase = text[start:end].strip(" ，,")
+    inside = division_in(phrase)
+    if inside:
+        phrase = phrase[inside[1]:]
+    elif found and found[0].name not in phrase:
+        phrase = found[0].name + phrase
+    return phrase[:MAX_LOCATION_CHARS]

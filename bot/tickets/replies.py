@@ -10,6 +10,9 @@ from bot.tickets import sla
 ACKNOWLEDGE_ANGER = "非常理解您的心情，给您添麻烦了。我马上帮您把问题登记下来，转给负责的部门处理。"
 HUMAN_WITH_TICKET = ("您要找人工服务：我先把您的问题完整登记下来，工作人员会按登记的内容联系您；"
                      "着急的话也可以直接拨打12345政务服务便民热线。")
+HUMAN_CALLBACK = ("人工坐席现在接不进来，我给您登记一个人工回电：工作人员会按您留的手机号码给您回电话。"
+                  "着急的话也可以直接拨打12345政务服务便民热线。")
+CALLBACK_DESCRIPTION = "市民要求人工客服回电（在对话中未说明具体事项，请回电时询问）。"
 RESUME = "我们继续刚才的诉求登记："
 SIDE_NOT_ANSWERED = "这个问题我暂时答不上来，您可以拨打12345政务服务便民热线咨询。"
 LOCATION_HINT = "没有听明白具体地点。请告诉我问题发生在哪里，例如“北辰街道万盛小区3栋”或“协兴镇牌坊村3组”；说不清可以回复“跳过”。"
@@ -42,3 +45,15 @@ def processing_time(category: str, urgent: bool, now: datetime | None = None) ->
 
     return (f"登记后，承办部门应在{when(d.first_contact_by)}前与您联系，{when(d.resolve_by)}前答复办理结果"
             f"（{'紧急诉求按小时计算' if urgent else '按工作日计算'}）。提交后凭工单编号和手机号后四位可随时查询进度。")
+
+
+URGE_NEEDS_NUMBER = ("请先告诉我工单编号和登记时预留手机号的后四位，核验后我帮您催办；"
+                     "也可以拨打12345政务服务便民热线催办。")
+URGE_FAILED = "抱歉，催办暂时没有记录成功，请稍后再试，或拨打12345政务服务便民热线催办。"
+
+
+def urged(ticket: dict | None, number: str) -> str:
+    if ticket is None:
+        return f"工单 {number} 已经办结，不需要催办了。如对结果不满意，可以拨打12345政务服务便民热线反映。"
+    return (f"已为您催办工单 {number}：催办已记录在工单上，承办部门（{ticket.get('department') or '12345热线分派中'}）"
+            "会看到并尽快联系您。")

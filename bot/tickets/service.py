@@ -21,7 +21,7 @@ from bot.db import session_scope
 from bot.identifiers import is_valid_mobile, is_valid_ticket_no, new_ticket_no, normalize_phone, normalize_ticket_no
 from bot.tickets import lifecycle, sla
 from bot.tickets.lifecycle import Conflict, InvalidInput, NotFound, TicketError
-from bot.tickets.models import STATUSES, Ticket
+from bot.tickets.models import OPEN_STATUSES, STATUSES, Ticket
 from bot.tickets.sla import CATEGORIES
 
 logger = logging.getLogger(__name__)
@@ -194,6 +194,24 @@ async def find_for_citizen(ticket_no: str, phone_last4: str, url: Optional[str] 
              ).unique().scalar_one_or_none()
         if t is None or not t.contact_phone or not t.contact_phone.endswith(phone_last4):
             return None
+        return ticket_json(t)
+
+
+async def find_ticket(ticket_no: str, url: Optional[str] = None) -> Optional[dict]:
+    """The ticket by number, for a caller that has already established who is asking."""
+    async with session_scope(url) as session:
+        t = (await session.execute(select(Ticket).where(Ticket.ticket_no == normalize_ticket_no(ticket_no)))
+             ).unique().scalar_one_or_none()
+        return ticket_json(t) if t is not None else None
+
+
+async def urge_ticket(ticket_no: str, url: Optional[str] = None) -> Optional[dict]:
+    """催办 from the citizen: an audited "urge" event on an open ticket; None when it is closed."""
+    async with session_scope(url) as session:
+        t = await _load(session, ticket_no)
+        if t.status not in OPEN_STATUSES:
+            return None
+        await lifecycle.apply(session, t, "urge", SYSTEM, params={"reason": "市民在对话中催办"})
         return ticket_json(t)
 
 
