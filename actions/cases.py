@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 # Intents that leave the form (handled by rules): the extractors stay silent.
 LEAVING_INTENTS = {"deny", "goodbye", "request_human", "greet"}
+OTHER_TOPICS = {"ask_procedure", "complain", "report", "seek_help", "suggest", "praise", "query_disclosure"}
 CODE_SLOT = "verification_code"
 RETRY_SLOT = "case_retry_no"   # the number of a failed verification: "我记错了，是7552" retries it
 RETRY_FLAG = "case_retry"      # featurised: a rule sends the next inform/deny/affirm back to the form
@@ -111,6 +112,10 @@ class CaseStatusForm(FormValidationAction):
             out.update({RETRY_SLOT: None, RETRY_FLAG: False, FAILS_SLOT: 0})
             return out
         asked = tracker.get_slot("requested_slot")
+        if not out and (intent_of(tracker) in OTHER_TOPICS or intake.is_question(text)):
+            # Another topic: nothing is extracted, the form rejects the message and the rules in
+            # data/approvals.yml leave it and answer (no citizen is trapped in a status lookup).
+            return {}
         if asked not in out:
             misses = int(tracker.get_slot(FAILS_SLOT) or 0) + 1
             out[FAILS_SLOT] = misses

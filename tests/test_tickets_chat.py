@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import cases as ca
 from actions import tickets as ta
 from bot.cases import replies as case_replies
+from bot.tickets import replies
 from bot.cases.lockout import reset_default_lockout
 from bot.db import dispose_engine
 from bot.tickets.service import get_ticket, list_tickets
@@ -163,20 +164,27 @@ async def test_suggestion_without_phone_and_name(chat_db):
     assert items[0]["ticket_no"] in out[-1] and "没有留联系电话" in out[-1]
 
 
-async def test_phone_is_required_for_a_complaint_and_validated(chat_db):
+async def test_phone_is_validated_and_a_refusal_makes_an_anonymous_complaint(chat_db):
     chat = Chat()
     out = await chat.start("我要投诉", "complain")
     assert chat.slots["ticket_description"] is None and chat.slots["requested_slot"] == "ticket_description"
     out = await chat.say("楼下烧烤店油烟太大，晚上十二点还不停", "complain")
     assert chat.slots["requested_slot"] == "ticket_location" and "地点" in out[-1]   # no address said yet
+    out = await chat.say("你们几点下班？")   # a question is not a place
+    assert chat.slots.get("ticket_location") is None and chat.slots["requested_slot"] == "ticket_location"
     await chat.say("奎阁街道东门小区3栋")
     assert chat.slots["ticket_location"] == "奎阁街道东门小区3栋"
-    out = await chat.say("不留", "deny")
-    assert ta.PHONE_REQUIRED in out and chat.slots["requested_slot"] == "ticket_phone"
     out = await chat.say("12345")
     assert ta.PHONE_INVALID in out and chat.slots["ticket_phone"] is None
     await chat.say("我的手机是 138-0000-5678")
     assert chat.slots["ticket_phone"] == "13800005678"
+    # Someone else declines: accepted, with what that means said once; never a format error.
+    other = Chat()
+    await other.start("举报东门小区有人在楼顶违章搭建彩钢房", "report")
+    await other.say("东门小区5栋楼顶")
+    out = await other.say("我不想留电话")
+    assert replies.ANONYMOUS in out and ta.PHONE_INVALID not in out
+    assert other.slots["ticket_phone"] == "无" and other.slots["requested_slot"] == "ticket_name"
 
 
 async def test_cancel_anywhere_stores_nothing(chat_db):

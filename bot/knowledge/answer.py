@@ -32,6 +32,7 @@ MIN_CONFIDENCE = 0.2    # less of the question matched than this: suggest, do no
 MAX_CHOICES = 3
 MAX_LIST = 8            # items listed in one answer before "等"
 FOLLOW_UP_MAX_CHARS = 10  # an aspect question this short is about the item in context
+NAMES_ITEM_CONFIDENCE = 0.5  # ... unless the catalog matches this much of it to another item
 
 
 @dataclass
@@ -263,10 +264,15 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
         return answer_result(index, result, aspect) if result else not_found()
     has_words = bool(clean(text))
     context = index.get(context_item)
-    # A short aspect question ("收费不", "多久到账") stays on the item in context until another is named.
-    short_follow_up = aspect is not None and len(clean(text).replace(" ", "")) <= FOLLOW_UP_MAX_CHARS
-    if context is not None and (not has_words or names_no_item(text) or short_follow_up):
+    if context is not None and (not has_words or names_no_item(text)):
         return answer_result(index, context, aspect)
+    # A short aspect question ("能领好久", "多久到账") stays on the item in context unless it names
+    # another item (a confident catalog match); an FAQ match does not take it away.
+    short_follow_up = aspect is not None and len(clean(text).replace(" ", "")) <= FOLLOW_UP_MAX_CHARS
+    if context is not None and short_follow_up:
+        named = [r for r in index.search(text, k=3) if r.kind != "faq" and r.confidence >= NAMES_ITEM_CONFIDENCE]
+        if not named or named[0].id == context.id:
+            return answer_result(index, context, aspect)
     if not has_words or (context is None and names_no_item(text)):
         return Reply("请问您想办理什么事项？例如“办身份证”“申领社保卡”“营业执照怎么办”。", [], None, "not_found")
     results = index.search(text, k=MAX_CHOICES + 2)

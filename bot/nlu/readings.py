@@ -21,7 +21,8 @@ _PROBLEM = re.compile(r"投诉|举报|反映|欠|拖欠|不管|没人管|吵|噪
 _HOWTO = re.compile(r"(咋个|怎么|怎样|如何|咋)(办|办理|申请|弄|领|报|缴|交|补|换|开|查|登记|参保|上户|整|预约)|"
                     r"要带(啥|什么)|(什么|啥子?)(材料|手续|资料|条件)|(去|在|到)哪(里|儿|个地方)?(办|申请|领|交)|"
                     r"可以上门|能不能上门|能上门|上门.{0,3}(办|来)|能领不|可以领不|能办不|能不能办|(要|收)(钱|费)不")
-_HELP_INTENTS = ("seek_help", "complain")
+_HOWTO_MISREADS = ("seek_help", "complain", "suggest", "praise", "report", "out_of_scope", "nlu_fallback",
+                   "query_ticket_status", "query_application_status", "inform")
 # Follow-up questions about an aspect of the item in context ("收费不", "多久到账", "材料呢"): dialect
 # question endings are not yes/no answers.
 _ASPECT = re.compile(r"收费|要钱|交钱|要交|费用|多少钱|好多钱|多久|好久|几天|多长时间|材料|资料|要带|带啥|带什么|"
@@ -45,8 +46,8 @@ def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[
     if intent in STATUS_INTENTS + ("nlu_fallback",) and not has_case_number and not _EARLIER_CASE.search(text) \
             and len(text) >= 12 and _PROBLEM.search(text):
         return "complain"
-    if intent in _HELP_INTENTS + ("out_of_scope", "nlu_fallback") and _HOWTO.search(text) \
-            and not _PROBLEM.search(text):
+    if intent in _HOWTO_MISREADS and _HOWTO.search(text) and not _PROBLEM.search(text) \
+            and not has_case_number and not _EARLIER_CASE.search(text):
         from bot.tickets.emergency import emergency_in
 
         if emergency_in(text) is None:

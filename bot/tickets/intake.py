@@ -281,9 +281,9 @@ _NAME_IN_TEXT = (
     re.compile(r"姓名[:：是为]?\s*([\u4e00-\u9fff]{2,4})"),
     re.compile(r"(?:^|[，,。.!！?？\s]|我|本人|免贵|俺)姓([\u4e00-\u9fff])(?![名啥什])"),
     re.compile(r"(?:我叫|我的名字是|名字叫)([\u4e00-\u9fff]{2,3})(?=[，,。.!！\s]|$|电话|手机)"),
+    re.compile(r"叫我([\u4e00-\u9fff]{1,3}?)(?:就行|就好|就可以|吧|$)"),   # as they want to be called
     re.compile(r"(?:我是|我|本人)([\u4e00-\u9fff])" + _HONORIFIC),
     re.compile(r"^([\u4e00-\u9fff])" + _HONORIFIC),
-    re.compile(r"叫我([\u4e00-\u9fff]{1,3}?)(?:就行|就好|就可以|吧|$)"),
 )
 _NOT_NAME = re.compile(r"[不没啥么吗呢嘛哦啊好是的了和在有我你他她它这那去来要想问个]|谢谢|你好|喂")
 _CORRECTION = re.compile(r"(记错|写错|说错|打错|弄错|搞错|错了|不对|更正|改成|改为|应该是|不是.{0,12}是)")
@@ -323,13 +323,11 @@ def name_in(text: Optional[str]) -> Optional[str]:
 
 def name_answer(text: Optional[str]) -> Optional[str]:
     """A name given in answer to "怎么称呼您": a name phrase, or a bare 1–4 character name."""
-    found = name_in(text)
-    if found:
-        return found
-    text = clean(text).strip(" ，,。.!！~")
-    if 1 <= len(text) <= 4 and re.fullmatch(r"[\u4e00-\u9fff]+", text) and not _NOT_NAME.search(text):
-        return text
-    return None
+    bare = clean(text).strip(" ，,。.!！~")
+    if 1 <= len(bare) <= 4 and re.fullmatch(r"[\u4e00-\u9fff]+", bare) and not _NOT_NAME.search(bare) \
+            and not bare.startswith("姓"):
+        return bare  # "李师傅", "王建国": as the citizen wants to be called
+    return name_in(text)
 
 
 def is_correction(text: Optional[str]) -> bool:

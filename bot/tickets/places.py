@@ -70,23 +70,39 @@ _CLAUSE_END = re.compile(r"[。！？!?；;]")
 MAX_GAP = 6  # characters between two phrases of one address ("北辰街道 康乐小区", "滨河路上那家…")
 
 
+def _clusters(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Phrases that continue each other in one clause, merged ("北辰街道 康乐小区 5栋")."""
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        if out:
+            gap = text[out[-1][1]:start]
+            if len(gap) <= MAX_GAP and not _CLAUSE_END.search(gap):
+                out[-1] = (out[-1][0], end)
+                continue
+        out.append((start, end))
+    return out
+
+
+def _specificity(phrase: str) -> int:
+    """How precisely a phrase places the matter: a division, named places, numbers (栋, 号, 组)."""
+    from bot.tickets.intake import _PLACE_WORD
+
+    return (3 if division_in(phrase) else 0) + len(re.findall(_PLACE_WORD, phrase)) + len(re.findall(r"\d+", phrase))
+
+
 def place_in(text: Optional[str]) -> Optional[str]:
-    """The place a message names: its first address phrase joined with the phrases that continue
-    it in the same clause, starting at the division when one is named ("我住北辰街道，康乐小区5栋楼下"
-    → 北辰街道，康乐小区5栋), else the division alone."""
+    """The place a message names: the most specific run of address phrases ("我们小区门口的烧烤店…，在北辰
+    街道万盛小区" → 北辰街道万盛小区), starting at its division, with the division put in front when it is
+    named elsewhere in the message; else the division alone."""
     from bot.tickets.intake import MAX_LOCATION_CHARS, clean
 
     text = clean(text)
-    spans = _phrases(text)
     found = division_in(text)
-    if not spans:
+    clusters = _clusters(text, _phrases(text))
+    if not clusters:
         return found[0].name if found else None
-    start, end = spans[0]
-    for s, e in spans[1:]:
-        gap = text[end:s]
-        if len(gap) > MAX_GAP or _CLAUSE_END.search(gap):
-            break
-        end = e
+    # The most specific run; the earlier one on a tie (citizens usually say where first).
+    start, end = max(clusters, key=lambda c: (_specificity(text[c[0]:c[1]]), -c[0]))
     phrase = text[start:end].strip(" ，,")
     inside = division_in(phrase)
     if inside:
