@@ -28,7 +28,8 @@ _FOLLOW_UP_FILLERS = ("那", "这个", "那个", "它", "请问", "还有", "呢
                       "我", "想", "问", "一下", "办", "办理", "怎么", "么", "什么", "多", "哪", "里", "去", "能",
                       "可以", "得", "了", "再", "还", "就", "在", "有", "没有", "用", "不", "个", "们")
 CLOSE_RATIO = 0.92      # the second candidate this close to the first: ask which one
-MIN_CONFIDENCE = 0.2    # less of the question matched than this: suggest, do not answer
+MIN_CONFIDENCE = 0.2    # less of the question matched than this: suggest, do not answer ...
+CLEAR_WINNER_RATIO = 1.5  # ... unless the first item scores this many times the second
 MAX_CHOICES = 3
 MAX_LIST = 8            # items listed in one answer before "等"
 FOLLOW_UP_MAX_CHARS = 10  # an aspect question this short is about the item in context
@@ -278,9 +279,36 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
     results = index.search(text, k=MAX_CHOICES + 2)
     if not results:
         return answer_result(index, context, aspect) if context is not None else not_found()
-    if results[0].confidence < MIN_CONFIDENCE:
+    if results[0].confidence < MIN_CONFIDENCE and not _clear_winner(results):
         return suggest([r for r in results if r.kind != "faq"][:MAX_CHOICES] or results[:1], aspect)
     close = close_candidates(results)
     if len(close) > 1:
-        return choose(close, aspect)
+        named = _named_in_question(text, close)
+        if named is None:
+            return choose(close, aspect)
+        return answer_result(index, named, aspect)
     return answer_result(index, results[0], aspect)
+
+
+def _clear_winner(results: list[Result]) -> bool:
+    """A long story around a short question ("想在万盛开个小面馆，营业执照咋个办") matches little of its
+    words, but when one item scores far above the rest it is the one meant."""
+    if results[0].kind == "faq":
+        return False
+    second = results[1].score if len(results) > 1 else 0.0
+    return results[0].score >= CLEAR_WINNER_RATIO * second
+
+
+def _bigrams(text: str) -> set[str]:
+    chars = re.sub(r"[^\u4e00-\u9fff]", "", text)
+    return {chars[i:i + 2] for i in range(len(chars) - 1)}
+
+
+def _named_in_question(text: str | None, close: list[Result]) -> Result | None:
+    """Of candidates too close to tell apart by score, the one whose name the question uses
+    ("领结婚证…" names 结婚登记, not 离婚登记), or None when that does not decide either."""
+    asked = _bigrams(clean(text))
+    overlap = [(len(asked & _bigrams(r.name)), r) for r in close]
+    best = max(n for n, _ in overlap)
+    winners = [r for n, r in overlap if n == best]
+    return winners[0] if best > 0 and len(winners) == 1 else None
