@@ -33,6 +33,7 @@ TICKET_SLOTS = ("ticket_description", "ticket_location", "ticket_phone", "ticket
                 "ticket_edit", "ticket_intent", "ticket_unresolved", "ticket_emergency", "ticket_side",
                 "ticket_followup")
 CANCEL = "cancel"
+OPTIONAL_ANSWERS = {"ticket_phone": "phone", "ticket_name": "name", "ticket_location": "location"}
 RETRY = "retry"      # ticket_edit: a submission failed; the slots are kept for "确认提交"
 CHOOSE = "choose"    # ticket_edit: the citizen asked to change something and picks the field
 
@@ -121,10 +122,12 @@ class ValidateTicketForm(FormValidationAction):
         if tracker.active_loop_name != FORM or not _fresh_message(tracker):
             return {}
         text = intake.clean(_text(tracker))
+        asked = tracker.get_slot("requested_slot")
         rest = intake.cancel_with_rest(text)
+        if rest == "" and asked in OPTIONAL_ANSWERS and intake.refuses(text, OPTIONAL_ANSWERS[asked], asked=True):
+            rest = None  # "不用了" to "怎么称呼您" declines the name, it does not cancel the ticket
         if rest is not None or _intent(tracker) == "goodbye":
             return {"ticket_confirm": CANCEL, "ticket_followup": rest or None, "ticket_side": False}
-        asked = tracker.get_slot("requested_slot")
         if replies.wants_human(text):  # honoured as a call-back, with the citizen's matter as its text
             dispatcher.utter_message(text=replies.HUMAN_CALLBACK)
             out = {"ticket_side": True}
@@ -151,6 +154,9 @@ class ValidateTicketForm(FormValidationAction):
             dispatcher.utter_message(text=emergency.advice)
         elif replies.angry(text):
             dispatcher.utter_message(text=replies.ACKNOWLEDGE_ANGER)
+        elif description:
+            category = intake.category_for(description, intent if intent in intake.TICKET_INTENTS else None)
+            dispatcher.utter_message(text=replies.opening(category, replies.responsible(description)))
         if intent != "request_human" and replies.wants_human(text):
             dispatcher.utter_message(text=replies.HUMAN_WITH_TICKET)
         out = {
@@ -224,7 +230,8 @@ class ValidateTicketForm(FormValidationAction):
         if place is None:  # a place must look like a place — never a question or a greeting
             dispatcher.utter_message(text=replies.LOCATION_HINT, buttons=[{"title": "跳过", "payload": "跳过"}])
             return {"ticket_location": None}
-        return {"ticket_location": (text if len(text) <= 40 else place)[:intake.MAX_LOCATION_CHARS]}
+        carries_more = intake.name_in(text) or intake.phone_in(text) or len(text) > 24
+        return {"ticket_location": (place if carries_more else text)[:intake.MAX_LOCATION_CHARS]}
 
     async def extract_ticket_phone(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: Dict[Text, Any]) -> Dict[Text, Any]:

@@ -6,6 +6,7 @@ without an import loop; tests/test_cases.py checks the names against the models.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
@@ -63,6 +64,8 @@ async def find_held(numbers: Iterable[str], url: Optional[str] = None) -> dict[s
 
 
 _sync_engines: dict[str, object] = {}
+_last_warning = float("-inf")
+WARN_EVERY_SECONDS = 60
 
 
 def kinds_held_sync(numbers: Iterable[str], url: Optional[str] = None) -> dict[str, str]:
@@ -83,5 +86,9 @@ def kinds_held_sync(numbers: Iterable[str], url: Optional[str] = None) -> dict[s
                     found.setdefault(number, source.kind)
         return found
     except Exception as exc:  # no tables yet (fresh database, NLU evaluation), database down
-        logger.warning("case number lookup unavailable (%s)", type(exc).__name__)
+        global _last_warning
+        if time.monotonic() - _last_warning > WARN_EVERY_SECONDS:  # one line a minute, not one a message
+            _last_warning = time.monotonic()
+            logger.warning("case number lookup unavailable (%s); recognition uses the configured schemes",
+                           type(exc).__name__)
         return {}

@@ -273,9 +273,12 @@ def user_messages(events: list[dict]) -> list[dict]:
 # ---- reading the whole message: refusals, names, corrections, side questions -------------------
 
 _REFUSAL = re.compile(r"(不想|不愿意?|不方便|不能|不要|不用|没必要|不必|不敢|不)(留|给|说|告诉|透露|提供|登记|写)"
-                      r"|匿名|保密|不留")
+                      r"|(不用|不要|免)(名字|姓名|称呼|电话|号码)|匿名|保密|不留")
+# A bare "不用了" answers an optional question; it cancels only the description or the summary.
+_BARE_NO = re.compile(r"^(不用了?|不要了?|不需要|不必了?|没得|没有)[。.!！]*$")
 _PHONE_WORDS = ("电话", "手机", "号码", "联系方式")
 _NAME_WORDS = ("名字", "姓名", "名", "称呼", "姓")
+_PLACE_WORDS = ("地址", "地点", "位置", "住址")
 _HONORIFIC = r"(?:大爷|大妈|大娘|阿姨|师傅|老师|先生|女士|小姐|大姐|大哥|婆婆|爷爷|奶奶|嬢嬢|孃孃|老汉|大叔|叔叔|老头|老太婆)"
 _NAME_IN_TEXT = (
     re.compile(r"姓名[:：是为]?\s*([\u4e00-\u9fff]{2,4})"),
@@ -293,20 +296,21 @@ _PROCESS_QUESTION = re.compile(r"(多久|几天|多长时间|什么时候|啥时
 _NO_VALUE = re.compile(r"^(不知道|没有|没得|莫得|记不到|记不得|忘了|不记得)|没有手机|没得手机|莫得手机|没有电话")
 _CANCEL_ANYWHERE = re.compile(r"算了算了|算了吧|不登记了|先不登记|先不反映|不反映了|以后再说|等哈再说|等会再说|"
                               r"改天再说|下次再说|回头再说")
+_GO_ON = re.compile(r"记倒|记下|记一下|记着|登记|帮我记|你记|给我记|继续")
 _CANCEL_LEAD = re.compile(r"^(算了算了|算了吧|算了|不登记了|不反映了|不投诉了|取消登记|取消)[，,。.!！\s]*")
 
 
 def refuses(text: Optional[str], field: str, asked: bool = False) -> bool:
-    """The citizen declines to give ``field`` ("phone" or "name"): "我不想留电话", "名字就不留了",
+    """The citizen declines to give ``field`` ("phone", "name" or "location"): "我不想留电话", "名字就不留了",
     "匿名". When the question was just asked, a bare refusal ("不方便") is enough."""
     text = clean(text)
-    if asked and (is_skip(text) or _NO_VALUE.search(text)):
+    if asked and (is_skip(text) or _NO_VALUE.search(text) or _BARE_NO.match(text)):
         return True
     if not _REFUSAL.search(text):
         return False
     if "匿名" in text or "保密" in text:
         return True
-    words = _PHONE_WORDS if field == "phone" else _NAME_WORDS
+    words = {"phone": _PHONE_WORDS, "name": _NAME_WORDS, "location": _PLACE_WORDS}[field]
     return any(w in text for w in words) or (asked and len(text) <= 10)
 
 
@@ -349,6 +353,8 @@ def cancel_with_rest(text: Optional[str]) -> Optional[str]:
     text = clean(text)
     if is_cancel(text):
         return ""
+    if _GO_ON.search(text):  # "算了 那你记倒嘛，是在井河镇…": giving up on something else, not on this
+        return None
     m = _CANCEL_LEAD.match(text)
     if m and m.end() < len(text):
         return text[m.end():]

@@ -25,6 +25,30 @@ _ANGER = re.compile(r"管不管|到底|气死|太过分|过分了|凭什么|凭�
 _HUMAN = re.compile(r"转人工|人工客服|人工服务|要人工|找人工|接人工|真人|活人|不跟机器|不和机器")
 
 
+_WHO = re.compile(r"归哪个管|归谁管|哪个部门管|哪个管|谁管|找哪个|找谁|该找哪")
+RESPONSIBLE_MIN_SCORE = 0.35  # the router's confidence needed to name the department to the citizen
+
+
+def responsible(description: str) -> str | None:
+    """The department that usually handles the matter, when the citizen asks who is responsible and
+    the router is confident enough to say so."""
+    if not _WHO.search(description or ""):
+        return None
+    from bot.tickets.routing import get_router
+
+    try:
+        ranked = get_router().route(description, k=1)
+    except Exception:  # routing data broken: the question is answered by the ticket itself
+        return None
+    return ranked[0][0] if ranked and ranked[0][1] >= RESPONSIBLE_MIN_SCORE else None
+
+
+def opening(category: str, department: str | None = None) -> str:
+    """The first line of intake: what is happening ("我帮您登记…"), and who handles it when asked."""
+    who = f"这类问题一般由{department}负责，" if department else ""
+    return f"好的，{who}我帮您把这条{category}登记下来，转给负责的部门办理。先跟您确认几项信息。"
+
+
 def angry(text: str) -> bool:
     return bool(_ANGER.search(text or ""))
 
