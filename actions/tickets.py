@@ -149,7 +149,7 @@ class ValidateTicketForm(FormValidationAction):
         description = intake.description_from_messages(intake.user_messages(tracker.events))
         intent = _intent(tracker)
         text = description or ""
-        emergency = emergency_in(text)
+        emergency = emergency_in(text) if intent != "praise" else None  # thanks for a rescue is no alarm
         if emergency is not None:  # the safety instruction comes before any question
             dispatcher.utter_message(text=emergency.advice)
         elif replies.angry(text):

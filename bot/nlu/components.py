@@ -206,7 +206,8 @@ class CaseNumberRecognizer(GraphComponent):
         return training_data
 
 
-_TICKET_INTENTS = {"complain", "report", "seek_help", "suggest", "request_human"}
+# "民警帮我找回了走丢的娃娃，要送锦旗" names an emergency but is praise: a ticket intent is kept.
+_TICKET_INTENTS = {"complain", "report", "seek_help", "suggest", "praise", "request_human"}
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -221,6 +222,7 @@ class EmergencyRecognizer(GraphComponent):
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
+        from bot.nlu import readings
         from bot.tickets.emergency import emergency_in
 
         for message in messages:
@@ -228,9 +230,11 @@ class EmergencyRecognizer(GraphComponent):
             if emergency is None:
                 continue
             intent = (message.get(INTENT) or {}).get("name")
+            if intent == "praise" and not readings.is_praise(message.get(TEXT)):
+                intent = None  # the classifier's "praise" of a gas smell is a misreading
             if intent in _TICKET_INTENTS:
                 CaseNumberRecognizer._set_intent(message, intent)
-            elif emergency.takes_over or intent in (None, "nlu_fallback", "out_of_scope"):
+            elif emergency.takes_over or intent in (None, "praise", "nlu_fallback", "out_of_scope"):
                 CaseNumberRecognizer._set_intent(message, "seek_help")
         return messages
 

@@ -15,38 +15,46 @@ STATUS_INTENTS = ("query_ticket_status", "query_application_status")
 _EARLIER_CASE = re.compile(
     r"(查|查询|查一下|问一下|看一下|看看).{0,6}(进度|工单|办件|结果|状态)|进度|到哪一步|到哪了|办到哪|处理到哪|"
     r"怎么样了|咋样了|有结果|有回复|有答复|回复了没|答复了没|处理了没|办好了没|"
-    r"(我的|上次|之前|前几天|前段时间|以前|那个|刚才|刚刚).{0,6}(工单|投诉|诉求|申请|办件|件)|编号|单号")
-_PROBLEM = re.compile(r"投诉|举报|反映|欠|拖欠|不管|没人管|吵|噪|漏|坏|堵|臭|脏|乱|违建|违章|占道|油烟|过期|"
+    r"(我的|上次|之前|前几天|前段时间|以前|那个|刚才|刚刚).{0,6}(工单|投诉|诉求|申请|办件|件)|编号|单号|"
+    r"(我|之前|上次|上个月|前几天|前段时间|那天).{0,8}(反映|举报|投诉|申请|提交|报)的|"
+    r"处理结果|结果呢|有没有处理|处理了吗|还没答复|还没回复|有人去看|审核完|审批|已受理|受理了|完了没|好了没|办好没|"
+    r"(上周|上次|上个月|前段时间|前几天|之前|[一二三四五六七八九十几两\d]+(天|周|个月)前).{0,24}(反映|举报|投诉|求助)|"
+    r"(反映|举报|投诉|求助)(的|那个).{0,16}(了没|没有|吗|没$|情况|结果|进展|状态|程度|哪个单位)|"
+    r"有进展|进展没|查了没|查没查|来看没|来看了没|什么状态|什么程度|啥情况|什么情况|批下来|派给|转给")
+_PROBLEM = re.compile(r"投诉|举报|反映|不满意|来回跑|欠|拖欠|不管|没人管|吵|噪|漏|坏|堵|臭|脏|乱|违建|违章|占道|油烟|过期|"
                       r"扰民|停水|停电|打人|骗|不给|不退|不修|受伤")
 _HOWTO = re.compile(r"(咋个|怎么|怎样|如何|咋)(办|办理|申请|弄|领|报|缴|交|补|换|开|查|登记|参保|上户|整|预约)|"
                     r"要带(啥|什么)|(什么|啥子?)(材料|手续|资料|条件)|(去|在|到)哪(里|儿|个地方)?(办|申请|领|交)|"
-                    r"可以上门|能不能上门|能上门|上门.{0,3}(办|来)|能领不|可以领不|能办不|能不能办|(要|收)(钱|费)不")
+                    r"可以上门|能不能上门|能上门|上门来办|上门办不|能领不|可以领不|能办不|能不能办|(要|收)(钱|费)不")
+# "咋办" about a snake in the house is a call for help: a how-to question is about a service.
+_SERVICE = re.compile(r"证|照|卡|保|户口|户籍|登记|许可|补贴|津贴|补助|手续|备案|公积金|养老|低保|报销|入学|转学|落户|"
+                      r"执照|发票|税|金|申请|认定|参保|上户|迁|护照|签注|预约|年审|驾照|出生|结婚|离婚")
 _HOWTO_MISREADS = ("seek_help", "complain", "suggest", "praise", "report", "out_of_scope", "nlu_fallback",
                    "query_ticket_status", "query_application_status", "inform")
 # Follow-up questions about an aspect of the item in context ("收费不", "多久到账", "材料呢"): dialect
 # question endings are not yes/no answers.
 _ASPECT = re.compile(r"收费|要钱|交钱|要交|费用|多少钱|好多钱|多久|好久|几天|多长时间|材料|资料|要带|带啥|带什么|"
-                     r"去哪|哪里办|在哪|哪儿办|网上|线上|手机上|预约|上班不|上不上班|周末|周六|周日|礼拜|到账|生效|"
-                     r"报销|比例|流程|条件|手续|办得成不|能办不|能领不|可以领不|咋个弄|咋弄|咋整")
-_MISREAD_FOLLOWUPS = ("affirm", "deny", "out_of_scope", "nlu_fallback", "thank", "inform", "greet",
-                      "query_application_status")
+                     r"哪里办|在哪办|哪儿办|网上办|线上办|网上能|能网上|手机上办|预约|上班不|上不上班|到账|生效|"
+                     r"报销|比例|流程|条件|手续|办得成不|能办不|能领不|可以领不")
+# Only readings that a short aspect question gets wrong; a real out-of-scope or greeting stays one.
+_MISREAD_FOLLOWUPS = ("affirm", "deny", "nlu_fallback", "thank", "out_of_scope", "query_application_status")
 
 
 _URGE = re.compile(r"催一下|催办|催促|帮我催|催一催|帮忙催|快点处理|加快处理")
-_WHY_NO_CONTACT = re.compile(r"(为什么|为啥|咋个|怎么|咋)(还)?(没有?|没得|莫得|不)(人)?(联系|回复|回电话|处理|来|打电话|管)|"
+_WHY_NO_CONTACT = re.compile(r"(为什么|为啥子?|咋个|怎么|咋)(还)?(没有?|没得|莫得|不)(人)?(联系|回复|回电话|处理|来|打电话|管)|"
                              r"(啥时候|什么时候|好久|多久).{0,8}(有人)?(处理|联系|回电话|回复)")
 
 
 def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[str]:
     """The intent the message should have, or None to keep the classifier's."""
-    if _URGE.search(text) and len(text) <= 30:
-        return "urge_ticket"
+    if _URGE.search(text) and len(text) <= 30 and not has_case_number:
+        return "urge_ticket"  # with a number, the status flow verifies first and then offers 催办
     if _WHY_NO_CONTACT.search(text) and len(text) <= 30 and intent != "ask_procedure":
         return "query_ticket_status"  # "为什么还没人联系我" asks about the case already registered
     if intent in STATUS_INTENTS + ("nlu_fallback",) and not has_case_number and not _EARLIER_CASE.search(text) \
             and len(text) >= 12 and _PROBLEM.search(text):
         return "complain"
-    if intent in _HOWTO_MISREADS and _HOWTO.search(text) and not _PROBLEM.search(text) \
+    if intent in _HOWTO_MISREADS and _HOWTO.search(text) and _SERVICE.search(text) and not _PROBLEM.search(text) \
             and not has_case_number and not _EARLIER_CASE.search(text):
         from bot.tickets.emergency import emergency_in
 
@@ -56,3 +64,11 @@ def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[
             and not _EARLIER_CASE.search(text):
         return "ask_procedure"
     return None
+
+
+_PRAISE = re.compile(r"表扬|感谢|谢谢|锦旗|点赞|辛苦|了不起|好人|太好了|负责任")
+
+
+def is_praise(text: str) -> bool:
+    """Thanks for a rescue ("民警帮我找回了走丢的娃娃，要送锦旗") names an emergency but is praise."""
+    return bool(_PRAISE.search(text or ""))

@@ -1,0 +1,40 @@
+"""bot.nlu.readings: the rules that correct the classifier on long, colloquial messages."""
+from __future__ import annotations
+
+import pytest
+
+from bot.nlu.readings import reread
+
+
+@pytest.mark.parametrize("text, intent, expected", [
+    # a problem story is intake, not a lookup
+    ("已经打过好几次电话了没人管，枣山街道那个夜市天天闹到凌晨两点", "query_ticket_status", "complain"),
+    ("楼上装修天天砸墙，物业也不管，都一个多月了", "nlu_fallback", "complain"),
+    # ... unless it refers to an earlier case or carries a number
+    ("我上周反映的路灯问题处理得咋样了", "query_ticket_status", None),
+    ("之前举报的黑诊所有没有处理", "query_ticket_status", None),
+    ("我的申请审核完了没", "query_application_status", None),
+    # "how do I" about a service is a procedure question
+    ("屋头老人满八十了，高龄津贴咋个申请", "seek_help", "ask_procedure"),
+    ("开个小卖部要办啥子手续", "complain", "ask_procedure"),
+    ("驾照到期了咋个换", "query_ticket_status", "ask_procedure"),
+    # ... but not a call for help or a suggestion
+    ("屋头进了只老鼠 咋办", "seek_help", None),
+    ("建议大厅增加上门帮办服务", "suggest", None),
+    ("老板欠我工资不给咋个办", "seek_help", None),
+    # dialect question endings after an answer
+    ("收费不", "deny", "ask_procedure"),
+    ("多久能办好嘛", "affirm", "ask_procedure"),
+    ("网上办得成不", "out_of_scope", "ask_procedure"),
+    ("好的", "affirm", None),
+    # urges and "why has nobody called"
+    ("麻烦帮我催一下", "complain", "urge_ticket"),
+    ("为啥子还没得人联系我", "complain", "query_ticket_status"),
+])
+def test_rereading(text, intent, expected):
+    assert reread(text, intent, has_case_number=False) == expected
+
+
+def test_a_number_keeps_the_status_flow():
+    assert reread("GD7KX3M9QP 帮我催一下", "query_ticket_status", has_case_number=True) is None
+    assert reread("我的件SP20261113001多久办好", "query_application_status", has_case_number=True) is None
