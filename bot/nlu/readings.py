@@ -66,7 +66,7 @@ def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[
     return None
 
 
-_PRAISE = re.compile(r"表扬|感谢|谢谢|锦旗|点赞|辛苦|了不起|好人|太好了|负责任")
+_PRAISE = re.compile(r"表扬|感谢|谢谢|锦旗|点赞|辛苦|了不起|好人|太好了|负责|热情|耐心|称赞|赞|优秀|及时|周到|帮了")
 
 
 def is_praise(text: str) -> bool:

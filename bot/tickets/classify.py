@@ -11,6 +11,7 @@ from typing import Optional
 import yaml
 
 from bot.nlu.normalize import normalize_text
+from bot.nlu.readings import is_praise
 from bot.settings import get_settings
 from bot.tickets.sla import CATEGORIES
 
@@ -70,11 +71,21 @@ def urgent_reason(text: str) -> Optional[str]:
     return None
 
 
+_EXPLICIT = re.compile(r"举报|投诉|表扬|建议|求助")
+
+
 def category_of(text: str, intent: Optional[str] = None) -> str:
+    """The category the citizen names ("举报！…"), else the intent's, else by keywords. A "praise"
+    reading of a message without a word of thanks is not trusted."""
     r = rules()
+    text = normalize_text(text or "")
+    named = _EXPLICIT.search(text)
+    if named and named.group(0) in CATEGORIES:
+        return named.group(0)
+    if intent == "praise" and not is_praise(text):
+        intent = None
     if intent and intent in r.intents:
         return r.intents[intent]
-    text = normalize_text(text or "")
     for category, words in r.categories:
         if any(w in text for w in words):
             return category
