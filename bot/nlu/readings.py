@@ -33,11 +33,12 @@ _HOWTO_MISREADS = ("seek_help", "complain", "suggest", "praise", "report", "out_
                    "query_ticket_status", "query_application_status", "inform")
 # Follow-up questions about an aspect of the item in context ("收费不", "多久到账", "材料呢"): dialect
 # question endings are not yes/no answers.
-_ASPECT = re.compile(r"收费|要钱|交钱|要交|费用|多少钱|好多钱|多久|好久|几天|多长时间|材料|资料|要带|带啥|带什么|"
+_ASPECT = re.compile(r"收费|要钱|交钱|要交|交好多|交多少|费用|多少钱|好多钱|多久|好久|几天|多长时间|材料|资料|要带|带啥|带什么|"
                      r"哪里办|在哪办|哪儿办|网上办|线上办|网上能|能网上|手机上办|预约|上班不|上不上班|到账|生效|"
                      r"报销|比例|流程|条件|手续|办得成不|能办不|能领不|可以领不")
 # Only readings that a short aspect question gets wrong; a real out-of-scope or greeting stays one.
-_MISREAD_FOLLOWUPS = ("affirm", "deny", "nlu_fallback", "thank", "out_of_scope", "query_application_status")
+_MISREAD_FOLLOWUPS = ("affirm", "deny", "nlu_fallback", "thank", "out_of_scope", "greet",
+                      "query_application_status")
 
 
 _URGE = re.compile(r"催一下|催办|催促|帮我催|催一催|帮忙催|快点处理|加快处理")
