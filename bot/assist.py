@@ -15,7 +15,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 import aiohttp
@@ -372,6 +372,7 @@ async def assist(text, call_id=None, commit: bool = True) -> dict:
     """The suggestions for a call. ``commit=False`` previews ``text`` without storing it (the
     console's as-you-type updates); raises :class:`AssistError` on bad input."""
     from bot.tickets.classify import classify
+    from bot.tickets.emergency import emergency_in
     from bot.tickets.routing import get_router
 
     started = time.perf_counter()
@@ -394,6 +395,13 @@ async def assist(text, call_id=None, commit: bool = True) -> dict:
     entities = nlu["entities"] if nlu else []
     verdict = classify(accumulated, intent)
     suggestions = sorted(knowledge + similar, key=lambda s: -s["confidence"])[:SUGGESTIONS]
+    emergency = emergency_in(accumulated)
+    if emergency is not None:  # the agent reads the safety instruction to the caller first
+        suggestions = [_emergency_script(emergency)] + suggestions[:SUGGESTIONS - 1]
+        departments = [{"department": emergency.department, "score": 1.0}] + [
+            d for d in departments if d["department"] != emergency.department][:2]
+        verdict = replace(verdict, urgent=True, urgent_reason=verdict.urgent_reason or emergency.kind,
+                          category=verdict.category if verdict.category != "咨询" else "求助")
     return {
         "call_id": call_id,
         "turns": len(turns),
@@ -409,6 +417,13 @@ async def assist(text, call_id=None, commit: bool = True) -> dict:
         "ticket_draft": _draft(accumulated, verdict.category, verdict.urgent, departments, entities),
         "ms": round((time.perf_counter() - started) * 1000, 1),
     }
+
+
+def _emergency_script(emergency) -> dict:
+    """The safety instruction as the first suggestion, for the agent to read out before anything else."""
+    return {"source": "emergency", "source_label": "紧急情况·先读给来电人", "id": f"emergency:{emergency.kind}",
+            "title": "先给安全提示，再登记", "department": emergency.department, "text": emergency.advice,
+            "url": None, "confidence": 1.0}
 
 
 def warm_up() -> None:

@@ -153,9 +153,19 @@ async def test_gas_smell_is_urgent_help(client, staff):
     assert body["urgent"] is True and "煤气" in body["urgent_reason"]
     assert body["category"] == "求助"
     assert body["ticket_draft"]["urgent"] is True and body["ticket_draft"]["category"] == "求助"
+    # The agent's first suggestion is the safety script, and the gas authority leads the routing.
+    first = body["suggestions"][0]
+    assert first["source"] == "emergency" and "关闭燃气总阀" in first["text"] and "119" in first["text"]
+    assert body["departments"][0]["department"] == "区住建局"
+    assert body["ticket_draft"]["department"] == "区住建局"
     # Urgency of an earlier utterance stays with the call.
     status, later = await ask(client, staff, {"text": "我住在和平路12号", "call_id": body["call_id"]})
-    assert later["urgent"] is True
+    assert later["urgent"] is True and later["suggestions"][0]["source"] == "emergency"
+
+
+async def test_a_call_without_danger_gets_no_safety_script(client, staff):
+    status, body = await ask(client, staff, {"text": "身份证过期了换证要带什么", "call_id": uuid.uuid4().hex})
+    assert status == 200 and all(s["source"] != "emergency" for s in body["suggestions"])
 
 
 async def test_works_when_rasa_is_unreachable_and_fast(client, staff):
