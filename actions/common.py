@@ -1,13 +1,22 @@
 """Actions every conversation uses: the affirmation step of the two-stage fallback, out-of-scope."""
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.dialogue import intent_label
+from bot.knowledge.answer import choice_buttons, plausible_items
+from bot.nlu.readings import plausible_reading
 from bot.nlu.normalize import has_content
+
+
+logger = logging.getLogger(__name__)
+FALLBACK_ITEMS = "我没有完全听明白。您是想问下面这些事项吗？都不是的话，可以换个说法告诉我。"
+NONE_OF_THESE = {"title": "都不是", "payload": "/out_of_scope"}
 
 
 class ActionAskAffirmation(Action):
@@ -17,8 +26,18 @@ class ActionAskAffirmation(Action):
         return "action_default_ask_affirmation"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        text = tracker.latest_message.get("text") or ""
+        try:  # a question that looks like a procedure: offer the items it may be about
+            items = await asyncio.get_running_loop().run_in_executor(None, plausible_items, text)
+        except Exception:
+            logger.exception("fallback: knowledge search unavailable")
+            items = []
+        if items:
+            dispatcher.utter_message(text=FALLBACK_ITEMS, buttons=choice_buttons(items) + [NONE_OF_THESE])
+            return []
         ranking = tracker.latest_message.get("intent_ranking") or []
-        candidates = [r for r in ranking if r.get("name") not in (None, "nlu_fallback", "out_of_scope")]
+        candidates = [r for r in ranking if r.get("name") not in (None, "nlu_fallback", "out_of_scope")
+                      and plausible_reading(r["name"], text)]
         if not candidates:
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []

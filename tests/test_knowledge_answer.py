@@ -121,3 +121,14 @@ def test_weak_matches_are_suggested_not_answered(small_index):
     assert reply.kind == "suggest" and reply.procedure_item is None
     assert "没有找到与您的问题完全对应的事项" in reply.text and "12345" in reply.text
     assert 1 <= len(reply.buttons) <= 3
+
+
+def test_fallback_offers_items_only_for_procedure_like_questions():
+    from bot.knowledge.answer import plausible_items
+    from bot.nlu.readings import plausible_reading
+
+    assert any("退休" in r.name for r in plausible_items("退休了要办啥子"))
+    assert plausible_items("啊吧啊吧") == [] and plausible_items("") == []
+    # "您是想表扬吗？" is never asked about a plain question
+    assert not plausible_reading("praise", "退休了要办啥子") and plausible_reading("praise", "谢谢窗口的王姐")
+    assert not plausible_reading("complain", "退休了要办啥子")

@@ -30,6 +30,7 @@ _FOLLOW_UP_FILLERS = ("那", "这个", "那个", "它", "请问", "还有", "呢
 CLOSE_RATIO = 0.92      # the second candidate this close to the first: ask which one
 MIN_CONFIDENCE = 0.2    # less of the question matched than this: suggest, do not answer ...
 CLEAR_WINNER_RATIO = 1.5  # ... unless the first item scores this many times the second
+FALLBACK_ITEM_CONFIDENCE = 0.3  # an item the fallback may offer as "您是想问…吗"
 MAX_CHOICES = 3
 MAX_LIST = 8            # items listed in one answer before "等"
 FOLLOW_UP_MAX_CHARS = 10  # an aspect question this short is about the item in context
@@ -214,19 +215,19 @@ def faq_reply(result: Result) -> Reply:
     return Reply(f"{entry.answer}{source}", [], None, "faq")
 
 
-def _choice_buttons(candidates: list[Result], aspect: str | None) -> list[dict]:
+def choice_buttons(candidates: list[Result], aspect: str | None = None) -> list[dict]:
     return [{"title": f"{r.name}（{r.department}）" if r.department else r.name,
              "payload": _payload(procedure_item=r.id, aspect=aspect)} for r in candidates]
 
 
 def choose(candidates: list[Result], aspect: str | None) -> Reply:
-    return Reply("您问的可能是以下事项，请选择一个：", _choice_buttons(candidates, aspect), None, "choose")
+    return Reply("您问的可能是以下事项，请选择一个：", choice_buttons(candidates, aspect), None, "choose")
 
 
 def suggest(candidates: list[Result], aspect: str | None) -> Reply:
     text = (f"没有找到与您的问题完全对应的事项。您是不是想问以下事项？"
             f"也可以换个说法告诉我，或拨打{HOTLINE}政务服务便民热线咨询。")
-    return Reply(text, _choice_buttons(candidates, aspect), None, "suggest")
+    return Reply(text, choice_buttons(candidates, aspect), None, "suggest")
 
 
 def not_found() -> Reply:
@@ -312,3 +313,13 @@ def _named_in_question(text: str | None, close: list[Result]) -> Result | None:
     best = max(n for n, _ in overlap)
     winners = [r for n, r in overlap if n == best]
     return winners[0] if best > 0 and len(winners) == 1 else None
+
+
+def plausible_items(text: str | None, index: SearchIndex | None = None) -> list[Result]:
+    """Catalog items a message not understood may be about (for the fallback's "您是想问…吗"):
+    the top retrieved guides and items that match a fair share of its words."""
+    if len(set(re.sub(r"[^\u4e00-\u9fff]", "", clean(text)))) < 4:  # "啊吧啊吧" is no question
+        return []
+    index = index or get_index()
+    return [r for r in index.search(text, k=MAX_CHOICES + 2)
+            if r.kind != "faq" and r.confidence >= FALLBACK_ITEM_CONFIDENCE][:MAX_CHOICES]

@@ -73,3 +73,13 @@ _PRAISE = re.compile(r"表扬|感谢|谢谢|锦旗|点赞|辛苦|了不起|好�
 def is_praise(text: str) -> bool:
     """Thanks for a rescue ("民警帮我找回了走丢的娃娃，要送锦旗") names an emergency but is praise."""
     return bool(_PRAISE.search(text or ""))
+
+
+def plausible_reading(intent: str, text: str) -> bool:
+    """Whether the fallback may ask "您是想{intent}吗": never praise without a word of thanks, never a
+    complaint, report or suggestion for a plain question ("退休要办啥手续" is not praise)."""
+    if intent == "praise":
+        return is_praise(text)
+    if intent in ("complain", "report", "suggest", "seek_help"):
+        return bool(_PROBLEM.search(text or "")) or intent == "suggest" and "建议" in (text or "")
+    return True
