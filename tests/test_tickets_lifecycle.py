@@ -37,6 +37,7 @@ VALID = {
     "return": ("zj1", {"reason": "非本部门职责"}), "extension": ("zj1", {"days": 3, "reason": "需现场勘查"}),
     "extension_approve": ("s1", {}), "supervise": ("s1", {"reason": "请加快办理"}),
     "visit": ("d1", {"satisfaction": "满意"}), "reopen": ("d1", {"reason": "群众反映未解决"}),
+    "urge": ("a1", {"reason": "市民催办"}),
 }
 
 
@@ -281,3 +282,14 @@ async def test_unknown_principal_role_cannot_create(staff):
     nobody = Principal("x", "handler", "区住建局", None)
     with pytest.raises(Forbidden):
         await service.create_ticket({"description": DESCRIPTION}, actor=nobody, url=staff.url)
+
+
+async def test_a_citizen_urge_is_recorded_and_changes_no_clock(staff):
+    t = await new_ticket(staff, "signed")
+    urged = await service.urge_ticket(t["ticket_no"], url=staff.url)
+    assert urged["status"] == "signed" and urged["resolve_by"] == t["resolve_by"]
+    assert urged["sign_by"] == t["sign_by"] and urged["first_contact_by"] == t["first_contact_by"]
+    last = urged["history"][-1]
+    assert last["action"] == "urge" and "催办" in (last.get("reason") or "")
+    closed = await new_ticket(staff, "closed")
+    assert await service.urge_ticket(closed["ticket_no"], url=staff.url) is None
