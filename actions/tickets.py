@@ -384,8 +384,10 @@ class ActionSubmitTicket(Action):
             "transcript": intake.transcript_from_events(tracker.events),
             "intent": tracker.get_slot("ticket_intent"),
         }
-        emergency = emergency_in(description) if tracker.get_slot("ticket_emergency") else None
-        if emergency is not None:  # urgent, and straight to the department that acts on it
+        # Whenever the matter is a danger (said first or later), the ticket is urgent and goes straight
+        # to the department that acts on it; thanks for a rescue are not.
+        emergency = emergency_in(description) if tracker.get_slot("ticket_intent") != "praise" else None
+        if emergency is not None:
             data.update({"urgent": True, "department": emergency.department})
         try:
             ticket = await create_ticket(data)
