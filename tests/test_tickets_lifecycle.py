@@ -37,6 +37,7 @@ VALID = {
     "return": ("zj1", {"reason": "非本部门职责"}), "extension": ("zj1", {"days": 3, "reason": "需现场勘查"}),
     "extension_approve": ("s1", {}), "supervise": ("s1", {"reason": "请加快办理"}),
     "visit": ("d1", {"satisfaction": "满意"}), "reopen": ("d1", {"reason": "群众反映未解决"}),
+    "recompute": ("a1", {"reason": "节假日安排更新"}),
 }
 
 
