@@ -118,3 +118,126 @@ def test_empty_trail_is_intact(tmp_path):
     url = f"sqlite:///{tmp_path / 'a.db'}"
     migrate.upgrade(url)
     assert verify(url).ok and GENESIS == "0" * 64 and len(hashlib.sha256(b"").hexdigest()) == 64
+
+
+# ---- the verifier on an in-memory chain: every hashed field, the head -------------------------------
+
+def _chain(n: int = 3, key: str = "k"):
+    """n entries chained and signed as bot.audit.trail.append does, and their signed head."""
+    from datetime import datetime, timedelta, timezone
+
+    from bot.audit.models import AuditEntry, AuditHead
+    from bot.audit.trail import entry_hash, head_signature
+
+    entries, prev = [], GENESIS
+    start = datetime(2027, 1, 25, 2, 0, tzinfo=timezone.utc)
+    for i in range(1, n + 1):
+        e = AuditEntry(id=i, seq=i, at=start + timedelta(minutes=i), actor=f"dispatcher:d{i}", action="ticket.sign",
+                       object_type="ticket", object_id=f"GD2345678{i}", reason=f"理由{i}",
+                       data={"from": "dispatched", "to": "signed", "n": i}, prev_hash=prev)
+        e.hash = entry_hash(e)
+        e.signature = sign(e.hash, key)
+        entries.append(e)
+        prev = e.hash
+    head = AuditHead(id=1, last_seq=n, last_hash=prev, signature=head_signature(n, prev, key))
+    return entries, head
+
+
+def test_in_memory_chain_verifies():
+    from bot.audit.trail import verify_entries
+
+    entries, head = _chain()
+    result = verify_entries(entries, head, key="k")
+    assert result.ok and result.checked == 3 and "3 entries verified" in result.message()
+    assert not verify_entries(entries, head, key="other").ok
+
+
+@pytest.mark.parametrize("field, value", [
+    ("at", __import__("datetime").datetime(2027, 1, 25, 3, 0, tzinfo=__import__("datetime").timezone.utc)),
+    ("actor", "dispatcher:someone_else"), ("action", "ticket.resolve"), ("object_type", "user"),
+    ("object_id", "GD99999999"), ("reason", "改过的理由"), ("reason", None),
+    ("data", {"from": "dispatched", "to": "resolved", "n": 2}), ("data", None),
+])
+def test_an_edit_of_any_hashed_field_is_named(field, value):
+    from bot.audit.trail import verify_entries
+
+    entries, head = _chain()
+    setattr(entries[1], field, value)
+    result = verify_entries(entries, head, key="k")
+    assert not result.ok and result.first_bad_seq == 2 and result.checked == 1
+    assert "edited" in result.problem and "seq=2" in result.message()
+
+
+def test_an_edited_link_or_seq_is_named():
+    from bot.audit.trail import verify_entries
+
+    entries, head = _chain()
+    entries[2].prev_hash = "f" * 64
+    result = verify_entries(entries, head, key="k")
+    assert not result.ok and result.first_bad_seq == 3 and "prev_hash" in result.problem
+    entries, head = _chain()
+    entries[1].seq = 7
+    result = verify_entries(entries, head, key="k")
+    assert not result.ok and result.first_bad_seq == 7 and "expected seq 2" in result.problem
+
+
+def test_hashing_covers_every_field_and_the_link():
+    """canonical(): changing any one argument changes the bytes hashed."""
+    from datetime import datetime, timezone
+
+    from bot.audit.trail import canonical
+
+    args = dict(seq=1, at=datetime(2027, 1, 25, tzinfo=timezone.utc), actor="a", action="b", object_type="c",
+                object_id="d", reason="e", data={"f": 1}, prev_hash=GENESIS)
+    base = canonical(**args)
+    for name, other in (("seq", 2), ("at", datetime(2027, 1, 26, tzinfo=timezone.utc)), ("actor", "x"),
+                        ("action", "x"), ("object_type", "x"), ("object_id", "x"), ("reason", "x"),
+                        ("reason", None), ("data", {"f": 2}), ("data", None), ("prev_hash", "1" * 64)):
+        assert canonical(**{**args, name: other}) != base, name
+    # naive datetimes are UTC (SQLite hands them back naive): the same hash
+    assert canonical(**{**args, "at": datetime(2027, 1, 25)}) == base
+
+
+def test_a_forged_head_is_detected():
+    from bot.audit.trail import head_signature, verify_entries
+
+    entries, head = _chain()
+    # the tail deleted and the head rewritten to match, signed without the audit key
+    head.last_seq, head.last_hash = 2, entries[1].hash
+    head.signature = head_signature(2, entries[1].hash, "guessed-key")
+    result = verify_entries(entries[:2], head, key="k")
+    assert not result.ok and result.problem == "chain head signature invalid" and result.checked == 2
+    assert "chain head" in result.message()
+    # a correctly signed head that does not point at the last entry
+    entries, head = _chain()
+    head.last_hash = entries[1].hash
+    head.signature = head_signature(3, entries[1].hash, "k")
+    result = verify_entries(entries, head, key="k")
+    assert not result.ok and "chain head records 3 entries" in result.problem
+    # entries without any head
+    result = verify_entries(entries, None, key="k")
+    assert not result.ok and result.problem == "chain head missing"
+
+
+async def test_edits_of_reason_and_data_in_the_database_are_named(staff):
+    await _trail(staff, 1)
+    _sql(staff.url, "UPDATE audit_entries SET reason = '改过的理由' WHERE seq = 2")
+    result = verify(staff.url)
+    assert not result.ok and result.first_bad_seq == 2 and "edited" in result.problem
+    await _trail(staff, 1)   # a fresh trail entry does not heal it
+    assert not verify(staff.url).ok
+
+
+async def test_edit_of_data_in_the_database_is_named(staff):
+    await _trail(staff, 1)
+    engine = sync_engine(staff.url)
+    with engine.begin() as conn:
+        data = conn.execute(text("SELECT data FROM audit_entries WHERE seq = 3")).scalar_one()
+    engine.dispose()
+    import json
+
+    data = json.loads(data) if isinstance(data, str) else data
+    data["department"] = "区综合执法局"
+    _sql(staff.url, f"UPDATE audit_entries SET data = '{json.dumps(data, ensure_ascii=False)}' WHERE seq = 3")
+    result = verify(staff.url)
+    assert not result.ok and result.first_bad_seq == 3 and "edited" in result.problem
