@@ -44,26 +44,6 @@ def test_working_days_between_is_the_inverse():
     assert calendar.format_cn_date(date(2026, 1, 29)) == "2026年1月29日"
 
 
-def _use_holiday_file(tmp_path, monkeypatch, text: str) -> None:
-    from bot.settings import reload_settings
-
-    (tmp_path / "holidays.yml").write_text(text, encoding="utf-8")
-    monkeypatch.setenv("GOV_KNOWLEDGE_DIR", str(tmp_path))
-    reload_settings()
-    calendar.reload_overrides()
-
-
-@pytest.fixture
-def holiday_file(tmp_path, monkeypatch):
-    """Write a knowledge/holidays.yml of the test's own (in a temporary knowledge dir)."""
-    from bot.settings import reload_settings
-
-    yield lambda text: _use_holiday_file(tmp_path, monkeypatch, text)
-    monkeypatch.undo()
-    reload_settings()
-    calendar.reload_overrides()
-
-
 @pytest.fixture
 def knowledge_overrides(holiday_file):
     holiday_file("holidays: [2031-01-01, 2031-01-02]\nworkdays: [2031-01-04]\n")

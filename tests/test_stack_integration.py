@@ -125,9 +125,17 @@ def test_hostile_messages_get_a_polite_chinese_reply(stack, message):
 
 
 def test_web_health_reports_everything_up(stack):
-    body = requests.get(f"{stack.web}/health", timeout=5).json()
-    assert body["status"] == "ok"
-    assert all(check["ok"] for check in body["checks"].values())
+    from bot.calendar import coverage
+
+    resp = requests.get(f"{stack.web}/health", timeout=5)
+    body = resp.json()
+    assert resp.status_code == 200
+    assert all(body["checks"][name]["ok"] for name in ("rasa", "action_server", "database", "redis"))
+    # The calendar check follows the date: from 1 November of the last year with a known holiday
+    # arrangement it is degraded (HTTP status still 200) until the next notice is entered.
+    calendar_ok = coverage().ok
+    assert body["checks"]["calendar"]["ok"] is calendar_ok
+    assert body["status"] == ("ok" if calendar_ok else "degraded")
 
 
 def test_socketio_session_persistence(stack):
