@@ -16,12 +16,13 @@ STAMP      := $(VENV)/.installed
 MODEL_DIR  := models
 TEST_MIN_MACRO_F1 ?= 0.90
 
-.PHONY: help install userdict model run run-prod test test-unit test-nlu test-e2e validate bench clean
+.PHONY: help install userdict model run run-prod test test-unit test-nlu test-e2e validate bench mutate clean
 
 help:
 	@echo "make run    – install, train if needed, seed demo data, start Rasa :5005, actions :5055, web :8080"
 	@echo "make test   – the whole test suite (validation, unit/integration, NLU evaluation, e2e stories)"
 	@echo "make bench  – benchmarks, written to bench/report.md"
+	@echo "make mutate – mutation testing of the pure-logic modules, survivors per module in bench/mutation.json"
 
 $(STAMP): requirements.in requirements.lock
 	@test -x $(PY) || $$(scripts/find-python310) -m venv $(VENV)
@@ -87,5 +88,10 @@ test: $(STAMP)
 bench: model
 	$(PY) -m bench.run
 
+# Mutation testing (mutmut, setup.cfg) of calendar, SLA, identifiers, privacy and the audit trail with
+# their fast tests (~2 minutes); fails when a module has more survivors than bench/mutation.json.
+mutate: $(STAMP)
+	$(PY) -m bench.mutation
+
 clean:
-	rm -rf $(MODEL_DIR) results var/jieba
+	rm -rf $(MODEL_DIR) results var/jieba mutants

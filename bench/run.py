@@ -299,6 +299,15 @@ def render(results: dict) -> str:
                        ("assist", "Hotline assist")):
         if results.get(key):
             lines += ["", f"## {title}", "", "```json", json.dumps(results[key], ensure_ascii=False, indent=2), "```"]
+    lines += ["", "## Mutation testing (`make mutate`, pure-logic modules, fast tests)", ""]
+    mutation = results.get("mutation")
+    if mutation and mutation.get("modules"):
+        from bench.mutation import table
+
+        lines += [f"From the `make mutate` run of {mutation['generated']} (bench/mutation.json; survivors may go "
+                  "down, never up):", "", *table(mutation)]
+    else:
+        lines.append("Not measured: run `make mutate` (it writes bench/mutation.json).")
     return "\n".join(lines) + "\n"
 
 
@@ -309,6 +318,9 @@ def main() -> int:
             results[key] = optional_bench(module)
         except Exception as exc:  # one area's failure must not lose the others' figures
             results[key] = {"error": repr(exc)}
+    from bench.mutation import measure as mutation_figures
+
+    results["mutation"] = mutation_figures()
     OUT_DIR.mkdir(exist_ok=True)
     (OUT_DIR / "report.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     (OUT_DIR / "report.md").write_text(render(results), encoding="utf-8")
