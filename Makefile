@@ -14,7 +14,8 @@ export TRACKER_DB ?= $(CURDIR)/var/tracker.db
 
 STAMP      := $(VENV)/.installed
 MODEL_DIR  := models
-TEST_MIN_MACRO_F1 ?= 0.90
+# Just under the measured held-out macro-F1 (0.963, bench/report.md): a real NLU regression fails.
+TEST_MIN_MACRO_F1 ?= 0.95
 
 .PHONY: help install userdict model run run-prod test test-unit test-nlu test-e2e validate bench mutate clean
 
