@@ -29,6 +29,9 @@ STATUSES = ("killed", "survived", "no_tests", "timeout")
 
 def _mutmut(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}   # the mutants/ copy must be imported
+    # A machine time zone far from Asia/Shanghai: a mutant that uses the machine's local time instead
+    # of the configured one is then caught (on a UTC machine it would look equivalent).
+    env["TZ"] = "America/Los_Angeles"
     mutmut = Path(sys.executable).with_name("mutmut")
     return subprocess.run([str(mutmut), *args], cwd=ROOT, env=env, capture_output=True, text=True, check=check)
 

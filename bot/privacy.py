@@ -21,8 +21,10 @@ def mask_phone(value: str | None) -> str:
     if not value:
         return ""
     value = str(value)
-    if len(value) >= 7:
+    if len(value) >= 11:   # a mobile, or a landline with its area code: 139****5678, 028*****5678
         return value[:3] + "*" * (len(value) - 7) + value[-4:]
+    if len(value) >= 7:    # a local number: only the last four (123*5678 would show seven of eight)
+        return "*" * (len(value) - 4) + value[-4:]
     return "*" * len(value)
 
 

@@ -246,3 +246,74 @@ def test_cli_subprocess():
                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "LOG_LEVEL": "WARNING"})
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "2025-05-08"
+
+
+# ---- the small print, exactly -------------------------------------------------------------------
+
+def test_coverage_json_exactly(holiday_file):
+    holiday_file("years: {}\n")
+    assert calendar.coverage(date(2026, 10, 31)).to_json() == {
+        "ok": True, "last_known_year": 2026, "warn_from": "2026-11-01", "next_year": 2027, "next_year_source": "law"}
+    cover = calendar.coverage(date(2026, 11, 1))
+    assert cover.today == date(2026, 11, 1)
+    assert cover.to_json() == {
+        "ok": False, "last_known_year": 2026, "warn_from": "2026-11-01", "next_year": 2027, "next_year_source": "law",
+        "message": "下一年度节假日安排尚未录入：2027年按《全国年节及纪念日放假办法》推算（无调休）"}
+    assert calendar.coverage(date(2100, 11, 1)).next_source == "law"
+    assert calendar.coverage(date(2101, 1, 1)).to_json()["message"].endswith("2101年仅周一至周五")
+
+
+def test_status_lines_exactly(holiday_file):
+    holiday_file(FICTITIOUS_NOTICE)
+    assert calendar.status_lines(2026, 2028) == [
+        "2026  library   chinese-calendar 内置安排",
+        "2027  notice    国务院办公厅放假安排通知（knowledge/holidays.yml） 测试用虚构通知",
+        "2028  law       按《全国年节及纪念日放假办法》推算（无调休）"]
+    assert calendar.holidays_path() == calendar.holidays_path()   # the fixture's file
+
+
+def test_the_default_holiday_file_is_the_knowledge_one():
+    from bot.settings import get_settings
+
+    assert calendar.holidays_path() == get_settings().knowledge_dir / "holidays.yml"
+    assert calendar.holidays_path().exists()
+    assert calendar.holiday_file().problems == ()      # the shipped file is clean
+
+
+def test_ranges_include_both_ends_and_span_at_most_32_days():
+    parsed = calendar.parse_holiday_file({"holidays": [{"from": "2027-01-01", "to": "2027-02-01"},
+                                                       {"from": "2027-03-01", "to": "2027-03-01"}]})
+    assert len(parsed.holidays) == 33 and date(2027, 2, 1) in parsed.holidays and not parsed.problems
+    assert date(2027, 2, 2) not in parsed.holidays and date(2027, 3, 1) in parsed.holidays
+    too_long = calendar.parse_holiday_file({"holidays": [{"from": "2027-01-01", "to": "2027-02-02"}]})
+    assert not too_long.holidays
+    assert too_long.problems == ("holidays: entry {'from': '2027-01-01', 'to': '2027-02-02'} is not a date or a "
+                                 "{from, to} range (range must run forwards and span at most 32 days); ignored",)
+    assert calendar.parse_holiday_file({"workdays": [datetime(2027, 2, 14, 9, 0)]}).workdays == {date(2027, 2, 14)}
+
+
+def test_weekdays_only_years_warn_once_with_the_year(caplog):
+    calendar.reload_overrides()
+    with caplog.at_level(logging.WARNING, logger="bot.calendar"):
+        assert calendar.is_working_day(date(2101, 3, 7)) is True
+        assert calendar.is_working_day(date(2101, 3, 8)) is True
+    messages = [r.getMessage() for r in caplog.records if r.name == "bot.calendar"]
+    assert messages == ["working-day calendar: no statutory holiday data for 2101; using Monday-Friday plus "
+                        "knowledge/holidays.yml"]
+    calendar.reload_overrides()
+    with caplog.at_level(logging.WARNING, logger="bot.calendar"):
+        calendar.is_working_day(date(2029, 3, 7))
+    assert caplog.records[-1].getMessage() == (
+        "working-day calendar: no holiday arrangement for 2029; statutory holidays computed from the law "
+        "(no 调休) — enter the State Council's notice in knowledge/holidays.yml")
+
+
+def test_datetimes_count_by_their_date():
+    assert calendar.add_working_days(datetime(2027, 2, 4, 18, 0), 1) == date(2027, 2, 9)
+    assert calendar.working_days_between(datetime(2027, 2, 4, 9, 0), datetime(2027, 2, 9, 23, 0)) == 1
+    assert calendar.working_days_between(date(2027, 2, 4), date(2027, 2, 17)) == 7
+    assert calendar.is_working_day(datetime(2027, 2, 5, 12, 0)) is False
+    assert calendar.format_cn_date(datetime(2027, 2, 6, 8, 0)) == "2027年2月6日"
+    with pytest.raises(ValueError, match="^n must be >= 0$"):
+        calendar.add_working_days(date(2027, 1, 4), -1)
+    assert calendar.add_working_days(date(2027, 1, 29), 2) == date(2027, 2, 2)

@@ -63,3 +63,48 @@ def test_landlines_are_masked_for_readers_without_contact_rights():
     assert masked["history"][0]["reason"] == "回电028-****4321未接通"
     assert masked["history"][0]["data"] == {"tel": "010-****-6666"}
     assert privacy.mask_ticket_for_role(ticket, "handler") is ticket
+
+
+def test_every_personal_field_of_a_ticket_is_masked_for_other_roles():
+    ticket = {"ticket_no": "GD7KX3M9QP", "contact_phone": "13912345678", "contact_name": "欧阳明华",
+              "description": "我叫张三，身份证110105199003072345", "location": "滨河路8号 电话028-12345678",
+              "reply": "已联系13800138000", "history": [{"reason": None, "data": {"phone": "13700001111"}},
+                                                      {"reason": "联系人李四", "data": None}, "raw event"],
+              "transcript": [{"from": "caller", "text": "我的电话13600001111"}], "n": 1}
+    masked = privacy.mask_ticket_for_role(ticket, "supervisor")
+    assert masked == {
+        "ticket_no": "GD7KX3M9QP", "contact_phone": "139****5678", "contact_name": "欧**华",
+        "description": "我叫张*，身份证110105********2345", "location": "滨河路8号 电话028-****5678",
+        "reply": "已联系138****8000", "history": [{"reason": None, "data": {"phone": "137****1111"}},
+                                                {"reason": "联系人李*", "data": None}, "raw event"],
+        "transcript": [{"from": "caller", "text": "我的电话136****1111"}], "n": 1}
+    assert ticket["contact_name"] == "欧阳明华", "never mutates"
+    assert privacy.mask_tickets_for_role([ticket, ticket], None) == [masked, masked]
+    assert privacy.mask_tickets_for_role([ticket], "admin") == [ticket]
+    empty = privacy.mask_ticket_for_role({"ticket_no": "GD7KX3M9QP", "contact_name": None, "transcript": None}, "x")
+    assert empty == {"ticket_no": "GD7KX3M9QP", "contact_name": None, "transcript": None}
+
+
+@pytest.mark.parametrize("key", ["name", "applicant_name", "contact_name", "citizen_name", "Name"])
+def test_name_fields(key):
+    assert privacy.mask({key: "王小五"}) == {key: "王*五"}
+
+
+@pytest.mark.parametrize("key", ["id_number", "id_no", "idcard", "ID_NUMBER"])
+def test_id_fields(key):
+    assert privacy.mask({key: "11010519900307234X"}) == {key: "110105********234X"}
+
+
+@pytest.mark.parametrize("key", ["phone", "contact_phone", "Phone", "mobile_phone_no"])
+def test_phone_fields(key):
+    assert privacy.mask({key: "13912345678"}) == {key: "139****5678"}
+
+
+def test_export_rows_and_edges():
+    assert privacy.mask_row_for_export({"contact_phone": "13912345678", "note": "身份证110105199003072345"}) == {
+        "contact_phone": "139****5678", "note": "身份证110105********2345"}
+    assert privacy.mask_text(None) == "" and privacy.mask_text("") == ""
+    # local numbers without an area code keep only their last four digits
+    assert privacy.mask_phone("2345678") == "***5678" and privacy.mask_phone("85551234") == "****1234"
+    assert privacy.mask_phone("0282345678") == "******5678" and privacy.mask_phone("123456") == "******"
+    assert privacy.mask(5) == 5 and privacy.mask(None) is None
