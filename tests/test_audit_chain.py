@@ -87,3 +87,24 @@ def test_a_forged_head_is_detected():
     # entries without any head
     result = verify_entries(entries, None, key="k")
     assert not result.ok and result.problem == "chain head missing"
+
+
+def test_the_canonical_form_is_fixed():
+    """Stored trails are verified by recomputing this form: any change to it (a key renamed, the
+    time format, the separators, ASCII escaping) would make every existing trail look edited."""
+    import hashlib
+    import hmac
+
+    body = canonical(7, datetime(2027, 1, 25, 2, 0, 0, 123456, tzinfo=timezone.utc), "admin:system",
+                     "ticket.recompute", "ticket", "GD7KX3M9QP", "节假日安排更新",
+                     {"changed": {"resolve_by": {"to": "2027-02-20T23:59:59+08:00"}}}, GENESIS)
+    assert body.decode("utf-8") == (
+        '{"action":"ticket.recompute","actor":"admin:system","at":"2027-01-25T02:00:00.123456Z",'
+        '"data":{"changed":{"resolve_by":{"to":"2027-02-20T23:59:59+08:00"}}},"object_id":"GD7KX3M9QP",'
+        '"object_type":"ticket","prev":"' + "0" * 64 + '","reason":"节假日安排更新","seq":7}')
+    assert sign("abc", key="k") == hmac.new(b"k", b"abc", hashlib.sha256).hexdigest()
+    assert head_signature(3, "f" * 64, "k") == hmac.new(b"k", ("head:3:" + "f" * 64).encode(), hashlib.sha256).hexdigest()
+    # the time is UTC whatever offset it came with
+    at_plus8 = datetime(2027, 1, 25, 10, 0, 0, 123456, tzinfo=timezone(timedelta(hours=8)))
+    assert canonical(7, at_plus8, "admin:system", "ticket.recompute", "ticket", "GD7KX3M9QP", "节假日安排更新",
+                     {"changed": {"resolve_by": {"to": "2027-02-20T23:59:59+08:00"}}}, GENESIS) == body
