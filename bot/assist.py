@@ -385,7 +385,7 @@ async def assist(text, call_id=None, commit: bool = True) -> dict:
     departments: list[dict] = []
     if accumulated:
         try:
-            departments = [{"department": d, "score": round(s, 3)} for d, s in get_router().route(accumulated, k=3)]
+            departments = [s.as_json(digits=3) for s in get_router().suggest(accumulated, k=3)]
         except Exception:
             logger.exception("assist: routing unavailable")
     knowledge = _knowledge_suggestions(latest, accumulated) if accumulated else []
@@ -398,7 +398,10 @@ async def assist(text, call_id=None, commit: bool = True) -> dict:
     emergency = emergency_in(accumulated)
     if emergency is not None:  # the agent reads the safety instruction to the caller first
         suggestions = [_emergency_script(emergency)] + suggestions[:SUGGESTIONS - 1]
-        departments = [{"department": emergency.department, "score": 1.0}] + [
+        routed = next((d["reason"] for d in departments if d["department"] == emergency.department), None)
+        reason = {"source": "emergency", "kind": emergency.kind,
+                  "text": "紧急情况，按应急处置目录派单" + (f"；{routed['text']}" if routed else "")}
+        departments = [{"department": emergency.department, "score": 1.0, "reason": reason}] + [
             d for d in departments if d["department"] != emergency.department][:2]
         verdict = replace(verdict, urgent=True, urgent_reason=verdict.urgent_reason or emergency.kind,
                           category=verdict.category if verdict.category != "咨询" else "求助")

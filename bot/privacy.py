@@ -6,8 +6,10 @@ import re
 
 # Longest patterns first: an ID number contains runs that look like phone numbers.
 _ID_IN_TEXT = re.compile(r"(?<![0-9])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
-_MOBILE_IN_TEXT = re.compile(r"(?<![0-9])(1[3-9]\d)\d{4}(\d{4})(?![0-9])")
-_LANDLINE_IN_TEXT = re.compile(r"(?<![0-9])(0\d{2,3}-?)\d{3,4}(\d{4})(?![0-9])")
+# Phone numbers as people write them: 13912345678, 139-1234-5678, 139 1234 5678; 028-12345678,
+# 0826 2345678, 010-8888-6666, (028)85551234 (a separator kept where it was).
+_MOBILE_IN_TEXT = re.compile(r"(?<![0-9])(1[3-9]\d)([-\s]?)\d{4}([-\s]?)(\d{4})(?![0-9])")
+_LANDLINE_IN_TEXT = re.compile(r"(?<![0-9])([(（]?0\d{2,3}[)）]?[-\s]?)\d{3,4}([-\s]?)(\d{4})(?![0-9])")
 # "我叫张三", "姓名：李四", "联系人王五" — the name that follows such a marker.
 _NAME_AFTER_MARKER = re.compile(
     r"(我叫|我是|姓名[:：是为]?\s*|联系人[:：是为]?\s*|申请人[:：是为]?\s*)"
@@ -19,8 +21,10 @@ def mask_phone(value: str | None) -> str:
     if not value:
         return ""
     value = str(value)
-    if len(value) >= 7:
+    if len(value) >= 11:   # a mobile, or a landline with its area code: 139****5678, 028*****5678
         return value[:3] + "*" * (len(value) - 7) + value[-4:]
+    if len(value) >= 7:    # a local number: only the last four (123*5678 would show seven of eight)
+        return "*" * (len(value) - 4) + value[-4:]
     return "*" * len(value)
 
 
@@ -50,8 +54,8 @@ def mask_text(text: str | None) -> str:
     if not text:
         return text or ""
     text = _ID_IN_TEXT.sub(lambda m: m.group(1) + "*" * 8 + m.group(2), text)
-    text = _MOBILE_IN_TEXT.sub(lambda m: m.group(1) + "****" + m.group(2), text)
-    text = _LANDLINE_IN_TEXT.sub(lambda m: m.group(1) + "****" + m.group(2), text)
+    text = _MOBILE_IN_TEXT.sub(lambda m: m.group(1) + m.group(2) + "****" + m.group(3) + m.group(4), text)
+    text = _LANDLINE_IN_TEXT.sub(lambda m: m.group(1) + "****" + m.group(2) + m.group(3), text)
     text = _NAME_AFTER_MARKER.sub(lambda m: m.group(1) + mask_name(m.group(2)), text)
     return text
 

@@ -117,3 +117,21 @@ def app_env(monkeypatch, tmp_path, sqlite_url):
     yield settings
     monkeypatch.undo()
     reload_settings()
+
+
+@pytest.fixture
+def holiday_file(tmp_path, monkeypatch):
+    """Call with the text of a knowledge/holidays.yml of the test's own; the calendar reads it
+    (and its caches are cleared) until the test ends."""
+    from bot import calendar
+
+    path = tmp_path / "holidays.yml"
+
+    def use(text: str) -> None:
+        path.write_text(text, encoding="utf-8")
+        calendar.reload_overrides()
+
+    monkeypatch.setattr(calendar, "holidays_path", lambda: path)
+    yield use
+    monkeypatch.undo()
+    calendar.reload_overrides()

@@ -135,8 +135,20 @@ class PrivatePostgres:
         self.data = self.dir / "data"
 
     @staticmethod
+    def missing() -> list[str]:
+        """What a private cluster needs and this machine lacks (empty: it can run)."""
+        out = []
+        if _pg_bin() is None:
+            out.append("PostgreSQL server binaries (/usr/lib/postgresql/*/bin/pg_ctl: apt-get install postgresql)")
+        if shutil.which("runuser") is None:
+            out.append("runuser (util-linux)")
+        if os.geteuid() != 0:
+            out.append("root (the cluster runs as the postgres user)")
+        return out
+
+    @staticmethod
     def available() -> bool:
-        return _pg_bin() is not None and shutil.which("runuser") is not None and os.geteuid() == 0
+        return not PrivatePostgres.missing()
 
     @property
     def url(self) -> str:

@@ -1,4 +1,5 @@
 """The verified application status answer, on SQLite and PostgreSQL."""
+import logging
 from datetime import date
 
 import pytest
@@ -33,6 +34,7 @@ async def test_status_answer_after_verification(loaded_db):
 
 
 async def test_neutral_answer_and_lockout(loaded_db, caplog):
+    caplog.set_level(logging.INFO, logger="bot.cases.verify")
     lock = Lockout()
     wrong = await application_status("SP20260302001", "1234", loaded_db, lock)
     unknown = await application_status("SP20269999999", "8000", loaded_db, lock)
@@ -47,7 +49,13 @@ async def test_neutral_answer_and_lockout(loaded_db, caplog):
     for _ in range(5):
         last = await application_status("SP20269999999", "8000", loaded_db, lock)
     assert last.kind == "locked"
-    assert "1234" not in caplog.text and "8000" not in caplog.text
+    # What is logged (bot.cases.verify): each failure and each lock, by case number — never the
+    # digits the caller typed.
+    logged = [r.getMessage() for r in caplog.records if r.name == "bot.cases.verify"]
+    assert logged.count("case verification failed for SP20260302001") == 5, logged   # the 5th locks
+    assert "case SP20260302001 locked after repeated failed verification" in logged
+    assert "case SP20269999999 locked after repeated failed verification" in logged
+    assert not any("1234" in m or "4321" in m or "8000" in m for m in logged), logged
 
 
 async def test_redis_backed_lockout_in_the_answer(loaded_db, redis_url, redis_prefix):

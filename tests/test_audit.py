@@ -33,6 +33,14 @@ def _sql(url: str, *statements: str) -> None:
     engine.dispose()
 
 
+def _query_one(url: str, statement: str):
+    engine = sync_engine(url)
+    with engine.begin() as conn:
+        row = conn.execute(text(statement)).one()
+    engine.dispose()
+    return row
+
+
 def _cli(url: str, key: str | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
     env.pop("GOV_AUDIT_KEY", None)
@@ -86,10 +94,7 @@ async def test_reordered_entries_are_detected(staff):
 async def test_rewrite_without_the_key_is_detected(staff):
     """Recomputing the hash after an edit does not help without the HMAC key."""
     await _trail(staff, 1)
-    engine = sync_engine(staff.url)
-    with engine.begin() as conn:
-        row = conn.execute(text("SELECT seq, reason FROM audit_entries WHERE seq = 2")).one()
-    engine.dispose()
+    row = _query_one(staff.url, "SELECT seq, reason FROM audit_entries WHERE seq = 2")
     from sqlalchemy.orm import Session
 
     from bot.audit.models import AuditEntry
@@ -118,3 +123,24 @@ def test_empty_trail_is_intact(tmp_path):
     url = f"sqlite:///{tmp_path / 'a.db'}"
     migrate.upgrade(url)
     assert verify(url).ok and GENESIS == "0" * 64 and len(hashlib.sha256(b"").hexdigest()) == 64
+
+
+async def test_edits_of_reason_and_data_in_the_database_are_named(staff):
+    await _trail(staff, 1)
+    _sql(staff.url, "UPDATE audit_entries SET reason = '改过的理由' WHERE seq = 2")
+    result = verify(staff.url)
+    assert not result.ok and result.first_bad_seq == 2 and "edited" in result.problem
+    await _trail(staff, 1)   # a fresh trail entry does not heal it
+    assert not verify(staff.url).ok
+
+
+async def test_edit_of_data_in_the_database_is_named(staff):
+    await _trail(staff, 1)
+    data = _query_one(staff.url, "SELECT data FROM audit_entries WHERE seq = 3").data
+    import json
+
+    data = json.loads(data) if isinstance(data, str) else data
+    data["department"] = "区综合执法局"
+    _sql(staff.url, f"UPDATE audit_entries SET data = '{json.dumps(data, ensure_ascii=False)}' WHERE seq = 3")
+    result = verify(staff.url)
+    assert not result.ok and result.first_bad_seq == 3 and "edited" in result.problem

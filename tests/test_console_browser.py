@@ -33,6 +33,8 @@ def tokens(channels_stack):
         auth.sync_departments(s)
         auth.add_user(s, f"agent-{suffix}", "dispatcher")
         auth.add_user(s, f"police-{suffix}", "handler", "区公安分局")
+        auth.add_user(s, f"admin-{suffix}", "admin")
+        out["admin"] = auth.issue_token(s, f"admin-{suffix}")
         out["dispatcher"] = auth.issue_token(s, f"agent-{suffix}")
         out["handler"] = auth.issue_token(s, f"police-{suffix}")
     engine.dispose()
@@ -76,6 +78,23 @@ def test_bad_token_is_refused(browser, channels_stack, tokens):
     wait(browser, lambda d: d.find_element("id", "gc-login-error").text, message="no error shown")
     assert "令牌无效" in browser.find_element("id", "gc-login-error").text
     assert not browser.find_element("id", "gc-app").is_displayed()
+
+
+def test_admins_see_the_calendar_banner_when_next_year_is_missing(browser, channels_stack, tokens):
+    """From 1 November of the last year with a known holiday arrangement the admin's console says
+    下一年度节假日安排尚未录入 (the date decides: the same coverage the stack computes); others never."""
+    from bot.calendar import coverage
+
+    degraded = not coverage().ok
+    login(browser, channels_stack, tokens["admin"])
+    banner = browser.find_element("id", "gc-banner")
+    if degraded:
+        wait(browser, lambda d: d.find_element("id", "gc-banner").is_displayed(), message="no banner")
+        assert banner.text.startswith("下一年度节假日安排尚未录入") and "knowledge/holidays.yml" in banner.text
+    else:
+        assert not banner.is_displayed()
+    login(browser, channels_stack, tokens["dispatcher"])
+    assert not browser.find_element("id", "gc-banner").is_displayed()
 
 
 def test_call_panel_suggests_inserts_and_creates_a_ticket(browser, channels_stack, tokens):

@@ -3,6 +3,7 @@ and a private PostgreSQL — never the machine's shared ones. Needs the trained 
 from __future__ import annotations
 
 import concurrent.futures
+import os
 import sqlite3
 import time
 import uuid
@@ -61,8 +62,12 @@ def test_action_server_down_apology_kept_and_retried(services):
         assert APOLOGY in texts(replies), replies
         rows = _pending(services.var_dir, sender)
         assert [r["status"] for r in rows] == ["pending"] and rows[0]["text"] == PROCEDURE_Q
-        time.sleep(3)  # the retry loop waits while the action server is down
-        assert _pending(services.var_dir, sender)[0]["status"] == "pending"
+        # While the action server is down the retry loop (every PENDING_RETRY_INTERVAL = 1 s) leaves
+        # the message alone. An absence, so it takes some time to see: a slow machine running fewer
+        # passes cannot make this fail, only weaker.
+        time.sleep(3)
+        row = _pending(services.var_dir, sender)[0]
+        assert row["status"] == "pending" and row["attempts"] == 0, row
     finally:
         services.actions.start()
 
@@ -142,14 +147,24 @@ def test_redis_stopped_mid_conversation_bot_keeps_answering_and_recovers(tmp_pat
         assert "redis lock store unavailable" in (tmp_path / "rasa.log").read_text(errors="replace")
 
         redis.start()  # same port, empty (no persistence)
-        time.sleep(2.5)  # the lock store tries Redis again after RETRY_AFTER seconds
         again = services.say(sender, "谢谢")
         assert again and APOLOGY not in texts(again)
-        assert _wait(lambda: client.keys("gov:rl:chat:*"), 10), "back on Redis after it returned"
+        # The lock store tries Redis again at most every RETRY_AFTER seconds: keep talking until it has.
+        rasa_log = tmp_path / "rasa.log"
+        extra = []
+
+        def back_on_redis() -> bool:
+            if "reachable again" in rasa_log.read_text(errors="replace") and client.keys("gov:rl:chat:*"):
+                return True
+            extra.append("好的")
+            assert APOLOGY not in texts(services.say(sender, "好的"))
+            return False
+
+        assert _wait(back_on_redis, 30, 0.5), "back on Redis after it returned"
         assert requests.get(web.url + "/health", timeout=10).json()["checks"]["redis"]["ok"] is True
         assert "reachable again" in (tmp_path / "rasa.log").read_text(errors="replace")
         users = [e.get("text") for e in services.tracker(sender)["events"] if e.get("event") == "user"]
-        assert users == ["你好", PROCEDURE_Q, "谢谢"]
+        assert users == ["你好", PROCEDURE_Q, "谢谢", *extra]
     finally:
         web.stop()
         services.stop()
@@ -159,7 +174,6 @@ def test_redis_stopped_mid_conversation_bot_keeps_answering_and_recovers(tmp_pat
 def test_100_concurrent_conversations_for_two_minutes(services):
     """100 conversations at once on loopback, each a citizen typing every 2–4 s, for 2 minutes
     (FAULT_SOAK_SECONDS): every turn answered, none an error or apology."""
-    import os
     import random
 
     duration = float(os.environ.get("FAULT_SOAK_SECONDS", "120"))
@@ -222,8 +236,13 @@ def test_postgres_restarted_nothing_lost(tmp_path):
 
     from tests.hardening_helpers import ADMIN_TOKEN, WebService
 
-    if not PrivatePostgres.available():
-        pytest.skip("needs PostgreSQL binaries and root (to run a private cluster as the postgres user)")
+    missing = PrivatePostgres.missing()
+    if missing:
+        reason = "the PostgreSQL restart test needs " + "; ".join(missing)
+        if os.environ.get("TEST_SKIP_PG_RESTART") == "1":   # an explicit opt-out (docs/hardening.md)
+            pytest.skip(reason + " (TEST_SKIP_PG_RESTART=1)")
+        pytest.fail(reason + ". Install what is missing, or set TEST_SKIP_PG_RESTART=1 to skip this test "
+                    "knowingly.", pytrace=False)
     pg = PrivatePostgres().init()
     pg.start()
     try:
@@ -287,11 +306,19 @@ def test_postgres_restarted_nothing_lost(tmp_path):
         workers = [threading.Thread(target=create_tickets), threading.Thread(target=chat)]
         for w in workers:
             w.start()
-        time.sleep(3)
+
+        def progress() -> tuple[int, int]:
+            return len(acknowledged_tickets), len(answered_turns)
+
+        # Both workloads running before the restart, and both again after it (each step waits for
+        # what it needs instead of a fixed time).
+        assert _wait(lambda: min(progress()) >= 3, 60, 0.1), ("no progress before the restart", progress())
         pg.stop("fast")
-        time.sleep(3)
+        down_since = progress()
+        _wait(lambda: len(refused) + len(apologies) + len(unexpected) >= 2, 10, 0.1)   # requests while down
         pg.start()
-        time.sleep(6)
+        assert _wait(lambda: all(n >= d + 3 for n, d in zip(progress(), down_since)), 90, 0.1), (
+            "no progress after the restart", down_since, progress(), unexpected[:5])
         stop.set()
         for w in workers:
             w.join(60)

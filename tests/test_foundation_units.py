@@ -115,3 +115,14 @@ def test_fingerprint_changes_with_training_data(tmp_path):
     assert model_fingerprint(tmp_path) == first, "the held-out split must not trigger retraining"
     (tmp_path / "data" / "nlu.yml").write_text("b", encoding="utf-8")
     assert model_fingerprint(tmp_path) != first
+
+
+def test_phone_normalisation_strips_only_a_country_prefix():
+    assert identifiers.normalize_phone("+86 139-1234-5678") == "13912345678"
+    assert identifiers.normalize_phone("86 (139) 1234 5678") == "13912345678"
+    assert identifiers.normalize_phone("（028）8555-1234") == "02885551234"
+    assert identifiers.normalize_phone("8613912345") == "8613912345"          # 10 digits: no prefix to strip
+    assert identifiers.normalize_phone("1391234567890") == "1391234567890"    # 13 digits not starting 86
+    assert identifiers.normalize_phone(None) == "" and not identifiers.is_valid_mobile(None)
+    assert identifiers.is_valid_mobile("+86 139 1234 5678") and not identifiers.is_valid_mobile("12912345678")
+    assert not identifiers.is_valid_id_number(None) and not identifiers.is_valid_ticket_no(None)

@@ -14,7 +14,7 @@ import requests
 from bot.channels.rest import TOO_LONG_REPLY
 from bot.ratelimit import CHAT_LIMITED_REPLY
 from tests.hardening_helpers import ADMIN_TOKEN
-from tests.test_stack_integration import CJK, MODEL, Stack, texts
+from tests.test_stack_integration import MODEL, Stack, not_a_failure, response, texts
 
 pytestmark = pytest.mark.stack
 
@@ -78,7 +78,8 @@ def test_oversized_message_gets_a_polite_reply_and_is_not_stored(stack):
 def test_control_characters_are_removed_before_the_bot_sees_them(stack):
     sender = f"h-{uuid.uuid4().hex}"
     replies = stack.say(sender, "你\x00好\x1b[31m\u202e\x7f")
-    assert CJK(texts(replies))
+    not_a_failure(replies)
+    assert replies[0]["text"].startswith("您好！我是广安区政务智能助手"), replies   # the greeting
     users = [e["text"] for e in requests.get(f"{stack.rasa}/conversations/{sender}/tracker", timeout=10).json()["events"]
              if e.get("event") == "user"]
     assert users == ["你好[31m"]
@@ -112,9 +113,15 @@ def test_socketio_oversized_and_control_characters_get_polite_replies(stack):
         finally:
             await client.disconnect()
 
-    for text in ("办" * 10_000, "\x00\x01\x02\x1b[31m\u202e", "' OR 1=1 --"):
+    from bot.knowledge.answer import ASK_WHICH_ITEM
+
+    fallbacks = (response("utter_ask_rephrase"), response("utter_out_of_scope"))
+    # socket.io has no length refusal (REST has): the normaliser cuts the text at 1,000 characters,
+    # and 办办办… is a procedure question naming no item.
+    for text, expected in (("办" * 10_000, (ASK_WHICH_ITEM,)), ("\x00\x01\x02\x1b[31m\u202e", fallbacks),
+                           ("' OR 1=1 --", fallbacks)):
         reply = asyncio.run(converse(text))
-        assert CJK(reply.get("text", "")), (text[:20], reply)
+        assert reply.get("text") in expected, (text[:20], reply)
 
 
 def test_socketio_rate_limit_per_session_is_polite(stack):
@@ -154,8 +161,11 @@ def test_injection_shaped_numbers_through_chat(stack, number):
     sender = f"h-{uuid.uuid4().hex}"
     for text in (f"帮我查下{number}的办理进度", f"查询工单{number}的进度", number):
         replies = stack.say(sender, text)
-        assert replies and CJK(texts(replies)), (text, replies)
-        assert "Traceback" not in texts(replies) and "sqlite" not in texts(replies).lower()
+        not_a_failure(replies)
+        # The bot asks for the number, or says this one is not a valid number — nothing else.
+        body = texts(replies)
+        assert "编号" in body and ("请告诉我您的" in body or "格式不正确" in body), (text, replies)
+        assert "Traceback" not in body and "sqlite" not in body.lower()
     assert _snapshot(stack) == before
 
 

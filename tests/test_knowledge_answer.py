@@ -123,12 +123,13 @@ def test_weak_matches_are_suggested_not_answered(small_index):
     assert 1 <= len(reply.buttons) <= 3
 
 
-def test_fallback_offers_items_only_for_procedure_like_questions():
+def test_fallback_offers_items_only_for_procedure_like_questions(small_index):
     from bot.knowledge.answer import plausible_items
     from bot.nlu.readings import plausible_reading
 
-    assert any("退休" in r.name for r in plausible_items("退休了要办啥子"))
-    assert plausible_items("啊吧啊吧") == [] and plausible_items("") == []
+    offered = plausible_items("身份证要咋个弄", index=small_index)
+    assert offered and offered[0].id == "id_card" and all(r.kind != "faq" for r in offered)
+    assert plausible_items("啊吧啊吧", index=small_index) == [] and plausible_items("", index=small_index) == []
     # "您是想表扬吗？" is never asked about a plain question
     assert not plausible_reading("praise", "退休了要办啥子") and plausible_reading("praise", "谢谢窗口的王姐")
     assert not plausible_reading("complain", "退休了要办啥子")

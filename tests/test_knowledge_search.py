@@ -73,8 +73,7 @@ def real_index():
     from bot.knowledge.search import build_index
     from bot.settings import get_settings
 
-    if not any((get_settings().knowledge_dir / "guides").glob("*.yml")):
-        pytest.skip("knowledge/guides not written yet")
+    assert any((get_settings().knowledge_dir / "guides").glob("*.yml")), "knowledge/guides/*.yml missing"
     return build_index()
 
 
@@ -105,15 +104,17 @@ def _scores(index, questions):
 
 
 def test_real_knowledge_evaluation_floor(real_index):
-    """Regression floors on the development set and the held-out set (figures: `make bench`)."""
+    """Regression floors just under the measured figures (bench/report.md of 2026-11-29 and this
+    change: dev 0.942 / 1.000, held-out 0.922 / 0.973), so a real regression fails. Raise them
+    with the figures; never lower them to make a change pass."""
     from bench.retrieval import EVAL_FILE, TEST_FILE, load_questions
 
     dev, test = load_questions(EVAL_FILE), load_questions(TEST_FILE)
     assert len(dev) >= 150 and len(test) >= 150
     dev_top1, dev_top3 = _scores(real_index, dev)
-    assert dev_top1 >= 0.85 and dev_top3 >= 0.95
+    assert dev_top1 >= 0.92 and dev_top3 >= 0.98, (dev_top1, dev_top3)
     test_top1, test_top3 = _scores(real_index, test)
-    assert test_top1 >= 0.78 and test_top3 >= 0.9
+    assert test_top1 >= 0.90 and test_top3 >= 0.95, (test_top1, test_top3)
 
 
 def test_every_evaluation_label_names_an_indexed_result(real_index):

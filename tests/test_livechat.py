@@ -114,7 +114,7 @@ async def test_livechat_api(client, staff):
 async def test_console_me_and_dashboard(client, staff):
     h = lambda who: {"Authorization": f"Bearer {staff.tokens[who]}"}  # noqa: E731
     resp = await client.get("/api/console/me", headers=h("zj1"))
-    assert await resp.json() == {"username": "zj1", "role": "handler", "department": "区住建局"}
+    assert await resp.json() == {"username": "zj1", "role": "handler", "department": "区住建局", "notices": []}
     assert (await client.get("/api/console/me")).status == 401
     for text in ("小区电梯坏了物业不修", "电梯故障困人", "电梯又坏了没人修", "电梯停运三天", "路灯不亮"):
         resp = await client.post("/api/tickets", json={"description": text, "department": "区住建局"}, headers=h("d1"))

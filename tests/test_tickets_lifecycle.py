@@ -38,6 +38,7 @@ VALID = {
     "extension_approve": ("s1", {}), "supervise": ("s1", {"reason": "请加快办理"}),
     "visit": ("d1", {"satisfaction": "满意"}), "reopen": ("d1", {"reason": "群众反映未解决"}),
     "urge": ("a1", {"reason": "市民催办"}),
+    "recompute": ("a1", {"reason": "节假日安排更新"}),
 }
 
 

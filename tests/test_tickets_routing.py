@@ -60,4 +60,5 @@ def test_routing_accuracy_meets_the_target():
 
     report = measure()
     assert report["requests"] >= 200 and report["departments"] >= 15
-    assert report["top1"] >= 0.85 and report["top3"] >= report["top1"]
+    # Just under the measured 0.878 / 0.972 (the target is 0.85): a real regression fails.
+    assert report["top1"] >= 0.86 and report["top3"] >= 0.95, (report["top1"], report["top3"])

@@ -57,16 +57,26 @@ async def test_one_worker_leads_and_another_takes_over_when_it_dies(staff):
     assert await w1.tick() is True
 
 
+async def _until(condition, timeout: float = 20.0) -> None:
+    """Wait for the running loops to reach a state (no fixed sleep standing in for them)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "the workers never got there"
+        await asyncio.sleep(0.02)
+
+
 async def test_running_workers_elect_exactly_one(staff):
     workers = [Worker(url=staff.url, leader=DbLeader(f"w{i}", staff.url, lease=5), sweep=_noop,
                       worker_id=f"w{i}", interval=0.05) for i in range(3)]
     tasks = [asyncio.create_task(w.run()) for w in workers]
-    await asyncio.sleep(0.5)
-    assert sum(w.leading for w in workers) == 1
+    await _until(lambda: any(w.leading for w in workers))
+    for _ in range(10):                     # every worker has ticked again since: still one leader
+        assert sum(w.leading for w in workers) == 1
+        await asyncio.sleep(0.05)
     leader = next(w for w in workers if w.leading)
     leader.stop()                           # releases the lease on the way out
-    await asyncio.sleep(0.5)
     others = [w for w in workers if w is not leader]
+    await _until(lambda: any(w.leading for w in others))
     assert sum(w.leading for w in others) == 1
     for w in others:
         w.stop()
@@ -82,15 +92,21 @@ async def test_redis_lock_leadership(redis_url, redis_prefix):
 
     client = aioredis.from_url(redis_url)
     key = redis_prefix + "leader"
-    a, b = RedisLeader(client, "a", key=key, lease=0.4), RedisLeader(client, "b", key=key, lease=0.4)
+    # The lease is what is tested here, so time passes for real; every margin is 0.3 s or more (the
+    # renewal 0.5 s before the first 2 s lease ends; the check 0.8 s after it would have ended and
+    # 1.2 s before the renewed one does) and the takeover is waited for.
+    a, b = RedisLeader(client, "a", key=key, lease=2.0), RedisLeader(client, "b", key=key, lease=2.0)
     try:
         assert await a.hold() and not await b.hold()
-        await asyncio.sleep(0.25)
+        await asyncio.sleep(1.5)
         assert await a.hold()               # renewal extends the PX
-        await asyncio.sleep(0.25)
+        await asyncio.sleep(0.8)            # past the first lease, inside the renewed one
         assert not await b.hold()
-        await asyncio.sleep(0.5)            # a died
-        assert await b.hold() and not await a.hold()
+        started = asyncio.get_running_loop().time()
+        while not await b.hold():           # a died: b takes over once the lease runs out
+            assert asyncio.get_running_loop().time() - started < 10, "the lease never expired"
+            await asyncio.sleep(0.05)
+        assert not await a.hold()
         await a.release()                   # not a's lock any more: nothing deleted
         assert (await client.get(key)) == b"b"
         await b.release()

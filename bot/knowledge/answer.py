@@ -18,6 +18,7 @@ from bot.knowledge.search import Result, SearchIndex, get_index
 from bot.knowledge.text import clean
 from bot.settings import get_settings
 
+ASK_WHICH_ITEM = "请问您想办理什么事项？例如“办身份证”“申领社保卡”“营业执照怎么办”。"
 HOTLINE = "12345"
 PORTAL = "四川政务服务网（天府通办）"
 INTENT = "ask_procedure"
@@ -276,7 +277,7 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
         if not named or named[0].id == context.id:
             return answer_result(index, context, aspect)
     if not has_words or (context is None and names_no_item(text)):
-        return Reply("请问您想办理什么事项？例如“办身份证”“申领社保卡”“营业执照怎么办”。", [], None, "not_found")
+        return Reply(ASK_WHICH_ITEM, [], None, "not_found")
     results = index.search(text, k=MAX_CHOICES + 2)
     if not results:
         return answer_result(index, context, aspect) if context is not None else not_found()

@@ -276,6 +276,34 @@ async def _reopen_action(session, t, actor, params, now, policy):
     return {"reason": reason}
 
 
+def expected_deadlines(t: Ticket, policy: sla.SlaPolicy) -> sla.Deadlines:
+    """The deadlines the ticket's own history gives on today's calendar: the sign clock from the last
+    dispatch (or creation), first contact from signing (or the sign deadline), resolution from the
+    last reopen (or creation) plus every extension approved since."""
+    sign_by = sla.sign_deadline(t.urgent, t.dispatched_at or t.created_at, policy)
+    first_contact_by = sla.first_contact_deadline(t.urgent, t.signed_at or sign_by, policy)
+    resolve_from = t.reopened_at or t.created_at
+    resolve_by = sla.resolve_deadline(t.category, t.urgent, resolve_from, policy)
+    for e in t.events:
+        if (e.action == "extension_approve" and isinstance(e.data, dict) and e.data.get("approved")
+                and sla.as_utc(e.at) >= sla.as_utc(resolve_from)):
+            resolve_by = sla.extend_deadline(resolve_by, t.urgent, int(e.data["days"]))
+    return sla.Deadlines(sign_by=sign_by, first_contact_by=first_contact_by, resolve_by=resolve_by)
+
+
+@rule("recompute", "重算时限", OPEN_STATUSES, ())
+async def _recompute(session, t, actor, params, now, policy):
+    """The holiday calendar changed (a State Council notice was entered): deadlines follow it."""
+    new = expected_deadlines(t, policy)
+    changed = {}
+    for name in ("sign_by", "first_contact_by", "resolve_by"):
+        old_value, new_value = getattr(t, name), getattr(new, name)
+        if sla.as_utc(old_value) != sla.as_utc(new_value):
+            changed[name] = {"from": sla.iso(old_value), "to": sla.iso(new_value)}
+            setattr(t, name, new_value)
+    return {"changed": changed}
+
+
 # ---- the one function -----------------------------------------------------------------------
 
 def ticket_light(t: Ticket, now: Optional[datetime] = None, policy: Optional[sla.SlaPolicy] = None) -> str:

@@ -1,29 +1,48 @@
-"""Which department should handle a request: top-3 departments with scores.
+"""Which department should handle a request: top-3 departments with scores and the reason for each.
 
-Two signals, combined:
+Three signals, combined:
 - a classifier (TF-IDF over character 1–3-grams + logistic regression) trained on the labelled
-  requests in knowledge/routing/train.yml plus each department's keywords from
-  knowledge/departments.yml (the knowledge base of responsibilities);
-- keyword matching against knowledge/departments.yml ``keywords`` and ``aliases``: matched
-  keywords (longer = stronger) give a department a share of the score.
+  requests in knowledge/routing/train.yml, the example requests of the dispatch catalog
+  (knowledge/dispatch_catalog.yml) and each department's keywords from knowledge/departments.yml;
+- keyword matching against knowledge/departments.yml ``keywords`` and ``aliases`` (longer = stronger);
+- the dispatch catalog (bot.knowledge.dispatch): the matter types whose phrases occur (longer phrases
+  count more and shadow the shorter ones inside them), and boundary rules that add to the department
+  they prefer and demote the ones they name (a gas smell is 区住建局's, not 区生态环境局's).
 
-score = (1 − KEYWORD_WEIGHT) · P(classifier) + KEYWORD_WEIGHT · keyword share, renormalised.
+score = w_c · P(classifier) + w_k · keyword share + w_d · catalog share (the weights of the signals
+that fired, summing to 1), × DEMOTE for a department a boundary rule demotes, renormalised over all
+departments — every score is in [0, 1] and the scores sum to at most 1.
+
+Every suggestion carries a reason for the dispatcher: the catalog's matter type and the phrases that
+matched (and the boundary rule that applied), else the department's keywords that matched, else the
+nearest labelled requests of that department (相似历史工单).
 The held-out set knowledge/routing/test.yml is never used here (bench/routing.py measures it).
 """
 from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
 import yaml
 
+from bot.knowledge.dispatch import CatalogMatch, DispatchCatalog, load_dispatch_catalog
 from bot.nlu.normalize import normalize_text
 from bot.settings import get_settings
 
-KEYWORD_WEIGHT = 0.35
+# Signal weights by which signals fired: (classifier, departments.yml keywords, dispatch catalog).
+WEIGHTS = {
+    (False, False): (1.0, 0.0, 0.0),
+    (True, False): (0.65, 0.35, 0.0),
+    (False, True): (0.55, 0.0, 0.45),
+    (True, True): (0.45, 0.15, 0.40),
+}
+KEYWORD_WEIGHT = WEIGHTS[(True, False)][1]
+DEMOTE = 0.25  # factor on the score of a department a triggered boundary rule demotes
+SIMILAR = 2  # nearest labelled requests shown as the reason when the classifier decided
+_SIMILAR_LABELS = (("past_ticket", "相似历史工单"), ("dispatch_catalog", "派单目录示例"))
 _PAREN = re.compile(r"[（(].*?[)）]")
 
 
@@ -31,6 +50,16 @@ _PAREN = re.compile(r"[（(].*?[)）]")
 class Example:
     text: str
     department: str
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    department: str
+    score: float
+    reason: dict = field(default_factory=dict)
+
+    def as_json(self, digits: int = 4) -> dict:
+        return {"department": self.department, "score": round(self.score, digits), "reason": self.reason}
 
 
 def load_examples(path: Path) -> list[Example]:
@@ -67,15 +96,29 @@ def load_department_keywords(path: Path) -> dict[str, tuple[str, ...]]:
     return out
 
 
+@dataclass
+class _Scored:
+    ranked: list[tuple[str, float]]
+    text: str
+    keywords: dict[str, list[str]]
+    catalog: CatalogMatch
+
+
 class Router:
-    def __init__(self, examples: list[Example], keywords: dict[str, tuple[str, ...]]) -> None:
+    def __init__(self, examples: list[Example], keywords: dict[str, tuple[str, ...]],
+                 catalog: Optional[DispatchCatalog] = None) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
 
         self.keywords = keywords
-        texts = [normalize_text(e.text) for e in examples]
-        labels = [e.department for e in examples]
+        self.catalog = catalog
+        # Labelled requests: the reason shown when the classifier decides (相似历史工单 / 目录示例).
+        self.examples = list(examples) + [Example(text, m.department) for m in (catalog.matters if catalog else ())
+                                          for text in m.examples]
+        self._from_catalog = [False] * len(examples) + [True] * (len(self.examples) - len(examples))
+        texts = [normalize_text(e.text) for e in self.examples]
+        labels = [e.department for e in self.examples]
         known = set(labels)
         for department, words in keywords.items():  # responsibilities from the knowledge base
             if department in known:
@@ -83,43 +126,110 @@ class Router:
                     texts.append(word)
                     labels.append(department)
         self.model = None
+        self._example_vectors = None
         if len(set(labels)) >= 2:
             self.model = make_pipeline(
                 TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=1),
-                LogisticRegression(C=20.0, max_iter=3000),
+                LogisticRegression(C=20.0, solver="saga", max_iter=3000),
             )
             self.model.fit(texts, labels)
-        self.departments = sorted(set(labels) | set(keywords))
+            self._example_vectors = self.model[0].transform(texts[:len(self.examples)])
+        self.departments = sorted(set(labels) | set(keywords) | set(catalog.departments if catalog else ()))
 
     def keyword_scores(self, text: str) -> dict[str, float]:
-        scores: dict[str, float] = {}
-        for department, words in self.keywords.items():
-            total = sum(len(w) for w in words if w in text)
-            if total:
-                scores[department] = float(total)
-        return scores
+        return {d: float(sum(len(w) for w in words)) for d, words in self._keyword_hits(text).items()}
 
-    def route(self, text: str, k: int = 3) -> list[tuple[str, float]]:
+    def _keyword_hits(self, text: str) -> dict[str, list[str]]:
+        hits: dict[str, list[str]] = {}
+        for department, words in self.keywords.items():
+            found = [w for w in words if w in text]
+            if found:
+                hits[department] = sorted(found, key=len, reverse=True)
+        return hits
+
+    def _score(self, text: str) -> Optional[_Scored]:
         text = normalize_text(text or "")
         if not text.strip():
-            return []
+            return None
+        keyword_hits = self._keyword_hits(text)
+        kw = {d: float(sum(len(w) for w in words)) for d, words in keyword_hits.items()}
+        match = self.catalog.match(text) if self.catalog else CatalogMatch((), ())
+        cat = match.department_scores()
+        if self.model is None and not kw and not cat:
+            return None
+        w_model, w_kw, w_cat = WEIGHTS[(bool(kw), bool(cat))]
+        if self.model is None:  # no training data: the matching signals alone
+            share = w_kw + w_cat
+            w_model, w_kw, w_cat = 0.0, w_kw / share, w_cat / share
         combined: dict[str, float] = {}
-        kw = self.keyword_scores(text)
-        kw_total = sum(kw.values())
-        weight = KEYWORD_WEIGHT if kw_total else 0.0
         if self.model is not None:
-            probs = self.model.predict_proba([text])[0]
-            for department, p in zip(self.model.classes_, probs):
-                combined[department] = (1 - weight) * float(p)
-        elif not kw_total:
-            return []
-        else:
-            weight = 1.0
-        for department, value in kw.items():
-            combined[department] = combined.get(department, 0.0) + weight * value / kw_total
+            for department, p in zip(self.model.classes_, self.model.predict_proba([text])[0]):
+                combined[department] = w_model * float(p)
+        for signal, weight in ((kw, w_kw), (cat, w_cat)):
+            total = sum(signal.values())
+            for department, value in signal.items():
+                combined[department] = combined.get(department, 0.0) + weight * value / total
+        for department in match.demoted():
+            if department in combined:
+                combined[department] *= DEMOTE
         total = sum(combined.values()) or 1.0
-        ranked = sorted(((d, s / total) for d, s in combined.items()), key=lambda x: -x[1])
-        return ranked[:k]
+        ranked = sorted(((d, s / total) for d, s in combined.items() if s > 0), key=lambda x: -x[1])
+        return _Scored(ranked, text, keyword_hits, match)
+
+    def route(self, text: str, k: int = 3) -> list[tuple[str, float]]:
+        scored = self._score(text)
+        return scored.ranked[:k] if scored else []
+
+    def suggest(self, text: str, k: int = 3) -> list[Suggestion]:
+        """The top ``k`` departments, each with the reason the dispatcher sees."""
+        scored = self._score(text)
+        if scored is None:
+            return []
+        return [Suggestion(d, s, self._reason(scored, d)) for d, s in scored.ranked[:k]]
+
+    def _reason(self, scored: _Scored, department: str) -> dict:
+        reason: dict = {}
+        hits = [h for h in scored.catalog.matters if h.department == department]
+        preferring = [b for b in scored.catalog.boundaries if b.boundary.prefer == department]
+        if hits or preferring:
+            reason["source"] = "catalog"
+            if hits:
+                reason.update(matter=hits[0].matter.name, phrases=list(hits[0].phrases))
+                text = f"派单目录「{hits[0].matter.name}」：{'、'.join(hits[0].phrases)}"
+            else:
+                text = f"派单目录边界「{preferring[0].boundary.name}」：{'、'.join(preferring[0].phrases)}"
+            if preferring:
+                b = preferring[0].boundary
+                reason["boundary"] = {"name": b.name, "note": b.note}
+                if hits:
+                    text += f"（边界：{b.name}）"
+        elif department in scored.keywords:
+            words = scored.keywords[department][:4]
+            reason.update(source="keywords", phrases=words)
+            text = f"部门职责关键词：{'、'.join(words)}"
+        else:
+            similar = self._similar(scored.text, department)
+            reason.update(source="classifier", similar=similar)
+            text = "；".join(f"{label}：" + "、".join(f"「{s['text']}」" for s in similar if s["source"] == source)
+                            for source, label in _SIMILAR_LABELS if any(s["source"] == source for s in similar))
+            text = text or "分类模型判断（无相近的已标注诉求）"
+        demoted_by = scored.catalog.demoted().get(department)
+        if demoted_by is not None:
+            reason["demoted_by"] = demoted_by.name
+            text += f"；按边界「{demoted_by.name}」降权"
+        reason["text"] = text
+        return reason
+
+    def _similar(self, text: str, department: str) -> list[dict]:
+        """The labelled requests of ``department`` nearest to ``text`` (cosine over the classifier's
+        TF-IDF), past requests (routing/train.yml) before the catalog's examples on ties."""
+        if self._example_vectors is None:
+            return []
+        sims = (self._example_vectors @ self.model[0].transform([text]).T).toarray().ravel()
+        order = sorted((i for i, e in enumerate(self.examples) if e.department == department and sims[i] > 0),
+                       key=lambda i: (-sims[i], self._from_catalog[i]))
+        return [{"text": self.examples[i].text, "similarity": round(float(sims[i]), 3),
+                 "source": "dispatch_catalog" if self._from_catalog[i] else "past_ticket"} for i in order[:SIMILAR]]
 
 
 _router: Optional[Router] = None
@@ -130,7 +240,8 @@ def build_router(knowledge_dir: Optional[Path] = None) -> Router:
     knowledge_dir = knowledge_dir or get_settings().knowledge_dir
     train = knowledge_dir / "routing" / "train.yml"
     examples = load_examples(train) if train.exists() else []
-    return Router(examples, load_department_keywords(knowledge_dir / "departments.yml"))
+    catalog = load_dispatch_catalog(knowledge_dir / "dispatch_catalog.yml")
+    return Router(examples, load_department_keywords(knowledge_dir / "departments.yml"), catalog)
 
 
 def get_router() -> Router:

@@ -82,7 +82,7 @@ def _routing_for(text: str) -> list[dict]:
     from bot.tickets.routing import get_router
 
     try:
-        return [{"department": d, "score": round(s, 4)} for d, s in get_router().route(text, k=3)]
+        return [s.as_json() for s in get_router().suggest(text, k=3)]
     except Exception:  # routing data broken: the dispatcher routes by hand
         logger.exception("ticket routing unavailable")
         return []

@@ -3,7 +3,8 @@ live chat queue, dashboard) — a static page whose scripts call the JSON API wi
 the user logs in with (kept in sessionStorage). docs/console.md.
 
 Also the small read APIs only the console needs:
-GET /api/console/me          → who the token belongs to (the page shows the tabs of the role)
+GET /api/console/me          → who the token belongs to (the page shows the tabs of the role) and, for
+                               admins, the notices shown as a banner (the holiday calendar running out)
 GET /api/console/dashboard   → tickets by day and category, SLA lights, the week's top topics
 """
 from __future__ import annotations
@@ -41,6 +42,7 @@ PAGE = """<!doctype html>
   <p id="gc-login-error" class="gc-error" role="alert"></p>
 </section>
 <main id="gc-app" hidden>
+  <div id="gc-banner" class="gc-banner" role="alert" hidden></div>
   <section id="gc-inbox" class="gc-inbox" hidden aria-live="polite">
     <h2>督办提醒<span id="gc-inbox-count" class="gc-count"></span></h2>
     <ul id="gc-inbox-items"></ul>
@@ -171,9 +173,22 @@ async def page(_request: web.Request) -> web.Response:
     })
 
 
+def admin_notices() -> list[dict]:
+    """What the console shows admins above everything: the calendar running out (bot.calendar)."""
+    from bot.calendar import coverage
+
+    cover = coverage()
+    if cover.ok:
+        return []
+    return [{"kind": "calendar", "text": cover.to_json()["message"],
+             "hint": "请在 knowledge/holidays.yml 录入国务院办公厅放假安排通知，然后运行 "
+                     "python -m bot calendar recompute"}]
+
+
 async def me(request: web.Request) -> web.Response:
     who = await principal(request)
-    return _json({"username": who.username, "role": who.role, "department": who.department})
+    notices = admin_notices() if who.role == "admin" else []
+    return _json({"username": who.username, "role": who.role, "department": who.department, "notices": notices})
 
 
 async def dashboard(request: web.Request) -> web.Response:

@@ -1,4 +1,9 @@
-"""GET /health: reachability of Rasa, the action server, the database and Redis."""
+"""GET /health: reachability of Rasa, the action server, the database and Redis, and whether the
+holiday calendar is known far enough ahead.
+
+The HTTP status follows reachability only (200 / 503, for load balancers and the stack's start-up
+wait); a calendar that runs out (bot.calendar.coverage: from 1 November of the last fully known
+year) makes ``status`` "degraded" with HTTP 200 — the service works, an admin has data to enter."""
 from __future__ import annotations
 
 import asyncio
@@ -42,6 +47,15 @@ async def _check_redis() -> dict:
     return {"ok": ok, "configured": True}
 
 
+def _check_calendar() -> dict:
+    from bot.calendar import coverage
+
+    try:
+        return coverage().to_json()
+    except Exception as exc:  # a broken calendar is a finding of /health, not a crash of it
+        return {"ok": False, "error": type(exc).__name__}
+
+
 async def health(request: web.Request) -> web.Response:
     settings = get_settings()
     async with aiohttp.ClientSession() as session:
@@ -52,10 +66,12 @@ async def health(request: web.Request) -> web.Response:
             _check_redis(),
         )
     checks = {"rasa": rasa, "action_server": actions, "database": database, "redis": redis}
-    healthy = all(c["ok"] for c in checks.values())
+    reachable = all(c["ok"] for c in checks.values())
+    checks["calendar"] = _check_calendar()
+    healthy = reachable and checks["calendar"]["ok"]
     return web.json_response(
         {"status": "ok" if healthy else "degraded", "checks": checks},
-        status=200 if healthy else 503,
+        status=200 if reachable else 503,
         dumps=lambda o: __import__("json").dumps(o, ensure_ascii=False),
     )
 

@@ -85,9 +85,13 @@
     var urgent = $("call-urgent");
     urgent.hidden = !result.urgent;
     urgent.textContent = result.urgent ? "紧急：" + (result.urgent_reason || "") : "";
-    $("call-departments").textContent = (result.departments || []).map(function (d) {
-      return d.department + " " + Math.round(d.score * 100) + "%";
-    }).join("，") || "—";
+    var departments = GC.clear($("call-departments"));
+    (result.departments || []).forEach(function (d, i) {  // the reason shows on hover
+      if (i) departments.appendChild(document.createTextNode("，"));
+      departments.appendChild(el("span", { text: d.department + " " + Math.round(d.score * 100) + "%",
+                                           attrs: { title: (d.reason && d.reason.text) || "" } }));
+    });
+    if (!departments.firstChild) departments.textContent = "—";
     renderSuggestions(result.suggestions || []);
     var draft = result.ticket_draft || {};
     state.draft = draft;

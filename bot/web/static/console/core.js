@@ -108,7 +108,18 @@
       if (allowed && !first) first = b.getAttribute("data-tab");
     });
     Object.keys(GC.tabs).forEach(function (k) { if (GC.tabs[k].init) GC.tabs[k].init(me); });
+    showBanner(me.notices || []);
     if (first) GC.show(first);
+  }
+
+  /* Notices for the admin (e.g. 下一年度节假日安排尚未录入) above the tabs. */
+  function showBanner(notices) {
+    var banner = GC.clear(GC.$("gc-banner"));
+    notices.forEach(function (n) {
+      banner.appendChild(GC.el("p", { className: "gc-banner-" + (n.kind || "notice") }, [
+        GC.el("strong", { text: n.text }), n.hint ? " " + n.hint : null]));
+    });
+    banner.hidden = notices.length === 0;
   }
 
   GC.logout = function (message) {
@@ -118,6 +129,7 @@
     GC.$("gc-logout").hidden = true;
     GC.$("gc-login").hidden = false;
     GC.$("gc-who").textContent = "";
+    showBanner([]);
     GC.$("gc-login-error").textContent = message || "";
   };
 

@@ -11,9 +11,17 @@
   function dispatchControl(t) {
     if (["pending_dispatch", "returned"].indexOf(t.status) < 0) return null;
     var select = el("select", { attrs: { "aria-label": "承办部门" } });
+    var why = el("div", { className: "gc-muted gc-reason" });
+    function showReason() {  // why the selected department is suggested (dispatch catalog or similar tickets)
+      var r = (t.routing || [])[select.selectedIndex];
+      why.textContent = (r && r.reason && r.reason.text) || "";
+    }
     (t.routing || []).forEach(function (r) {
-      select.appendChild(el("option", { text: r.department + "（" + Math.round(r.score * 100) + "%）", attrs: { value: r.department } }));
+      select.appendChild(el("option", { text: r.department + "（" + Math.round(r.score * 100) + "%）",
+                                        attrs: { value: r.department, title: (r.reason && r.reason.text) || "" } }));
     });
+    select.addEventListener("change", showReason);
+    showReason();
     var other = el("input", { className: "gc-small", attrs: { placeholder: "或输入部门", "aria-label": "其他部门" } });
     var button = el("button", { text: "派单", attrs: { type: "button" }, on: { click: function () {
       var department = other.value.trim() || select.value;
@@ -24,7 +32,7 @@
         .then(refresh)
         .catch(function (err) { $("queue-info").textContent = t.ticket_no + " 派单失败：" + err.message; button.disabled = false; });
     } } });
-    return el("span", { className: "gc-actions" }, [select, other, button]);
+    return el("span", { className: "gc-actions" }, [select, other, button, why]);
   }
 
   function render(items) {
