@@ -1,0 +1,110 @@
+"""Reading the whole message at intake (#12): emergencies, places, names, refusals, corrections,
+cancels inside a sentence, side questions. Pure functions over knowledge/ — no database, no Rasa."""
+from __future__ import annotations
+
+import pytest
+
+from bot.tickets import intake
+from bot.tickets.emergency import EmergencyConfigError, _load, emergency_in
+from bot.tickets.places import division_in, place_in
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("屋头厨房好大股然气味道 是不是漏气了哦", "gas"),
+    ("天然气管道破了在呲呲响", "gas"),
+    ("蜂窝煤炉子关起门烤火，老汉头昏想吐", "co_poisoning"),
+    ("楼下着火了好大的烟", "fire"),
+    ("电梯卡在5楼 我妈关在里面出不来", "lift"),
+    ("电线杆遭撞断了 电线吊到地上冒火花", "electric"),
+    ("水管爆了屋头到处是水", "flooding"),
+    ("我家娃儿放学一直没回来 找不到了", "missing_person"),
+    ("欠了一屁股债 不想活了", "self_harm"),
+    ("再不解决我就从楼上跳下去", "self_harm"),
+    ("小孩掉进塘里了", "drowning"),
+    ("有人拿刀在菜市场砍人", "violence"),
+    ("后山滑坡了 石头滚下来", "landslide"),
+])
+def test_emergencies(text, kind):
+    found = emergency_in(text)
+    assert found is not None and found.kind == kind
+    assert found.advice and found.department
+
+
+@pytest.mark.parametrize("text", ["楼下烧烤店太吵了", "我想问问身份证咋个办", "垃圾桶三天没人收", ""])
+def test_not_emergencies(text):
+    assert emergency_in(text) is None
+
+
+def test_gas_goes_to_the_gas_authority_and_injury_does_not_take_over():
+    assert emergency_in("闻到煤气味").department == "区住建局"
+    assert emergency_in("上次摔伤了医保咋个报").takes_over is False
+
+
+def test_emergency_file_is_validated(tmp_path):
+    bad = tmp_path / "e.yml"
+    bad.write_text("emergencies:\n  - {kind: gas, patterns: ['('], advice: x, department: y}\n", encoding="utf-8")
+    with pytest.raises(EmergencyConfigError, match="patterns"):
+        _load(bad)
+    bad.write_text("emergencies:\n  - {kind: gas, patterns: ['x']}\n", encoding="utf-8")
+    with pytest.raises(EmergencyConfigError, match="advice"):
+        _load(bad)
+
+
+@pytest.mark.parametrize("text, place", [
+    ("我们小区门口的烧烤店油烟太大，在北辰街道万盛小区", "北辰街道万盛小区"),
+    ("我是浓洄街道滨河路锦绣江南小区的业主", "浓洄街道滨河路锦绣江南小区"),
+    ("协兴镇牌坊村3组的路烂了", "协兴镇牌坊村3组"),
+    ("枣山街道紫金路那一段路灯坏了", "枣山街道紫金路"),
+    ("万盛那边", "万盛街道"),
+])
+def test_places(text, place):
+    assert place_in(text).startswith(place)
+
+
+@pytest.mark.parametrize("text", ["你们几点下班", "窗子开了的 阀门我也关了", "不知道", "好的"])
+def test_not_places(text):
+    assert place_in(text) is None
+
+
+def test_divisions_come_from_the_gazetteer():
+    found = division_in("在白马乡那边")
+    assert found and found[0].name == "白马乡" and found[0].code.startswith("511602")
+
+
+@pytest.mark.parametrize("text, name", [
+    ("我姓陈，电话13981230000", "陈"), ("我是王大爷", "王"), ("免贵姓刘", "刘"), ("我叫李明，住在北辰", "李明"),
+    ("叫我李师傅就行", "李师傅"), ("姓名：赵四", "赵四"), ("包工头姓张，跑了", None), ("你好", None),
+])
+def test_names_in_a_story(text, name):
+    assert intake.name_in(text) == name
+
+
+@pytest.mark.parametrize("text, name", [("李师傅", "李师傅"), ("姓张", "张"), ("王建国", "王建国"),
+                                        ("你们几点下班", None), ("好的", None)])
+def test_names_in_answer_to_the_question(text, name):
+    assert intake.name_answer(text) == name
+
+
+@pytest.mark.parametrize("text, field, asked, refused", [
+    ("我不想留电话", "phone", False, True), ("电话不留，名字也不留", "name", False, True),
+    ("匿名举报", "phone", False, True), ("不方便", "phone", True, True), ("不用了", "name", True, True),
+    ("不用名字", "name", True, True), ("不知道", "phone", True, True),
+    ("我不知道他电话", "phone", False, False), ("13981230000", "phone", True, False),
+])
+def test_refusals(text, field, asked, refused):
+    assert intake.refuses(text, field, asked=asked) is refused
+
+
+@pytest.mark.parametrize("text, rest", [
+    ("算了，我先问问结婚登记", "我先问问结婚登记"), ("算了", ""), ("小区是北辰的 哎呀算了算了 等哈再说", ""),
+    ("算了 那你记倒嘛 是在井河镇老街", None), ("我想算一下要交多少", None),
+])
+def test_cancel_inside_a_sentence(text, rest):
+    assert intake.cancel_with_rest(text) == rest
+
+
+def test_corrections_and_questions():
+    assert intake.is_correction("我记错了，是4栋") and intake.is_correction("电话写错了应该是139")
+    assert not intake.is_correction("北辰街道万盛小区")
+    assert intake.is_question("你们这个多久有人处理?") and intake.asks_about_processing("你们这个多久有人处理?")
+    assert not intake.is_question("北辰街道万盛小区3栋")
