@@ -33,6 +33,7 @@ TICKET_SLOTS = ("ticket_description", "ticket_location", "ticket_phone", "ticket
                 "ticket_edit", "ticket_intent", "ticket_unresolved", "ticket_emergency", "ticket_side",
                 "ticket_followup")
 CANCEL = "cancel"
+CANCEL_BUTTON = {"title": "取消", "payload": "取消"}
 OPTIONAL_ANSWERS = {"ticket_phone": "phone", "ticket_name": "name", "ticket_location": "location"}
 RETRY = "retry"      # ticket_edit: a submission failed; the slots are kept for "确认提交"
 CHOOSE = "choose"    # ticket_edit: the citizen asked to change something and picks the field
@@ -315,9 +316,11 @@ class ActionAskTicketPhone(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         if intake.phone_optional(_category(tracker)):
             dispatcher.utter_message(text="请留下您的手机号码，方便工作人员向您反馈（号码仅用于办理本诉求）。不想留可以回复“不留”。",
-                                     buttons=[{"title": "不留", "payload": "不留"}])
+                                     buttons=[{"title": "不留", "payload": "不留"}, CANCEL_BUTTON])
         else:
-            dispatcher.utter_message(text="请留下您的手机号码，方便承办部门联系您核实和答复（号码仅用于办理本诉求）。")
+            dispatcher.utter_message(text="请留下您的手机号码，方便承办部门联系您核实和答复（号码仅用于办理本诉求）。"
+                                          "不方便留也可以回复“不留”。",
+                                     buttons=[{"title": "不留", "payload": "不留"}, CANCEL_BUTTON])
         return []
 
 

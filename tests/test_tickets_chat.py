@@ -116,7 +116,9 @@ async def test_complaint_with_every_slot_becomes_a_routed_ticket(chat_db):
     # The description and its address were reused: the first question is the phone.
     assert chat.slots["ticket_description"].startswith("投诉广福街道滨河路")
     assert chat.slots["ticket_location"] == "广福街道滨河路"
-    assert chat.slots["requested_slot"] == "ticket_phone" and "手机号码" in out[-1] and "不留" not in out[-1]
+    assert chat.slots["requested_slot"] == "ticket_phone" and "手机号码" in out[-1]
+    assert out[0].startswith("好的，我帮您把这条投诉登记下来")   # the first reply says what happens
+    assert chat.buttons[-1] == ["不留", "取消"]   # every question can be declined or left
     out = await chat.say("13800001234", entities=[{"entity": "phone", "value": "13800001234"}])
     assert chat.slots["ticket_phone"] == "13800001234" and chat.slots["requested_slot"] == "ticket_name"
     out = await chat.say("叫我李师傅")
