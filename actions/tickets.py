@@ -20,7 +20,7 @@ from bot.knowledge.answer import compose
 from bot.tickets import replies
 from bot.tickets.citizen import urge
 from bot.tickets.emergency import emergency_in
-from bot.tickets.places import place_in
+from bot.tickets.places import corrected_place, more_specific, place_in
 from bot.privacy import mask_text
 from bot.tickets import intake
 from bot.tickets.lifecycle import TicketError
@@ -180,10 +180,14 @@ class ValidateTicketForm(FormValidationAction):
         """Fields the citizen gives without being asked, or corrects ("我记错了，是4栋")."""
         out: Dict[Text, Any] = {}
         correcting = intake.is_correction(text)
-        place, phone, name = place_in(text), intake.phone_in(text), intake.name_in(text)
+        old_place = _value(tracker.get_slot("ticket_location"))
+        place = corrected_place(old_place, text) if correcting else place_in(text)
+        phone, name = intake.phone_in(text), intake.name_in(text)
         for slot, value in (("ticket_location", place), ("ticket_phone", phone), ("ticket_name", name)):
             if value and slot != asked and (correcting or not tracker.get_slot(slot)):
                 out[slot] = value
+        if "ticket_location" not in out and asked != "ticket_location" and more_specific(place, old_place):
+            out["ticket_location"] = place  # "这条街" first, "井河镇老街农贸市场外面" later
         for field, slot in (("phone", "ticket_phone"), ("name", "ticket_name")):
             if slot != asked and not tracker.get_slot(slot) and intake.refuses(text, field):
                 out[slot] = intake.NONE_VALUE

@@ -108,3 +108,18 @@ def test_corrections_and_questions():
     assert not intake.is_correction("北辰街道万盛小区")
     assert intake.is_question("你们这个多久有人处理?") and intake.asks_about_processing("你们这个多久有人处理?")
     assert not intake.is_question("北辰街道万盛小区3栋")
+
+
+def test_a_correction_keeps_what_was_said_before():
+    from bot.tickets.places import corrected_place, more_specific
+
+    old = place_in("我住在枣山街道 光明路 和平小区 3栋2单元101")
+    assert corrected_place(old, "我记错了 不是3栋 是4栋") == old.replace("3栋", "4栋")
+    assert corrected_place("北辰街道万盛小区3栋", "地址写错了，应该是中桥街道幸福里5栋") == "中桥街道幸福里5栋"
+    assert more_specific("井河镇 老街 农贸市场", "这条街") and not more_specific("这条街", "井河镇老街")
+
+
+def test_shops_belong_to_the_street_they_are_on():
+    assert place_in("我在北辰街道建设路上的万家福超市买的牛奶") == "北辰街道建设路上的万家福超市"
+    assert place_in("楼下烧烤店油烟太大") is None
+    assert place_in("楼盘是广福街道的江山樾，8栋1102") == "广福街道的江山樾,8栋1102"

@@ -115,7 +115,8 @@ async def test_complaint_with_every_slot_becomes_a_routed_ticket(chat_db):
     out = await chat.start("投诉广福街道滨河路一家烧烤店油烟太大，熏得窗户都不敢开", "complain")
     # The description and its address were reused: the first question is the phone.
     assert chat.slots["ticket_description"].startswith("投诉广福街道滨河路")
-    assert chat.slots["ticket_location"] == "广福街道滨河路"
+    # the shop named on the street is part of the place
+    assert chat.slots["ticket_location"] == "广福街道滨河路一家烧烤店"
     assert chat.slots["requested_slot"] == "ticket_phone" and "手机号码" in out[-1]
     assert out[0].startswith("好的，我帮您把这条投诉登记下来")   # the first reply says what happens
     assert chat.buttons[-1] == ["不留", "取消"]   # every question can be declined or left
@@ -135,7 +136,7 @@ async def test_complaint_with_every_slot_becomes_a_routed_ticket(chat_db):
     assert t["department"] and t["department"] in reply and t["status"] == "dispatched"
     assert t["channel"] == "socketio" and t["conversation_id"] == chat.sender and t["category"] == "投诉"
     assert t["contact_phone"] == "13800001234" and t["contact_name"] == "李师傅"
-    assert t["location"] == "广福街道滨河路" and t["sign_by"] and t["resolve_by"]
+    assert t["location"] == "广福街道滨河路一家烧烤店" and t["sign_by"] and t["resolve_by"]
     from bot.tickets.intake import local
     from bot.calendar import format_cn_date
     assert format_cn_date(local(t["resolve_by"])) in reply

@@ -51,7 +51,7 @@ def test_complaint_in_chat_becomes_a_routed_ticket(ticket_stack):
     assert t["ticket_no"] in done and t["department"] in done
     assert t["category"] == "投诉" and t["status"] == "dispatched" and t["channel"] == "rest"
     assert t["sign_by"] and t["first_contact_by"] and t["resolve_by"] and t["light"] == "green"
-    assert t["location"] == "广福街道滨河路" and t["contact_phone"] == "13800001234"
+    assert t["location"] == "广福街道滨河路一家烧烤店" and t["contact_phone"] == "13800001234"
 
     # The citizen checks it in chat with the number and the phone's last 4 digits.
     other = f"t-{uuid.uuid4().hex}"

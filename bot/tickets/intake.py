@@ -39,8 +39,12 @@ _MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86)?(1[3-9]\d{9})(?!\d)")
 # Address-like phrases: a place name ending in a road, building or area word, or a house number.
 _PLACE_WORD = (r"(?:(?<![线思网套门一二三四五六七八九十\d])路(?![灯费况线子口])|街道|大街|(?<![逛上])街|巷|胡同|大道|小区|社区|花园|家园|公寓|大厦|广场|公园|"
                r"市场|商场|村|镇|乡|\d+组|\d+号楼|\d+栋|\d+幢|\d+单元|\d+号|医院|学校|小学|中学|幼儿园|车站|加油站)")
+# A shop or site named after a street ("建设路上的万家福超市") is part of the place; on its own
+# ("楼下烧烤店") it is not an address.
+_SHOP_WORD = r"(?:超市|饭店|酒店|餐馆|餐厅|火锅店|烧烤店|茶楼|网吧|宾馆|工地|厂|码头)"
 _ADDRESS = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]{2,16}?" + _PLACE_WORD
                       + r"(?:[\u4e00-\u9fffA-Za-z0-9]{0,8}?" + _PLACE_WORD + r")*"
+                      + r"(?:[\u4e00-\u9fffA-Za-z0-9]{0,8}?" + _SHOP_WORD + r")?"
                       + r"(?:门口|附近|旁边|对面|路口)?")
 EDIT_FIELDS = (
     ("ticket_description", "诉求内容", ("诉求", "内容", "描述", "问题")),

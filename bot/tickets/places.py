@@ -53,6 +53,10 @@ def division_in(text: str) -> Optional[tuple[Division, int]]:
     return best
 
 
+# A unit on its own ("8栋1102", "3组", "2单元101") continues the address before it.
+_UNIT = re.compile(r"\d+(?:栋|幢|号楼|单元|组|号)(?:\d+(?:单元|室|号)?)*")
+
+
 def _phrases(text: str) -> list[tuple[int, int]]:
     """Spans of the address-like phrases in the text, the lead words ("我住在") left out."""
     from bot.tickets.intake import _ADDRESS, _ADDRESS_LEAD, meaningful_length
@@ -63,7 +67,10 @@ def _phrases(text: str) -> list[tuple[int, int]]:
         start = m.start() + (lead.end() if lead else 0)
         if meaningful_length(text[start:m.end()]) >= 2:
             spans.append((start, m.end()))
-    return spans
+    for m in _UNIT.finditer(text):
+        if not any(a <= m.start() < b for a, b in spans):
+            spans.append((m.start(), m.end()))
+    return sorted(spans)
 
 
 _CLAUSE_END = re.compile(r"[。！？!?；;]")
@@ -110,3 +117,27 @@ def place_in(text: Optional[str]) -> Optional[str]:
     elif found and found[0].name not in phrase:
         phrase = found[0].name + phrase
     return phrase[:MAX_LOCATION_CHARS]
+
+
+def more_specific(new: Optional[str], old: Optional[str]) -> bool:
+    """Whether a place said later says more than the one already taken ("这条街" → "井河镇老街")."""
+    return bool(new) and (not old or _specificity(new) > _specificity(old))
+
+
+def corrected_place(old: Optional[str], text: str) -> Optional[str]:
+    """The place after a correction ("不是3栋 是4栋2单元"): the corrected part replaced inside the
+    place already taken, so the 街道 and 小区 said before are kept."""
+    from bot.tickets.intake import clean
+
+    text = clean(text)
+    new = place_in(text)
+    if not new or not old:
+        return new
+    m = re.search(r"不是\s*([^，,。\s是]+)\s*[，,]?\s*(?:是|而是|应该是)\s*([^，,。\s]+)", text)
+    if m and m.group(1) in old:
+        return old.replace(m.group(1), m.group(2), 1)
+    if division_in(new) or _specificity(new) >= _specificity(old):
+        return new
+    unit = _UNIT.search(new)
+    head = _UNIT.split(old, maxsplit=1)[0] if _UNIT.search(old) else old
+    return head + (new[unit.start():] if unit else new)
