@@ -123,3 +123,17 @@ def test_shops_belong_to_the_street_they_are_on():
     assert place_in("我在北辰街道建设路上的万家福超市买的牛奶") == "北辰街道建设路上的万家福超市"
     assert place_in("楼下烧烤店油烟太大") is None
     assert place_in("楼盘是广福街道的江山樾，8栋1102") == "广福街道的江山樾,8栋1102"
+
+
+def test_the_description_is_the_story_told_so_far():
+    d = intake.description_from_messages
+    assert d([{"text": "包工头欠我一万二的工钱，拖了半年了", "intent": "nlu_fallback"},
+              {"text": "工地是在浓溪镇那个新修的安置房项目", "intent": "complain"}]) == \
+        "包工头欠我一万二的工钱,拖了半年了；工地是在浓溪镇那个新修的安置房项目"  # (text is NFKC-normalised)
+    # "那你帮我登记一下" registers what was said before it, whatever the classifier read there
+    assert d([{"text": "楼下烧烤店油烟太大了，熏死人", "intent": "ask_procedure"},
+              {"text": "那你帮我登记一下", "intent": "seek_help"}]) == "楼下烧烤店油烟太大了,熏死人"
+    # an answered procedure question is not part of a new complaint
+    assert d([{"text": "出生医学证明咋个办", "intent": "ask_procedure"},
+              {"text": "楼下烧烤店油烟太大了", "intent": "complain"}]) == "楼下烧烤店油烟太大了"
+    assert d([{"text": "我要投诉", "intent": "complain"}]) is None

@@ -81,21 +81,43 @@ def reusable_description(text: Optional[str]) -> Optional[str]:
     return text[:MAX_DESCRIPTION_CHARS]
 
 
+# "那你帮我登记一下" / "要得，帮我记下来": asks to register what was said before, says nothing new.
+_REGISTER_ME = re.compile(r"(那你|你)?(帮我|给我|帮忙)?(登记|记下来|记倒|记一下|记录一下|反映一下|反映上去|报上去)"
+                          r"(一下|嘛|吧|哈|哦)?|要得|好的|好嘛|行吧|可以")
+# Earlier messages that belong to the same story: a matter told before the form started, or one the
+# bot did not understand (a reply to a status question or a procedure answer does not).
+STORY_INTENTS = TICKET_INTENTS + ("nlu_fallback",)
+STORY_MESSAGES = 4
+
+
 def description_from_messages(messages: list[dict]) -> Optional[str]:
-    """What the citizen already said: the message that started the form, or — when that was a
-    button (the "记录我的问题" of the fallback) — the last message the bot did not understand.
+    """What the citizen already said: the message that started the form together with the story
+    told just before it ("包工头欠我工钱…" then "工地在浓溪镇…"); for "那你帮我登记一下" or a button
+    (the "记录我的问题" of the fallback), the story before it.
     ``messages``: user messages, oldest first, as {"text", "intent"}."""
     if not messages:
         return None
-    latest = messages[-1]
-    if not is_payload(latest.get("text")):
-        return reusable_description(latest.get("text"))
-    for message in reversed(messages[-8:-1]):
-        if message.get("intent") == "nlu_fallback" and not is_payload(message.get("text")):
-            found = reusable_description(message.get("text"))
-            if found:
-                return found
-    return None
+    parts: list[str] = []
+    register_me = False  # the latest message only asked to register what came before
+    for i, message in enumerate(reversed(messages[-(STORY_MESSAGES + 4):])):
+        text = message.get("text") or ""
+        if is_payload(text):
+            if i == 0:
+                continue  # a button started the form: the story is before it
+            break
+        if i == 0:
+            register_me = bool(_REGISTER_ME.search(text)) and not reusable_description(
+                _REGISTER_ME.sub("", text).strip(" ，,。.!！"))
+        elif message.get("intent") not in STORY_INTENTS and not (register_me and not parts):
+            break
+        found = reusable_description(_REGISTER_ME.sub("", text).strip(" ，,。.!！"))
+        if found:
+            parts.insert(0, reusable_description(text) or found)
+        elif i > 0:
+            break
+        if len(parts) >= STORY_MESSAGES:
+            break
+    return "；".join(parts)[:MAX_DESCRIPTION_CHARS] or None
 
 
 def category_for(description: Optional[str], intent: Optional[str]) -> str:
