@@ -190,38 +190,42 @@ def _department(checker: _Checker, data: dict, key: str, where: str, known: Opti
     return name
 
 
+def _mappings(checker: _Checker, items: list, where: str, allowed: set[str], shape: str):
+    """(place, item) for each item of a list that is a mapping; other items and unknown keys are
+    reported."""
+    for i, item in enumerate(items):
+        place = f"{where}[{i}]"
+        if not isinstance(item, dict):
+            checker.fail(place, f"应为映射 {shape}")
+            continue
+        _unknown_keys(checker, item, allowed, place)
+        yield place, item
+
+
+def _once(checker: _Checker, seen: set[str], value: Optional[str], place: str, message: str) -> None:
+    if value in seen:
+        checker.fail(place, f"{value} {message}")
+    seen.add(value or "")
+
+
 def _matters(checker: _Checker, raw, known: Optional[set[str]]) -> list[MatterType]:
     items = raw.get("departments") if isinstance(raw, dict) else None
     if not isinstance(items, list) or not items:
         checker.fail("departments", "必填：部门列表 [{department, matters}]")
         return []
     out: list[MatterType] = []
-    seen_departments: set[str] = set()
-    for i, entry in enumerate(items):
-        where = f"departments[{i}]"
-        if not isinstance(entry, dict):
-            checker.fail(where, "应为映射 {department, matters}")
-            continue
-        _unknown_keys(checker, entry, _DEPARTMENT_KEYS, where)
+    departments: set[str] = set()
+    for where, entry in _mappings(checker, items, "departments", _DEPARTMENT_KEYS, "{department, matters}"):
         department = _department(checker, entry, "department", where, known)
-        if department in seen_departments:
-            checker.fail(f"{where}.department", f"{department} 重复（每个部门只写一项）")
-        seen_departments.add(department or "")
+        _once(checker, departments, department, f"{where}.department", "重复（每个部门只写一项）")
         matters = entry.get("matters")
         if not isinstance(matters, list) or not matters:
             checker.fail(f"{where}.matters", "必填：事项类型列表")
             continue
         names: set[str] = set()
-        for j, m in enumerate(matters):
-            mwhere = f"{where}.matters[{j}]"
-            if not isinstance(m, dict):
-                checker.fail(mwhere, "应为映射 {name, keywords, examples}")
-                continue
-            _unknown_keys(checker, m, _MATTER_KEYS, mwhere)
+        for mwhere, m in _mappings(checker, matters, f"{where}.matters", _MATTER_KEYS, "{name, keywords, examples}"):
             name = checker.text(m, "name", mwhere, required=True)
-            if name in names:
-                checker.fail(f"{mwhere}.name", f"{name} 在本部门重复")
-            names.add(name or "")
+            _once(checker, names, name, f"{mwhere}.name", "在本部门重复")
             keywords = _phrases(checker, m, "keywords", mwhere, required=True)
             examples = checker.texts(m, "examples", mwhere, required=True)
             exclude = _phrases(checker, m, "exclude", mwhere, required=False)
@@ -239,12 +243,7 @@ def _boundaries(checker: _Checker, raw, known: Optional[set[str]]) -> list[Bound
         checker.fail("boundaries", "应为边界规则列表")
         return []
     out = []
-    for i, b in enumerate(items):
-        where = f"boundaries[{i}]"
-        if not isinstance(b, dict):
-            checker.fail(where, "应为映射 {name, when, prefer, demote}")
-            continue
-        _unknown_keys(checker, b, _BOUNDARY_KEYS, where)
+    for where, b in _mappings(checker, items, "boundaries", _BOUNDARY_KEYS, "{name, when, prefer, demote}"):
         name = checker.text(b, "name", where, required=True)
         when = _phrases(checker, b, "when", where, required=True)
         unless = _phrases(checker, b, "unless", where, required=False)
