@@ -32,6 +32,8 @@ CODE_SLOT = "verification_code"
 RETRY_SLOT = "case_retry_no"   # the number of a failed verification: "我记错了，是7552" retries it
 RETRY_FLAG = "case_retry"      # featurised: a rule sends the next inform/deny/affirm back to the form
 FAILS_SLOT = "case_form_misses"  # consecutive messages the form could not use
+GAVE_UP_SLOT = "case_gave_up"    # "我没有编号" (or three unusable answers): the form ends with other ways
+MAX_MISSES = 3
 SESSION_SLOT = "last_ticket_no"  # the ticket this conversation created or verified
 SESSION_CODE = "session"         # verification_code: the ticket of this conversation, no digits needed
 
@@ -66,6 +68,8 @@ class CaseStatusForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: Dict[Text, Any]) -> List[Text]:
+        if tracker.get_slot(GAVE_UP_SLOT):
+            return []  # the form ends; the answer action offers the other ways
         return [self.number_slot, CODE_SLOT]
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -73,7 +77,7 @@ class CaseStatusForm(FormValidationAction):
         events = await super().get_validation_events(dispatcher, tracker, domain)
         done = {e["name"] for e in events}
         return events + [SlotSet(name, value) for name, value in tracker.slots_to_validate().items()
-                         if name in (RETRY_SLOT, RETRY_FLAG, FAILS_SLOT) and name not in done]
+                         if name in (RETRY_SLOT, RETRY_FLAG, FAILS_SLOT, GAVE_UP_SLOT) and name not in done]
 
     def _fresh(self, tracker: Tracker) -> bool:
         """A user message this form has not read yet (activation or an answer to its question)."""
@@ -108,8 +112,10 @@ class CaseStatusForm(FormValidationAction):
         if digits and (found or activating or tracker.get_slot("requested_slot") == CODE_SLOT
                        or tracker.get_slot(self.number_slot)):
             out[CODE_SLOT] = digits
+        if not found and replies.has_no_number(text):
+            return {GAVE_UP_SLOT: True}
         if activating:
-            out.update({RETRY_SLOT: None, RETRY_FLAG: False, FAILS_SLOT: 0})
+            out.update({RETRY_SLOT: None, RETRY_FLAG: False, FAILS_SLOT: 0, GAVE_UP_SLOT: False})
             return out
         asked = tracker.get_slot("requested_slot")
         if not out and (intent_of(tracker) in OTHER_TOPICS or intake.is_question(text)):
@@ -118,6 +124,8 @@ class CaseStatusForm(FormValidationAction):
             return {}
         if asked not in out:
             misses = int(tracker.get_slot(FAILS_SLOT) or 0) + 1
+            if misses >= MAX_MISSES:  # no third format error: the form ends with the other ways
+                return {GAVE_UP_SLOT: True, FAILS_SLOT: 0}
             out[FAILS_SLOT] = misses
             self._hint(dispatcher, asked, misses, text)
         else:
@@ -207,6 +215,9 @@ class CaseStatusAnswer(Action):
         number = tracker.get_slot(self.number_slot) or ""
         code = tracker.get_slot(CODE_SLOT) or ""
         reset = [SlotSet(self.number_slot, None), SlotSet(CODE_SLOT, None), SlotSet(FAILS_SLOT, 0)]
+        if tracker.get_slot(GAVE_UP_SLOT):
+            dispatcher.utter_message(text=replies.NO_NUMBER, buttons=replies.OTHER_WAY_BUTTONS)
+            return reset + [SlotSet(GAVE_UP_SLOT, False)]
         if code == SESSION_CODE and number and number == tracker.get_slot(SESSION_SLOT):
             return reset + await self._session_ticket(dispatcher, number)
         try:

@@ -99,3 +99,10 @@ def test_a_ticket_number_in_the_application_flow_just_works(case_stack):
     # The ticket number and the whole phone number in one message.
     out = _chat(case_stack, f"{number.lower()} 13800005566")
     assert number in out[-1] and "当前状态" in out[-1]
+
+
+def test_no_number_is_no_dead_end(case_stack):
+    out = _chat(case_stack, "我想查下我的办件进度", "我没有编号，回执搞丢了")
+    assert replies.NO_NUMBER in out[-1]
+    out = _chat(case_stack, "查工单", "出生医学证明要带什么材料")   # another topic leaves the lookup
+    assert "没有找到编号" not in out[-1] and "出生医学证明" in out[-1]

@@ -305,7 +305,8 @@ async def _status_turn(chat: Chat, text: str, intent: str = "inform", entities=N
     chat._apply(events)
     out = chat._collect(dispatcher)
     chat.active_loop = "ticket_status_form"
-    nxt = next((s for s in ("ticket_no", "verification_code") if chat.slots.get(s) is None), None)
+    required = () if chat.slots.get("case_gave_up") else ("ticket_no", "verification_code")  # required_slots
+    nxt = next((s for s in required if chat.slots.get(s) is None), None)
     chat.slots["requested_slot"] = nxt
     if nxt is None:
         chat.active_loop = None
@@ -374,3 +375,18 @@ async def test_status_rejects_a_malformed_number(chat_db):
     assert out == [case_replies.bad_number("工单编号（例如 GD7KX3M9QP）")] and not chat.slots.get("ticket_no")
     out = await _status_turn(chat, "不记得了")   # a second miss offers other ways out
     assert case_replies.OTHER_WAYS.strip() in out[0] and chat.buttons[-1] == ["转人工", "登记诉求", "取消"]
+
+
+async def test_no_number_ends_the_status_lookup_with_other_ways(chat_db):
+    chat = Chat()
+    await _status_turn(chat, "我反映的问题处理得怎么样了", "query_ticket_status", activation=True)
+    assert chat.slots["requested_slot"] == "ticket_no"
+    out = await _status_turn(chat, "我没有编号，回执也搞丢了")
+    assert chat.slots.get("case_gave_up") is False and chat.active_loop is None
+    assert case_replies.NO_NUMBER in out and chat.buttons[-1] == ["转人工", "登记诉求", "取消"]
+    # Three unusable answers in a row never trap the citizen either.
+    chat = Chat()
+    await _status_turn(chat, "查询工单", "query_ticket_status", activation=True)
+    for text in ("GD1", "嗯嗯", "啊"):
+        out = await _status_turn(chat, text)
+    assert case_replies.NO_NUMBER in out and chat.active_loop is None

@@ -3,6 +3,8 @@ same for an unknown number, wrong digits and every kind, so replies reveal nothi
 numbers exist."""
 from __future__ import annotations
 
+import re
+
 NEUTRAL = ("未能核验到与该编号和手机号后四位相符的记录。请核对编号（见受理通知书、回执或短信）和登记时预留手机号的后四位；"
            "如果是后四位记错了，直接告诉我正确的后四位即可。如需帮助，请拨打12345政务服务便民热线。")
 BAD_CODE = "请输入登记时预留手机号码的后4位数字（例如“1234”），也可以直接输入完整手机号。"
@@ -15,6 +17,17 @@ CANCEL_BUTTON = {"title": "取消", "payload": "/deny"}
 OTHER_WAY_BUTTONS = [{"title": "转人工", "payload": "/request_human"},
                      {"title": "登记诉求", "payload": "/seek_help"},
                      CANCEL_BUTTON]
+
+
+NO_NUMBER = ("没有编号也没关系。如果是之前反映过的问题，可以回复“我要反映问题”把情况再说一遍，我重新帮您登记并注明之前反映过；"
+             "也可以回复“转人工”，或拨打12345政务服务便民热线，用登记时的手机号码查询。")
+_NO_NUMBER = re.compile(r"(没有|没得|莫得|不知道|忘了|忘记|找不到|记不得|记不到|不记得|弄丢|搞丢)了?.{0,4}(编号|单号|号码|回执|受理号)|"
+                        r"(编号|单号|回执).{0,4}(没有|没得|莫得|不知道|忘了|找不到|丢了|搞丢)|^没有$|^没得$|^莫得$")
+
+
+def has_no_number(text: str) -> bool:
+    """"我没有编号", "回执搞丢了": the citizen cannot give the number asked for."""
+    return bool(_NO_NUMBER.search(text or ""))
 
 
 def ask_number(hint: str) -> str:
