@@ -56,13 +56,16 @@ async def number_in(text: str) -> Optional[tuple[str, tuple[int, int]]]:
     return (chosen[0].number, (chosen[0].start, chosen[0].end)) if chosen else None
 
 
-class CaseStatusForm(FormValidationAction):
-    """Subclasses name the form, its number slot and the kind whose wording the prompts use."""
+class StatusFormParts:
+    """What a status form's actions are declared with: the form, its number slot and the kind whose
+    wording the prompts use."""
 
     form: str = ""
     number_slot: str = ""
     kind: str = ""
 
+
+class CaseStatusForm(StatusFormParts, FormValidationAction):
     def name(self) -> Text:
         return f"validate_{self.form}"
 
@@ -169,12 +172,8 @@ def case_form(form: str, number_slot: str, kind: str) -> type:
     })
 
 
-class CaseNumberPrompt(Action):
+class CaseNumberPrompt(StatusFormParts, Action):
     """"请告诉我您的受理编号（例如 …）": the example comes from knowledge/case_numbers.yml."""
-
-    form: str = ""
-    number_slot: str = ""
-    kind: str = ""
 
     def name(self) -> Text:
         return f"action_ask_{self.form}_{self.number_slot}"
