@@ -337,3 +337,8 @@ def format_cn_date(day: date) -> str:
     if isinstance(day, datetime):
         day = day.date()
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def local_today() -> date:
+    """Today in the service's time zone (settings.timezone, Asia/Shanghai by default)."""
+    return datetime.now(ZoneInfo(get_settings().timezone)).date()

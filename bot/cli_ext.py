@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import importlib
 
-EXTENSIONS: list[str] = ["bot.knowledge.cli", "bot.approvals.cli", "bot.calendar_cli", "bot.tickets.cli",
-                          "bot.audit.cli", "bot.auth.cli", "bot.privacy_cli", "bot.worker"]
+EXTENSIONS: list[str] = ["bot.knowledge.cli", "bot.approvals.cli", "bot.disclosure.cli", "bot.calendar_cli",
+                          "bot.tickets.cli", "bot.audit.cli", "bot.auth.cli", "bot.privacy_cli", "bot.worker"]
 
 
 def register_extensions(subparsers) -> None:

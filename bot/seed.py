@@ -24,7 +24,7 @@ def _load_seeders() -> None:
     # Importing the domain modules registers their seeders.
     import importlib
 
-    for module in ("bot.knowledge.seed", "bot.approvals.seed", "bot.tickets.seed"):
+    for module in ("bot.knowledge.seed", "bot.approvals.seed", "bot.disclosure.seed", "bot.tickets.seed"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -1,6 +1,7 @@
 """Demo data: deterministic files, seeded through the import, only into empty tables."""
-from bot.approvals import demo
 from bot.approvals.seed import seed_approvals
+from bot.disclosure.seed import seed_disclosure
+from bot.imports import demo
 
 
 def test_demo_files_are_the_generator_output():
@@ -11,8 +12,8 @@ def test_demo_files_are_the_generator_output():
 
 
 def test_seed_only_when_empty(migrated_db_url):
-    assert seed_approvals(migrated_db_url) == 30 + 41 + 10
-    assert seed_approvals(migrated_db_url) == 0
+    assert seed_approvals(migrated_db_url) == 30 and seed_disclosure(migrated_db_url) == 41 + 10
+    assert seed_approvals(migrated_db_url) == 0 and seed_disclosure(migrated_db_url) == 0
 
 
 def test_seed_if_empty_seeds_the_demo_rows_once(app_env, capsys):
@@ -28,8 +29,9 @@ def test_seed_if_empty_seeds_the_demo_rows_once(app_env, capsys):
     from bot.tickets.models import Ticket
 
     added = seed_if_empty(app_env.database_url)
-    assert {"catalog", "approvals", "tickets"} <= {name for name, _ in SEEDERS}
-    assert added["approvals"] == 30 + 41 + 10 and added["catalog"] > 1000 and added["tickets"] > 0
+    assert {"catalog", "approvals", "disclosure", "tickets"} <= {name for name, _ in SEEDERS}
+    assert added["approvals"] == 30 and added["disclosure"] == 41 + 10
+    assert added["catalog"] > 1000 and added["tickets"] > 0
     engine = sync_engine(app_env.database_url)
     try:
         with Session(engine, future=True) as s:

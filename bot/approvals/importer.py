@@ -11,8 +11,8 @@ from typing import Any, Callable, Iterable, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.approvals import fields as f
-from bot.approvals.jsonl import (ImportResult, ParsedRow, RowError, decode_lines, import_objects, line_label,
+from bot.imports import fields as f
+from bot.imports.jsonl import (ImportResult, ParsedRow, RowError, decode_lines, import_objects, line_label,
                                  upsert_flat)
 from bot.approvals.models import STAGES, STATUSES, Application, ApplicationEvent
 from bot.db import sync_engine

@@ -1,22 +1,18 @@
 """Async reads of applications (bound parameters only) and the verified status answer."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from bot.approvals.fields import local_tz
+from bot.calendar import local_today
 from bot.cases.lockout import Lockout
 from bot.approvals.models import Application
 from bot.approvals.status import ApplicationFacts, ApplicationStatus, StageEvent, compute_status
 from bot.cases.numbers import normalize_case_no
 from bot.cases.verify import NOT_VERIFIED, OK, Verified, verify_case
 from bot.db import session_scope
-
-
-def local_today() -> date:
-    return datetime.now(local_tz()).date()
 
 
 def facts_of(app: Application) -> ApplicationFacts:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Sequence
 
-from bot.approvals.fields import as_utc, local_date
+from bot.imports.fields import as_utc, local_date
 from bot.approvals.models import PAUSE_STAGE
 from bot.calendar import add_working_days, working_days_between
 

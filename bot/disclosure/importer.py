@@ -10,8 +10,8 @@ from typing import Any, Callable, Iterable, Sequence
 
 from sqlalchemy import func, select
 
-from bot.approvals import fields as f
-from bot.approvals.jsonl import (ImportResult, ParsedRow, RowError, decode_lines, import_objects, line_label,
+from bot.imports import fields as f
+from bot.imports.jsonl import (ImportResult, ParsedRow, RowError, decode_lines, import_objects, line_label,
                                  upsert_flat)
 from bot.cases.numbers import MAX_CHARS, is_case_no_shape, normalize_case_no
 from bot.db import sync_engine
@@ -76,12 +76,3 @@ def import_request_objects(items: Iterable[tuple[int, Any]], url: str | None = N
 def import_disclosure_requests(path: Path | str, url: str | None = None) -> ImportResult:
     items, errors = decode_lines(path)
     return import_request_objects(items, url, errors)
-
-
-def row_count(model, url: str | None = None) -> int:
-    engine = sync_engine(url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(model)).scalar_one()
-    finally:
-        engine.dispose()

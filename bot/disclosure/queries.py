@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import and_, or_, select, true
 
 from bot.cases.lockout import Lockout
-from bot.approvals.queries import local_today
+from bot.calendar import local_today
 from bot.cases.numbers import normalize_case_no
 from bot.cases.verify import NOT_VERIFIED, OK, Verified, verify_case
 from bot.db import session_scope

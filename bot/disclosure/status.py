@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.approvals.fields import local_date
+from bot.imports.fields import local_date
 from bot.calendar import add_working_days
 
 BASE_WORKING_DAYS = 20

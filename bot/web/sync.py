@@ -23,7 +23,7 @@ from aiohttp import web
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.approvals.importer import import_application_objects
-from bot.approvals.jsonl import ImportResult
+from bot.imports.jsonl import ImportResult
 from bot.disclosure.importer import import_request_objects
 from bot.privacy import mask_text
 from bot.web.errors import ApiError, read_json

@@ -1,9 +1,9 @@
 """Deterministic demo data for `make run`: approval applications over real item names and departments
 of the Guang'an catalog, the proactive-disclosure catalog and disclosure requests.
 
-    python -m bot.approvals.demo          # (re)writes knowledge/demo/*.jsonl
+    python -m bot.imports.demo          # (re)writes knowledge/demo/*.jsonl
 
-The seeder (bot.approvals.seed) imports those files through the ordinary JSON-lines import. The
+The seeders (bot.approvals.seed, bot.disclosure.seed) import those files through the ordinary JSON-lines import. The
 generator is pure: the same catalog gives byte-identical files (tests check it)."""
 from __future__ import annotations
 
@@ -239,3 +239,23 @@ def write(directory: Path | None = None) -> list[Path]:
 if __name__ == "__main__":
     for path in write():
         print(path)
+
+
+def seed_parts(parts, url: str | None = None) -> int:
+    """Import each (file name, model, importer) of knowledge/demo/ whose table is still empty;
+    the rows added. Invalid demo rows are logged, never raised."""
+    import logging
+
+    from bot.imports.jsonl import row_count
+
+    logger = logging.getLogger(__name__)
+    added = 0
+    for name, model, importer in parts:
+        path = demo_dir() / name
+        if not path.exists() or row_count(model, url):
+            continue
+        result = importer(path, url)
+        for error in result.errors:
+            logger.warning("demo data %s: %s", name, error)
+        added += result.inserted
+    return added

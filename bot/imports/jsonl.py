@@ -170,3 +170,17 @@ def upsert_flat(session, model, key_attr: str, rows: list[ParsedRow], result: Im
             if children is not None:
                 children(session, obj, row, False)
             result.updated += 1
+
+
+def row_count(model, url: str | None = None) -> int:
+    """Rows of a table (the demo seeder fills only empty tables)."""
+    from sqlalchemy import func, select
+
+    from bot.db import sync_engine
+
+    engine = sync_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(model)).scalar_one()
+    finally:
+        engine.dispose()
