@@ -23,6 +23,9 @@ from bot.tickets.places import division_in, place_in
     ("小孩掉进塘里了", "drowning"),
     ("有人拿刀在菜市场砍人", "violence"),
     ("后山滑坡了 石头滚下来", "landslide"),
+    ("闻到一股怪味 像是煤气", "gas"),
+    ("老汉儿出去遛弯 一晚上没回家", "missing_person"),
+    ("活着没意思 不如死了算了", "self_harm"),
 ])
 def test_emergencies(text, kind):
     found = emergency_in(text)
