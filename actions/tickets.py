@@ -135,10 +135,15 @@ class ValidateTicketForm(FormValidationAction):
             if asked == "ticket_description":
                 out["ticket_description"] = replies.CALLBACK_DESCRIPTION
             return out
+        if intake.is_confused(text) and not self._answers(text, asked):
+            dispatcher.utter_message(text=replies.plain_question(asked))
+            return {"ticket_side": True}
         if self._side_question(text, asked, tracker):
             await self._answer_side(dispatcher, text, tracker)
             return {"ticket_side": True}
         out: Dict[Text, Any] = {"ticket_side": False, **self._volunteered(text, tracker, asked)}
+        if out.get("ticket_location") and asked not in ("ticket_location", "ticket_description"):
+            dispatcher.utter_message(text=replies.noted(out["ticket_location"]))
         if asked == "ticket_description":
             if intake.is_payload(text):
                 out["ticket_description"] = None
@@ -184,7 +189,8 @@ class ValidateTicketForm(FormValidationAction):
         place = corrected_place(old_place, text) if correcting else place_in(text)
         phone, name = intake.phone_in(text), intake.name_in(text)
         for slot, value in (("ticket_location", place), ("ticket_phone", phone), ("ticket_name", name)):
-            if value and slot != asked and (correcting or not tracker.get_slot(slot)):
+            # a value given later also replaces an earlier "不留/记不到"
+            if value and slot != asked and (correcting or not _value(tracker.get_slot(slot))):
                 out[slot] = value
         if "ticket_location" not in out and asked != "ticket_location" and more_specific(place, old_place):
             out["ticket_location"] = place  # "这条街" first, "井河镇老街农贸市场外面" later
@@ -194,20 +200,23 @@ class ValidateTicketForm(FormValidationAction):
         return out
 
     @staticmethod
-    def _side_question(text: str, asked: Optional[str], tracker: Tracker) -> bool:
+    def _answers(text: str, asked: Optional[str]) -> bool:
+        """The message gives (or declines) the field asked for."""
+        if asked == "ticket_location":
+            return bool(place_in(text))
+        if asked == "ticket_phone":
+            return bool(intake.phone_in(text)) or intake.refuses(text, "phone", asked=True)
+        if asked == "ticket_name":
+            return bool(intake.name_in(text)) or intake.refuses(text, "name", asked=True)
+        return False
+
+    @classmethod
+    def _side_question(cls, text: str, asked: Optional[str], tracker: Tracker) -> bool:
         """A question on another topic asked while the form waits for an answer (never an answer
         that happens to contain a question word, such as an address)."""
-        if not intake.is_question(text) or intake.is_payload(text):
+        if not intake.is_question(text) or intake.is_payload(text) or cls._answers(text, asked):
             return False
-        if asked == "ticket_location" and place_in(text):
-            return False
-        if asked == "ticket_phone" and (intake.phone_in(text) or intake.refuses(text, "phone", asked=True)):
-            return False
-        if asked == "ticket_name" and (intake.name_in(text) or intake.refuses(text, "name", asked=True)):
-            return False
-        if asked == "ticket_confirm" and tracker.get_slot("ticket_edit") == CHOOSE:
-            return False
-        return True
+        return not (asked == "ticket_confirm" and tracker.get_slot("ticket_edit") == CHOOSE)
 
     async def _answer_side(self, dispatcher: CollectingDispatcher, text: str, tracker: Tracker) -> None:
         if intake.asks_about_processing(text):
@@ -235,8 +244,7 @@ class ValidateTicketForm(FormValidationAction):
         if place is None:  # a place must look like a place — never a question or a greeting
             dispatcher.utter_message(text=replies.LOCATION_HINT, buttons=[{"title": "跳过", "payload": "跳过"}])
             return {"ticket_location": None}
-        carries_more = intake.name_in(text) or intake.phone_in(text) or len(text) > 24
-        return {"ticket_location": (place if carries_more else text)[:intake.MAX_LOCATION_CHARS]}
+        return {"ticket_location": place[:intake.MAX_LOCATION_CHARS]}
 
     async def extract_ticket_phone(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: Dict[Text, Any]) -> Dict[Text, Any]:
@@ -248,6 +256,10 @@ class ValidateTicketForm(FormValidationAction):
             return {"ticket_phone": phone}
         if intake.refuses(text, "phone", asked=True):
             return {"ticket_phone": intake.NONE_VALUE}
+        if not re.search(r"\d", text):  # no digits at all: no format error, the question in plain words
+            if not (place_in(text) or intake.name_in(text)):  # (a place or name given instead is noted)
+                dispatcher.utter_message(text=replies.plain_question("ticket_phone"))
+            return {"ticket_phone": None}
         return {"ticket_phone": text}
 
     async def extract_ticket_name(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -260,7 +272,7 @@ class ValidateTicketForm(FormValidationAction):
         if intake.is_payload(text):
             return {"ticket_name": None}
         name = intake.name_answer(text)
-        if name is None:  # a name must look like a name — never a question or a greeting
+        if name is None and not (place_in(text) or intake.phone_in(text)):  # a name must look like a name
             dispatcher.utter_message(text=replies.NAME_HINT, buttons=[{"title": "不留", "payload": "不留"}])
         return {"ticket_name": name}
 

@@ -140,3 +140,17 @@ def test_the_description_is_the_story_told_so_far():
     assert d([{"text": "出生医学证明咋个办", "intent": "ask_procedure"},
               {"text": "楼下烧烤店油烟太大了", "intent": "complain"}]) == "楼下烧烤店油烟太大了"
     assert d([{"text": "我要投诉", "intent": "complain"}]) is None
+
+
+def test_what_an_elderly_caller_says_at_a_question():
+    from bot.tickets.places import corrected_place
+    from bot.tickets.replies import plain_question
+
+    assert intake.refuses("电话嘛 我记不到 我儿子晓得", "phone", asked=True)
+    assert intake.is_confused("你说啥子 我听不懂") and intake.is_confused("为啥子还要名字")
+    assert not intake.is_confused("北辰街道万盛小区")
+    assert "不留" in plain_question("ticket_phone") and "姓李" in plain_question("ticket_name")
+    # a place word alone is no place; "是…" is not part of it; a corrected 小区 keeps the 街道
+    assert place_in("我要投诉小区物业乱收停车费") is None
+    assert place_in("我记错了，是凯旋城小区") == "凯旋城小区"
+    assert corrected_place("枣山街道御景湾小区", "我记错了，是凯旋城小区") == "枣山街道凯旋城小区"

@@ -125,7 +125,7 @@ def category_for(description: Optional[str], intent: Optional[str]) -> str:
 
 
 _ADDRESS_LEAD = re.compile(r"^(?:我要|我想|想|要)?(?:投诉|举报|反映|求助|建议|表扬|报告)?(?:一下|一个)?(?:有人)?"
-                           r"(?:在|住在|位于|我家在|我家|我住|我们|我们的)?")
+                           r"(?:就是|是在|是|在|住在|位于|我家在|我家|我住|我们|我们的)?")
 
 
 def address_in(text: Optional[str]) -> Optional[str]:
@@ -319,7 +319,10 @@ _CORRECTION = re.compile(r"(记错|写错|说错|打错|弄错|搞错|错了|不
 _QUESTION = re.compile(r"[?？]|吗|呢$|么$|怎么|怎样|咋|如何|多久|多长时间|几点|几天|哪里|哪儿|哪个|啥子|什么|"
                        r"能不能|可不可以|是不是|有没有|要不要|收费不|要钱不|上班不|[能可行]不$")
 _PROCESS_QUESTION = re.compile(r"(多久|几天|多长时间|什么时候|啥时候|好久).{0,8}(处理|回复|答复|联系|有人|解决|办好|来)")
-_NO_VALUE = re.compile(r"^(不知道|没有|没得|莫得|记不到|记不得|忘了|不记得)|没有手机|没得手机|莫得手机|没有电话")
+_NO_VALUE = re.compile(r"^(不知道|没有|没得|莫得)|记不到|记不得|不记得|忘了|忘记了|不晓得|没有手机|没得手机|莫得手机|没有电话")
+# "你说啥子 我听不懂", "为啥子还要名字": the citizen did not understand the question or asks why it is asked.
+_CONFUSED = re.compile(r"听不懂|没听懂|没听明白|不明白|搞不懂|啥意思|什么意思|说的啥|说啥子|你说啥|"
+                       r"(为啥子?|为什么|干啥|干嘛|凭啥).{0,4}(要|留|问|填)")
 _CANCEL_ANYWHERE = re.compile(r"算了算了|算了吧|不登记了|先不登记|先不反映|不反映了|以后再说|等哈再说|等会再说|"
                               r"改天再说|下次再说|回头再说")
 _GO_ON = re.compile(r"记倒|记下|记一下|记着|帮我登记|给我登记|你登记|继续登记|帮我记|你记|给我记|继续")
@@ -362,6 +365,10 @@ def name_answer(text: Optional[str]) -> Optional[str]:
 
 def is_correction(text: Optional[str]) -> bool:
     return bool(_CORRECTION.search(clean(text)))
+
+
+def is_confused(text: Optional[str]) -> bool:
+    return bool(_CONFUSED.search(clean(text)))
 
 
 def is_question(text: Optional[str]) -> bool:

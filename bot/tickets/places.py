@@ -53,6 +53,7 @@ def division_in(text: str) -> Optional[tuple[Division, int]]:
     return best
 
 
+_BARE_PLACE_WORD = re.compile(r"(?:这个|那个|我们|我家)?(?:小区|社区|街道|村|镇|乡|路|街|市场|广场|公园|学校|医院)")
 # A unit on its own ("8栋1102", "3组", "2单元101") continues the address before it.
 _UNIT = re.compile(r"\d+(?:栋|幢|号楼|单元|组|号)(?:\d+(?:单元|室|号)?)*")
 
@@ -65,7 +66,9 @@ def _phrases(text: str) -> list[tuple[int, int]]:
     for m in _ADDRESS.finditer(text):
         lead = _ADDRESS_LEAD.match(m.group(0))
         start = m.start() + (lead.end() if lead else 0)
-        if meaningful_length(text[start:m.end()]) >= 2:
+        phrase = text[start:m.end()]
+        # "我要投诉小区物业…": a place word alone names no place
+        if meaningful_length(phrase) >= 2 and not _BARE_PLACE_WORD.fullmatch(phrase):
             spans.append((start, m.end()))
     for m in _UNIT.finditer(text):
         if not any(a <= m.start() < b for a, b in spans):
@@ -136,7 +139,11 @@ def corrected_place(old: Optional[str], text: str) -> Optional[str]:
     m = re.search(r"不是\s*([^，,。\s是]+)\s*[，,]?\s*(?:是|而是|应该是)\s*([^，,。\s]+)", text)
     if m and m.group(1) in old:
         return old.replace(m.group(1), m.group(2), 1)
-    if division_in(new) or _specificity(new) >= _specificity(old):
+    if division_in(new):
+        return new
+    if not _UNIT.fullmatch(new) and division_in(old):  # "是凯旋城小区" after "枣山街道御景湾小区"
+        return division_in(old)[0].name + new
+    if _specificity(new) >= _specificity(old):
         return new
     unit = _UNIT.search(new)
     head = _UNIT.split(old, maxsplit=1)[0] if _UNIT.search(old) else old

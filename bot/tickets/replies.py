@@ -81,3 +81,21 @@ def urged(ticket: dict | None, number: str) -> str:
         return f"工单 {number} 已经办结，不需要催办了。如对结果不满意，可以拨打12345政务服务便民热线反映。"
     return (f"已为您催办工单 {number}：催办已记录在工单上，承办部门（{ticket.get('department') or '12345热线分派中'}）"
             "会看到并尽快联系您。")
+
+
+# The current question said again in plain words ("我听不懂", "为啥子还要名字").
+PLAIN_QUESTIONS = {
+    "ticket_description": "就是请您说说遇到了什么事，比如哪里漏水、哪里太吵、多久了。",
+    "ticket_location": "就是问这个事发生在哪里，比如哪个街道、哪个小区、几栋。工作人员知道地方才能去处理。说不清楚回复“跳过”就行。",
+    "ticket_phone": "就是请您留个手机号码，工作人员处理时好给您打电话。没有或者不想留，回复“不留”就行。",
+    "ticket_name": "留个称呼，是为了工作人员打电话时好称呼您，说“姓李”就可以。不想留，回复“不留”就行。",
+    "ticket_confirm": "上面是我帮您记下的内容。没问题就回复“确认提交”，要改就回复“修改”，不登记了就回复“取消”。",
+}
+
+
+def plain_question(asked: str | None) -> str:
+    return PLAIN_QUESTIONS.get(asked or "", PLAIN_QUESTIONS["ticket_description"])
+
+
+def noted(location: str) -> str:
+    return f"好的，地点记下了：{location}。"
