@@ -11,6 +11,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.tracker import fresh_message, intent_of, text_of
 from bot.approvals.queries import status_of_verified as application_status_of
 from bot.approvals.replies import status_message as application_message
 from bot.cases import replies
@@ -21,7 +22,7 @@ from bot.disclosure.queries import status_of_verified as request_status_of
 from bot.disclosure.replies import request_status_message
 from bot.tickets import intake
 from bot.tickets.citizen import status_of_verified as ticket_status_of
-from bot.tickets.citizen import ticket_of_session
+from bot.tickets.service import find_ticket
 
 logger = logging.getLogger(__name__)
 
@@ -38,17 +39,17 @@ SESSION_SLOT = "last_ticket_no"  # the ticket this conversation created or verif
 SESSION_CODE = "session"         # verification_code: the ticket of this conversation, no digits needed
 
 
-def intent_of(tracker: Tracker) -> str:
-    return (tracker.latest_message.get("intent") or {}).get("name") or ""
+NUMBER_ENTITIES = ("application_no", "request_no", "ticket_no")
 
 
-def text_of(tracker: Tracker) -> str:
-    return tracker.latest_message.get("text") or ""
-
-
-async def number_in(text: str) -> Optional[tuple[str, tuple[int, int]]]:
-    """The case number a message carries (the data decides among candidates) and its span."""
-    found = candidates(text)
+async def number_in(tracker: Tracker) -> Optional[tuple[str, tuple[int, int]]]:
+    """The case number the latest message carries (the data decides among candidates) and its span.
+    The NLU's CaseNumberRecognizer has usually looked it up already: its entity is used as it is, and
+    the tables are asked again only when it found none."""
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("extractor") == "CaseNumberRecognizer" and entity.get("entity") in NUMBER_ENTITIES:
+            return entity["value"], (entity["start"], entity["end"])
+    found = candidates(text_of(tracker))
     if not found:
         return None
     held = await find_held([c.number for c in found])
@@ -82,26 +83,15 @@ class CaseStatusForm(StatusFormParts, FormValidationAction):
         return events + [SlotSet(name, value) for name, value in tracker.slots_to_validate().items()
                          if name in (RETRY_SLOT, RETRY_FLAG, FAILS_SLOT, GAVE_UP_SLOT) and name not in done]
 
-    def _fresh(self, tracker: Tracker) -> bool:
-        """A user message this form has not read yet (activation or an answer to its question)."""
-        for event in reversed(tracker.events):
-            kind = event.get("event")
-            if kind == "user":
-                return True
-            if kind == "bot" or (kind == "action" and event.get("name") not in (
-                    self.form, "action_listen", "action_extract_slots")):
-                return False
-        return False
-
     async def extract_number_and_code(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                       domain: Dict[Text, Any]) -> Dict[Text, Any]:
         """Both slots from one message: a (new) number and the digits outside it."""
-        if intent_of(tracker) in LEAVING_INTENTS or not self._fresh(tracker):
+        if intent_of(tracker) in LEAVING_INTENTS or not fresh_message(tracker, self.form):
             return {}
         text = text_of(tracker)
         activating = tracker.get_slot("requested_slot") is None
         out: Dict[Text, Any] = {}
-        found = await number_in(text)
+        found = await number_in(tracker)
         span = None
         if found:
             out[self.number_slot], span = found
@@ -241,7 +231,7 @@ class CaseStatusAnswer(Action):
     @staticmethod
     async def _session_ticket(dispatcher: CollectingDispatcher, number: str) -> List[Dict]:
         try:
-            ticket = await ticket_of_session(number)
+            ticket = await find_ticket(number)
         except Exception:
             logger.exception("session ticket lookup failed")
             dispatcher.utter_message(text=replies.SYSTEM_BUSY)

@@ -15,16 +15,16 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.tracker import fresh_message, intent_of, text_of
 from bot.identifiers import is_valid_mobile, normalize_phone
 from bot.knowledge.answer import compose
 from bot.tickets import replies
-from bot.tickets.citizen import urge
 from bot.tickets.emergency import emergency_in
 from bot.tickets.places import corrected_place, more_specific, place_in
 from bot.privacy import mask_text
 from bot.tickets import intake
 from bot.tickets.lifecycle import TicketError
-from bot.tickets.service import Unavailable, create_ticket
+from bot.tickets.service import Unavailable, create_ticket, urge_ticket
 
 logger = logging.getLogger(__name__)
 
@@ -47,29 +47,8 @@ NAME_INVALID = "称呼请控制在20个字以内，不想留可以回复“不�
 UNRESOLVED = "抱歉没能帮您解决问题。我先为您登记诉求，由工作人员跟进处理并答复您。"
 
 
-def _intent(tracker: Tracker) -> str:
-    return (tracker.latest_message.get("intent") or {}).get("name") or ""
-
-
-def _text(tracker: Tracker) -> str:
-    return tracker.latest_message.get("text") or ""
-
-
 def _category(tracker: Tracker) -> str:
     return intake.category_for(tracker.get_slot("ticket_description"), tracker.get_slot("ticket_intent"))
-
-
-def _fresh_message(tracker: Tracker) -> bool:
-    """The form runs right after a user message (not coming back after another action). Rasa calls
-    the validation action on a copy of the tracker ending with the form's own ActionExecuted."""
-    for event in reversed(tracker.events):
-        kind = event.get("event")
-        if kind == "user":
-            return True
-        if kind == "bot" or (kind == "action" and event.get("name") not in (
-                FORM, "action_listen", "action_extract_slots")):
-            return False
-    return False
 
 
 def _activating(tracker: Tracker) -> bool:
@@ -79,7 +58,7 @@ def _activating(tracker: Tracker) -> bool:
 def _answering(tracker: Tracker, slot: str) -> bool:
     """The latest user message answers the ticket form's question for ``slot``."""
     return (tracker.active_loop_name == FORM and tracker.get_slot("requested_slot") == slot
-            and _fresh_message(tracker))
+            and fresh_message(tracker, FORM))
 
 
 def _value(value: Optional[str]) -> Optional[str]:
@@ -120,14 +99,14 @@ class ValidateTicketForm(FormValidationAction):
         messages may volunteer or correct other fields, ask a side question, or cancel."""
         if _activating(tracker):
             return self._activation(dispatcher, tracker)
-        if tracker.active_loop_name != FORM or not _fresh_message(tracker):
+        if tracker.active_loop_name != FORM or not fresh_message(tracker, FORM):
             return {}
-        text = intake.clean(_text(tracker))
+        text = intake.clean(text_of(tracker))
         asked = tracker.get_slot("requested_slot")
         rest = intake.cancel_with_rest(text)
         if rest == "" and asked in OPTIONAL_ANSWERS and intake.refuses(text, OPTIONAL_ANSWERS[asked], asked=True):
             rest = None  # "不用了" to "怎么称呼您" declines the name, it does not cancel the ticket
-        if rest is not None or _intent(tracker) == "goodbye":
+        if rest is not None or intent_of(tracker) == "goodbye":
             return {"ticket_confirm": CANCEL, "ticket_followup": rest or None, "ticket_side": False}
         if replies.wants_human(text):  # honoured as a call-back, with the citizen's matter as its text
             dispatcher.utter_message(text=replies.HUMAN_CALLBACK)
@@ -153,7 +132,7 @@ class ValidateTicketForm(FormValidationAction):
 
     def _activation(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
         description = intake.description_from_messages(intake.user_messages(tracker.events))
-        intent = _intent(tracker)
+        intent = intent_of(tracker)
         text = description or ""
         emergency = emergency_in(text) if intent != "praise" else None  # thanks for a rescue is no alarm
         if emergency is not None:  # the safety instruction comes before any question
@@ -235,7 +214,7 @@ class ValidateTicketForm(FormValidationAction):
                                       domain: Dict[Text, Any]) -> Dict[Text, Any]:
         if not _answering(tracker, "ticket_location") or self._handled(tracker):
             return {}
-        text = intake.clean(_text(tracker))
+        text = intake.clean(text_of(tracker))
         if intake.is_skip(text) or re.search(r"不清楚|不知道|不确定|说不清|记不得", text):
             return {"ticket_location": intake.NONE_VALUE}
         if intake.is_payload(text):
@@ -250,7 +229,7 @@ class ValidateTicketForm(FormValidationAction):
                                    domain: Dict[Text, Any]) -> Dict[Text, Any]:
         if not _answering(tracker, "ticket_phone") or self._handled(tracker):
             return {}
-        text = intake.clean(_text(tracker))
+        text = intake.clean(text_of(tracker))
         phone = intake.phone_in(text)
         if phone:
             return {"ticket_phone": phone}
@@ -266,7 +245,7 @@ class ValidateTicketForm(FormValidationAction):
                                   domain: Dict[Text, Any]) -> Dict[Text, Any]:
         if not _answering(tracker, "ticket_name") or self._handled(tracker):
             return {}
-        text = intake.clean(_text(tracker))
+        text = intake.clean(text_of(tracker))
         if intake.refuses(text, "name", asked=True) or re.search(r"不知道|随便|无所谓", text):
             return {"ticket_name": intake.NONE_VALUE}
         if intake.is_payload(text):
@@ -280,7 +259,7 @@ class ValidateTicketForm(FormValidationAction):
                                      domain: Dict[Text, Any]) -> Dict[Text, Any]:
         if not _answering(tracker, "ticket_confirm") or self._handled(tracker):
             return {}
-        text, intent = _text(tracker), _intent(tracker)
+        text, intent = text_of(tracker), intent_of(tracker)
         if intent == "goodbye":
             return {"ticket_confirm": CANCEL}
         if tracker.get_slot("ticket_edit") == CHOOSE:
@@ -379,15 +358,15 @@ class ActionSubmitTicket(Action):
         description = tracker.get_slot("ticket_description")
         if tracker.latest_action_name == "action_listen":  # a yes/no right after this action
             if tracker.get_slot("ticket_edit") != RETRY or not description:
-                dispatcher.utter_message(response="utter_affirm_ack" if _intent(tracker) == "affirm"
+                dispatcher.utter_message(response="utter_affirm_ack" if intent_of(tracker) == "affirm"
                                          else "utter_deny_ack")
                 return []
-            if _intent(tracker) != "affirm":
+            if intent_of(tracker) != "affirm":
                 dispatcher.utter_message(text=CANCELLED)
                 return _reset()
         elif tracker.get_slot("ticket_confirm") != "yes" or not description:
-            dispatcher.utter_message(response="utter_goodbye" if _intent(tracker) == "goodbye" else None,
-                                     text=None if _intent(tracker) == "goodbye" else CANCELLED)
+            dispatcher.utter_message(response="utter_goodbye" if intent_of(tracker) == "goodbye" else None,
+                                     text=None if intent_of(tracker) == "goodbye" else CANCELLED)
             followup = tracker.get_slot("ticket_followup")
             if followup:  # "算了，我先问问结婚登记": the question after the cancel is answered
                 reply = await asyncio.get_running_loop().run_in_executor(None, lambda: compose(followup))
@@ -438,7 +417,7 @@ class ActionTicketUnresolved(Action):
         return "action_ticket_unresolved"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        if intake.is_unresolved(_text(tracker)) or _intent(tracker) == "complain":
+        if intake.is_unresolved(text_of(tracker)) or intent_of(tracker) == "complain":
             dispatcher.utter_message(text=UNRESOLVED)
             return [SlotSet("ticket_unresolved", True)]
         dispatcher.utter_message(response="utter_deny_ack")
@@ -458,7 +437,7 @@ class ActionUrgeTicket(Action):
             dispatcher.utter_message(text=replies.URGE_NEEDS_NUMBER)
             return []
         try:
-            ticket = await urge(number)
+            ticket = await urge_ticket(number)
         except Exception:
             logger.exception("urge not recorded")
             dispatcher.utter_message(text=replies.URGE_FAILED)

@@ -7,7 +7,7 @@ from typing import Optional
 
 from bot.cases.lockout import Lockout
 from bot.cases.verify import NOT_VERIFIED, OK, Verified, verify_case
-from bot.tickets.service import find_for_citizen, find_ticket, urge_ticket
+from bot.tickets.service import find_for_citizen
 
 
 async def status_of_verified(ticket_no: str, digits: str, url: Optional[str] = None) -> Optional[dict]:
@@ -24,13 +24,3 @@ async def ticket_for_citizen(ticket_no: str, digits: str, url: Optional[str] = N
     ticket = await status_of_verified(outcome.record.number, digits, url)
     return Verified(OK, record=ticket) if ticket is not None else Verified(NOT_VERIFIED)
 
-
-async def ticket_of_session(ticket_no: str, url: Optional[str] = None) -> Optional[dict]:
-    """The ticket this conversation created (the citizen is the one who registered it, so no digits
-    are asked for); None when it is gone."""
-    return await find_ticket(ticket_no, url=url)
-
-
-async def urge(ticket_no: str, url: Optional[str] = None) -> Optional[dict]:
-    """Record the citizen's 催办 on an open ticket; the ticket, or None when it is not open."""
-    return await urge_ticket(ticket_no, url=url)

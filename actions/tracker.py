@@ -1,0 +1,27 @@
+"""Reading the tracker the same way in every form: the latest intent and text, and whether the
+latest user message is one the form has not read yet."""
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+
+
+def intent_of(tracker: Tracker) -> str:
+    return (tracker.latest_message.get("intent") or {}).get("name") or ""
+
+
+def text_of(tracker: Tracker) -> str:
+    return tracker.latest_message.get("text") or ""
+
+
+def fresh_message(tracker: Tracker, form: str) -> bool:
+    """The form runs right after a user message (activation or an answer to its question), not when
+    coming back after another action. Rasa calls the validation action on a copy of the tracker that
+    ends with the form's own ActionExecuted."""
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            return True
+        if kind == "bot" or (kind == "action" and event.get("name") not in (
+                form, "action_listen", "action_extract_slots")):
+            return False
+    return False
