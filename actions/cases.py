@@ -239,7 +239,7 @@ class CaseStatusAnswer(Action):
         if ticket is None:
             dispatcher.utter_message(text=replies.NEUTRAL)
             return [SlotSet(SESSION_SLOT, None)]
-        dispatcher.utter_message(text=intake.status_text(ticket) + "\n" + replies.SESSION_FOLLOW_UP,
+        dispatcher.utter_message(text=intake.status_text(ticket, urge_hint=False) + "\n" + replies.SESSION_FOLLOW_UP,
                                  buttons=[replies.URGE_BUTTON])
         return []
 

@@ -6,6 +6,7 @@ import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.cases.replies import SYSTEM_BUSY
@@ -38,4 +39,5 @@ class ActionApplyDisclosure(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         dispatcher.utter_message(text=replies.HOW_TO_APPLY)
-        return []
+        # Follow-ups ("多久能答复", "要钱不") are answered from the disclosure guide in knowledge/.
+        return [SlotSet("procedure_item", replies.GUIDE_ID)]

@@ -5,6 +5,8 @@ from bot.calendar import format_cn_date
 from bot.disclosure.queries import EntryHit
 from bot.disclosure.status import RequestStatus
 
+# The guide in knowledge/guides/ that answers follow-up questions about applying.
+GUIDE_ID = "government-information-disclosure"
 HOW_TO_APPLY = (
     "申请政府信息公开（依申请公开）的方式：\n"
     "1. 渠道：登录广安区人民政府门户网站“政府信息公开—依申请公开”在线提交；或以信函、传真方式向区政府办公室"

@@ -95,6 +95,7 @@ def category_of(text: str, intent: Optional[str] = None) -> str:
 def classify(text: str, intent: Optional[str] = None) -> Classification:
     reason = urgent_reason(text)
     category = category_of(text, intent)
-    if reason is not None and category == DEFAULT_CATEGORY:
-        category = "求助"  # a threat to safety or basic needs is never a mere question
+    named = _EXPLICIT.search(normalize_text(text or ""))
+    if reason is not None and category in (DEFAULT_CATEGORY, "建议") and not named:
+        category = "求助"  # a threat to safety or basic needs is never a mere question or suggestion
     return Classification(category, reason is not None, reason)

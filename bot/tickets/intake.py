@@ -255,7 +255,11 @@ def created_text(ticket: dict) -> str:
 LIGHT_LABELS = {"green": "正常办理中", "yellow": "临近办理时限", "red": "已超过办理时限，已提醒承办部门加快办理"}
 
 
-def status_text(ticket: dict) -> str:
+URGE_HINT = "如已超过应联系时间仍没人联系您，或者事情紧急，可以回复“催办”，催办会记录在工单上，承办部门会看到。"
+
+
+def status_text(ticket: dict, urge_hint: bool = True) -> str:
+    """A ticket's status; an open one says how to urge it (urge_hint=False where the caller says so)."""
     lines = [f"工单 {ticket['ticket_no']}（{ticket['category']}）",
              f"当前状态：{ticket['status_label']}",
              f"承办部门：{ticket.get('department') or '待分派'}"]
@@ -270,6 +274,8 @@ def status_text(ticket: dict) -> str:
         lines.append(f"时限状态：{LIGHT_LABELS.get(ticket.get('light'), '正常办理中')}")
     if ticket.get("reply"):
         lines.append(f"最新答复：{ticket['reply']}")
+    if urge_hint and ticket["status"] not in ("resolved", "closed"):
+        lines.append(URGE_HINT)
     return "\n".join(lines)
 
 
