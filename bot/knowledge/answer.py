@@ -33,6 +33,7 @@ MIN_CONFIDENCE = 0.2    # less of the question matched than this: suggest, do no
 CLEAR_WINNER_RATIO = 1.5  # ... unless the first item scores this many times the second
 FALLBACK_ITEM_CONFIDENCE = 0.3  # an item the fallback may offer as "您是想问…吗"
 MAX_CHOICES = 3
+GUESS_RATIO = 1.25      # a weak first match this far ahead of the second is named as the best guess
 MAX_LIST = 8            # items listed in one answer before "等"
 FOLLOW_UP_MAX_CHARS = 14  # an aspect question this short is about the item in context
 NAMES_ITEM_CONFIDENCE = 0.5  # ... unless the catalog matches this much of it to another item
@@ -229,7 +230,9 @@ def suggest(candidates: list[Result], aspect: str | None) -> Reply:
     """Not sure: the best guess is named in the text (WeChat and the elderly read text, not buttons)
     and becomes the item in context, so "要交好多钱" next is about it rather than the previous item."""
     best = candidates[0] if candidates else None
-    if best is None or best.kind == "faq" or best.confidence < FALLBACK_ITEM_CONFIDENCE:
+    second = candidates[1].score if len(candidates) > 1 else 0.0
+    clear = best is not None and (best.confidence >= FALLBACK_ITEM_CONFIDENCE or best.score >= GUESS_RATIO * second)
+    if best is None or best.kind == "faq" or not clear:
         text = (f"没有找到与您的问题完全对应的事项。您是不是想问以下事项？"
                 f"也可以换个说法告诉我，或拨打{HOTLINE}政务服务便民热线咨询。")
         return Reply(text, choice_buttons(candidates, aspect), None, "suggest")
@@ -284,11 +287,6 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
         named = [r for r in index.search(text, k=3) if r.kind != "faq" and r.confidence >= NAMES_ITEM_CONFIDENCE]
         if not named or named[0].id == context.id:
             return answer_result(index, context, aspect)
-    if context is not None and aspect is None and len(clean(text).replace(" ", "")) <= FOLLOW_UP_MAX_CHARS + 6:
-        named = [r for r in index.search(text, k=3) if r.kind != "faq" and r.confidence >= NAMES_ITEM_CONFIDENCE]
-        by_words = aspect_by_words(index, context, text) if not named or named[0].id == context.id else None
-        if by_words:
-            return answer_aspect(index, context, by_words)
     if not has_words or (context is None and names_no_item(text)):
         return Reply(ASK_WHICH_ITEM, [], None, "not_found")
     results = index.search(text, k=MAX_CHOICES + 2)
@@ -312,27 +310,6 @@ def _clear_winner(results: list[Result]) -> bool:
         return False
     second = results[1].score if len(results) > 1 else 0.0
     return results[0].score >= CLEAR_WINNER_RATIO * second
-
-
-# Words of a question that say nothing about which part of a guide is meant.
-_PLAIN_BIGRAMS = {"办理", "可以", "还是", "一下", "这个", "那个", "什么", "啥子", "怎么", "咋个", "需要", "要不",
-                  "是不", "不是", "有没", "没有", "我们", "你们", "请问", "知道", "一般", "的话"}
-
-
-def aspect_by_words(index: SearchIndex, result: Result, text: str | None) -> str | None:
-    """The part of the guide in context that a follow-up the aspect phrases did not place is about,
-    by the words they share ("是单位办还是个人办" → 办理流程 "由用人单位或本人…申请"); None when no
-    part shares a word beyond the item's own name."""
-    guide = result.guide
-    if guide is None:
-        return None
-    asked = _bigrams(clean(text)) - _PLAIN_BIGRAMS - _bigrams(result.name)
-    if not asked:
-        return None
-    dept = index.knowledge.department(guide.department)
-    shared = [(len(asked & _bigrams(aspect_text(guide, a, dept))), a) for a in ASPECT_ORDER]
-    best = max(n for n, _ in shared)
-    return next(a for n, a in shared if n == best) if best > 0 else None
 
 
 def _bigrams(text: str) -> set[str]:

@@ -54,6 +54,7 @@ def division_in(text: str) -> Optional[tuple[Division, int]]:
 
 
 _BARE_PLACE_WORD = re.compile(r"(?:这个|那个|我们|我家)?(?:小区|社区|街道|村|镇|乡|路|街|市场|广场|公园|学校|医院)")
+_REQUEST_WORDS = re.compile(r".*(?:你们|他们|喊|叫|通知|帮我|帮忙|能不能|可不可以|能否|派人)(?:到|去|来)?")
 # A unit on its own ("8栋1102", "3组", "2单元101") continues the address before it.
 _UNIT = re.compile(r"\d+(?:栋|幢|号楼|单元|组|号)(?:\d+(?:单元|室|号)?)*")
 
@@ -66,6 +67,10 @@ def _phrases(text: str) -> list[tuple[int, int]]:
     for m in _ADDRESS.finditer(text):
         lead = _ADDRESS_LEAD.match(m.group(0))
         start = m.start() + (lead.end() if lead else 0)
+        # "那你们喊社区的人来…", "能不能通知社区": words addressed to us are no part of a place name
+        cut = _REQUEST_WORDS.match(text[start:m.end()])
+        if cut:
+            start += cut.end()
         phrase = text[start:m.end()]
         # "我要投诉小区物业…": a place word alone names no place
         if meaningful_length(phrase) >= 2 and not _BARE_PLACE_WORD.fullmatch(phrase):
