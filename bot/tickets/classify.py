@@ -16,6 +16,8 @@ from bot.settings import get_settings
 from bot.tickets.sla import CATEGORIES
 
 DEFAULT_CATEGORY = "咨询"
+_SOFT_CATEGORIES = ("咨询", "求助", "建议")
+_WRONG_CATEGORIES = ("举报", "投诉")
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,14 @@ def category_of(text: str, intent: Optional[str] = None) -> str:
     if intent == "praise" and not is_praise(text):
         intent = None
     if intent and intent in r.intents:
-        return r.intents[intent]
+        category = r.intents[intent]
+        # "卖菜的把路都占完了", "护工打老人": a wrong done by someone is a complaint or report, whatever
+        # the classifier thought of the wording
+        if category in _SOFT_CATEGORIES:
+            for wrong, words in r.categories:
+                if wrong in _WRONG_CATEGORIES and any(w in text for w in words):
+                    return wrong
+        return category
     for category, words in r.categories:
         if any(w in text for w in words):
             return category
