@@ -3,6 +3,8 @@ disambiguation, an item without a guide, FAQ, follow-ups on the item in context.
 import json
 from datetime import date
 
+import pytest
+
 from bot.knowledge.answer import (
     aspect_text, close_candidates, compose, detect_aspect, names_no_item,
 )
@@ -133,3 +135,27 @@ def test_fallback_offers_items_only_for_procedure_like_questions(small_index):
     # "您是想表扬吗？" is never asked about a plain question
     assert not plausible_reading("praise", "退休了要办啥子") and plausible_reading("praise", "谢谢窗口的王姐")
     assert not plausible_reading("complain", "退休了要办啥子")
+
+
+@pytest.mark.parametrize("question, aspect", [
+    ("要准备些什么", "materials"), ("退休要办些啥子手续", "materials"), ("中午有人上班不", "location"),
+    ("搞不懂的话打哪个电话问", "location"), ("交了以后多久给答复", "time"),
+])
+def test_colloquial_aspect_phrases(question, aspect):
+    from bot.knowledge.answer import detect_aspect
+
+    assert detect_aspect(question) == aspect
+
+
+def test_a_clearly_ahead_weak_match_is_named_and_becomes_the_context(small_index):
+    from bot.knowledge.answer import suggest
+    from bot.knowledge.search import Result
+
+    ahead = [Result(kind="guide", id="id_card", name="居民身份证申领", department="区公安分局", url=None, score=20.0, confidence=0.18),
+             Result(kind="item", id="x", name="临时居民身份证", department="区公安分局", url=None, score=12.0, confidence=0.16)]
+    reply = suggest(ahead, None)
+    assert "居民身份证申领" in reply.text and reply.procedure_item == "id_card"
+    close = [ahead[0], Result(kind="item", id="x", name="临时居民身份证", department="区公安分局", url=None, score=19.0,
+                              confidence=0.16)]
+    reply = suggest(close, None)
+    assert reply.procedure_item is None and "没有找到与您的问题完全对应的事项" in reply.text

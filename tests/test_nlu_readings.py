@@ -30,6 +30,13 @@ from bot.nlu.readings import reread
     # urges and "why has nobody called"
     ("麻烦帮我催一下", "complain", "urge_ticket"),
     ("为啥子还没得人联系我", "complain", "query_ticket_status"),
+    # a short aspect question read as a request for help is a question; a problem stays a request
+    ("备案了好久生效", "seek_help", "ask_procedure"),
+    ("是单位办还是个人办", "suggest", "ask_procedure"),
+    ("停水了多久能修好", "seek_help", None),
+    # the state of one's own document is why a service is asked
+    ("我妈瘫在床上 身份证过期了 她去不了派出所 可以上门来办不", "seek_help", "ask_procedure"),
+    ("楼下烧烤店油烟太大了咋个办", "seek_help", None),
 ])
 def test_rereading(text, intent, expected):
     assert reread(text, intent, has_case_number=False) == expected

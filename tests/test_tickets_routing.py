@@ -26,6 +26,12 @@ def test_not_urgent(text):
     (None, "我要举报一家黑作坊", "举报"), (None, "感谢派出所民警帮我找回钱包", "表扬"),
     (None, "建议在小区门口增设红绿灯", "建议"), (None, "请问办居住证要什么材料", "咨询"),
     (None, "投诉出租车拒载", "投诉"), (None, "邻居家漏水到我家，怎么办", "求助"),
+    # a wrong done by someone is a complaint or report whatever the classifier read
+    ("seek_help", "我们这条街卖菜的把路都占完了 车子过不去", "投诉"),
+    ("seek_help", "敬老院有个护工打老人 我看到好几回了", "举报"),
+    ("suggest", "电梯坏了两个月，物业一直说在等配件", "投诉"),
+    # an emergency is never a mere question or suggestion
+    ("suggest", "我孙孙不见了 在思源广场 穿红衣服", "求助"),
 ])
 def test_category(intent, text, category):
     assert classify.classify(text, intent).category == category

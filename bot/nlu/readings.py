@@ -29,6 +29,9 @@ _HOWTO = re.compile(r"(咋个|怎么|怎样|如何|咋)(办|办理|申请|弄|�
 # "咋办" about a snake in the house is a call for help: a how-to question is about a service.
 _SERVICE = re.compile(r"证|照|卡|保|户口|户籍|登记|许可|补贴|津贴|补助|手续|备案|公积金|养老|低保|报销|入学|转学|落户|"
                       r"执照|发票|税|金|申请|认定|参保|上户|迁|护照|签注|预约|年审|驾照|出生|结婚|离婚")
+# "身份证过期了", "社保卡搞丢了": the state of one's own document is why a service is asked, not a problem
+# to report.
+_DOCUMENT_STATE = re.compile(r"(证|照|卡|证件|本本?|户口簿)(已经|都|也|早就)?(过期|到期|丢|掉|搞丢|弄丢|坏|烂|不见)了?")
 _HOWTO_MISREADS = ("seek_help", "complain", "suggest", "praise", "report", "out_of_scope", "nlu_fallback",
                    "query_ticket_status", "query_application_status", "inform")
 # Follow-up questions about an aspect of the item in context ("收费不", "多久到账", "材料呢"): dialect
@@ -57,7 +60,8 @@ def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[
     if intent in STATUS_INTENTS + ("nlu_fallback",) and not has_case_number and not _EARLIER_CASE.search(text) \
             and len(text) >= 12 and _PROBLEM.search(text):
         return "complain"
-    if intent in _HOWTO_MISREADS and _HOWTO.search(text) and _SERVICE.search(text) and not _PROBLEM.search(text) \
+    if intent in _HOWTO_MISREADS and _HOWTO.search(text) and _SERVICE.search(text) \
+            and not _PROBLEM.search(_DOCUMENT_STATE.sub("", text)) \
             and not has_case_number and not _EARLIER_CASE.search(text):
         from bot.tickets.emergency import emergency_in
 

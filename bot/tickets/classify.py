@@ -13,6 +13,7 @@ import yaml
 from bot.nlu.normalize import normalize_text
 from bot.nlu.readings import is_praise
 from bot.settings import get_settings
+from bot.tickets.emergency import emergency_in
 from bot.tickets.sla import CATEGORIES
 
 DEFAULT_CATEGORY = "咨询"
@@ -102,7 +103,8 @@ def category_of(text: str, intent: Optional[str] = None) -> str:
 
 
 def classify(text: str, intent: Optional[str] = None) -> Classification:
-    reason = urgent_reason(text)
+    emergency = emergency_in(text) if intent != "praise" else None
+    reason = urgent_reason(text) or (emergency.kind if emergency else None)
     category = category_of(text, intent)
     named = _EXPLICIT.search(normalize_text(text or ""))
     if reason is not None and category in (DEFAULT_CATEGORY, "建议") and not named:

@@ -21,6 +21,7 @@ class Emergency:
     advice: str
     department: str
     takes_over: bool = True
+    unless: tuple = ()  # patterns that show the matter is something else ("管子爆了…没得自来水" is an outage)
 
 
 class EmergencyConfigError(ValueError):
@@ -44,8 +45,12 @@ def _load(path: Path) -> tuple[Emergency, ...]:
             raise EmergencyConfigError(f"{where}.patterns: {exc}") from exc
         if not patterns:
             raise EmergencyConfigError(f"{where}.patterns must be a non-empty list")
+        try:
+            unless = tuple(re.compile(str(p)) for p in row.get("unless") or [])
+        except re.error as exc:
+            raise EmergencyConfigError(f"{where}.unless: {exc}") from exc
         out.append(Emergency(row["kind"], patterns, row["advice"].strip(), row["department"].strip(),
-                             bool(row.get("takes_over", True))))
+                             bool(row.get("takes_over", True)), unless))
     return tuple(out)
 
 
@@ -62,6 +67,14 @@ def emergency_in(text: Optional[str]) -> Optional[Emergency]:
     """The first emergency kind (file order) the message describes, or None."""
     norm = normalize_text(text or "", 2000)
     for emergency in emergencies():
-        if any(p.search(norm) for p in emergency.patterns):
+        if any(_happened(p, norm) for p in emergency.patterns) and not any(p.search(norm) for p in emergency.unless):
             return emergency
     return None
+
+
+# "差点摔倒", "险些被车撞": a danger that did not happen is a complaint about its cause, not an alarm.
+_NEAR_MISS = re.compile(r"(差点|差一点|差点儿|险些|差些|几乎)$")
+
+
+def _happened(pattern: re.Pattern, text: str) -> bool:
+    return any(not _NEAR_MISS.search(text[max(0, m.start() - 4):m.start()]) for m in pattern.finditer(text))

@@ -53,7 +53,8 @@ def division_in(text: str) -> Optional[tuple[Division, int]]:
     return best
 
 
-_BARE_PLACE_WORD = re.compile(r"(?:这个|那个|我们|我家)?(?:小区|社区|街道|村|镇|乡|路|街|市场|广场|公园|学校|医院)")
+_BARE_PLACE_WORD = re.compile(r"(?:这个|那个|我们|我家|附近的?)?(?:小区|社区|街道|村|镇|乡|路|街|市场|广场|公园|学校|医院|"
+                              r"卫生院|超市|菜市场)+")  # "社区医院" names no place either
 _REQUEST_WORDS = re.compile(r".*(?:你们|他们|喊|叫|通知|帮我|帮忙|能不能|可不可以|能否|派人)(?:到|去|来)?")
 # A unit on its own ("8栋1102", "3组", "2单元101") continues the address before it.
 _UNIT = re.compile(r"\d+(?:栋|幢|号楼|单元|组|号)(?:\d+(?:单元|室|号)?)*")
