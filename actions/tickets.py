@@ -20,7 +20,7 @@ from bot.identifiers import is_valid_mobile, normalize_phone
 from bot.knowledge.answer import compose
 from bot.tickets import replies
 from bot.tickets.emergency import emergency_in
-from bot.tickets.places import corrected_place, more_specific, place_in
+from bot.tickets.places import corrected_place, more_specific, place_in, plausible_place_answer
 from bot.privacy import mask_text
 from bot.tickets import intake
 from bot.tickets.lifecycle import TicketError
@@ -219,7 +219,7 @@ class ValidateTicketForm(FormValidationAction):
             return {"ticket_location": intake.NONE_VALUE}
         if intake.is_payload(text):
             return {"ticket_location": None}
-        place = place_in(text)
+        place = place_in(text) or plausible_place_answer(text)
         if place is None:  # a place must look like a place — never a question or a greeting
             dispatcher.utter_message(text=replies.LOCATION_HINT, buttons=[{"title": "跳过", "payload": "跳过"}])
             return {"ticket_location": None}

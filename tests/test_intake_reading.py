@@ -163,3 +163,24 @@ def test_what_an_elderly_caller_says_at_a_question():
     assert place_in("我要投诉小区物业乱收停车费") is None
     assert place_in("我记错了，是凯旋城小区") == "凯旋城小区"
     assert corrected_place("枣山街道御景湾小区", "我记错了，是凯旋城小区") == "枣山街道凯旋城小区"
+
+
+@pytest.mark.parametrize("answer, place", [
+    ("区政务服务中心", "区政务服务中心"), ("就在阳光水岸", "阳光水岸"), ("人民医院门口", "人民医院门口"),
+    ("我要投诉", None), ("13912345678", None), ("你们几点下班", None), ("好的", None), ("不知道", None),
+])
+def test_an_answer_to_the_location_question_without_a_place_word(answer, place):
+    from bot.tickets.places import plausible_place_answer
+
+    assert plausible_place_answer(answer) == place
+
+
+def test_a_correction_that_says_the_address_takes_it_whole():
+    from bot.tickets.places import corrected_place
+
+    assert corrected_place("万盛街道阳光花园", "地址写错了，是阳光水岸") == "万盛街道阳光水岸"
+    assert corrected_place("北辰街道万盛小区3栋", "不是3栋 是4栋2单元") == "北辰街道万盛小区4栋2单元"
+
+
+def test_places_are_kept_in_simplified_characters():
+    assert place_in("我們官盛鎮新華村3組停電兩天了") == "官盛镇新华村3组"

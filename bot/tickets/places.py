@@ -14,6 +14,7 @@ from typing import Optional
 
 import yaml
 
+from bot.nlu.normalize import normalize_text
 from bot.settings import get_settings
 
 
@@ -112,7 +113,7 @@ def place_in(text: Optional[str]) -> Optional[str]:
     named elsewhere in the message; else the division alone."""
     from bot.tickets.intake import MAX_LOCATION_CHARS, clean
 
-    text = clean(text)
+    text = clean(normalize_text(text))  # a place is kept in Simplified characters, as the gazetteer has it
     found = division_in(text)
     clusters = _clusters(text, _phrases(text))
     if not clusters:
@@ -139,6 +140,12 @@ def corrected_place(old: Optional[str], text: str) -> Optional[str]:
     from bot.tickets.intake import clean
 
     text = clean(text)
+    said = _CORRECTION_CUE.search(text)
+    if said and plausible_place_answer(said.group(1)):  # "地址写错了，是万盛街道阳光水岸": the whole of it
+        whole = said.group(1).strip(" ，,。")
+        if old and not division_in(whole) and division_in(old):
+            whole = division_in(old)[0].name + whole
+        return whole[:_max_chars()]
     new = place_in(text)
     if not new or not old:
         return new
@@ -154,3 +161,30 @@ def corrected_place(old: Optional[str], text: str) -> Optional[str]:
     unit = _UNIT.search(new)
     head = _UNIT.split(old, maxsplit=1)[0] if _UNIT.search(old) else old
     return head + (new[unit.start():] if unit else new)
+
+
+_CORRECTION_CUE = re.compile(r"(?:地址|地点|位置|地方)[^，,。是]{0,6}[，,]?\s*(?:应该是|而是|改成|改为|是在|是|在)\s*(.+)$")
+# At the location question an answer without a place word ("区政务服务中心", "阳光水岸") is still the
+# place, unless it is something else: a question, a refusal, a request to us, a greeting, a yes/no.
+_NOT_A_PLACE = re.compile(r"你们|能不能|可不可以|帮我|帮忙|喊|通知|不知道|不清楚|不晓得|不想|不留|算了|取消|谢谢|"
+                          r"我要|我想|投诉|举报|反映|人工|机器人|电话|手机|号码|姓|名字|"
+                          r"^(好|好的|对|对的|是的|嗯+|行|可以|没有|不是|要得|晓得了|你好|您好|喂)[。！!]?$")
+_PLACE_LEAD = re.compile(r"^(?:就?在|是在|是|地址是|地点是|位置在)")
+
+
+def _max_chars() -> int:
+    from bot.tickets.intake import MAX_LOCATION_CHARS
+
+    return MAX_LOCATION_CHARS
+
+
+def plausible_place_answer(text: Optional[str]) -> Optional[str]:
+    """The answer to "问题发生在哪里" as the citizen put it, when it can be a place though no place word
+    marks it ("区政务服务中心"); None when it is a question, refusal, request or small talk."""
+    from bot.tickets.intake import clean, is_confused, is_question
+
+    t = _PLACE_LEAD.sub("", clean(normalize_text(text)).strip(" ，,。！!"))
+    chars = re.sub(r"[^\u4e00-\u9fffA-Za-z0-9]", "", t)
+    if len(re.findall(r"[\u4e00-\u9fff]", t)) < 2 or not 2 <= len(chars) <= 24 or _NOT_A_PLACE.search(t) or is_question(t) or is_confused(t):
+        return None
+    return t[:_max_chars()]
