@@ -182,6 +182,20 @@ def _departments(raw, checker: _Checker) -> dict[str, Department]:
     return out
 
 
+def load_departments(path: Path | str | None = None) -> dict[str, Department]:
+    """knowledge/departments.yml, validated: name → :class:`Department` in file order ({} when the
+    file does not exist). Every reader of the file uses this; a bad entry raises KnowledgeError naming
+    it (``departments.yml: departments[3].name: 必填``)."""
+    path = Path(path) if path else get_settings().knowledge_dir / "departments.yml"
+    if not path.exists():
+        return {}
+    checker = _Checker()
+    departments = _departments(_read_yaml(path, checker, path.name), checker)
+    if checker.problems:
+        raise KnowledgeError(checker.problems)
+    return departments
+
+
 def _materials(entry: dict, where: str, checker: _Checker) -> tuple[Material, ...]:
     raw = entry.get("materials")
     if raw is None:
