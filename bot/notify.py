@@ -84,9 +84,7 @@ class ChannelNotifier:
 
             conf = get_settings().wechat if channel == "wechat" else get_settings().miniprogram
             prefix = "gov:wechat:" if channel == "wechat" else "gov:miniprogram:"
-            self._wechat[channel] = WeChatAPI(conf.get("appid", ""), conf.get("secret", ""),
-                                              conf.get("api_base", "https://api.weixin.qq.com"),
-                                              redis=get_redis(), prefix=prefix)
+            self._wechat[channel] = WeChatAPI(conf.appid, conf.secret, conf.api_base, redis=get_redis(), prefix=prefix)
         return self._wechat[channel]
 
     async def send(self, channel: str, conversation_id: Optional[str], text: str) -> Delivery:
