@@ -150,20 +150,28 @@ def _read_yaml(path: Path, checker: _Checker, rel: str):
     return None
 
 
-def _departments(raw, checker: _Checker) -> dict[str, Department]:
-    rel = "departments.yml"
+def _entries(raw, checker: _Checker, rel: str, key: str, shape: str) -> list[tuple[str, dict]]:
+    """The mappings of the file's list ``key``, each with its place for messages (``faq.yml: faq[2]``);
+    a missing file is no entries."""
     if raw is None:
-        return {}
-    items = raw.get("departments") if isinstance(raw, dict) else None
+        return []
+    items = raw.get(key) if isinstance(raw, dict) else None
     if not isinstance(items, list):
-        checker.fail(rel, "应包含列表 departments")
-        return {}
-    out: dict[str, Department] = {}
+        checker.fail(rel, f"应包含列表 {key}")
+        return []
+    out = []
     for i, entry in enumerate(items):
-        where = f"{rel}: departments[{i}]"
+        where = f"{rel}: {key}[{i}]"
         if not isinstance(entry, dict):
-            checker.fail(where, "应为映射")
+            checker.fail(where, shape)
             continue
+        out.append((where, entry))
+    return out
+
+
+def _departments(raw, checker: _Checker) -> dict[str, Department]:
+    out: dict[str, Department] = {}
+    for where, entry in _entries(raw, checker, "departments.yml", "departments", "应为映射"):
         name = checker.text(entry, "name", where, required=True)
         if not name:
             continue
@@ -280,19 +288,8 @@ def _guide(raw, rel: str, checker: _Checker, departments: dict[str, Department])
 
 
 def _faq(raw, checker: _Checker) -> dict[str, FaqEntry]:
-    rel = "faq.yml"
-    if raw is None:
-        return {}
-    items = raw.get("faq") if isinstance(raw, dict) else None
-    if not isinstance(items, list):
-        checker.fail(rel, "应包含列表 faq")
-        return {}
     out: dict[str, FaqEntry] = {}
-    for i, entry in enumerate(items):
-        where = f"{rel}: faq[{i}]"
-        if not isinstance(entry, dict):
-            checker.fail(where, "应为映射 {id, question, aliases, answer}")
-            continue
+    for where, entry in _entries(raw, checker, "faq.yml", "faq", "应为映射 {id, question, aliases, answer}"):
         fid = checker.text(entry, "id", where, required=True)
         question = checker.text(entry, "question", where, required=True)
         answer = checker.text(entry, "answer", where, required=True)
