@@ -9,7 +9,7 @@ import pytest
 
 from bot.channels.state import ChannelState
 from bot.channels.wechat import ASK_TO_TYPE_IMAGE, BUSY, WELCOME, WeChatConfig, WeChatInput
-from bot.channels.wechat_api import WeChatAPI
+from bot.wechat_api import WeChatAPI
 from tests.conftest_wechat import (
     SAMPLE_AES_KEY,
     SAMPLE_APPID,

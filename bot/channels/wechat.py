@@ -34,7 +34,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.plaintext import render_messages, resolve_choice
 from bot.channels.state import ChannelState
-from bot.channels.wechat_api import WeChatAPI, WeChatApiError
+from bot.wechat_api import WeChatAPI, WeChatApiError
 from bot.ratelimit import CHAT_LIMITED_REPLY, RateLimiter, chat_limiter
 from bot.settings import WeChatSettings, get_settings
 from bot.channels.wechat_crypto import (

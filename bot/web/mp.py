@@ -14,7 +14,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.channels import mp_session
-from bot.channels.wechat_api import WeChatAPI, WeChatApiError
+from bot.wechat_api import WeChatAPI, WeChatApiError
 from bot.settings import get_settings
 from bot.web.errors import ApiError, read_json
 

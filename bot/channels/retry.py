@@ -1,4 +1,4 @@
-"""The retry loop of kept messages, running inside the Rasa server (started by the REST channel's
+"""The retry loop of kept messages (bot.pending stores them), running inside the Rasa server (started by the REST channel's
 blueprint, one loop per Sanic worker; claims are atomic so no message is answered twice).
 
 Every ``PENDING_RETRY_INTERVAL`` seconds, while the action server answers ``/health``, due
