@@ -10,17 +10,21 @@ from bot.settings import get_settings
 
 
 def _cmd_serve(args) -> int:
+    from bot.reference_data import check_reference_data
     from bot.web.app import serve
 
+    check_reference_data()
     settings = get_settings()
     serve(args.host or settings.web_host, args.port or settings.web_port)
     return 0
 
 
 def _cmd_stack(args) -> int:
+    from bot.reference_data import check_reference_data
     from bot.seed import seed_if_empty
     from bot.stack import Ports, run_stack
 
+    check_reference_data()  # once, before the three processes start
     settings = get_settings()
     ports = Ports(args.rasa_port, args.actions_port, args.web_port)
     endpoints = args.endpoints

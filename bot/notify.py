@@ -4,7 +4,7 @@ SMS through a pluggable sender (log-only by default).
 - socket.io (portal widget): Rasa's HTTP API appends the bot message to the conversation and emits
   it to the widget's session room (``POST /conversations/{id}/tracker/events?output_channel=socketio
   &execute_side_effects=true``, the server runs with ``--enable-api``).
-- WeChat Official Account / mini-program: the customer-service message API of bot.channels.wechat_api.
+- WeChat Official Account / mini-program: the customer-service message API of bot.wechat_api.
 - REST and anything else that cannot push: the message is appended to the conversation (without
   sending) and the notification stays ``stored`` for the client's next request
   (:func:`bot.tickets.sweep.take_stored`; the REST channel puts them in
@@ -79,14 +79,12 @@ class ChannelNotifier:
 
     def _wechat_api(self, channel: str):
         if channel not in self._wechat:
-            from bot.channels.wechat_api import WeChatAPI
+            from bot.wechat_api import WeChatAPI
             from bot.redis_client import get_redis
 
             conf = get_settings().wechat if channel == "wechat" else get_settings().miniprogram
             prefix = "gov:wechat:" if channel == "wechat" else "gov:miniprogram:"
-            self._wechat[channel] = WeChatAPI(conf.get("appid", ""), conf.get("secret", ""),
-                                              conf.get("api_base", "https://api.weixin.qq.com"),
-                                              redis=get_redis(), prefix=prefix)
+            self._wechat[channel] = WeChatAPI(conf.appid, conf.secret, conf.api_base, redis=get_redis(), prefix=prefix)
         return self._wechat[channel]
 
     async def send(self, channel: str, conversation_id: Optional[str], text: str) -> Delivery:

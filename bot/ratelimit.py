@@ -98,7 +98,7 @@ class RateLimiter:
         return Decision(count <= self.limit, count, self.limit, retry_after)
 
 
-def _configured(scope: str, limit_key: str, limit_default: int, window_key: str, redis: Any) -> RateLimiter:
+def _configured(scope: str, limit_key: str, window_key: str, redis: Any) -> RateLimiter:
     """A limiter with its limit and window from the settings (RATE_LIMIT_*), counting in Redis
     when configured."""
     from bot.settings import get_settings
@@ -108,17 +108,17 @@ def _configured(scope: str, limit_key: str, limit_default: int, window_key: str,
 
         redis = get_redis()
     conf = get_settings().rate_limits
-    return RateLimiter(scope, conf.get(limit_key, limit_default), conf.get(window_key, 60), redis)
+    return RateLimiter(scope, getattr(conf, limit_key), getattr(conf, window_key), redis)
 
 
 def chat_limiter(redis: Any = "default") -> RateLimiter:
-    return _configured("chat", "chat_limit", 30, "chat_window", redis)
+    return _configured("chat", "chat_limit", "chat_window", redis)
 
 
 def api_limiter(redis: Any = "default") -> RateLimiter:
-    return _configured("api", "api_limit", 300, "api_window", redis)
+    return _configured("api", "api_limit", "api_window", redis)
 
 
 def staff_limiter(redis: Any = "default") -> RateLimiter:
     """Per signed-in user on the web API (a call centre's agents share one public IP)."""
-    return _configured("staff", "staff_limit", 1200, "api_window", redis)
+    return _configured("staff", "staff_limit", "api_window", redis)

@@ -1,6 +1,9 @@
 """Every setting of the application, read from the environment with embedded defaults.
 
-Nothing else in the code base reads ``os.environ``: import :func:`get_settings` instead.
+Nothing else in the code base reads ``os.environ``: import :func:`get_settings` instead. Each
+default is written once, here (the grouped settings' defaults are their dataclass fields); readers
+use the typed attributes without defaults of their own. docs/settings.md lists every variable with
+its default and meaning (tests/test_settings_doc.py keeps the two in step).
 """
 from __future__ import annotations
 
@@ -25,8 +28,52 @@ def _env_int(name: str, default: int) -> int:
         raise ValueError(f"setting {name} must be an integer, got {raw!r}") from exc
 
 
+def _env_bool(name: str, default: bool) -> bool:
+    return _env(name, "true" if default else "false").lower() in ("1", "true", "yes")
+
+
 # Used only when neither GOV_AUDIT_KEY nor GOV_SECRET_KEY is set (make run on a laptop).
 DEV_AUDIT_KEY = "dev-only-audit-key-change-me"
+
+
+@dataclass(frozen=True)
+class WeChatSettings:
+    """The WeChat Official Account (WECHAT_*, docs/channels.md); empty token/appid: not configured."""
+
+    token: str = ""
+    aes_key: str = ""
+    appid: str = ""
+    secret: str = ""
+    api_base: str = "https://api.weixin.qq.com"  # WECHAT_API_BASE, shared with the mini-program
+    replay_window: int = 300  # WECHAT_REPLAY_WINDOW: seconds a signed push may be old (shared)
+
+
+@dataclass(frozen=True)
+class MiniProgramSettings(WeChatSettings):
+    """The WeChat mini-program (WECHAT_MP_*, docs/channels.md)."""
+
+    session_ttl: int = 7 * 24 * 3600  # WECHAT_MP_SESSION_TTL: seconds a login session lasts (0: default)
+
+
+@dataclass(frozen=True)
+class RateLimitSettings:
+    """RATE_LIMIT_* (docs/hardening.md): messages per sender per window in chat; requests per client
+    IP (and per signed-in staff user) per window on /api; a limit of 0 turns that limiter off."""
+
+    chat_limit: int = 30
+    chat_window: int = 60
+    api_limit: int = 300
+    api_window: int = 60  # also the window of staff_limit
+    staff_limit: int = 1200  # agents of one call centre share an IP
+    trust_forwarded: bool = False  # client IP from X-Forwarded-For (only behind a trusted load balancer)
+
+
+@dataclass(frozen=True)
+class PendingSettings:
+    """PENDING_*: retry of chat turns that failed inside Rasa (docs/hardening.md)."""
+
+    retry_interval: int = 15  # seconds between retry passes (at least 1)
+    max_attempts: int = 20  # attempts before a message is marked failed
 
 
 @dataclass(frozen=True)
@@ -45,16 +92,16 @@ class Settings:
     log_level: str
     log_format: str
     secret_key: str
-    wechat: dict = field(default_factory=dict)
+    wechat: WeChatSettings = field(default_factory=WeChatSettings)
     rasa_public_url: str = "http://localhost:5005"  # the Rasa URL browsers use (portal widget)
-    miniprogram: dict = field(default_factory=dict)  # WECHAT_MP_* (docs/channels.md)
+    miniprogram: MiniProgramSettings = field(default_factory=MiniProgramSettings)
     audit_key: str = DEV_AUDIT_KEY  # HMAC key of the audit trail (docs/tickets.md)
     worker_interval: int = 60      # WORKER_INTERVAL: seconds between ticket worker sweeps (docs/tickets.md)
     worker_in_web: bool = True     # WORKER_IN_WEB: the web service also runs a worker (make run)
     sms_sender: str = ""           # SMS_SENDER: "module:Class" of the SMS sender; log-only when empty
     livechat_hours: str = "09:00-17:30"  # live-chat service hours on working days, or "always" (docs/console.md)
-    rate_limits: dict = field(default_factory=dict)  # RATE_LIMIT_* (docs/hardening.md)
-    pending: dict = field(default_factory=dict)  # PENDING_* retry of failed chat turns (docs/hardening.md)
+    rate_limits: RateLimitSettings = field(default_factory=RateLimitSettings)
+    pending: PendingSettings = field(default_factory=PendingSettings)
     tracker_url: str = ""  # Rasa's SQL tracker store, for `python -m bot privacy` (docs/privacy.md)
 
     @property
@@ -123,39 +170,37 @@ def get_settings() -> Settings:
         worker_in_web=_env("WORKER_IN_WEB", "1").lower() not in ("0", "false", "no", "off"),
         sms_sender=_env("SMS_SENDER", ""),
         livechat_hours=_env("LIVECHAT_HOURS", "09:00-17:30"),
-        wechat={
-            "token": _env("WECHAT_TOKEN"),
-            "aes_key": _env("WECHAT_AES_KEY"),
-            "appid": _env("WECHAT_APPID"),
-            "secret": _env("WECHAT_SECRET"),
-            "api_base": _env("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
-            "replay_window": _env_int("WECHAT_REPLAY_WINDOW", 300),
-        },
-        rate_limits={
-            # messages per sender per window in chat; requests per client IP per window on /api (0: off)
-            "chat_limit": _env_int("RATE_LIMIT_CHAT", 30),
-            "chat_window": _env_int("RATE_LIMIT_CHAT_WINDOW", 60),
-            "api_limit": _env_int("RATE_LIMIT_API", 300),
-            "api_window": _env_int("RATE_LIMIT_API_WINDOW", 60),
-            # requests per signed-in staff user per window: agents of one call centre share an IP
-            "staff_limit": _env_int("RATE_LIMIT_API_STAFF", 1200),
-            # take the client IP from X-Forwarded-For (only behind a trusted load balancer)
-            "trust_forwarded": _env("RATE_LIMIT_TRUST_FORWARDED", "false").lower() in ("1", "true", "yes"),
-        },
+        wechat=WeChatSettings(
+            token=_env("WECHAT_TOKEN"),
+            aes_key=_env("WECHAT_AES_KEY"),
+            appid=_env("WECHAT_APPID"),
+            secret=_env("WECHAT_SECRET"),
+            api_base=_env("WECHAT_API_BASE", WeChatSettings.api_base).rstrip("/"),
+            replay_window=_env_int("WECHAT_REPLAY_WINDOW", WeChatSettings.replay_window),
+        ),
+        rate_limits=RateLimitSettings(
+            chat_limit=_env_int("RATE_LIMIT_CHAT", RateLimitSettings.chat_limit),
+            chat_window=_env_int("RATE_LIMIT_CHAT_WINDOW", RateLimitSettings.chat_window),
+            api_limit=_env_int("RATE_LIMIT_API", RateLimitSettings.api_limit),
+            api_window=_env_int("RATE_LIMIT_API_WINDOW", RateLimitSettings.api_window),
+            staff_limit=_env_int("RATE_LIMIT_API_STAFF", RateLimitSettings.staff_limit),
+            trust_forwarded=_env_bool("RATE_LIMIT_TRUST_FORWARDED", RateLimitSettings.trust_forwarded),
+        ),
         tracker_url=_tracker_url(var_dir),
-        pending={
-            "retry_interval": _env_int("PENDING_RETRY_INTERVAL", 15),
-            "max_attempts": _env_int("PENDING_MAX_ATTEMPTS", 20),
-        },
-        miniprogram={
-            "token": _env("WECHAT_MP_TOKEN"),
-            "aes_key": _env("WECHAT_MP_AES_KEY"),
-            "appid": _env("WECHAT_MP_APPID"),
-            "secret": _env("WECHAT_MP_SECRET"),
-            "api_base": _env("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
-            "replay_window": _env_int("WECHAT_REPLAY_WINDOW", 300),
-            "session_ttl": _env_int("WECHAT_MP_SESSION_TTL", 7 * 24 * 3600),
-        },
+        pending=PendingSettings(
+            retry_interval=max(1, _env_int("PENDING_RETRY_INTERVAL", PendingSettings.retry_interval)),
+            max_attempts=_env_int("PENDING_MAX_ATTEMPTS", PendingSettings.max_attempts),
+        ),
+        miniprogram=MiniProgramSettings(
+            token=_env("WECHAT_MP_TOKEN"),
+            aes_key=_env("WECHAT_MP_AES_KEY"),
+            appid=_env("WECHAT_MP_APPID"),
+            secret=_env("WECHAT_MP_SECRET"),
+            api_base=_env("WECHAT_API_BASE", MiniProgramSettings.api_base).rstrip("/"),
+            replay_window=_env_int("WECHAT_REPLAY_WINDOW", MiniProgramSettings.replay_window),
+            session_ttl=_env_int("WECHAT_MP_SESSION_TTL", MiniProgramSettings.session_ttl)
+            or MiniProgramSettings.session_ttl,
+        ),
     )
 
 

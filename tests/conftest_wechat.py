@@ -10,6 +10,7 @@ import time
 import uuid
 from typing import Optional
 
+import aiohttp
 from aiohttp import web
 
 from bot.channels.wechat_crypto import MessageCrypto, signature
@@ -20,6 +21,20 @@ SAMPLE_TOKEN = "QDG6eK"
 SAMPLE_APPID = "wx5823bf96d3bd56c7"
 SAMPLE_AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
 SAMPLE_SECRET = "test-app-secret"
+
+
+async def post(url: str, params: dict, body: bytes) -> tuple[int, str]:
+    """POST a push to a channel server as WeChat does: (status, body)."""
+    async with aiohttp.ClientSession() as session:
+        async with session.post(url, params=params, data=body) as resp:
+            return resp.status, await resp.text()
+
+
+async def get(url: str, params: dict) -> tuple[int, str]:
+    """GET (the URL check WeChat makes when the server is configured): (status, body)."""
+    async with aiohttp.ClientSession() as session:
+        async with session.get(url, params=params) as resp:
+            return resp.status, await resp.text()
 
 
 class FakeWeChat:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import time
 
-import aiohttp
 import pytest
 
 from bot.channels.miniprogram import MiniProgramInput
 from bot.channels.wechat import WeChatConfig, WeChatInput
-from tests.conftest_wechat import SAMPLE_AES_KEY, SAMPLE_APPID, SAMPLE_SECRET, SAMPLE_TOKEN, SanicChannelServer, WeChatPusher
+from tests.conftest_wechat import (SAMPLE_AES_KEY, SAMPLE_APPID, SAMPLE_SECRET, SAMPLE_TOKEN, SanicChannelServer, WeChatPusher,
+                                   get, post)
 from tests.test_wechat_channel import StubBot
 from tests.test_wechat_crypto import DTD_ONLY, LAUGHS, XXE
 
@@ -27,17 +27,6 @@ def make(kind: str, **overrides):
     values.update(overrides)
     return CHANNELS[kind](WeChatConfig(**values), redis=None)
 
-
-async def post(url: str, params: dict, body: bytes) -> tuple[int, str]:
-    async with aiohttp.ClientSession() as session:
-        async with session.post(url, params=params, data=body) as resp:
-            return resp.status, await resp.text()
-
-
-async def get(url: str, params: dict) -> tuple[int, str]:
-    async with aiohttp.ClientSession() as session:
-        async with session.get(url, params=params) as resp:
-            return resp.status, await resp.text()
 
 
 def _json_error(text: str) -> bool:

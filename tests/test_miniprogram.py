@@ -8,7 +8,6 @@ import json
 import time
 import uuid
 
-import aiohttp
 import pytest
 import requests
 from aiohttp import web
@@ -26,6 +25,7 @@ from tests.conftest_wechat import (
     FakeWeChat,
     SanicChannelServer,
     WeChatPusher,
+    post,
 )
 from tests.test_wechat_channel import StubBot
 
@@ -56,11 +56,6 @@ def safe_json(inner: str) -> tuple[dict, bytes]:
     encrypted = parse_xml(_xml_body)["Encrypt"]
     return params, json.dumps({"ToUserName": "gh_mp", "Encrypt": encrypted}).encode()
 
-
-async def post(url: str, params: dict, body: bytes) -> tuple[int, str]:
-    async with aiohttp.ClientSession() as session:
-        async with session.post(url, params=params, data=body) as resp:
-            return resp.status, await resp.text()
 
 
 async def test_pushes_in_json_and_xml_plain_and_safe_are_answered_through_custom_send(fake_wechat):

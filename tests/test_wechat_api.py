@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from bot.channels.state import ChannelState
-from bot.channels.wechat_api import WeChatAPI, WeChatApiError
+from bot.wechat_api import WeChatAPI, WeChatApiError
 from tests.conftest_wechat import SAMPLE_APPID, SAMPLE_SECRET, FakeWeChat
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 import time
 
-import aiohttp
 import pytest
 
 from bot.channels.state import ChannelState
 from bot.channels.wechat import ASK_TO_TYPE_IMAGE, BUSY, WELCOME, WeChatConfig, WeChatInput
-from bot.channels.wechat_api import WeChatAPI
+from bot.wechat_api import WeChatAPI
 from tests.conftest_wechat import (
     SAMPLE_AES_KEY,
     SAMPLE_APPID,
@@ -19,6 +18,8 @@ from tests.conftest_wechat import (
     FakeWeChat,
     SanicChannelServer,
     WeChatPusher,
+    get,
+    post,
 )
 from tests.test_wechat_crypto import LAUGHS, SAMPLE_MSG_SIGNATURE, SAMPLE_NONCE, SAMPLE_PUSH, SAMPLE_TIMESTAMP, XXE
 
@@ -62,17 +63,6 @@ def make_channel(fake: FakeWeChat | None = None, **overrides) -> WeChatInput:
 
 pusher = WeChatPusher()
 
-
-async def post(url: str, params: dict, body: bytes) -> tuple[int, str]:
-    async with aiohttp.ClientSession() as session:
-        async with session.post(url, params=params, data=body) as resp:
-            return resp.status, await resp.text()
-
-
-async def get(url: str, params: dict) -> tuple[int, str]:
-    async with aiohttp.ClientSession() as session:
-        async with session.get(url, params=params) as resp:
-            return resp.status, await resp.text()
 
 
 # -- URL verification ----------------------------------------------------------------------------

@@ -8,21 +8,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.imports import fields as f
 from bot.imports.jsonl import (ImportResult, ParsedRow, RowError, decode_lines, import_objects, line_label,
                                  upsert_flat)
 from bot.approvals.models import STAGES, STATUSES, Application, ApplicationEvent
-from bot.db import sync_engine
-from bot.cases.numbers import MAX_CHARS, is_case_no_shape, normalize_case_no
 
 
 def parse_application(row: dict) -> ParsedRow:
-    number = normalize_case_no(f.text(row, "application_no", MAX_CHARS + 10))
-    if not is_case_no_shape(number):
-        raise ValueError(f"application_no {number!r} 格式无效（6–40 位字母、数字或连字符，至少含 6 位数字）")
+    number = f.case_no(row, "application_no")
     values = {
         "item_name": f.text(row, "item_name", 200),
         "department": f.text(row, "department", 64),
@@ -82,12 +77,3 @@ def import_application_objects(items: Iterable[tuple[int, Any]], url: str | None
 def import_approvals(path: Path | str, url: str | None = None) -> ImportResult:
     items, errors = decode_lines(path)
     return import_application_objects(items, url, errors)
-
-
-def application_count(url: str | None = None) -> int:
-    engine = sync_engine(url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(Application)).scalar_one()
-    finally:
-        engine.dispose()

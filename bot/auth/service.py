@@ -17,12 +17,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from bot.auth.models import ROLES, ApiToken, Department, User
+from bot.knowledge.loader import KnowledgeError, load_departments
 from bot.settings import get_settings
 
 TOKEN_BYTES = 32
@@ -106,17 +106,16 @@ def sync_departments(session: Session, path: Optional[Path] = None) -> tuple[int
     path = path or get_settings().knowledge_dir / "departments.yml"
     if not path.exists():
         raise AuthError(f"{path} 不存在")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    items = data.get("departments") if isinstance(data, dict) else None
-    if not isinstance(items, list):
-        raise AuthError(f"{path}: 应包含列表 departments")
+    try:
+        departments = load_departments(path)
+    except KnowledgeError as exc:
+        raise AuthError(f"{path}: {exc}") from exc
     existing = set(session.execute(select(Department.name)).scalars())
     added = 0
-    for entry in items:
-        name = str(entry.get("name") or "").strip() if isinstance(entry, dict) else ""
-        if name and name not in existing:
-            session.add(Department(name=name, description=entry.get("full_name"), active=True))
-            existing.add(name)
+    for dept in departments.values():
+        if dept.name not in existing:
+            session.add(Department(name=dept.name, description=dept.full_name, active=True))
+            existing.add(dept.name)
             added += 1
     session.flush()
     return added, len(existing)

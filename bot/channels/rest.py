@@ -7,7 +7,7 @@
   (bot.ratelimit, shared through Redis when configured); beyond that a polite reply;
 - when a custom action fails (the action server is down or erroring) or the tracker store cannot
   load or save the conversation (database restarting), the user gets an apology, the message is
-  kept in ``pending_messages`` and re-sent to the bot by bot.pending.retry once the action server
+  kept in ``pending_messages`` and re-sent to the bot by bot.channels.retry once the action server
   is healthy again (the answer is recorded: REST cannot push). When even that table cannot be
   written, the apology asks the user to try again later;
 - ticket notices that could not be pushed to a REST conversation (bot.tickets.sweep stores them)
@@ -151,13 +151,13 @@ class RestInput(RasaRestInput):
 
         @blueprint.listener("after_server_start")
         async def start_retry(app, _loop) -> None:
-            from bot.pending.retry import start_retry_loop
+            from bot.channels.retry import start_retry_loop
 
             start_retry_loop(app)
 
         @blueprint.listener("before_server_stop")
         async def stop_retry(app, _loop) -> None:
-            from bot.pending.retry import stop_retry_loop
+            from bot.channels.retry import stop_retry_loop
             from bot.rasa_patches import close_kept_sessions
 
             await stop_retry_loop(app)

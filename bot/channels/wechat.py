@@ -24,7 +24,7 @@ import asyncio
 import json
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
@@ -34,8 +34,9 @@ from sanic.response import HTTPResponse
 
 from bot.channels.plaintext import render_messages, resolve_choice
 from bot.channels.state import ChannelState
-from bot.channels.wechat_api import WeChatAPI, WeChatApiError
+from bot.wechat_api import WeChatAPI, WeChatApiError
 from bot.ratelimit import CHAT_LIMITED_REPLY, RateLimiter, chat_limiter
+from bot.settings import WeChatSettings, get_settings
 from bot.channels.wechat_crypto import (
     MAX_BODY_BYTES,
     MessageCrypto,
@@ -64,22 +65,17 @@ OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
 @dataclass(frozen=True)
-class WeChatConfig:
-    token: str = ""
-    aes_key: str = ""
-    appid: str = ""
-    secret: str = ""
-    api_base: str = "https://api.weixin.qq.com"
-    replay_window: int = 300
+class WeChatConfig(WeChatSettings):
+    """The settings of one WeChat channel (Official Account or mini-program) plus the channel's own
+    fixed timings; credentials.yml values override the environment's."""
+
     reply_timeout: float = 4.5
     dedupe_ttl: int = 600
     menu_ttl: int = 1800
 
     @classmethod
     def from_settings(cls, overrides: Optional[dict] = None, section: str = "wechat") -> "WeChatConfig":
-        from bot.settings import get_settings
-
-        values = dict(getattr(get_settings(), section) or {})
+        values = asdict(getattr(get_settings(), section))
         for key, value in (overrides or {}).items():
             if key in cls.__dataclass_fields__ and value not in (None, ""):
                 values[key] = value

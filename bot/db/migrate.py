@@ -29,9 +29,3 @@ def upgrade(url: str | None = None, revision: str = "heads") -> None:
 
 def downgrade(url: str | None = None, revision: str = "base") -> None:
     command.downgrade(alembic_config(url), revision)
-
-
-def current_heads() -> list[str]:
-    from alembic.script import ScriptDirectory
-
-    return list(ScriptDirectory.from_config(alembic_config()).get_heads())

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from bot.imports import fields as f
 from bot.imports.jsonl import (ImportResult, ParsedRow, RowError, decode_lines, import_objects, line_label,
                                  upsert_flat)
-from bot.cases.numbers import MAX_CHARS, is_case_no_shape, normalize_case_no
 from bot.db import sync_engine
 from bot.disclosure.models import REQUEST_STATUSES, DisclosureEntry, DisclosureRequest
 
@@ -40,9 +39,7 @@ def parse_entry(row: dict) -> ParsedRow:
 
 
 def parse_request(row: dict) -> ParsedRow:
-    number = normalize_case_no(f.text(row, "request_no", MAX_CHARS + 10))
-    if not is_case_no_shape(number):
-        raise ValueError(f"request_no {number!r} 格式无效（6–40 位字母、数字或连字符，至少含 6 位数字）")
+    number = f.case_no(row, "request_no")
     values = {
         "subject": f.text(row, "subject", 500),
         "applicant_phone": f.phone(row, "applicant_phone"),

@@ -8,6 +8,7 @@ import re
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
+from bot.cases.numbers import MAX_CHARS, is_case_no_shape, normalize_case_no
 from bot.identifiers import is_valid_mobile, normalize_phone
 from bot.settings import get_settings
 
@@ -35,6 +36,14 @@ def text(row: dict, key: str, limit: int, required: bool = True) -> str | None:
     if len(value) > limit:
         raise ValueError(f"字段 {key} 超过 {limit} 个字符")
     return value
+
+
+def case_no(row: dict, key: str) -> str:
+    """A case number (application or disclosure request), normalised; its shape is checked."""
+    number = normalize_case_no(text(row, key, MAX_CHARS + 10))
+    if not is_case_no_shape(number):
+        raise ValueError(f"{key} {number!r} 格式无效（6–40 位字母、数字或连字符，至少含 6 位数字）")
+    return number
 
 
 def integer(row: dict, key: str, low: int, high: int) -> int:

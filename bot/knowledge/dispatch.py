@@ -14,9 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Iterable, Optional
 
-import yaml
-
-from bot.knowledge.loader import KnowledgeError, _Checker, _read_yaml
+from bot.knowledge.loader import KnowledgeError, _Checker, _read_yaml, load_departments
 from bot.nlu.normalize import normalize_text
 from bot.settings import get_settings
 
@@ -263,12 +261,6 @@ def _boundaries(checker: _Checker, raw, known: Optional[set[str]]) -> list[Bound
     return out
 
 
-def department_names(path: Path) -> set[str]:
-    """The department names of departments.yml (for checking the catalog's references)."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {str(d["name"]).strip() for d in data.get("departments") or [] if isinstance(d, dict) and d.get("name")}
-
-
 def parse_dispatch_catalog(raw, departments: Optional[Iterable[str]] = None, where: str = FILE_NAME) -> DispatchCatalog:
     """The catalog from parsed YAML; ``departments`` (names) checks every department reference."""
     checker = _Checker()
@@ -299,5 +291,5 @@ def load_dispatch_catalog(path: Path | str | None = None,
     if checker.problems:
         raise KnowledgeError(checker.problems)
     if departments is None and (path.parent / "departments.yml").exists():
-        departments = department_names(path.parent / "departments.yml")
+        departments = set(load_departments(path.parent / "departments.yml"))
     return parse_dispatch_catalog(raw, departments, where=path.name)

@@ -150,20 +150,28 @@ def _read_yaml(path: Path, checker: _Checker, rel: str):
     return None
 
 
-def _departments(raw, checker: _Checker) -> dict[str, Department]:
-    rel = "departments.yml"
+def _entries(raw, checker: _Checker, rel: str, key: str, shape: str) -> list[tuple[str, dict]]:
+    """The mappings of the file's list ``key``, each with its place for messages (``faq.yml: faq[2]``);
+    a missing file is no entries."""
     if raw is None:
-        return {}
-    items = raw.get("departments") if isinstance(raw, dict) else None
+        return []
+    items = raw.get(key) if isinstance(raw, dict) else None
     if not isinstance(items, list):
-        checker.fail(rel, "应包含列表 departments")
-        return {}
-    out: dict[str, Department] = {}
+        checker.fail(rel, f"应包含列表 {key}")
+        return []
+    out = []
     for i, entry in enumerate(items):
-        where = f"{rel}: departments[{i}]"
+        where = f"{rel}: {key}[{i}]"
         if not isinstance(entry, dict):
-            checker.fail(where, "应为映射")
+            checker.fail(where, shape)
             continue
+        out.append((where, entry))
+    return out
+
+
+def _departments(raw, checker: _Checker) -> dict[str, Department]:
+    out: dict[str, Department] = {}
+    for where, entry in _entries(raw, checker, "departments.yml", "departments", "应为映射"):
         name = checker.text(entry, "name", where, required=True)
         if not name:
             continue
@@ -180,6 +188,20 @@ def _departments(raw, checker: _Checker) -> dict[str, Department]:
             keywords=checker.texts(entry, "keywords", where) or checker.texts(entry, "matters", where),
         )
     return out
+
+
+def load_departments(path: Path | str | None = None) -> dict[str, Department]:
+    """knowledge/departments.yml, validated: name → :class:`Department` in file order ({} when the
+    file does not exist). Every reader of the file uses this; a bad entry raises KnowledgeError naming
+    it (``departments.yml: departments[3].name: 必填``)."""
+    path = Path(path) if path else get_settings().knowledge_dir / "departments.yml"
+    if not path.exists():
+        return {}
+    checker = _Checker()
+    departments = _departments(_read_yaml(path, checker, path.name), checker)
+    if checker.problems:
+        raise KnowledgeError(checker.problems)
+    return departments
 
 
 def _materials(entry: dict, where: str, checker: _Checker) -> tuple[Material, ...]:
@@ -266,19 +288,8 @@ def _guide(raw, rel: str, checker: _Checker, departments: dict[str, Department])
 
 
 def _faq(raw, checker: _Checker) -> dict[str, FaqEntry]:
-    rel = "faq.yml"
-    if raw is None:
-        return {}
-    items = raw.get("faq") if isinstance(raw, dict) else None
-    if not isinstance(items, list):
-        checker.fail(rel, "应包含列表 faq")
-        return {}
     out: dict[str, FaqEntry] = {}
-    for i, entry in enumerate(items):
-        where = f"{rel}: faq[{i}]"
-        if not isinstance(entry, dict):
-            checker.fail(where, "应为映射 {id, question, aliases, answer}")
-            continue
+    for where, entry in _entries(raw, checker, "faq.yml", "faq", "应为映射 {id, question, aliases, answer}"):
         fid = checker.text(entry, "id", where, required=True)
         question = checker.text(entry, "question", where, required=True)
         answer = checker.text(entry, "answer", where, required=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.knowledge.loader import load_departments
 from bot.settings import get_settings
 
 _WORD_OK = re.compile(r"^[\u4e00-\u9fffA-Za-z0-9]{2,16}$")
@@ -36,10 +37,9 @@ def collect_terms(knowledge_dir: Path) -> dict[str, tuple[int, str]]:
                 continue
             freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 1000
             add(parts[0], freq, parts[2] if len(parts) > 2 else "n")
-    departments = _yaml(knowledge_dir / "departments.yml") or {}
-    for dept in departments.get("departments", []) or []:
-        add(dept.get("name"), 2000, "nt")
-        for alias in dept.get("aliases", []) or []:
+    for dept in load_departments(knowledge_dir / "departments.yml").values():
+        add(dept.name, 2000, "nt")
+        for alias in dept.aliases:
             add(alias, 1500, "nt")
     for guide_file in sorted((knowledge_dir / "guides").glob("*.yml")):
         guide = _yaml(guide_file) or {}

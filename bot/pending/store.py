@@ -70,11 +70,3 @@ async def settle_failed(row_id: int, attempts: int, max_attempts: int, error: st
         await session.execute(update(PendingMessage).where(PendingMessage.id == row_id).values(
             status=status, last_error=error[:200], next_attempt_at=_now() + timedelta(seconds=retry_in)))
     return status
-
-
-async def for_sender(sender_id: str, url: Optional[str] = None) -> list[dict]:
-    async with session_scope(url) as session:
-        rows = (await session.execute(select(PendingMessage).where(PendingMessage.sender_id == sender_id)
-                                      .order_by(PendingMessage.id))).scalars().all()
-        return [{"id": r.id, "status": r.status, "attempts": r.attempts, "text": r.text, "answer": r.answer,
-                 "delivered": r.delivered, "channel": r.channel} for r in rows]

@@ -61,10 +61,6 @@ def rules() -> Rules:
     return _rules(str(get_settings().knowledge_dir / "routing" / "classify.yml"))
 
 
-def reload_rules() -> None:
-    _rules.cache_clear()
-
-
 def urgent_reason(text: str) -> Optional[str]:
     text = normalize_text(text or "")
     for pattern in rules().urgent:

@@ -29,6 +29,7 @@ from typing import Optional
 import yaml
 
 from bot.knowledge.dispatch import CatalogMatch, DispatchCatalog, load_dispatch_catalog
+from bot.knowledge.loader import load_departments
 from bot.nlu.normalize import normalize_text
 from bot.settings import get_settings
 
@@ -80,19 +81,15 @@ def load_examples(path: Path) -> list[Example]:
 
 
 def load_department_keywords(path: Path) -> dict[str, tuple[str, ...]]:
-    if not path.exists():
-        return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    """Each department's keywords and aliases (knowledge/departments.yml), normalised for matching."""
     out: dict[str, tuple[str, ...]] = {}
-    for entry in data.get("departments") or []:
-        if not isinstance(entry, dict) or not entry.get("name"):
-            continue
+    for name, dept in load_departments(path).items():
         words = []
-        for raw in list(entry.get("keywords") or []) + list(entry.get("aliases") or []):
-            word = _PAREN.sub("", normalize_text(str(raw))).strip()
+        for raw in dept.keywords + dept.aliases:
+            word = _PAREN.sub("", normalize_text(raw)).strip()
             if len(word) >= 2:
                 words.append(word)
-        out[str(entry["name"]).strip()] = tuple(dict.fromkeys(words))
+        out[name] = tuple(dict.fromkeys(words))
     return out
 
 

@@ -104,10 +104,6 @@ def load_policy(path: Optional[Path] = None) -> SlaPolicy:
     return _load(str(path or get_settings().knowledge_dir / "sla.yml"))
 
 
-def reload_policy() -> None:
-    _load.cache_clear()
-
-
 # ---- time helpers ---------------------------------------------------------------------------
 
 def local_tz() -> ZoneInfo:

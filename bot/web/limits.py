@@ -18,7 +18,7 @@ STAFF_LIMITER_KEY = "api_staff_rate_limiter"
 
 
 def client_ip(request: web.Request) -> str:
-    if get_settings().rate_limits.get("trust_forwarded"):
+    if get_settings().rate_limits.trust_forwarded:
         forwarded = request.headers.get("X-Forwarded-For", "")
         first = forwarded.split(",")[0].strip()
         if first:

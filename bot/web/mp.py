@@ -14,7 +14,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.channels import mp_session
-from bot.channels.wechat_api import WeChatAPI, WeChatApiError
+from bot.wechat_api import WeChatAPI, WeChatApiError
 from bot.settings import get_settings
 from bot.web.errors import ApiError, read_json
 
@@ -26,12 +26,12 @@ _apis: dict = {}
 
 def _api() -> WeChatAPI:
     mp = get_settings().miniprogram
-    key = (mp.get("appid"), mp.get("secret"), mp.get("api_base"))
+    key = (mp.appid, mp.secret, mp.api_base)
     api = _apis.get(key)
     if api is None:
         from bot.redis_client import get_redis
 
-        api = WeChatAPI(mp.get("appid", ""), mp.get("secret", ""), mp.get("api_base", ""),
+        api = WeChatAPI(mp.appid, mp.secret, mp.api_base,
                         redis=get_redis(), prefix="gov:miniprogram:")
         _apis[key] = api
     return api
@@ -61,7 +61,7 @@ async def login(request: web.Request) -> web.Response:
     openid = session.get("openid")
     if not isinstance(openid, str) or not openid:
         raise ApiError(502, "wechat_unavailable", "微信服务返回异常，请稍后再试")
-    ttl = int(get_settings().miniprogram.get("session_ttl") or 7 * 24 * 3600)
+    ttl = get_settings().miniprogram.session_ttl
     return _json({"token": mp_session.issue(openid, ttl), "expires_in": ttl})
 
 

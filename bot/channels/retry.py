@@ -1,4 +1,4 @@
-"""The retry loop of kept messages, running inside the Rasa server (started by the REST channel's
+"""The retry loop of kept messages (bot.pending stores them), running inside the Rasa server (started by the REST channel's
 blueprint, one loop per Sanic worker; claims are atomic so no message is answered twice).
 
 Every ``PENDING_RETRY_INTERVAL`` seconds, while the action server answers ``/health``, due
@@ -78,7 +78,7 @@ async def retry_once(app: Any, limit: int = 20) -> dict:
             except Exception as exc:
                 error = type(exc).__name__
         if failures or error:
-            status = await store.settle_failed(item["id"], item["attempts"], conf.get("max_attempts", 20),
+            status = await store.settle_failed(item["id"], item["attempts"], conf.max_attempts,
                                                error or ",".join(failures),
                                                retry_in=min(600, 15 * 2 ** min(item["attempts"], 6)))
             counts["failed" if status == "failed" else "waiting"] += 1
@@ -100,7 +100,7 @@ async def retry_once(app: Any, limit: int = 20) -> dict:
 
 
 async def _loop(app: Any) -> None:
-    interval = max(1, int(get_settings().pending.get("retry_interval", 15)))
+    interval = get_settings().pending.retry_interval
     while True:
         await asyncio.sleep(interval)
         try:

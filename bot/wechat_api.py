@@ -1,4 +1,5 @@
-"""The WeChat server API the channels call: access_token (cached, refreshed before expiry by one
+"""The WeChat server API that the WeChat channels (slow answers), ticket notices (bot.notify) and the
+mini-program login (bot.web.mp) call; below all of them, so it lives outside bot.channels: access_token (cached, refreshed before expiry by one
 refresher at a time), the customer-service message API (custom send) and the mini-program's
 code2session.
 
