@@ -27,6 +27,12 @@ from bot.tickets.places import division_in, place_in
     ("老汉儿出去遛弯 一晚上没回家", "missing_person"),
     ("我孙孙不见了 在思源广场 五岁", "missing_person"),
     ("差点被车撞，后来他还是被车撞了", "injury"),
+    # said in other ways than the ones above
+    ("灶房头一股怪气味 怕是气漏了", "gas"), ("隔壁房子燃起来了", "fire"), ("娃儿掉到河头去了", "drowning"),
+    ("屋头的水漫起来了 床脚都泡到了", "flooding"), ("楼下有两个人拿起刀在砍", "violence"),
+    ("后山的石头在往下滚 好吓人", "landslide"), ("我妈早上出去到现在都没回来 电话也打不通", "missing_person"),
+    ("活起没得意思了 不想拖累娃儿", "self_harm"), ("有个小娃儿被关在车里头了", "trapped"),
+    ("我老汉儿从楼梯上滚下来了 头在流血", "injury"),
     ("活着没意思 不如死了算了", "self_harm"),
 ])
 def test_emergencies(text, kind):
@@ -38,7 +44,8 @@ def test_emergencies(text, kind):
 @pytest.mark.parametrize("text", ["楼下烧烤店太吵了", "我想问问身份证咋个办", "垃圾桶三天没人收", "",
                                   # a near miss is a complaint about its cause; a burst main is an outage
                                   "盲道天天被电动车占用，他走路差点摔倒",
-                                  "村里上礼拜就没得自来水了，说是管子爆了"])
+                                  "村里上礼拜就没得自来水了，说是管子爆了",
+                                  "小区停车位被占了车子出不来了"])
 def test_not_emergencies(text):
     assert emergency_in(text) is None
 
