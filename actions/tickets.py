@@ -15,7 +15,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.tracker import fresh_message, intent_of, text_of
+from actions.tracker import fresh_message, hinted, intent_of, text_of
 from bot.identifiers import is_valid_mobile, normalize_phone
 from bot.knowledge.answer import compose
 from bot.tickets import replies
@@ -220,6 +220,9 @@ class ValidateTicketForm(FormValidationAction):
         if intake.is_payload(text):
             return {"ticket_location": None}
         place = place_in(text) or plausible_place_answer(text)
+        if place is None and hinted(tracker, replies.LOCATION_HINT):  # missed twice: no third hint
+            dispatcher.utter_message(text=replies.LOCATION_LEFT_OUT)
+            return {"ticket_location": intake.NONE_VALUE}
         if place is None:  # a place must look like a place — never a question or a greeting
             dispatcher.utter_message(text=replies.LOCATION_HINT, buttons=[{"title": "跳过", "payload": "跳过"}])
             return {"ticket_location": None}
@@ -235,9 +238,10 @@ class ValidateTicketForm(FormValidationAction):
             return {"ticket_phone": phone}
         if intake.refuses(text, "phone", asked=True):
             return {"ticket_phone": intake.NONE_VALUE}
+        if place_in(text) or intake.name_in(text):  # "我是白果村4组的": a place or name given instead is noted
+            return {"ticket_phone": None}
         if not re.search(r"\d", text):  # no digits at all: no format error, the question in plain words
-            if not (place_in(text) or intake.name_in(text)):  # (a place or name given instead is noted)
-                dispatcher.utter_message(text=replies.plain_question("ticket_phone"))
+            dispatcher.utter_message(text=replies.plain_question("ticket_phone"))
             return {"ticket_phone": None}
         return {"ticket_phone": text}
 
@@ -252,6 +256,9 @@ class ValidateTicketForm(FormValidationAction):
             return {"ticket_name": None}
         name = intake.name_answer(text)
         if name is None and not (place_in(text) or intake.phone_in(text)):  # a name must look like a name
+            if hinted(tracker, replies.NAME_HINT):  # missed twice: go on without a name, never a third time
+                dispatcher.utter_message(text=replies.NAME_LEFT_OUT)
+                return {"ticket_name": intake.NONE_VALUE}
             dispatcher.utter_message(text=replies.NAME_HINT, buttons=[{"title": "不留", "payload": "不留"}])
         return {"ticket_name": name}
 

@@ -25,3 +25,17 @@ def fresh_message(tracker: Tracker, form: str) -> bool:
                 form, "action_listen", "action_extract_slots")):
             return False
     return False
+
+
+def hinted(tracker: Tracker, hint: str) -> bool:
+    """Whether the bot's hint was among its replies to the citizen's previous message (a second miss
+    must not get the same hint again)."""
+    users = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:
+                return False
+        elif users == 1 and event.get("event") == "bot" and event.get("text") == hint:
+            return True
+    return False

@@ -138,3 +138,13 @@ async def test_lookup_across_tables_and_shared_lockout(held_db):
     assert last.kind == "locked"
     # The lock is on the number, whichever flow asks: the right digits are refused too.
     assert (await verify_case("ysq 2025 0930 011", "1234", held_db, lock)).kind == "locked"
+
+
+@pytest.mark.parametrize("text, no_number", [
+    ("我没有编号", True), ("回执搞丢了", True), ("不知道", True), ("不晓得。", True), ("莫得", True),
+    ("GAQ20251103000217", False), ("不知道编号在哪里看吗", True), ("知道", False),
+])
+def test_the_citizen_cannot_give_the_number(text, no_number):
+    from bot.cases.replies import has_no_number
+
+    assert has_no_number(text) is no_number

@@ -45,7 +45,8 @@ def test_emergencies(text, kind):
                                   # a near miss is a complaint about its cause; a burst main is an outage
                                   "盲道天天被电动车占用，他走路差点摔倒",
                                   "村里上礼拜就没得自来水了，说是管子爆了",
-                                  "小区停车位被占了车子出不来了"])
+                                  "小区停车位被占了车子出不来了",
+                                  "砖厂晚上偷偷排黑烟，呛得人喘不过气"])
 def test_not_emergencies(text):
     assert emergency_in(text) is None
 
@@ -191,3 +192,10 @@ def test_a_correction_that_says_the_address_takes_it_whole():
 
 def test_places_are_kept_in_simplified_characters():
     assert place_in("我們官盛鎮新華村3組停電兩天了") == "官盛镇新华村3组"
+
+
+@pytest.mark.parametrize("text, name", [("我是老陈", "陈"), ("老王", "王"), ("老婆婆", None), ("我老汉儿", None)])
+def test_how_older_people_name_themselves(text, name):
+    from bot.tickets.intake import name_in
+
+    assert name_in(text) == name

@@ -37,6 +37,9 @@ from bot.nlu.readings import reread
     # the state of one's own document is why a service is asked
     ("我妈瘫在床上 身份证过期了 她去不了派出所 可以上门来办不", "seek_help", "ask_procedure"),
     ("楼下烧烤店油烟太大了咋个办", "seek_help", None),
+    # a lookup needs a number or a reference to an earlier case
+    ("我的养老金这个月少发了两百多 不晓得为啥子", "query_ticket_status", "seek_help"),
+    ("我的工单到哪一步了", "query_ticket_status", None),
 ])
 def test_rereading(text, intent, expected):
     assert reread(text, intent, has_case_number=False) == expected

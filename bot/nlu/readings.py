@@ -60,6 +60,10 @@ def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[
     if intent in STATUS_INTENTS + ("nlu_fallback",) and not has_case_number and not _EARLIER_CASE.search(text) \
             and len(text) >= 12 and _PROBLEM.search(text):
         return "complain"
+    # A lookup starts only with a number or a reference to an earlier case: "我的养老金这个月少发了两百多
+    # 不晓得为啥子" tells a matter to be looked into.
+    if intent in STATUS_INTENTS and not has_case_number and not _EARLIER_CASE.search(text) and len(text) >= 10:
+        return "seek_help"
     if intent in _HOWTO_MISREADS and _HOWTO.search(text) and _SERVICE.search(text) \
             and not _PROBLEM.search(_DOCUMENT_STATE.sub("", text)) \
             and not has_case_number and not _EARLIER_CASE.search(text):

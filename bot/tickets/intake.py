@@ -319,8 +319,10 @@ _NAME_IN_TEXT = (
     re.compile(r"叫我([\u4e00-\u9fff]{1,3}?)(?:就行|就好|就可以|吧|$)"),   # as they want to be called
     re.compile(r"(?:我是|我|本人)([\u4e00-\u9fff])" + _HONORIFIC),
     re.compile(r"^([\u4e00-\u9fff])" + _HONORIFIC),
+    # "我是老陈", "老陈": how older people name themselves (not 老师/老板/老公/老汉儿…)
+    re.compile(r"(?:我是|我|本人|^)老(?![师板公婆人家头汉子乡表大二三四幺])([\u4e00-\u9fff])(?:$|[，,。.!！~\s]|嘛|哈|哦)"),
 )
-_NOT_NAME = re.compile(r"[不没啥么吗呢嘛哦啊好是的了和在有我你他她它这那去来要想问个]|谢谢|你好|喂")
+_NOT_NAME = re.compile(r"[不没啥么吗呢嘛哦啊好是的了和在有我你他她它这那去来要想问个老]|谢谢|你好|喂")
 _CORRECTION = re.compile(r"(记错|写错|说错|打错|弄错|搞错|错了|不对|更正|改成|改为|应该是|不是.{0,12}是)")
 _QUESTION = re.compile(r"[?？]|吗|呢$|么$|怎么|怎样|咋|如何|多久|多长时间|几点|几天|哪里|哪儿|哪个|啥子|什么|"
                        r"能不能|可不可以|是不是|有没有|要不要|收费不|要钱不|上班不|[能可行]不$")
