@@ -142,6 +142,11 @@ _BARE_SITE = re.compile(r"^(?:这个|那个|我们|我家|你们)?(?:小区|社�
 
 def place_key(location: Optional[str], text: Optional[str]) -> PlaceKey:
     """The normalised place of a ticket: its location field, else the place its text names."""
+    return _place_key((location or "")[:200], (text or "")[:1000])
+
+
+@lru_cache(maxsize=20000)
+def _place_key(location: str, text: str) -> PlaceKey:
     from bot.tickets.places import division_in, place_in
 
     phrase = None
@@ -236,16 +241,21 @@ def problem_of(text: Optional[str], params: Optional[HotParams] = None) -> Probl
 
 def _place_free_grams(text: Optional[str], place: PlaceKey, params: HotParams) -> frozenset:
     """What the text says about the problem: a shared place name is no evidence of a shared problem."""
+    return _place_free_grams_cached((text or "")[:1000], place, params.stopwords)
+
+
+@lru_cache(maxsize=20000)
+def _place_free_grams_cached(text: str, place: PlaceKey, stopwords: frozenset) -> frozenset:
     from bot.knowledge.dispatch import fold
     from bot.tickets.places import divisions
 
-    text = fold((text or "")[:1000])
+    text = fold(text)
     names = [place.site, place.division]
     if place.division:
         names += [d.short for d in divisions() if d.name == place.division]
     for name in sorted((n for n in names if n), key=len, reverse=True):
         text = text.replace(fold(name), " ")
-    return _grams(text, params.stopwords)
+    return _grams(text, stopwords)
 
 
 def similarity(a: frozenset, b: frozenset) -> float:
@@ -335,29 +345,38 @@ SIM_NO_MATTER_NO_PLACE = 0.65     # neither has a matter type nor a place
 def pair_evidence(a: Item, b: Item) -> Optional[Evidence]:
     """Why ``b`` is about the same event as ``a`` (None when it is not). Both analysed."""
     pa, pb = a.problem, b.problem
-    sim = similarity(a.grams, b.grams)
     place_match = a.place.compatible(b.place)
-    hours = abs((b.at - a.at).total_seconds()) / 3600
-    shared = [m for m in pa.matters if m in pb.matters]
-    # a matter type that is first on at least one side
-    matter = next((m for m in shared if m in (pa.matter, pb.matter)), None)
+    # a matter type both share that is first on at least one side
+    matter = next((m for m in pa.matters if m in pb.matters and m in (pa.matter, pb.matter)), None)
     if pa.matter and pb.matter:
         if matter is None:
             return None
         if place_match == "site":
-            ok = True
+            need = 0.0
         elif place_match == "division":
-            ok = sim >= SIM_SAME_MATTER_DIVISION
+            need = SIM_SAME_MATTER_DIVISION
+        elif a.place.label and b.place.label:
+            return None
         else:
-            ok = (not (a.place.label and b.place.label)) and sim >= SIM_SAME_MATTER_NO_PLACE
+            need = SIM_SAME_MATTER_NO_PLACE
     elif pa.matter or pb.matter:
-        ok = place_match == "site" and sim >= SIM_MATTER_AND_NONE
-        matter = pa.matter or pb.matter
+        if place_match != "site":
+            return None
+        need, matter = SIM_MATTER_AND_NONE, pa.matter or pb.matter
+    elif place_match == "site":
+        need = SIM_NO_MATTER_SITE
+    elif not a.place.label and not b.place.label:
+        need = SIM_NO_MATTER_NO_PLACE
     else:
-        ok = (place_match == "site" and sim >= SIM_NO_MATTER_SITE) or (
-            not a.place.label and not b.place.label and sim >= SIM_NO_MATTER_NO_PLACE)
-    if not ok:
         return None
+    sim = similarity(a.grams, b.grams)
+    if sim < need:
+        return None
+    return _evidence(a, b, matter, place_match, sim)
+
+
+def _evidence(a: Item, b: Item, matter: Optional[str], place_match: Optional[str], sim: float) -> Evidence:
+    pa, pb = a.problem, b.problem
     score = sim + (1.0 if matter else 0.0) + {"site": 1.0, "division": 0.3}.get(place_match, 0.0)
     name = matter.split("/", 1)[1] if matter else None
     place = a.place if len(a.place.label) >= len(b.place.label) else b.place
@@ -365,30 +384,37 @@ def pair_evidence(a: Item, b: Item) -> Optional[Evidence]:
         pa.phrases if pa.matter == matter else ())))
     # a phrase inside a longer matched one says nothing more ("下水道" in "下水道堵")
     phrases = tuple(p for p in merged if not any(p != q and p in q for q in merged))
+    hours = abs((b.at - a.at).total_seconds()) / 3600
     return Evidence(score, matter, name, phrases, place.label if place_match else "", place_match or "none",
                     sim, hours)
+
+
+MAX_COMPARED = 12  # members a new ticket is compared with: the lead and the latest ones
 
 
 @dataclass
 class Event:
     items: list = field(default_factory=list)
     links: dict = field(default_factory=dict)  # ticket id → Evidence of how it joined
+    ids: set = field(default_factory=set)
+    firsts: set = field(default_factory=set)   # the first matter type of each member
+    apart: set = field(default_factory=set)    # tickets an undone link keeps away from a member
+    last_at: Optional[datetime] = None
+
+    def add(self, item: Item) -> None:
+        self.items.append(item)
+        self.ids.add(item.id)
+        self.firsts.update(item.problem.matters[:1])
+        self.apart |= item.apart_from
+        self.last_at = item.at if self.last_at is None or item.at > self.last_at else self.last_at
 
     @property
     def lead(self) -> Item:
         return self.items[0]
 
     @property
-    def last_at(self) -> datetime:
-        return max(i.at for i in self.items)
-
-    @property
     def first_at(self) -> datetime:
         return min(i.at for i in self.items)
-
-    @property
-    def ids(self) -> set:
-        return {i.id for i in self.items}
 
     def citizens(self) -> int:
         return len({i.citizen or f"ticket:{i.id}" for i in self.items})
@@ -405,17 +431,15 @@ class Event:
 
     def best_match(self, item: Item, window: timedelta) -> Optional[tuple[Item, Evidence]]:
         """The member ``item`` agrees with best (None when none does, or it is kept apart)."""
-        if item.at - self.last_at > window or item.apart_from & self.ids or any(
-                item.id in i.apart_from for i in self.items):
+        if item.at - self.last_at > window or item.apart_from & self.ids or item.id in self.apart:
             return None
-        if item.problem.matters:
+        if item.problem.matters and self.firsts and not self.firsts & set(item.problem.matters) and not any(
+                item.problem.matter in i.problem.matters for i in self.items):
             # single-link through a member without a matter type must not join two different problems
-            known = {m for i in self.items for m in i.problem.matters[:1]}
-            if known and not known & set(item.problem.matters) and not any(
-                    item.problem.matter in i.problem.matters for i in self.items):
-                return None
+            return None
+        members = self.items if len(self.items) <= MAX_COMPARED else [self.items[0]] + self.items[1 - MAX_COMPARED:]
         best = None
-        for member in self.items:
+        for member in members:
             ev = pair_evidence(member, item)
             if ev is not None and (best is None or ev.score > best[1].score):
                 best = (member, ev)
@@ -430,12 +454,13 @@ def group(items: Iterable[Item], params: Optional[HotParams] = None) -> list[Eve
     ordered = sorted((i.analyse(params) for i in items), key=lambda i: (i.at, i.id))
     events: list[Event] = []
     event_of: dict[int, Event] = {}
+    index = _Buckets()
     for item in ordered:
         target = event_of.get(item.lead_id) if item.lead_id else None
         evidence = None
         if target is None:
             best = None
-            for event in events:
+            for event in index.candidates(item):
                 found = event.best_match(item, params.window)
                 if found and (best is None or found[1].score > best[1].score):
                     best = (event, found[1])
@@ -446,11 +471,47 @@ def group(items: Iterable[Item], params: Optional[HotParams] = None) -> list[Eve
             events.append(target)
         elif evidence is None:  # joined by a link: still show how it agrees with its lead
             evidence = pair_evidence(target.lead, item)
-        target.items.append(item)
+        target.add(item)
+        index.add(target, item)
         if evidence is not None:
             target.links[item.id] = evidence
         event_of[item.id] = target
     return events
+
+
+class _Buckets:
+    """Events by the matter types, sites and 街道 of their tickets: a ticket is compared only with
+    the events it could agree with (pair_evidence needs a shared matter type, or a shared place,
+    or — both without a matter type — near-identical words)."""
+
+    def __init__(self) -> None:
+        self.by_matter: dict[str, list] = {}
+        self.by_place: dict[str, list] = {}
+        self.without_matter: list = []
+
+    def add(self, event: Event, item: Item) -> None:
+        for m in item.problem.matters:
+            _append_once(self.by_matter.setdefault(m, []), event)
+        if item.place.site:
+            _append_once(self.by_place.setdefault(item.place.site, []), event)
+        if not item.problem.matters:
+            _append_once(self.without_matter, event)
+
+    def candidates(self, item: Item) -> list[Event]:
+        found: dict[int, Event] = {}
+        for m in item.problem.matters:
+            found.update((id(e), e) for e in self.by_matter.get(m, ()))
+        if item.place.site:  # a member without a matter type at the same site
+            found.update((id(e), e) for e in self.by_place.get(item.place.site, ()))
+        if not item.problem.matters and not item.place.label:
+            found.update((id(e), e) for e in self.without_matter)
+        return list(found.values())
+
+
+def _append_once(bucket: list, event: Event) -> None:
+    if not bucket or bucket[-1] is not event:
+        if event not in bucket[-8:]:
+            bucket.append(event)
 
 
 # --- heat, titles, alerts ------------------------------------------------------------------------
