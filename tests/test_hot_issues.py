@@ -177,16 +177,21 @@ async def test_linked_tickets_are_dispatched_urged_and_answered_together(staff):
     # a follower created after the answer is brought to the lead's stage and answered at once
     late = await _create(staff, "枣山街道幸福小区下水道堵塞，污水冒到路上了", "13800138009")
     assert late["link"]["lead"] == lead["ticket_no"] and late["status"] == "replied" and late["reply"] == reply
+    # a ticket linked by hand (another 小区: not auto-linked) catches up as well
+    manual = await _create(staff, "北辰街道万盛小区下水道堵了，污水冒出来", "13800138010")
+    assert manual["link"] is None and manual["status"] == "pending_dispatch"
+    manual = await service.act(manual["ticket_no"], "link", P["d1"], {"lead": lead["ticket_no"]}, url=staff.url)
+    assert manual["status"] == "replied" and manual["reply"] == reply and manual["link"]["status"] == "confirmed"
     await service.act(lead["ticket_no"], "resolve", P[handler], {}, url=staff.url)
-    for no in (f1["ticket_no"], f2["ticket_no"], late["ticket_no"]):
+    for no in (f1["ticket_no"], f2["ticket_no"], late["ticket_no"], manual["ticket_no"]):
         assert (await service.get_ticket(no, P["d1"], url=staff.url))["status"] == "resolved"
 
     # workload once, the 三率 per citizen
     from bot.tickets import kpi
 
     figures = await kpi.compute(url=staff.url)
-    assert figures["overall"]["tickets"] == 4 and figures["overall"]["workload"] == 1
-    assert figures["overall"]["linked"] == 3
+    assert figures["overall"]["tickets"] == 5 and figures["overall"]["workload"] == 1
+    assert figures["overall"]["linked"] == 4
     assert figures["departments"]["区住建局"]["workload"] == 1
     assert figures["overall"]["resolve_rate"] == 1.0
 

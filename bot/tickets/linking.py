@@ -83,8 +83,8 @@ async def open_event_for(session, text: str, location: Optional[str], now: datet
     items = await item_rows(session, query)
     if not items:
         return None
-    events = ev.group(items, params)
     probe = ev.Item(id=-1, ticket_no="", created_at=now, text=text, location=location).analyse(params)
+    events = ev.group(_could_join(items, probe, params), params)
     best = None
     for event in events:
         found = event.best_match(probe, params.window + timedelta(days=0))
@@ -97,6 +97,24 @@ async def open_event_for(session, text: str, location: Optional[str], now: datet
         if best is None or evidence.score > best[2].score:
             best = (event, _lead_of(event), evidence)
     return best
+
+
+def _could_join(items: list[ev.Item], probe: ev.Item, params: ev.HotParams) -> list[ev.Item]:
+    """The open tickets that could be in the probe's event — sharing a matter type or the site, or
+    (the probe has neither) without a matter type — with the leads they follow: grouping only these
+    keeps a creation or an assist call fast however many tickets are open."""
+    wanted = set(probe.problem.matters)
+    keep = {}
+    for item in items:
+        item.analyse(params)
+        if (wanted & set(item.problem.matters) or (probe.place.site and item.place.site == probe.place.site)
+                or (not wanted and not item.problem.matters)):
+            keep[item.id] = item
+    by_id = {i.id: i for i in items}
+    for item in list(keep.values()):
+        if item.lead_id in by_id:
+            keep.setdefault(item.lead_id, by_id[item.lead_id])
+    return list(keep.values())
 
 
 def _lead_of(event: ev.Event) -> ev.Item:

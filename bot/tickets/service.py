@@ -193,6 +193,10 @@ async def act(ticket_no: str, action: str, actor: Principal, params: Optional[di
                     await lifecycle.apply(session, lead, "urge", actor, params=params, now=now)
                     await linking.follow(session, lead, "urge", actor, {**(params or {}), "skip": t.id}, now)
                     return await _json_with_links(session, t, now)
+            if action == "link":  # linked by hand: the ticket joins its lead where it has got to
+                lead = await linking.lead_of(session, t)
+                if lead is not None:
+                    await linking.catch_up(session, t, lead, actor, now)
             followed = await linking.follow(session, t, action, actor, params or {}, now)
             out = await _json_with_links(session, t, now)
             if followed:
