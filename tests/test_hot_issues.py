@@ -305,3 +305,28 @@ async def test_assist_says_how_many_have_reported_it_and_offers_precedents_of_th
 
 def test_seeded_month_is_deterministic():
     assert [t["text"] for t in seeded_month()] == [t["text"] for t in seeded_month()]
+
+
+async def test_same_issue_over_a_call_kept_in_redis(client, staff, redis_url, redis_prefix, monkeypatch):
+    """The call's utterances accumulate in Redis; the place said in one turn and the problem in the
+    next make "已有N件相同诉求" together."""
+    from bot import assist
+    from bot.redis_client import close_redis
+    from bot.settings import reload_settings
+
+    now = datetime.now(timezone.utc)
+    for i, text in enumerate((DRAIN, DRAIN_2, DRAIN_3)):
+        await _create(staff, text, f"1380013830{i}", now=now - timedelta(hours=4 - i))
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setattr(assist, "KEY_PREFIX", redis_prefix + "assist:")
+    reload_settings()
+    call = uuid.uuid4().hex
+    try:
+        resp = await client.post("/api/assist", headers=h(staff, "d1"), json={"text": "我是枣山街道幸福小区的", "call_id": call})
+        assert (await resp.json())["same_issue"] is None, "a place alone is no event"
+        resp = await client.post("/api/assist", headers=h(staff, "d1"), json={"text": "下水道堵了，污水冒出来了", "call_id": call})
+        body = await resp.json()
+        assert body["turns"] == 2 and assist.LOCAL.get(call) == []
+        assert body["same_issue"]["count"] == 3 and body["same_issue"]["text"].startswith("已有3件相同诉求（工单")
+    finally:
+        await close_redis()
