@@ -51,8 +51,9 @@ def test_same_problem_elsewhere_another_problem_here_and_three_weeks_later_are_o
 
 def test_title_reads_place_problem_and_counts():
     t0 = datetime(2026, 11, 2, 2, tzinfo=timezone.utc)
+    calls = [(DRAIN, 0, "a"), (DRAIN_2, 1, "b"), (DRAIN_3, 2, "c"), (DRAIN_2, 2.1, "c")]
     items = [ev.Item(id=i + 1, ticket_no=f"T{i + 1}", created_at=t0 + timedelta(days=d), text=text, citizen=c)
-             for i, (text, d, c) in enumerate([(DRAIN, 0, "a"), (DRAIN_2, 1, "b"), (DRAIN_3, 2, "c"), (DRAIN_2, 2.1, "c")])]
+             for i, (text, d, c) in enumerate(calls)]
     (event,) = ev.group(items)
     params = ev.load_params()
     title = ev.title(event, params)

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import or_, select
@@ -87,7 +87,7 @@ async def open_event_for(session, text: str, location: Optional[str], now: datet
     events = ev.group(_could_join(items, probe, params), params)
     best = None
     for event in events:
-        found = event.best_match(probe, params.window + timedelta(days=0))
+        found = event.best_match(probe, params.window)
         if found is None:
             continue
         evidence = found[1]
