@@ -239,6 +239,7 @@ async def test_hot_issues_api(client, staff):
     assert resp.status == 403, "a handler sees their own department's events only"
     resp = await client.get("/api/hot-issues", headers=h(staff, "zj1"))
     assert resp.status == 200 and (await resp.json())["department"] == "区住建局"
+    assert (await resp.json())["items"] == [], "no ticket of the event is 住建's yet"
     # confirm / undo through the API
     follower = event["tickets"][1]["ticket_no"]
     resp = await client.post(f"/api/tickets/{follower}/link/confirm", headers=h(staff, "d1"))

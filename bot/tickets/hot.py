@@ -69,9 +69,11 @@ def event_json(event: ev.Event, now: datetime, params: ev.HotParams, tickets: bo
 
 async def hot_issues(start: Optional[date] = None, end: Optional[date] = None, department: Optional[str] = None,
                      limit: Optional[int] = None, url: Optional[str] = None, now: Optional[datetime] = None,
-                     tickets: bool = True) -> dict:
+                     tickets: bool = True, own_tickets_only: bool = False) -> dict:
     """The events of tickets created from ``start`` to ``end`` (local dates, inclusive), hottest
-    first; ``department`` keeps the events one of whose tickets it handles."""
+    first; ``department`` keeps the events one of whose tickets it handles, and with
+    ``own_tickets_only`` (a handler asking) lists only that department's tickets of each event —
+    the counts still cover the whole event."""
     now = sla.as_utc(now or datetime.now(timezone.utc))
     params = ev.load_params()
     start, end = bounds(start, end, now)
@@ -85,6 +87,9 @@ async def hot_issues(start: Optional[date] = None, end: Optional[date] = None, d
         events = [e for e in events if any(i.department == department for i in e.items)]
     ranked = sorted((event_json(e, now, params, tickets) for e in events),
                     key=lambda e: (-e["heat"], -e["tickets_count"], e["id"]))
+    if tickets and own_tickets_only and department:
+        for e in ranked:
+            e["tickets"] = [t for t in e["tickets"] if t["department"] == department]
     limit = limit or params.top_events
     return {"from": start.isoformat(), "to": end.isoformat(), "department": department,
             "tickets_scanned": len(items), "events_total": len(ranked),

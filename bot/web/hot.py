@@ -1,6 +1,6 @@
 """GET /api/hot-issues?from=YYYY-MM-DD&to=YYYY-MM-DD&department=&limit= — hot issues (热点问题) as
 events with their tickets (bot.tickets.hot; docs/tickets.md "Hot issues"). Bearer token of a
-dispatcher, supervisor, handler (own department's events only) or admin."""
+dispatcher, supervisor, handler (own department's events, listing only its own tickets) or admin."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -33,7 +33,8 @@ async def hot_issues(request: web.Request) -> web.Response:
             limit = max(1, min(MAX_LIMIT, int(q["limit"])))
         except ValueError:
             raise ApiError(400, "invalid_limit", "limit 必须是整数") from None
-    return _json(await hot.hot_issues(start, end, department=department, limit=limit))
+    return _json(await hot.hot_issues(start, end, department=department, limit=limit,
+                                      own_tickets_only=who.role == "handler"))
 
 
 def setup(app: web.Application) -> None:
