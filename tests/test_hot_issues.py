@@ -332,3 +332,36 @@ async def test_same_issue_over_a_call_kept_in_redis(client, staff, redis_url, re
         assert body["same_issue"]["count"] == 3 and body["same_issue"]["text"].startswith("已有3件相同诉求（工单")
     finally:
         await close_redis()
+
+
+async def test_a_seeded_month_through_ticket_creation(staff):
+    """The seeded month created ticket by ticket (routing, auto-link at creation, dispatch): every
+    auto-link joins two tickets of one true event, and GET /api/hot-issues' grouping of the month
+    matches the true events."""
+    from itertools import combinations
+
+    from sqlalchemy import select
+
+    from bot.db import session_scope
+    from bot.tickets.models import TicketLink
+
+    month = seeded_month()
+    truth, number = {}, {}
+    for t in month:
+        made = await service.create_ticket({"description": t["text"], "location": t["location"],
+                                            "contact_phone": t["phone"]}, url=staff.url, now=t["created_at"])
+        truth[made["ticket_no"]] = t["event"]
+        number[t["id"]] = made["ticket_no"]
+    async with session_scope(staff.url) as session:
+        links = list((await session.execute(select(TicketLink))).scalars())
+    assert len(links) >= 20
+    assert all(truth[link.ticket_no] == truth[link.lead_no] for link in links), "an auto-link joined two events"
+    result = await hot.hot_issues(month[0]["created_at"].date(), month[-1]["created_at"].date() + timedelta(days=1),
+                                  url=staff.url, now=month[-1]["created_at"] + timedelta(hours=1), limit=100)
+    predicted = {frozenset(x["ticket_no"] for x in e["tickets"]) for e in result["items"]}
+    pairs = {p for group in predicted for p in combinations(sorted(group), 2)}
+    true_pairs = {(a, b) for a, b in combinations(sorted(truth), 2) if truth[a] == truth[b]}
+    precision = len(pairs & true_pairs) / len(pairs)
+    recall = len(pairs & true_pairs) / len(true_pairs)
+    assert precision >= 0.95 and recall >= 0.9, (precision, recall)
+    assert all(" — " in e["title"] and "件" in e["title"] for e in result["items"])
