@@ -365,3 +365,20 @@ async def test_a_seeded_month_through_ticket_creation(staff):
     recall = len(pairs & true_pairs) / len(true_pairs)
     assert precision >= 0.95 and recall >= 0.9, (precision, recall)
     assert all(" — " in e["title"] and "件" in e["title"] for e in result["items"])
+
+
+async def test_a_failing_event_search_never_costs_the_ticket(staff, monkeypatch):
+    from bot.tickets import linking
+
+    original = linking.link_new_ticket
+
+    async def broken(session, t, now, policy):
+        await original(session, t, now, policy)  # the link is written, then something breaks
+        raise RuntimeError("event search broke")
+
+    lead = await _create(staff, DRAIN, "13800138401")
+    monkeypatch.setattr(linking, "link_new_ticket", broken)
+    t = await _create(staff, DRAIN_2, "13800138402", location="枣山街道幸福小区")
+    assert t["link"] is None and t["status"] == "pending_dispatch" and t["history"][-1]["action"] == "create"
+    shown = await service.get_ticket(lead["ticket_no"], staff.principals["d1"], url=staff.url)
+    assert shown["linked"] == [], "the half-written link was rolled back with its savepoint"

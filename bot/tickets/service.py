@@ -155,15 +155,16 @@ async def create_ticket(data: dict, actor: Principal = SYSTEM, url: Optional[str
 async def _link_new(session, t: Ticket, now: datetime, policy) -> Optional[dict]:
     """Auto-link (一事多诉) inside the creation transaction, in a savepoint: a failure of the event
     search never costs the citizen the ticket."""
+    ticket_no = t.ticket_no  # read before: a rolled-back savepoint expires the ticket
     try:
         async with session.begin_nested():
             return await linking.link_new_ticket(session, t, now, policy)
-    except (OperationalError, DBAPIError) as exc:
+    except Exception as exc:
         if _transient(exc):
             raise
-        logger.exception("ticket auto-link failed", extra={"ticket_no": t.ticket_no})
-    except Exception:
-        logger.exception("ticket auto-link failed", extra={"ticket_no": t.ticket_no})
+        logger.exception("ticket auto-link failed", extra={"ticket_no": ticket_no})
+    # the savepoint's rollback expired what it touched: load the ticket as committed in this transaction
+    await session.refresh(t)
     return None
 
 
