@@ -282,7 +282,8 @@ async def _link(session, t, actor, params, now, policy):
     link = (await session.execute(select(TicketLink).where(
         TicketLink.ticket_id == t.id, TicketLink.lead_id == lead.id))).scalar_one_or_none()
     auto = bool(params.get("auto")) and actor.role == "admin" and actor.username == "system"
-    evidence = params.get("evidence") if isinstance(params.get("evidence"), dict) else None
+    # only the system's own evidence is stored; a dispatcher's link records who made it
+    evidence = params.get("evidence") if auto and isinstance(params.get("evidence"), dict) else None
     if link is None:
         link = TicketLink(ticket_id=t.id, ticket_no=t.ticket_no, lead_id=lead.id, lead_no=lead.ticket_no,
                           created_at=now, created_by=actor.username)
