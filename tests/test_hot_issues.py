@@ -49,6 +49,22 @@ def test_same_problem_elsewhere_another_problem_here_and_three_weeks_later_are_o
     assert groups == [[1, 2, 3], [4], [5], [6]]
 
 
+@pytest.mark.parametrize("location, text, division, site", [
+    (None, "枣山街道幸福小区3栋门口下水道堵了", "枣山街道", "幸福小区"),
+    ("幸福小区5栋2单元", "下水道堵了", "", "幸福小区"),
+    (None, "我住在枣山那边的幸福小区，下水道堵了", "枣山街道", "幸福小区"),
+    (None, "协兴镇花园村3组的路灯坏了", "协兴镇", "花园村"),
+    (None, "滨河路12号门口的井盖不见了", "", "滨河路"),
+    ("广安区北辰街道某小区", "停水了", "北辰街道", ""),
+    (None, "我们小区楼下烧烤店油烟大", "", ""),
+])
+def test_places_are_normalised_to_division_and_site(location, text, division, site):
+    assert ev.place_key(location, text) == ev.PlaceKey(division, site)
+    assert ev.PlaceKey("枣山街道", "幸福小区").compatible(ev.PlaceKey("", "幸福小区")) == "site"
+    assert ev.PlaceKey("枣山街道", "幸福小区").compatible(ev.PlaceKey("北辰街道", "幸福小区")) is None
+    assert ev.PlaceKey("枣山街道", "").compatible(ev.PlaceKey("枣山街道", "")) == "division"
+
+
 def test_title_reads_place_problem_and_counts():
     t0 = datetime(2026, 11, 2, 2, tzinfo=timezone.utc)
     calls = [(DRAIN, 0, "a"), (DRAIN_2, 1, "b"), (DRAIN_3, 2, "c"), (DRAIN_2, 2.1, "c")]

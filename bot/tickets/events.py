@@ -135,9 +135,9 @@ class PlaceKey:
 _SITE_KINDS = ("小区|花园|家园|公寓|大厦|社区|新村|村|市场|夜市|商场|广场|公园|医院|小学|中学|学校|幼儿园|车站",
                "大道|大街|路|街|巷")
 _SITE_RES = [re.compile(r"([\u4e00-\u9fffA-Za-z0-9]{1,10}?(?:" + kinds + r"))") for kinds in _SITE_KINDS]
-_LEAD = re.compile(r"^(?:我们|我家|我住|住在|我在|在|位于|这个|那个|就是|是|的|旁边|对面|门口|附近)+")
+_LEAD = re.compile(r"^(?:我们|我家|我住|住在|我在|在|位于|这个|那个|就是|是|的|旁边|对面|门口|附近|那边|这边)+")
 _UNIT_TAIL = re.compile(r"\d+(?:栋|幢|号楼|单元|组|号|楼|室).*$")
-_BARE_SITE = re.compile(r"^(?:这个|那个|我们|我家|你们)?(?:小区|社区|村|路|街|市场|广场|公园|学校|医院|夜市|商场)$")
+_BARE_SITE = re.compile(r"^(?:这个|那个|我们|我家|你们|某个?|一个|哪个)?(?:小区|社区|村|路|街|市场|广场|公园|学校|医院|夜市|商场)$")
 
 
 def place_key(location: Optional[str], text: Optional[str]) -> PlaceKey:
@@ -163,7 +163,14 @@ def _place_key(location: str, text: str) -> PlaceKey:
             break
     if not phrase:
         return PlaceKey(division, "")
-    rest = phrase.replace(division, "") if division else phrase
+    rest = phrase
+    if division:
+        from bot.tickets.places import divisions
+
+        short = next((d.short for d in divisions() if d.name == division), "")
+        rest = rest.replace(division, " ")
+        if short:  # "枣山那边的幸福小区": the 街道 said by its short name
+            rest = re.sub(re.escape(short) + r"(?:街道|镇|乡|那边|这边|附近|场镇|街上)?的?", " ", rest)
     rest = _UNIT_TAIL.sub("", rest)
     site = ""
     for pattern in _SITE_RES:
