@@ -57,6 +57,8 @@ def test_same_problem_elsewhere_another_problem_here_and_three_weeks_later_are_o
     (None, "滨河路12号门口的井盖不见了", "", "滨河路"),
     ("广安区北辰街道某小区", "停水了", "北辰街道", ""),
     (None, "我们小区楼下烧烤店油烟大", "", ""),
+    (None, "孩子在学校食堂吃坏了肚子", "", ""),
+    (None, "和平路和中山路交叉口红绿灯坏了", "", "和平路"),
 ])
 def test_places_are_normalised_to_division_and_site(location, text, division, site):
     assert ev.place_key(location, text) == ev.PlaceKey(division, site)

@@ -136,6 +136,7 @@ _SITE_KINDS = ("小区|花园|家园|公寓|大厦|社区|新村|村|市场|夜�
                "大道|大街|路|街|巷")
 _SITE_RES = [re.compile(r"([\u4e00-\u9fffA-Za-z0-9]{1,10}?(?:" + kinds + r"))") for kinds in _SITE_KINDS]
 _LEAD = re.compile(r"^(?:我们|我家|我住|住在|我在|在|位于|这个|那个|就是|是|的|旁边|对面|门口|附近|那边|这边)+")
+_PARTICLES = re.compile(r"[在的了到去从住]")
 _UNIT_TAIL = re.compile(r"\d+(?:栋|幢|号楼|单元|组|号|楼|室).*$")
 _BARE_SITE = re.compile(r"^(?:这个|那个|我们|我家|你们|某个?|一个|哪个)?(?:小区|社区|村|路|街|市场|广场|公园|学校|医院|夜市|商场)$")
 
@@ -175,7 +176,8 @@ def _place_key(location: str, text: str) -> PlaceKey:
     site = ""
     for pattern in _SITE_RES:
         for m in pattern.finditer(rest):
-            candidate = _LEAD.sub("", m.group(1))
+            # "孩子在学校": what comes before a particle is no part of the name
+            candidate = _LEAD.sub("", _PARTICLES.split(m.group(1))[-1])
             if len(candidate) >= 3 and not _BARE_SITE.match(candidate):
                 site = candidate
                 break
