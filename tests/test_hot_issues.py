@@ -82,6 +82,22 @@ def test_title_reads_place_problem_and_counts():
     assert hot_now > hot_later > 0, "heat falls as the event goes quiet"
 
 
+def test_unrelated_real_style_requests_form_no_event():
+    """knowledge/routing/test.yml: 213 requests of different citizens about different matters, put on
+    one day — none is the same problem at the same place as another."""
+    import yaml
+
+    from bot.settings import get_settings
+
+    data = yaml.safe_load((get_settings().knowledge_dir / "routing" / "test.yml").read_text(encoding="utf-8"))
+    texts = [t for d in data["departments"] for t in d["texts"]]
+    t0 = datetime(2026, 11, 2, 1, tzinfo=timezone.utc)
+    items = [ev.Item(id=i, ticket_no=str(i), created_at=t0 + timedelta(minutes=i), text=t, citizen=str(i))
+             for i, t in enumerate(texts)]
+    assert len(texts) > 200
+    assert [[i.text for i in g.items] for g in ev.group(items) if len(g.items) > 1] == []
+
+
 def test_filler_words_never_form_a_topic():
     """The old banners were single words ("我要", "小区", "楼下", "半个"): vague messages from one 小区
     may form an event, but its title never names a filler word as the problem."""
