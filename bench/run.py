@@ -3,7 +3,7 @@
 (a) NLU on data/test/ for this project's pipeline and for the baseline (Rasa's default Chinese
 pipeline, bench/baseline-config.yml) trained on the same data in the same run; (b) /model/parse
 latency; (c) full turns through the REST webhook at 1, 10 and 50 concurrent conversations, both
-models; (d) retrieval, routing and assist figures from their own bench modules when present;
+models; (d) retrieval, routing, assist and hot-issue grouping figures from their own bench modules when present;
 (e) peak memory of each process; (f) training time; (g) the blind conversation suite
 (tests/conversations/, both splits) through the whole stack with models/current.tar.gz.
 """
@@ -278,6 +278,8 @@ def targets(results: dict) -> list[tuple[str, str, bool | None]]:
         ("routing top-1 ≥ 0.85 (blind set)", ("routing", "blind", "top1"), ">=", 0.85),
         ("routing top-3 ≥ 0.97 (blind set)", ("routing", "blind", "top3"), ">=", 0.97),
         ("assist p95 < 100 ms (sequential calls)", ("assist", "sequential_ms", "p95"), "<", 100),
+        ("hot-issue grouping pairwise precision ≥ 0.9 (seeded month)", ("hot_issues", "pairwise", "precision"), ">=", 0.9),
+        ("hot-issue grouping pairwise recall ≥ 0.9 (seeded month)", ("hot_issues", "pairwise", "recall"), ">=", 0.9),
         ("conversations pass rate ≥ 0.85 (test split)", ("conversations", "test", "pass_rate"), ">=", 0.85),
     ):
         value = _get(results, *path)
@@ -334,7 +336,7 @@ def render(results: dict) -> str:
     elif conv:
         lines += ["", "## Conversations", "", f"not measured: {conv['error']}"]
     for key, title in (("retrieval", "Retrieval (service procedures)"), ("routing", "Ticket routing"),
-                       ("assist", "Hotline assist")):
+                       ("assist", "Hotline assist"), ("hot_issues", "Hot issues: event grouping on a seeded month")):
         if results.get(key):
             lines += ["", f"## {title}", "", "```json", json.dumps(results[key], ensure_ascii=False, indent=2), "```"]
     lines += ["", "## Mutation testing (`make mutate`, pure-logic modules, fast tests)", ""]
@@ -351,7 +353,8 @@ def render(results: dict) -> str:
 
 def main() -> int:
     results = measure_models()
-    for key, module in (("retrieval", "bench.retrieval"), ("routing", "bench.routing"), ("assist", "bench.assist")):
+    for key, module in (("retrieval", "bench.retrieval"), ("routing", "bench.routing"), ("assist", "bench.assist"),
+                        ("hot_issues", "bench.hot_issues")):
         try:
             results[key] = optional_bench(module)
         except Exception as exc:  # one area's failure must not lose the others' figures

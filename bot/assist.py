@@ -1,5 +1,6 @@
 """Hotline agent assist: what the caller has said so far → intent and entities, category, urgency,
-top-3 departments and top-3 suggested answers (guides, FAQ, similar resolved tickets).
+top-3 departments, top-3 suggested answers (guides, FAQ, resolved tickets of the same matter type,
+each with its ``basis``) and "已有N件相同诉求（工单…）" when others have reported the same event.
 
 ``assist(text, call_id)`` is the whole use case (docs/console.md). The utterances of one call
 accumulate under its ``call_id`` (Redis list when REDIS_URL is set, an in-process TTL dict
@@ -35,6 +36,7 @@ RASA_TIMEOUT = 0.5         # seconds; /model/parse normally answers in 10–50 m
 RASA_RETRY_AFTER = 10.0    # seconds Rasa is not asked again after a failure
 SUGGESTIONS = 3
 MIN_TICKET_SIMILARITY = 0.25
+NO_MATTER_MIN_SIMILARITY = 0.6  # a precedent without a matter type on either side must say nearly the same
 MIN_KNOWLEDGE_CONFIDENCE = 0.2  # less of the text matched than this is noise (bot.knowledge.answer uses the same)
 CALL_ID_RE = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
 _MOBILE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
@@ -218,7 +220,8 @@ def _knowledge_suggestions(latest: str, accumulated: str) -> list[dict]:
             text, label = no_guide(index, r).text, "事项目录"
         out.append({"source": r.kind, "source_label": label, "id": r.id, "title": r.name,
                     "department": r.department, "text": text, "url": r.url,
-                    "confidence": round(min(1.0, float(r.confidence)), 3)})
+                    "confidence": round(min(1.0, float(r.confidence)), 3),
+                    "basis": f"{label}「{r.name}」" + (f"（{r.department}）" if r.department else "")})
     return out
 
 
@@ -230,6 +233,7 @@ class _TicketIndex:
     titles: list = field(default_factory=list)
     replies: list = field(default_factory=list)
     departments: list = field(default_factory=list)
+    matters: list = field(default_factory=list)   # the dispatch catalog's matter types of each ticket
     vectorizer: object = None
     matrix: object = None
 
@@ -300,21 +304,32 @@ class SimilarTickets:
             return []
         from bot.nlu.normalize import normalize_text
 
+        from bot.tickets.events import problem_of
+
         query = index.vectorizer.transform([normalize_text(text)])
         scores = (index.matrix @ query.T).toarray().ravel()
-        order = scores.argsort()[::-1][:k]
+        wanted = problem_of(text)
         out = []
-        for i in order:
-            if scores[i] < MIN_TICKET_SIMILARITY:
+        for i in scores.argsort()[::-1]:
+            if scores[i] < MIN_TICKET_SIMILARITY or len(out) >= k:
                 break
+            # a precedent only of the same matter type (a 居住证 question never gets an elevator repair reply)
+            shared = set(wanted.matters) & index.matters[i]
+            if not shared and (wanted.matters or index.matters[i] or scores[i] < NO_MATTER_MIN_SIMILARITY):
+                continue
+            name = next((m for m in wanted.matters if m in shared), None)
+            basis = (f"已办结工单{index.ticket_nos[i]}"
+                     + (f"（同一事项「{name.split('/', 1)[1]}」" if name else "（文字高度相似")
+                     + (f"，{index.departments[i]}）" if index.departments[i] else "）"))
             out.append({"source": "ticket", "source_label": "相似工单", "id": index.ticket_nos[i],
                         "title": index.titles[i], "department": index.departments[i], "text": index.replies[i],
-                        "url": None, "confidence": round(float(scores[i]), 3)})
+                        "url": None, "confidence": round(float(scores[i]), 3), "matter": name, "basis": basis})
         return out
 
 
 def _build_ticket_index(signature: tuple, rows) -> _TicketIndex:
     from bot.nlu.normalize import normalize_text
+    from bot.tickets.events import problem_of
 
     index = _TicketIndex(signature)
     docs = []
@@ -326,6 +341,7 @@ def _build_ticket_index(signature: tuple, rows) -> _TicketIndex:
         index.titles.append(title if len(title) <= 40 else title[:39] + "…")
         index.replies.append(reply.strip())
         index.departments.append(department)
+        index.matters.append(set(problem_of(description).matters))
         docs.append(normalize_text(f"{description} {reply}"))
     if docs:
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -382,6 +398,7 @@ async def assist(text, call_id=None, commit: bool = True) -> dict:
     latest = text or (turns[-1] if turns else "")
     nlu_task = asyncio.ensure_future(PARSER.parse(accumulated))
     tickets_task = asyncio.ensure_future(SIMILAR.search(accumulated))
+    same_task = asyncio.ensure_future(_same_issue(accumulated))
     departments: list[dict] = []
     if accumulated:
         try:
@@ -391,6 +408,7 @@ async def assist(text, call_id=None, commit: bool = True) -> dict:
     knowledge = _knowledge_suggestions(latest, accumulated) if accumulated else []
     nlu = await nlu_task
     similar = await tickets_task
+    same_issue = await same_task
     intent = nlu["intent"] if nlu else None
     entities = nlu["entities"] if nlu else []
     verdict = classify(accumulated, intent)
@@ -418,15 +436,30 @@ async def assist(text, call_id=None, commit: bool = True) -> dict:
         "departments": departments,
         "suggestions": suggestions,
         "ticket_draft": _draft(accumulated, verdict.category, verdict.urgent, departments, entities),
+        "same_issue": same_issue,
         "ms": round((time.perf_counter() - started) * 1000, 1),
     }
+
+
+async def _same_issue(text: str) -> Optional[dict]:
+    """"已有N件相同诉求（工单…）" when the caller reports an open event (bot.tickets.hot); None when
+    there is none or the tickets are unavailable."""
+    if not text:
+        return None
+    from bot.tickets.hot import same_issue
+
+    try:
+        return await same_issue(text)
+    except Exception as exc:  # the tickets tables are not there (yet) or the database is away
+        logger.warning("assist: same-issue lookup unavailable", extra={"error": type(exc).__name__})
+        return None
 
 
 def _emergency_script(emergency) -> dict:
     """The safety instruction as the first suggestion, for the agent to read out before anything else."""
     return {"source": "emergency", "source_label": "紧急情况·先读给来电人", "id": f"emergency:{emergency.kind}",
             "title": "先给安全提示，再登记", "department": emergency.department, "text": emergency.advice,
-            "url": None, "confidence": 1.0}
+            "url": None, "confidence": 1.0, "basis": f"应急处置目录「{emergency.kind}」"}
 
 
 def warm_up() -> None:

@@ -116,7 +116,8 @@ async def test_console_me_and_dashboard(client, staff):
     resp = await client.get("/api/console/me", headers=h("zj1"))
     assert await resp.json() == {"username": "zj1", "role": "handler", "department": "区住建局", "notices": []}
     assert (await client.get("/api/console/me")).status == 401
-    for text in ("小区电梯坏了物业不修", "电梯故障困人", "电梯又坏了没人修", "电梯停运三天", "路灯不亮"):
+    for text in ("枣山街道幸福小区电梯坏了物业不修", "幸福小区电梯故障困人", "幸福小区电梯又坏了没人修",
+                 "枣山街道幸福小区电梯停运三天", "路灯不亮"):
         resp = await client.post("/api/tickets", json={"description": text, "department": "区住建局"}, headers=h("d1"))
         assert resp.status == 201
     resp = await client.get("/api/console/dashboard?days=7", headers=h("s1"))
@@ -124,9 +125,9 @@ async def test_console_me_and_dashboard(client, staff):
     assert resp.status == 200 and len(body["days"]) == 7 and set(body["by_day"]) == set(body["categories"])
     assert sum(sum(v) for v in body["by_day"].values()) == 5
     assert sum(body["lights"].values()) == 5
-    top = {t["topic"]: t for t in body["topics"]}
-    assert top["电梯"]["count"] == 4 and top["电梯"]["spike"] is True
-    assert [s["topic"] for s in body["spikes"]] == ["电梯"]
+    (event,) = body["hot_events"]  # one event (same problem, same place), not single words
+    assert event["tickets_count"] == 4 and event["title"].startswith("枣山街道幸福小区") and "4件" in event["title"]
+    assert event["alert"] is True and body["alerts"][0]["id"] == event["id"], "four reports in a day of a new event"
     resp = await client.get("/api/console/dashboard", headers=h("zf1"))  # a handler sees their department
     assert (await resp.json())["department"] == "区综合执法局"
 

@@ -7,6 +7,6 @@ from bot.approvals.models import Application, ApplicationEvent  # noqa: F401
 from bot.disclosure.models import DisclosureEntry, DisclosureRequest  # noqa: F401
 from bot.auth.models import ApiToken, Department, User  # noqa: F401
 from bot.audit.models import AuditEntry, AuditHead  # noqa: F401
-from bot.tickets.models import Ticket, TicketEvent, TicketNotification, WorkerLease  # noqa: F401
+from bot.tickets.models import Ticket, TicketEvent, TicketLink, TicketNotification, WorkerLease  # noqa: F401
 from bot.pending.models import PendingMessage  # noqa: F401
 from bot.livechat.models import AgentMessage, Handoff  # noqa: F401

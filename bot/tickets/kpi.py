@@ -11,6 +11,9 @@ their denominator is 0.
 - time to first contact / to resolution: from creation, in working hours (hours that fall on
   working days of the calendar), average and p90 (nearest-rank)
 - open: tickets not yet resolved; overdue: open tickets whose light is red now
+- 一事多诉 (bot.tickets.linking): ``tickets`` and every rate count each citizen's ticket;
+  ``workload`` counts a lead and the tickets linked to it once (what the department handles),
+  ``linked`` the tickets that follow a lead
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from sqlalchemy import select
 from bot.db import session_scope
 from bot.tickets import sla
 from bot.tickets.lifecycle import ticket_light
-from bot.tickets.models import OPEN_STATUSES, Ticket
+from bot.tickets.models import ACTIVE_LINK, OPEN_STATUSES, Ticket, TicketLink
 
 SATISFIED = ("满意", "基本满意")
 
@@ -43,7 +46,7 @@ def _avg(values: list[float]) -> Optional[float]:
     return round(sum(values) / len(values), 2) if values else None
 
 
-def figures(tickets: list[Ticket], now: datetime) -> dict:
+def figures(tickets: list[Ticket], now: datetime, followers: frozenset = frozenset()) -> dict:
     sign_num = sign_den = resp_num = resp_den = resolved = visits = satisfied = open_ = overdue = 0
     contact_hours: list[float] = []
     resolve_hours: list[float] = []
@@ -70,8 +73,11 @@ def figures(tickets: list[Ticket], now: datetime) -> dict:
         if t.status in OPEN_STATUSES:
             open_ += 1
             overdue += ticket_light(t, now) == "red"
+    linked = sum(1 for t in tickets if t.id in followers)
     return {
         "tickets": len(tickets),
+        "workload": len(tickets) - linked,
+        "linked": linked,
         "sign_on_time_rate": _rate(sign_num, sign_den),
         "response_rate": _rate(resp_num, resp_den),
         "resolve_rate": _rate(resolved, len(tickets)),
@@ -103,6 +109,8 @@ async def compute(department: Optional[str] = None, start: Optional[date] = None
         query = query.where(Ticket.created_at < hi)
     async with session_scope(url) as session:
         tickets = list((await session.execute(query)).unique().scalars())
+        followers = frozenset((await session.execute(select(TicketLink.ticket_id).where(
+            TicketLink.status.in_(ACTIVE_LINK)))).scalars())
         by_department: dict[str, list[Ticket]] = {}
         for t in tickets:
             by_department.setdefault(t.department or "（待派单）", []).append(t)
@@ -110,6 +118,6 @@ async def compute(department: Optional[str] = None, start: Optional[date] = None
             "from": start.isoformat() if start else None,
             "to": end.isoformat() if end else None,
             "department": department,
-            "overall": figures(tickets, now),
-            "departments": {d: figures(ts, now) for d, ts in sorted(by_department.items())},
+            "overall": figures(tickets, now, followers),
+            "departments": {d: figures(ts, now, followers) for d, ts in sorted(by_department.items())},
         }

@@ -242,6 +242,79 @@ async def _urge(session, t, actor, params, now, policy):
     return {"note": _text(params, "reason", "催办说明", required=False) or "市民催办"}
 
 
+async def _active_link(session, t: Ticket):
+    from bot.tickets.models import ACTIVE_LINK, TicketLink
+
+    return (await session.execute(select(TicketLink).where(
+        TicketLink.ticket_id == t.id, TicketLink.status.in_(ACTIVE_LINK)))).scalar_one_or_none()
+
+
+@rule("link", "关联", OPEN_STATUSES, ("dispatcher", "supervisor"))
+async def _link(session, t, actor, params, now, policy):
+    """一事多诉: this ticket is about the same event as ``lead`` (a ticket number). ``evidence`` is
+    what the system found (auto-link at creation); a dispatcher's own link records who made it."""
+    from bot.identifiers import normalize_ticket_no
+    from bot.tickets.models import ACTIVE_LINK, TicketLink
+
+    lead_no = params.get("lead")
+    if not isinstance(lead_no, str) or not lead_no.strip():
+        raise InvalidInput("请指定主单工单编号（lead）", "missing_lead")
+    lead = (await session.execute(select(Ticket).where(Ticket.ticket_no == normalize_ticket_no(lead_no)))
+            ).unique().scalar_one_or_none()
+    if lead is None:
+        raise InvalidInput(f"主单不存在：{lead_no}", "unknown_lead")
+    if lead.id == t.id:
+        raise InvalidInput("不能把工单关联到它自己", "invalid_lead")
+    # a lead is never itself a follower: link to the lead's own lead
+    parent = await _active_link(session, lead)
+    if parent is not None:
+        lead = await session.get(Ticket, parent.lead_id)
+        if lead.id == t.id:
+            raise InvalidInput("该工单已是对方的主单", "invalid_lead")
+    if lead.status not in OPEN_STATUSES:
+        raise InvalidTransition(f"主单 {lead.ticket_no} 已{STATUSES[lead.status]}，不能再关联", "lead_closed")
+    if await _active_link(session, t) is not None:
+        raise InvalidTransition("该工单已关联到其他工单，请先撤销关联", "already_linked")
+    followers = (await session.execute(select(TicketLink.id).where(
+        TicketLink.lead_id == t.id, TicketLink.status.in_(ACTIVE_LINK)))).first()
+    if followers is not None:
+        raise InvalidTransition("该工单是其他工单的主单，不能再关联到别的工单", "is_lead")
+    link = (await session.execute(select(TicketLink).where(
+        TicketLink.ticket_id == t.id, TicketLink.lead_id == lead.id))).scalar_one_or_none()
+    auto = bool(params.get("auto")) and actor.role == "admin" and actor.username == "system"
+    # only the system's own evidence is stored; a dispatcher's link records who made it
+    evidence = params.get("evidence") if auto and isinstance(params.get("evidence"), dict) else None
+    if link is None:
+        link = TicketLink(ticket_id=t.id, ticket_no=t.ticket_no, lead_id=lead.id, lead_no=lead.ticket_no,
+                          created_at=now, created_by=actor.username)
+        session.add(link)
+    elif link.status == "undone" and auto:
+        raise InvalidTransition("派单员已撤销过这两件工单的关联", "link_undone")
+    link.status = "auto" if auto else "confirmed"
+    link.evidence = evidence or {"text": f"派单员 {actor.username} 手工关联到工单{lead.ticket_no}"}
+    link.decided_at, link.decided_by = (None, None) if auto else (now, actor.username)
+    return {"lead": lead.ticket_no, "status": link.status, "evidence": link.evidence}
+
+
+async def _decide_link(session, t: Ticket, actor, now: datetime, status: str) -> dict:
+    link = await _active_link(session, t)
+    if link is None:
+        raise InvalidTransition("该工单没有关联到其他工单", "not_linked")
+    link.status, link.decided_at, link.decided_by = status, now, actor.username
+    return {"lead": link.lead_no, "status": status}
+
+
+@rule("link_confirm", "确认关联", tuple(STATUSES), ("dispatcher", "supervisor"))
+async def _link_confirm(session, t, actor, params, now, policy):
+    return await _decide_link(session, t, actor, now, "confirmed")
+
+
+@rule("unlink", "撤销关联", tuple(STATUSES), ("dispatcher", "supervisor"))
+async def _unlink(session, t, actor, params, now, policy):
+    """The ticket is handled on its own from now on; the undone link keeps the two apart."""
+    return await _decide_link(session, t, actor, now, "undone")
+
+
 def _reopen(t: Ticket, now: datetime, policy: sla.SlaPolicy) -> None:
     if not t.department:
         raise InvalidTransition("工单没有承办部门，无法重办")

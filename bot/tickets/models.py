@@ -116,3 +116,28 @@ class WorkerLease(Base):
     name = Column(String(32), primary_key=True)
     holder = Column(String(64), nullable=False)
     expires_at = Column(DateTime(timezone=True), nullable=False)
+
+
+LINK_STATUSES = ("auto", "confirmed", "undone")
+ACTIVE_LINK = ("auto", "confirmed")
+
+
+class TicketLink(Base):
+    """一事多诉: ``ticket`` is another citizen's request about the same event as ``lead`` (主单). An
+    active link (auto = linked by the system at creation, confirmed = a dispatcher agreed) makes
+    the ticket follow its lead (dispatched, urged and answered together); an undone link is kept
+    so the two are never grouped again. ``evidence`` is what the dispatcher is shown."""
+    __tablename__ = "ticket_links"
+    __table_args__ = (UniqueConstraint("ticket_id", "lead_id", name="uq_ticket_links_pair"),)
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True)
+    ticket_no = Column(String(10), nullable=False)
+    lead_id = Column(Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True)
+    lead_no = Column(String(10), nullable=False)
+    status = Column(String(12), nullable=False, index=True)  # auto | confirmed | undone
+    evidence = Column(JSON, nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False)
+    created_by = Column(String(64), nullable=False)
+    decided_at = Column(DateTime(timezone=True), nullable=True)
+    decided_by = Column(String(64), nullable=True)

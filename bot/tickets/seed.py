@@ -26,6 +26,14 @@ DEMO_TICKETS = (
     {"description": "小区电梯经常坏，物业一直不修", "intent": "complain", "contact_phone": "13800138003",
      "channel": "demo"},
     {"description": "建议在广安区体育中心附近增设公交站", "intent": "suggest", "channel": "demo"},
+    # 一事多诉 / 热点问题: three citizens about one blocked drain — the second and third are linked to
+    # the first, and the dashboard shows the event
+    {"description": "枣山街道幸福小区3栋门口下水道堵了，污水冒得到处都是", "intent": "seek_help",
+     "contact_phone": "13800138004", "channel": "demo"},
+    {"description": "幸福小区的下水道又堵了，臭得很，污水漫到路上", "intent": "complain",
+     "location": "枣山街道幸福小区", "contact_phone": "13800138005", "channel": "demo"},
+    {"description": "我住枣山街道幸福小区，楼下下水道堵塞好几天了，污水外溢", "intent": "complain",
+     "contact_phone": "13800138006", "channel": "demo"},
 )
 
 

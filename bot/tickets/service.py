@@ -19,7 +19,7 @@ from bot.auth.models import Department
 from bot.auth.service import SYSTEM, Principal
 from bot.db import session_scope
 from bot.identifiers import is_valid_mobile, is_valid_ticket_no, new_ticket_no, normalize_phone, normalize_ticket_no
-from bot.tickets import lifecycle, sla
+from bot.tickets import lifecycle, linking, sla
 from bot.tickets.lifecycle import Conflict, InvalidInput, NotFound, TicketError
 from bot.tickets.models import OPEN_STATUSES, STATUSES, Ticket
 from bot.tickets.sla import CATEGORIES
@@ -89,9 +89,10 @@ def _routing_for(text: str) -> list[dict]:
 
 
 async def create_ticket(data: dict, actor: Principal = SYSTEM, url: Optional[str] = None,
-                        now: Optional[datetime] = None, auto_dispatch: bool = True) -> dict:
-    """Validate, classify, route and store a new ticket; dispatch it when routing is confident (or a
-    department was given). Returns the ticket as JSON."""
+                        now: Optional[datetime] = None, auto_dispatch: bool = True, link: bool = True) -> dict:
+    """Validate, classify, route and store a new ticket; link it to the open event it is about
+    (一事多诉, bot.tickets.linking: it then follows that event's lead ticket), else dispatch it when
+    routing is confident (or a department was given). Returns the ticket as JSON."""
     from bot.tickets.classify import classify
 
     clean = _clean_create(data)
@@ -123,7 +124,8 @@ async def create_ticket(data: dict, actor: Principal = SYSTEM, url: Optional[str
                            supervise_count=0, reopen_count=0)
                 await lifecycle.apply(session, t, "create", actor, now=now, policy=policy,
                                       params={"reason": None})
-                if target is not None:
+                linked = await _link_new(session, t, now, policy) if link else None
+                if target is not None and linked is None:
                     known = (await session.execute(
                         select(Department.id).where(Department.name == target, Department.active.is_(True))
                     )).scalar_one_or_none()
@@ -132,7 +134,7 @@ async def create_ticket(data: dict, actor: Principal = SYSTEM, url: Optional[str
                         await lifecycle.apply(session, t, "dispatch", dispatcher, now=now, policy=policy,
                                               params={"department": target, "handler": clean.get("handler"),
                                                       "auto": not clean.get("department")})
-                result = ticket_json(t, now)
+                result = ticket_json(t, now, links=(await linking.links_json(session, [t])).get(t.id))
             logger.info("ticket created", extra={"ticket_no": ticket_no, "category": category,
                                                  "department": result["department"], "urgent": urgent})
             return result
@@ -148,6 +150,22 @@ async def create_ticket(data: dict, actor: Principal = SYSTEM, url: Optional[str
                            extra={"attempt": attempt, "error": type(exc).__name__})
             await asyncio.sleep(0.2 * attempt)
     raise Unavailable("工单系统暂时不可用，请稍后再试")
+
+
+async def _link_new(session, t: Ticket, now: datetime, policy) -> Optional[dict]:
+    """Auto-link (一事多诉) inside the creation transaction, in a savepoint: a failure of the event
+    search never costs the citizen the ticket."""
+    ticket_no = t.ticket_no  # read before: a rolled-back savepoint expires the ticket
+    try:
+        async with session.begin_nested():
+            return await linking.link_new_ticket(session, t, now, policy)
+    except Exception as exc:
+        if _transient(exc):
+            raise
+        logger.exception("ticket auto-link failed", extra={"ticket_no": ticket_no})
+    # the savepoint's rollback expired what it touched: load the ticket as committed in this transaction
+    await session.refresh(t)
+    return None
 
 
 async def _load(session, ticket_no: str) -> Ticket:
@@ -167,13 +185,32 @@ async def act(ticket_no: str, action: str, actor: Principal, params: Optional[di
     try:
         async with session_scope(url) as session:
             t = await _load(session, ticket_no)
+            now = sla.as_utc(now or datetime.now(timezone.utc))
             await lifecycle.apply(session, t, action, actor, params=params, expected_version=expected_version,
                                   now=now)
-            return ticket_json(t, now)
+            if action == "urge":  # hurrying one ticket of an event hurries the event
+                lead = await linking.lead_of(session, t)
+                if lead is not None and lead.status in OPEN_STATUSES:
+                    await lifecycle.apply(session, lead, "urge", actor, params=params, now=now)
+                    await linking.follow(session, lead, "urge", actor, {**(params or {}), "skip": t.id}, now)
+                    return await _json_with_links(session, t, now)
+            if action == "link":  # linked by hand: the ticket joins its lead where it has got to
+                lead = await linking.lead_of(session, t)
+                if lead is not None:
+                    await linking.catch_up(session, t, lead, actor, now)
+            followed = await linking.follow(session, t, action, actor, params or {}, now)
+            out = await _json_with_links(session, t, now)
+            if followed:
+                out["followers"] = followed
+            return out
     except StaleDataError as exc:
         raise Conflict(f"工单 {normalize_ticket_no(ticket_no)} 刚被他人更新，请刷新后重试") from exc
     except IntegrityError as exc:  # a concurrent writer took the same event/audit sequence number
         raise Conflict(f"工单 {normalize_ticket_no(ticket_no)} 刚被他人更新，请刷新后重试") from exc
+
+
+async def _json_with_links(session, t: Ticket, now: Optional[datetime] = None) -> dict:
+    return ticket_json(t, now, links=(await linking.links_json(session, [t])).get(t.id))
 
 
 async def get_ticket(ticket_no: str, actor: Principal, url: Optional[str] = None) -> dict:
@@ -181,7 +218,7 @@ async def get_ticket(ticket_no: str, actor: Principal, url: Optional[str] = None
         t = await _load(session, ticket_no)
         if not actor.sees_department(t.department):
             raise lifecycle.Forbidden("只能查看本部门的工单")
-        return ticket_json(t)
+        return await _json_with_links(session, t)
 
 
 async def find_for_citizen(ticket_no: str, phone_last4: str, url: Optional[str] = None) -> Optional[dict]:
@@ -211,13 +248,22 @@ async def urge_ticket(ticket_no: str, url: Optional[str] = None) -> Optional[dic
         t = await _load(session, ticket_no)
         if t.status not in OPEN_STATUSES:
             return None
-        await lifecycle.apply(session, t, "urge", SYSTEM, params={"reason": "市民在对话中催办"})
+        params = {"reason": "市民在对话中催办"}
+        await lifecycle.apply(session, t, "urge", SYSTEM, params=params)
+        # 一事多诉: the event is hurried — the lead this ticket follows, and every follower of that lead
+        lead = await linking.lead_of(session, t)
+        if lead is not None and lead.status in OPEN_STATUSES:
+            await lifecycle.apply(session, lead, "urge", SYSTEM, params=params)
+        await linking.follow(session, lead if lead is not None else t, "urge", SYSTEM, {**params, "skip": t.id},
+                             datetime.now(timezone.utc))
         return ticket_json(t)
 
 
 async def list_tickets(actor: Principal, status: Optional[str] = None, department: Optional[str] = None,
                        conversation_id: Optional[str] = None, light: Optional[str] = None,
-                       limit: int = 200, url: Optional[str] = None) -> list[dict]:
+                       limit: int = 200, url: Optional[str] = None, sort: Optional[str] = None) -> list[dict]:
+    """Tickets, newest first; ``sort="queue"`` is the dispatcher's order: urgent first, then by the
+    nearest deadline (sign, then resolve), then the oldest."""
     if status is not None and status not in STATUSES:
         raise InvalidInput(f"status 应为 {', '.join(STATUSES)}", "invalid_status")
     if light is not None and light not in sla.LIGHTS:
@@ -226,7 +272,13 @@ async def list_tickets(actor: Principal, status: Optional[str] = None, departmen
         if department and department != actor.department:
             raise lifecycle.Forbidden("只能查看本部门的工单")
         department = actor.department
-    query = select(Ticket).order_by(Ticket.created_at.desc(), Ticket.id.desc())
+    if sort not in (None, "", "created", "queue"):
+        raise InvalidInput("sort 应为 created 或 queue", "invalid_sort")
+    if sort == "queue":
+        query = select(Ticket).order_by(Ticket.urgent.desc(), Ticket.sign_by.asc(), Ticket.resolve_by.asc(),
+                                        Ticket.created_at.asc(), Ticket.id.asc())
+    else:
+        query = select(Ticket).order_by(Ticket.created_at.desc(), Ticket.id.desc())
     if status:
         query = query.where(Ticket.status == status)
     if department:
@@ -235,14 +287,18 @@ async def list_tickets(actor: Principal, status: Optional[str] = None, departmen
         query = query.where(Ticket.conversation_id == conversation_id)
     now = datetime.now(timezone.utc)
     async with session_scope(url) as session:
-        rows = (await session.execute(query.limit(limit * 5 if light else limit))).unique().scalars()
-        items = [ticket_json(t, now) for t in rows]
+        rows = list((await session.execute(query.limit(limit * 5 if light else limit))).unique().scalars())
+        links = await linking.links_json(session, rows)
+        items = [ticket_json(t, now, links=links.get(t.id)) for t in rows]
     if light:
         items = [i for i in items if i["light"] == light][:limit]
     return items
 
 
-def ticket_json(t: Ticket, now: Optional[datetime] = None, history: bool = True) -> dict:
+def ticket_json(t: Ticket, now: Optional[datetime] = None, history: bool = True,
+                links: Optional[dict] = None) -> dict:
+    """The ticket as the API returns it; ``links`` (bot.tickets.linking.links_json) adds ``link``
+    (the lead this ticket follows: 一事多诉) and ``linked`` (its followers)."""
     out = {
         "ticket_no": t.ticket_no, "category": t.category, "urgent": t.urgent,
         "department": t.department, "handler": t.handler.username if t.handler else None,
@@ -260,6 +316,9 @@ def ticket_json(t: Ticket, now: Optional[datetime] = None, history: bool = True)
         "extension_pending": {"days": t.extension_days, "reason": t.extension_reason} if t.extension_days else None,
         "extension_count": t.extension_count, "supervise_count": t.supervise_count,
         "reopen_count": t.reopen_count, "routing": t.routing or [], "version": t.version,
+        # the router was not sure enough to dispatch by itself: the dispatcher decides (派单队列)
+        "routing_unsure": not t.routing or (t.routing[0].get("score") or 0) < AUTO_DISPATCH_MIN_SCORE,
+        "link": (links or {}).get("link"), "linked": (links or {}).get("linked") or [],
     }
     if history:
         out["history"] = [{"seq": e.seq, "at": sla.iso(e.at), "action": e.action,

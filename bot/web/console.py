@@ -5,7 +5,7 @@ the user logs in with (kept in sessionStorage). docs/console.md.
 Also the small read APIs only the console needs:
 GET /api/console/me          → who the token belongs to (the page shows the tabs of the role) and, for
                                admins, the notices shown as a banner (the holiday calendar running out)
-GET /api/console/dashboard   → tickets by day and category, SLA lights, the week's top topics
+GET /api/console/dashboard   → tickets by day and category, SLA lights, the top hot events (bot.tickets.hot)
 """
 from __future__ import annotations
 
@@ -76,6 +76,7 @@ PAGE = """<!doctype html>
           <div>意图：<span id="call-intent">—</span></div>
           <div>类别：<span id="call-category">—</span> <span id="call-urgent" class="gc-urgent" hidden></span></div>
           <div>推荐承办部门：<span id="call-departments">—</span></div>
+          <div id="call-same-issue" class="gc-same-issue" role="status" hidden></div>
         </div>
         <h3>建议答复</h3>
         <ol id="call-suggestions" class="gc-suggestions"></ol>
@@ -145,6 +146,8 @@ PAGE = """<!doctype html>
       <div class="gc-chart" id="chart-kpi"></div>
       <div class="gc-chart" id="chart-topics"></div>
     </div>
+    <h3>热点事件（同一地点、同一问题）</h3>
+    <ol id="dash-events" class="gc-events"></ol>
     <table class="gc-table"><thead><tr><th>部门</th><th>工单</th><th>签收及时率</th><th>响应率</th><th>解决率</th><th>满意率</th><th>在办</th><th>超期</th></tr></thead>
       <tbody id="dash-kpi-rows"></tbody></table>
   </section>

@@ -1,10 +1,11 @@
 """Ticket API (bearer token required on every call; docs/tickets.md).
 
 POST /api/tickets                              create (dispatcher) → 201 ticket
-GET  /api/tickets?status=&department=&conversation_id=&light=  → {"items": [...]}
+GET  /api/tickets?status=&department=&conversation_id=&light=&sort=queue  → {"items": [...]}
 GET  /api/tickets/{ticket_no}                  → ticket with history
 POST /api/tickets/{ticket_no}/{action}         sign contact reply resolve return reassign dispatch
                                                extension extension/approve supervise visit reopen
+                                               link link/confirm unlink (一事多诉)
                                                body: the action's fields + optional "version"
 GET  /api/kpi?department=&from=YYYY-MM-DD&to=YYYY-MM-DD
 No or unknown token → 401; role not allowed → 403; wrong state or stale version → 409.
@@ -27,6 +28,8 @@ ACTIONS = {
     "sign": "sign", "contact": "contact", "reply": "reply", "resolve": "resolve", "return": "return",
     "reassign": "reassign", "dispatch": "dispatch", "extension": "extension",
     "extension/approve": "extension_approve", "supervise": "supervise", "visit": "visit", "reopen": "reopen",
+    # 一事多诉 (bot.tickets.linking): link to a lead {"lead": "..."}, confirm the auto-link, undo it
+    "link": "link", "link/confirm": "link_confirm", "unlink": "unlink",
 }
 READ_ROLES = ("dispatcher", "handler", "supervisor")
 
@@ -94,7 +97,8 @@ async def list_(request: web.Request) -> web.Response:
     try:
         items = await service.list_tickets(who, status=q.get("status") or None, department=q.get("department") or None,
                                            conversation_id=q.get("conversation_id") or None,
-                                           light=q.get("light") or None, limit=max(1, min(500, limit)))
+                                           light=q.get("light") or None, limit=max(1, min(500, limit)),
+                                           sort=q.get("sort") or None)
     except TicketError as exc:
         raise _api_error(exc) from exc
     return _json({"items": items})
@@ -149,5 +153,5 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/api/tickets", list_)
     app.router.add_get("/api/tickets/{ticket_no}", get)
     app.router.add_post("/api/tickets/{ticket_no}/{action:sign|contact|reply|resolve|return|reassign|dispatch|"
-                        "extension|extension/approve|supervise|visit|reopen}", act)
+                        "extension|extension/approve|supervise|visit|reopen|link|link/confirm|unlink}", act)
     app.router.add_get("/api/kpi", kpis)

@@ -27,6 +27,7 @@
     GC.clear($("call-suggestions"));
     ["call-intent", "call-category", "call-departments"].forEach(function (id) { $(id).textContent = "—"; });
     $("call-urgent").hidden = true;
+    $("call-same-issue").hidden = true;
     $("ticket-description").value = "";
     $("ticket-phone").value = "";
     $("ticket-name").value = "";
@@ -68,11 +69,12 @@
         el("strong", { className: "gc-sugg-title", text: s.title }),
         el("span", { className: "gc-muted", text: (s.department ? s.department + " · " : "") + "置信度 " + Math.round(s.confidence * 100) + "%" })
       ]);
+      var basis = s.basis ? el("div", { className: "gc-muted gc-sugg-basis", text: "来源：" + s.basis }) : null;
       var body = el("pre", { className: "gc-sugg-text", text: s.text });
       var insert = el("button", { className: "gc-insert", text: "插入记录", attrs: { type: "button" },
                                   on: { click: function () { insertIntoNotes(s); } } });
       ol.appendChild(el("li", { className: "gc-suggestion", attrs: { "data-id": s.id, "data-source": s.source } },
-                        [head, body, insert]));
+                        [head, basis, body, insert]));
     });
   }
 
@@ -92,6 +94,11 @@
                                            attrs: { title: (d.reason && d.reason.text) || "" } }));
     });
     if (!departments.firstChild) departments.textContent = "—";
+    // 一事多诉: the caller is reporting an event others have already reported
+    var same = $("call-same-issue");
+    same.hidden = !result.same_issue;
+    same.textContent = result.same_issue ? result.same_issue.text : "";
+    same.title = result.same_issue && result.same_issue.evidence ? result.same_issue.evidence.text : "";
     renderSuggestions(result.suggestions || []);
     var draft = result.ticket_draft || {};
     state.draft = draft;

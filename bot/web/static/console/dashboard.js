@@ -1,6 +1,7 @@
 /*
  * Dashboard: tickets by day and category, SLA lights, department KPIs (GET /api/kpi) and the
- * week's top topics with spike alerts (GET /api/console/dashboard). Charts: Apache ECharts
+ * top hot issues as events, with alerts only for events growing unusually fast
+ * (GET /api/console/dashboard; the events with their tickets: GET /api/hot-issues). Charts: Apache ECharts
  * (vendor/echarts.min.js); all labels are set as data, never as markup.
  */
 (function () {
@@ -24,8 +25,9 @@
 
   function renderFigures(data) {
     var alerts = GC.clear($("dash-alerts"));
-    (data.spikes || []).forEach(function (t) {
-      alerts.appendChild(el("p", { className: "gc-alert", text: "话题激增：“" + t.topic + "” 本周 " + t.count + " 件，前四周周均 " + t.weekly_average + " 件" }));
+    (data.alerts || []).forEach(function (e) {
+      alerts.appendChild(el("p", { className: "gc-alert", text: "热点增长异常：" + e.title + "（近24小时新增 " +
+        e.growth.new + " 件、" + e.growth.new_citizens + " 人）" }));
     });
     var lights = GC.clear($("dash-lights"));
     [["red", "红灯（超期）"], ["yellow", "黄灯（临期）"], ["green", "绿灯（正常）"]].forEach(function (l) {
@@ -48,13 +50,31 @@
       series: [{ type: "pie", radius: ["35%", "65%"], top: 20, data: totals }]
     }, true);
     var topics = chart("chart-topics");
-    var top = (data.topics || []).slice().reverse();
+    var top = (data.hot_events || []).slice(0, 8).reverse();
     if (topics) topics.setOption({
-      title: { text: "本周热点话题", textStyle: { fontSize: 14 } }, tooltip: { trigger: "axis" },
-      grid: { top: 36, left: 90, right: 16, bottom: 24 },
-      xAxis: { type: "value", minInterval: 1 }, yAxis: { type: "category", data: top.map(function (t) { return t.topic; }) },
-      series: [{ type: "bar", data: top.map(function (t) { return { value: t.count, itemStyle: { color: t.spike ? "#d93026" : "#3370ff" } }; }) }]
+      title: { text: "热点事件（热度）", textStyle: { fontSize: 14 } }, tooltip: { trigger: "axis" },
+      grid: { top: 36, left: 150, right: 16, bottom: 24 },
+      xAxis: { type: "value" },
+      yAxis: { type: "category", data: top.map(function (e) { return (e.place.site || e.place.label || "") + " " + e.problem; }),
+               axisLabel: { width: 140, overflow: "truncate" } },
+      series: [{ type: "bar", data: top.map(function (e) { return { value: e.heat, itemStyle: { color: e.alert ? "#d93026" : "#3370ff" } }; }) }]
     }, true);
+  }
+
+  // The top events as an operator reads them: title, heat, departments, tickets (evidence on hover).
+  function renderEvents(events) {
+    var list = GC.clear($("dash-events"));
+    if (!events.length) {
+      list.appendChild(el("li", { className: "gc-muted", text: "本期没有多人反映的同一事件。" }));
+      return;
+    }
+    events.forEach(function (e) {
+      var head = el("div", {}, [el("strong", { text: e.title }),
+        el("span", { className: "gc-muted", text: "　热度 " + e.heat + (e.departments.length ? "　" + e.departments.join("、") : "") +
+          (e.urgent ? "　含紧急 " + e.urgent + " 件" : "") })]);
+      var tickets = el("div", { className: "gc-muted", text: "工单：" + (e.tickets || []).map(function (t) { return t.ticket_no; }).join("、") });
+      list.appendChild(el("li", { className: e.alert ? "gc-event gc-event-alert" : "gc-event" }, [head, tickets]));
+    });
   }
 
   function renderKpi(kpi) {
@@ -87,6 +107,8 @@
     $("dash-info").textContent = "加载中…";
     return Promise.all([
       GC.api("GET", "/api/console/dashboard?days=14").then(renderFigures),
+      GC.api("GET", "/api/hot-issues?from=" + localDate(new Date(Date.now() - 13 * 86400000)) + "&to=" + localDate(to))
+        .then(function (hot) { renderEvents(hot.items || []); }),
       GC.api("GET", "/api/kpi?from=" + localDate(from) + "&to=" + localDate(to)).then(renderKpi)
     ]).then(function () {
       $("dash-info").textContent = "更新于 " + GC.time(new Date().toISOString());

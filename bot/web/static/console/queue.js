@@ -1,6 +1,9 @@
 /*
- * Dispatcher's queue: GET /api/tickets?status=..., dispatch a pending or returned ticket to one of
- * its recommended departments (POST /api/tickets/{no}/dispatch).
+ * Dispatcher's queue: GET /api/tickets?status=...&sort=queue (urgent first, then the nearest
+ * deadline), dispatch a pending or returned ticket to one of its recommended departments
+ * (POST /api/tickets/{no}/dispatch). 一事多诉: a ticket linked to an earlier one of the same event
+ * shows the evidence and follows its lead (no dispatch of its own); 确认关联 / 撤销关联
+ * (POST /api/tickets/{no}/link/confirm | unlink).
  */
 (function () {
   "use strict";
@@ -8,8 +11,35 @@
   var $ = GC.$, el = GC.el;
   var timer = null;
 
+  function act(t, path, body, label) {
+    return GC.api("POST", "/api/tickets/" + encodeURIComponent(t.ticket_no) + "/" + path, body || {})
+      .then(refresh)
+      .catch(function (err) { $("queue-info").textContent = t.ticket_no + " " + label + "失败：" + err.message; });
+  }
+
+  // 一事多诉: the lead this ticket follows, with the evidence, and the buttons to confirm or undo.
+  function linkBox(t) {
+    if (t.link) {
+      var state = t.link.status === "confirmed" ? "已确认" : "系统自动关联，待确认";
+      var buttons = [];
+      if (t.link.status !== "confirmed") {
+        buttons.push(el("button", { text: "确认关联", attrs: { type: "button" }, on: { click: function () { act(t, "link/confirm", {}, "确认关联"); } } }));
+      }
+      buttons.push(el("button", { text: "撤销关联", attrs: { type: "button" }, on: { click: function () { act(t, "unlink", {}, "撤销关联"); } } }));
+      return el("div", { className: "gc-link-box" }, [
+        el("div", { text: "一事多诉：随主单 " + t.link.lead + " 办理（" + state + "）" }),
+        el("div", { className: "gc-muted", text: "依据：" + ((t.link.evidence && t.link.evidence.text) || "—") }),
+        el("span", { className: "gc-actions" }, buttons)]);
+    }
+    if (t.linked && t.linked.length) {
+      return el("div", { className: "gc-link-box", text: "另有 " + t.linked.length + " 件相同诉求随本单办理：" +
+        t.linked.map(function (l) { return l.ticket_no; }).join("、") });
+    }
+    return null;
+  }
+
   function dispatchControl(t) {
-    if (["pending_dispatch", "returned"].indexOf(t.status) < 0) return null;
+    if (["pending_dispatch", "returned"].indexOf(t.status) < 0 || t.link) return null;
     var select = el("select", { attrs: { "aria-label": "承办部门" } });
     var why = el("div", { className: "gc-muted gc-reason" });
     function showReason() {  // why the selected department is suggested (dispatch catalog or similar tickets)
@@ -46,8 +76,9 @@
         el("td", {}, [GC.light(t.light)]),
         el("td", { className: "gc-mono", text: t.ticket_no }),
         el("td", { text: GC.time(t.created_at) }),
-        el("td", {}, [t.category, t.urgent ? el("span", { className: "gc-urgent", text: "急" }) : null]),
-        el("td", { text: desc, attrs: { title: t.description } }),
+        el("td", {}, [t.category, t.urgent ? el("span", { className: "gc-urgent", text: "急" }) : null,
+          t.routing_unsure && !t.department ? el("span", { className: "gc-muted", text: " 待人工判断" }) : null]),
+        el("td", {}, [el("div", { text: desc, attrs: { title: t.description } }), linkBox(t)]),
         el("td", { text: t.department || "—" }),
         el("td", { text: t.status_label }),
         el("td", {}, [dispatchControl(t)])
@@ -57,7 +88,7 @@
 
   function refresh() {
     var status = $("queue-status").value;
-    return GC.api("GET", "/api/tickets" + (status ? "?status=" + encodeURIComponent(status) : ""))
+    return GC.api("GET", "/api/tickets?sort=queue" + (status ? "&status=" + encodeURIComponent(status) : ""))
       .then(function (data) {
         render(data.items || []);
         $("queue-info").textContent = "共 " + (data.items || []).length + " 件，更新于 " + GC.time(new Date().toISOString());

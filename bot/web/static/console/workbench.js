@@ -56,6 +56,12 @@
     facts.forEach(function (f) { dl.appendChild(el("dt", { text: f[0] })); dl.appendChild(el("dd", { text: f[1] })); });
     box.appendChild(dl);
     box.appendChild(el("p", { className: "gc-description", text: t.description }));
+    // 一事多诉: act on the lead — its followers are signed, answered and 办结 with it
+    if (t.link) box.appendChild(el("p", { className: "gc-link-box", text: "一事多诉：随主单 " + t.link.lead +
+      " 办理，主单的签收、答复、办结会同步到本单（" + ((t.link.evidence && t.link.evidence.text) || "") + "）" }));
+    if (t.linked && t.linked.length) box.appendChild(el("p", { className: "gc-link-box", text: "一事多诉：另有 " +
+      t.linked.length + " 件相同诉求随本单办理（" + t.linked.map(function (l) { return l.ticket_no; }).join("、") +
+      "），本单的答复会送达每一位来电人" }));
     if (t.reply) box.appendChild(el("p", { className: "gc-reply", text: "答复：" + t.reply }));
     if (t.extension_pending) box.appendChild(el("p", { className: "gc-muted", text: "延期申请待审批：" + t.extension_pending.days + " 个工作日，" + t.extension_pending.reason }));
     box.appendChild(el("p", { id: "wb-message", className: "gc-error", attrs: { role: "alert" } }));
