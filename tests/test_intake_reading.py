@@ -199,3 +199,14 @@ def test_how_older_people_name_themselves(text, name):
     from bot.tickets.intake import name_in
 
     assert name_in(text) == name
+
+
+def test_a_linked_ticket_tells_the_citizen_without_the_other_number():
+    from bot.tickets.intake import LINKED, created_text
+
+    ticket = {"ticket_no": "GDAAAA1111", "category": "投诉", "department": "区综合执法局", "urgent": False,
+              "contact_phone": "13900001111", "first_contact_by": "2026-12-09T15:59:59+00:00",
+              "resolve_by": "2026-12-28T15:59:59+00:00", "link": {"lead": "GDBBBB2222", "evidence": "同一地点"}}
+    text = created_text(ticket)
+    assert LINKED in text and "GDBBBB2222" not in text
+    assert LINKED not in created_text({**ticket, "link": None})

@@ -245,11 +245,16 @@ def created_text(ticket: dict) -> str:
             parts.append(f"{_when(ticket['resolve_by'], False)}前答复办理结果。")
         else:
             parts.append(f"承办部门将在{_when(ticket['resolve_by'], False)}前办理答复。")
+    if ticket.get("link"):  # 一事多诉: never the other ticket's number (number + digits verify a lookup)
+        parts.append(LINKED)
     if ticket.get("contact_phone"):
         parts.append("您可以随时发送工单编号，并用手机号后4位查询办理进度。")
     else:
         parts.append("您没有留联系电话，请记下工单编号，可拨打12345热线查询办理进度。")
     return "".join(parts)
+
+
+LINKED = "已有其他市民反映同一问题，将合并办理，办理结果会同时答复您。"
 
 
 LIGHT_LABELS = {"green": "正常办理中", "yellow": "临近办理时限", "red": "已超过办理时限，已提醒承办部门加快办理"}
@@ -274,6 +279,8 @@ def status_text(ticket: dict, urge_hint: bool = True) -> str:
         lines.append(f"时限状态：{LIGHT_LABELS.get(ticket.get('light'), '正常办理中')}")
     if ticket.get("reply"):
         lines.append(f"最新答复：{ticket['reply']}")
+    if ticket.get("link"):
+        lines.append(LINKED)
     if urge_hint and ticket["status"] not in ("resolved", "closed"):
         lines.append(URGE_HINT)
     return "\n".join(lines)
