@@ -20,7 +20,7 @@ from bot.identifiers import is_valid_mobile, normalize_phone
 from bot.knowledge.answer import compose
 from bot.tickets import replies
 from bot.tickets.emergency import emergency_in
-from bot.tickets.places import corrected_place, more_specific, place_in, plausible_place_answer
+from bot.tickets.places import continues_place, corrected_place, more_specific, place_in, plausible_place_answer
 from bot.privacy import mask_text
 from bot.tickets import intake
 from bot.tickets.lifecycle import TicketError
@@ -74,7 +74,8 @@ class ValidateTicketForm(FormValidationAction):
         if tracker.get_slot("ticket_confirm") == CANCEL:
             return []  # the form ends; action_submit_ticket says it was cancelled
         slots = ["ticket_description"]
-        if intake.needs_location(_category(tracker), tracker.get_slot("ticket_emergency")):
+        if intake.needs_location(_category(tracker), tracker.get_slot("ticket_emergency"),
+                                 tracker.get_slot("ticket_description")):
             slots.append("ticket_location")
         return slots + ["ticket_phone", "ticket_name", "ticket_confirm"]
 
@@ -173,6 +174,8 @@ class ValidateTicketForm(FormValidationAction):
                 out[slot] = value
         if "ticket_location" not in out and asked != "ticket_location" and more_specific(place, old_place):
             out["ticket_location"] = place  # "这条街" first, "井河镇老街农贸市场外面" later
+        elif "ticket_location" not in out and asked != "ticket_location" and continues_place(place, old_place):
+            out["ticket_location"] = old_place + place  # "东岳乡" first, "石龙村 三组到五组那段" next
         for field, slot in (("phone", "ticket_phone"), ("name", "ticket_name")):
             if slot != asked and not tracker.get_slot(slot) and intake.refuses(text, field):
                 out[slot] = intake.NONE_VALUE
@@ -334,7 +337,8 @@ class ActionAskTicketConfirm(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         category = _category(tracker)
-        ask_location = intake.needs_location(category, tracker.get_slot("ticket_emergency"))
+        ask_location = intake.needs_location(category, tracker.get_slot("ticket_emergency"),
+                                             tracker.get_slot("ticket_description"))
         if tracker.get_slot("ticket_edit") == CHOOSE:
             buttons = [{"title": f"修改{label}", "payload": f"修改{label}"} for slot, label, _w in intake.EDIT_FIELDS
                        if slot != "ticket_location" or ask_location]

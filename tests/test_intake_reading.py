@@ -33,6 +33,7 @@ from bot.tickets.places import division_in, place_in
     ("后山的石头在往下滚 好吓人", "landslide"), ("我妈早上出去到现在都没回来 电话也打不通", "missing_person"),
     ("活起没得意思了 不想拖累娃儿", "self_harm"), ("有个小娃儿被关在车里头了", "trapped"),
     ("我老汉儿从楼梯上滚下来了 头在流血", "injury"),
+    ("老汉儿在厕所跘倒了 脑壳碰出血了 起不来", "injury"),
     ("活着没意思 不如死了算了", "self_harm"),
 ])
 def test_emergencies(text, kind):
@@ -46,7 +47,7 @@ def test_emergencies(text, kind):
                                   "盲道天天被电动车占用，他走路差点摔倒",
                                   "村里上礼拜就没得自来水了，说是管子爆了",
                                   "小区停车位被占了车子出不来了",
-                                  "砖厂晚上偷偷排黑烟，呛得人喘不过气"])
+                                  "砖厂晚上偷偷排黑烟，呛得人喘不过气", "早上起不来床 上班迟到了"])
 def test_not_emergencies(text):
     assert emergency_in(text) is None
 
@@ -210,3 +211,19 @@ def test_a_linked_ticket_tells_the_citizen_without_the_other_number():
     text = created_text(ticket)
     assert LINKED in text and "GDBBBB2222" not in text
     assert LINKED not in created_text({**ticket, "link": None})
+
+
+def test_a_place_said_in_pieces_goes_on_from_the_division():
+    from bot.tickets.places import continues_place
+
+    assert continues_place("石龙村", "东岳乡") and continues_place("石龙村", "东岳镇")
+    assert not continues_place("3组", "东岳乡石龙村") and not continues_place("北辰街道", "东岳乡")
+    assert place_in("他脑壳有点糊涂 记不到路") is None
+
+
+def test_suggestions_about_a_place_are_asked_where():
+    from bot.tickets.intake import needs_location
+
+    assert needs_location("建议", None, "小区门口那几步台阶好高，能不能修个坡坡")
+    assert not needs_location("建议", None, "建议延长政务大厅的办公时间")
+    assert needs_location("投诉") and not needs_location("求助", "self_harm")

@@ -32,6 +32,9 @@ def test_not_urgent(text):
     ("suggest", "电梯坏了两个月，物业一直说在等配件", "投诉"),
     # an emergency is never a mere question or suggestion
     ("suggest", "我孙孙不见了 在思源广场 穿红衣服", "求助"),
+    ("report", "楼道头那个电表箱在冒烟 还有股焦臭", "求助"),
+    (None, "我要举报 楼道电表箱在冒烟", "举报"),
+    ("seek_help", "我们村一天只有早上一趟车进城 能不能多开两趟", "建议"),
 ])
 def test_category(intent, text, category):
     assert classify.classify(text, intent).category == category

@@ -28,7 +28,7 @@ _HOWTO = re.compile(r"(咋个|怎么|怎样|如何|咋)(办|办理|申请|弄|�
                     r"可以上门|能不能上门|能上门|上门来办|上门办不|能领不|可以领不|能办不|能不能办|(要|收)(钱|费)不")
 # "咋办" about a snake in the house is a call for help: a how-to question is about a service.
 _SERVICE = re.compile(r"证|照|卡|保|户口|户籍|登记|许可|补贴|津贴|补助|手续|备案|公积金|养老|低保|报销|入学|转学|落户|"
-                      r"执照|发票|税|金|申请|认定|参保|上户|迁|护照|签注|预约|年审|驾照|出生|结婚|离婚")
+                      r"执照|发票|税|金|申请|认定|参保|上户|迁|护照|签注|预约|年审|驾照|出生|结婚|离婚|上门办|上门来办")
 # "身份证过期了", "社保卡搞丢了": the state of one's own document is why a service is asked, not a problem
 # to report.
 _DOCUMENT_STATE = re.compile(r"(证|照|卡|证件|本本?|户口簿)(已经|都|也|早就)?(过期|到期|丢|掉|搞丢|弄丢|坏|烂|不见)了?")

@@ -91,6 +91,10 @@ def category_of(text: str, intent: Optional[str] = None) -> str:
             for wrong, words in r.categories:
                 if wrong in _WRONG_CATEGORIES and any(w in text for w in words):
                     return wrong
+        if category in ("咨询", "求助"):  # "能不能多开两趟车" asks for a change: a suggestion
+            for suggestion, words in r.categories:
+                if suggestion == "建议" and any(w in text for w in words):
+                    return suggestion
         return category
     for category, words in r.categories:
         if any(w in text for w in words):
@@ -103,6 +107,6 @@ def classify(text: str, intent: Optional[str] = None) -> Classification:
     reason = urgent_reason(text) or (emergency.kind if emergency else None)
     category = category_of(text, intent)
     named = _EXPLICIT.search(normalize_text(text or ""))
-    if reason is not None and category in (DEFAULT_CATEGORY, "建议") and not named:
-        category = "求助"  # a threat to safety or basic needs is never a mere question or suggestion
+    if not named and (emergency is not None or reason is not None and category in (DEFAULT_CATEGORY, "建议")):
+        category = "求助"  # a danger is a call for help, not a question, suggestion or report of someone
     return Classification(category, reason is not None, reason)

@@ -37,7 +37,7 @@ _EDIT = re.compile(r"(修改|更改|改一下|改下|有误|不对|错了|重填
 _UNRESOLVED = re.compile(r"(没解决|没有解决|未解决|不满意|没用|没帮助|没有帮助|答非所问|不是我要的|没看懂|看不懂|不管用|解决不了)")
 _MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86)?(1[3-9]\d{9})(?!\d)")
 # Address-like phrases: a place name ending in a road, building or area word, or a house number.
-_PLACE_WORD = (r"(?:(?<![线思网套门一二三四五六七八九十\d])路(?![灯费况线子口])|街道|大街|(?<![逛上])街|巷|胡同|大道|小区|社区|花园|家园|公寓|大厦|广场|公园|"
+_PLACE_WORD = (r"(?:(?<![线思网套门一二三四五六七八九十\d到得认错找走问带迷])路(?![灯费况线子口])|街道|大街|(?<![逛上])街|巷|胡同|大道|小区|社区|花园|家园|公寓|大厦|广场|公园|"
                r"市场|商场|村|镇|乡|\d+组|\d+号楼|\d+栋|\d+幢|\d+单元|\d+号|医院|学校|小学|中学|幼儿园|车站|加油站)")
 # A shop or site named after a street ("建设路上的万家福超市") is part of the place; on its own
 # ("楼下烧烤店") it is not an address.
@@ -137,9 +137,15 @@ def address_in(text: Optional[str]) -> Optional[str]:
     return None
 
 
-def needs_location(category: str, emergency: Optional[str] = None) -> bool:
-    # Someone threatening self-harm is not asked where "the problem" is.
-    return category in PLACE_CATEGORIES and emergency != "self_harm"
+def needs_location(category: str, emergency: Optional[str] = None, description: Optional[str] = None) -> bool:
+    """Someone threatening self-harm is not asked where "the problem" is; a suggestion is asked where
+    when it is about a place ("小区门口那几步台阶…能不能修个坡坡")."""
+    if emergency == "self_harm":
+        return False
+    return category in PLACE_CATEGORIES or category == "建议" and bool(_PLACE_HINT.search(clean(description)))
+
+
+_PLACE_HINT = re.compile(r"小区|门口|路口|路段|街上|村里|我们村|这条路|那条路|桥|台阶|楼道|广场|公园|车站|站台|学校门口|红绿灯|斑马线")
 
 
 def phone_optional(category: str) -> bool:

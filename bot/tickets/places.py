@@ -134,6 +134,20 @@ def more_specific(new: Optional[str], old: Optional[str]) -> bool:
     return bool(new) and (not old or _specificity(new) > _specificity(old))
 
 
+def continues_place(new: Optional[str], old: Optional[str]) -> bool:
+    """Whether a place said next goes on from a division said before ("东岳乡", then "石龙村3组")."""
+    if not new or not old or division_in(new):
+        return False
+    found = division_in(old)
+    if not found or new in old:
+        return False
+    division = found[0]
+    rest = old
+    for said in (division.name, division.short + "街道", division.short + "镇", division.short + "乡", division.short):
+        rest = rest.replace(said, "", 1) if said in rest else rest
+    return not rest.strip()  # the place so far is the division alone, however it was said
+
+
 def corrected_place(old: Optional[str], text: str) -> Optional[str]:
     """The place after a correction ("不是3栋 是4栋2单元"): the corrected part replaced inside the
     place already taken, so the 街道 and 小区 said before are kept."""
