@@ -201,13 +201,18 @@ class ValidateTicketForm(FormValidationAction):
         return not (asked == "ticket_confirm" and tracker.get_slot("ticket_edit") == CHOOSE)
 
     async def _answer_side(self, dispatcher: CollectingDispatcher, text: str, tracker: Tracker) -> None:
+        about_intake = replies.side_answer(text, tracker.get_slot("ticket_description"))
         if intake.asks_about_processing(text):
             dispatcher.utter_message(text=replies.processing_time(_category(tracker),
                                                                   bool(tracker.get_slot("ticket_emergency"))))
+        elif about_intake:
+            dispatcher.utter_message(text=about_intake)
         else:
             try:
                 reply = await asyncio.get_running_loop().run_in_executor(None, lambda: compose(text))
-                dispatcher.utter_message(text=reply.text)
+                # a guess at a catalog item is no answer to a question asked in the middle of intake
+                answered = reply.kind not in ("suggest", "not_found", "choose")
+                dispatcher.utter_message(text=reply.text if answered else replies.SIDE_NOTED)
             except Exception:
                 logger.exception("side question inside the ticket form not answered")
                 dispatcher.utter_message(text=replies.SIDE_NOT_ANSWERED)
@@ -223,6 +228,9 @@ class ValidateTicketForm(FormValidationAction):
         if intake.is_payload(text):
             return {"ticket_location": None}
         place = place_in(text) or plausible_place_answer(text)
+        if place is None and replies.angry(text):  # "你们到底管不管！！！" is no address to correct
+            dispatcher.utter_message(text=replies.ANGER_AT_QUESTION)
+            return {"ticket_location": None}
         if place is None and hinted(tracker, replies.LOCATION_HINT):  # missed twice: no third hint
             dispatcher.utter_message(text=replies.LOCATION_LEFT_OUT)
             return {"ticket_location": intake.NONE_VALUE}

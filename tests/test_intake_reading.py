@@ -34,6 +34,7 @@ from bot.tickets.places import division_in, place_in
     ("活起没得意思了 不想拖累娃儿", "self_harm"), ("有个小娃儿被关在车里头了", "trapped"),
     ("我老汉儿从楼梯上滚下来了 头在流血", "injury"),
     ("老汉儿在厕所跘倒了 脑壳碰出血了 起不来", "injury"),
+    ("我们这栋楼外墙瓷砖一直在往下掉，刚才一块砸到楼下停的电瓶车上", "falling_object"),
     ("活着没意思 不如死了算了", "self_harm"),
 ])
 def test_emergencies(text, kind):
@@ -227,3 +228,21 @@ def test_suggestions_about_a_place_are_asked_where():
     assert needs_location("建议", None, "小区门口那几步台阶好高，能不能修个坡坡")
     assert not needs_location("建议", None, "建议延长政务大厅的办公时间")
     assert needs_location("投诉") and not needs_location("求助", "self_harm")
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("会不会被学校晓得是我反映的？娃儿还在那读书", "保密"), ("你是机器人吗", "转人工"),
+    ("到底哪个管！！", "负责的部门"), ("办身份证要带什么", None),
+])
+def test_questions_about_intake_itself(question, expected):
+    from bot.tickets.replies import side_answer
+
+    answer = side_answer(question, "健身房老板跑了")
+    assert (answer is None) if expected is None else (expected in answer)
+
+
+def test_a_call_back_is_a_request_for_a_person():
+    from bot.tickets.replies import wants_human
+
+    assert wants_human("我有个事情说不清楚，能不能喊个人给我回个电话")
+    assert not wants_human("楼下太吵了")

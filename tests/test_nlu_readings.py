@@ -40,6 +40,8 @@ from bot.nlu.readings import reread
     # a lookup needs a number or a reference to an earlier case
     ("我的养老金这个月少发了两百多 不晓得为啥子", "query_ticket_status", "seek_help"),
     ("我的工单到哪一步了", "query_ticket_status", None),
+    # "反映个事" announces a matter: intake asks for it
+    ("反映个事", "nlu_fallback", "complain"), ("我想举报", "inform", "report"), ("你好，我要投诉", "greet", "complain"),
 ])
 def test_rereading(text, intent, expected):
     assert reread(text, intent, has_case_number=False) == expected

@@ -51,8 +51,15 @@ _WHY_NO_CONTACT = re.compile(r"(为什么|为啥子?|咋个|怎么|咋)(还)?(�
                              r"(啥时候|什么时候|好久|多久).{0,8}(有人)?(处理|联系|回电话|回复)")
 
 
+# "反映个事", "我要投诉": the matter follows; intake asks for it.
+_WANTS_TO_REPORT = re.compile(r"^(喂|你好|您好)?[，, ]*(我|我们)?(要|想|想要)?(反映|投诉|举报|报告|报个|说)(个|一个|一下|下)?"
+                              r"(事|事情|情况|问题)?(哈|嘛|哦|啊)?[。！!～~]*$")
+
+
 def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[str]:
     """The intent the message should have, or None to keep the classifier's."""
+    if _WANTS_TO_REPORT.match(text.strip()) and intent not in ("complain", "report", "seek_help"):
+        return "report" if "举报" in text else "complain"
     if _URGE.search(text) and len(text) <= 30 and not has_case_number:
         return "urge_ticket"  # with a number, the status flow verifies first and then offers 催办
     if _WHY_NO_CONTACT.search(text) and len(text) <= 30 and intent != "ask_procedure":

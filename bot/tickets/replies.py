@@ -8,13 +8,14 @@ from bot.calendar import format_cn_date
 from bot.tickets import sla
 
 ACKNOWLEDGE_ANGER = "非常理解您的心情，给您添麻烦了。我马上帮您把问题登记下来，转给负责的部门处理。"
-HUMAN_WITH_TICKET = ("您要找人工服务：我先把您的问题完整登记下来，工作人员会按登记的内容联系您；"
+HUMAN_WITH_TICKET = ("您要找人工服务：我先把您的问题完整登记下来，工作人员会按登记的内容回电联系您；"
                      "着急的话也可以直接拨打12345政务服务便民热线。")
 HUMAN_CALLBACK = ("人工坐席现在接不进来，我给您登记一个人工回电：工作人员会按您留的手机号码给您回电话。"
                   "着急的话也可以直接拨打12345政务服务便民热线。")
 CALLBACK_DESCRIPTION = "市民要求人工客服回电（在对话中未说明具体事项，请回电时询问）。"
 RESUME = "我们继续刚才的诉求登记："
 SIDE_NOT_ANSWERED = "这个问题我暂时答不上来，您可以拨打12345政务服务便民热线咨询。"
+SIDE_NOTED = "这个问题我记下了，登记后会随诉求一并转给承办部门，由他们答复您。"
 LOCATION_HINT = "没有听明白具体地点。请告诉我问题发生在哪里，例如“北辰街道万盛小区3栋”或“协兴镇牌坊村3组”；说不清可以回复“跳过”。"
 NAME_HINT = "请问怎么称呼您？回复“姓X”就可以，例如“姓陈”；不想留可以回复“不留”。"
 NAME_LEFT_OUT = "称呼先不填了，不影响办理；工作人员联系您时会再确认。"
@@ -24,7 +25,8 @@ ANONYMOUS = ("好的，不留电话也可以登记。提醒您：没有联系电
 
 _ANGER = re.compile(r"管不管|到底|气死|太过分|过分了|凭什么|凭啥|妈的|土匪|垃圾|什么玩意|几次了|好几次|多少次|"
                     r"没人管|踢皮球|推来推去|[!！]{2,}|[?？]{2,}")
-_HUMAN = re.compile(r"转人工|人工客服|人工服务|要人工|找人工|接人工|真人|活人|不跟机器|不和机器")
+_HUMAN = re.compile(r"转人工|人工客服|人工服务|要人工|找人工|接人工|真人|活人|不跟机器|不和机器|"
+                    r"回个电话|回电话|给我回电|打个电话给我|给我打个电话|喊个人|叫个人|找个人")
 
 
 _WHO = re.compile(r"归哪个管|归谁管|哪个部门管|哪个管|谁管|找哪个|找谁|该找哪")
@@ -49,6 +51,29 @@ def opening(category: str, department: str | None = None) -> str:
     """The first line of intake: what is happening ("我帮您登记…"), and who handles it when asked."""
     who = f"这类问题一般由{department}负责，" if department else ""
     return f"好的，{who}我帮您把这条{category}登记下来，转给负责的部门办理。先跟您确认几项信息。"
+
+
+# Questions citizens ask in the middle of intake that the knowledge base does not answer.
+_PRIVACY_WORRY = re.compile(r"(晓得|知道|发现).{0,6}是我|保密|泄露|泄漏|匿名|打击报复|报复我|会不会.{0,6}(找我|曝光|公开)")
+_ROBOT = re.compile(r"(你是|是不是|是)(机器人|机器|人工智能|AI|真人)")
+PRIVACY_ANSWER = ("请放心：您的姓名和电话只用于办理这件事，对被反映的单位和个人保密，不会公开；"
+                  "不想留姓名也可以登记。")
+ROBOT_ANSWER = "我是12345智能助手，帮您把问题登记清楚、转给负责的部门；需要人工可以回复“转人工”。"
+ANGER_AT_QUESTION = "理解您的着急，这次一定给您登记上、转给负责的部门限时处理。"
+
+
+def side_answer(text: str, description: str | None) -> str | None:
+    """The answer to a side question about intake itself (who handles it, will they know it was me,
+    are you a robot), or None when it is a question for the knowledge base."""
+    if _PRIVACY_WORRY.search(text):
+        return PRIVACY_ANSWER
+    if _ROBOT.search(text):
+        return ROBOT_ANSWER
+    if _WHO.search(text):
+        department = responsible(description or "")
+        return (f"这类问题一般由{department}负责，登记后会转给他们办理。" if department
+                else "登记后，12345热线会按职责把您的问题转给负责的部门办理。")
+    return None
 
 
 def angry(text: str) -> bool:
