@@ -19,7 +19,7 @@ from actions.tracker import fresh_message, hinted, intent_of, text_of
 from bot.identifiers import is_valid_mobile, normalize_phone
 from bot.knowledge.answer import compose
 from bot.tickets import replies
-from bot.tickets.emergency import emergency_in
+from bot.tickets.emergency import emergencies, emergency_in
 from bot.tickets.places import continues_place, corrected_place, more_specific, place_in, plausible_place_answer
 from bot.privacy import mask_text
 from bot.tickets import intake
@@ -115,6 +115,11 @@ class ValidateTicketForm(FormValidationAction):
             if asked == "ticket_description":
                 out["ticket_description"] = replies.CALLBACK_DESCRIPTION
             return out
+        emergency = tracker.get_slot("ticket_emergency")
+        if emergency and replies.cannot_call(text):  # "120好多号 我打不来": safety comes before the form
+            found = next((e for e in emergencies() if e.kind == emergency), None)
+            dispatcher.utter_message(text=(found.advice + "\n" if found else "") + replies.HOW_TO_CALL)
+            return {"ticket_side": True}
         if intake.is_confused(text) and not self._answers(text, asked):
             dispatcher.utter_message(text=replies.plain_question(asked))
             return {"ticket_side": True}
@@ -405,7 +410,7 @@ class ActionSubmitTicket(Action):
         # to the department that acts on it; thanks for a rescue are not.
         emergency = emergency_in(description) if tracker.get_slot("ticket_intent") != "praise" else None
         if emergency is not None:
-            data.update({"urgent": True, "department": emergency.department})
+            data.update({"urgent": True, **({"department": emergency.department} if emergency.routes else {})})
         try:
             ticket = await create_ticket(data)
         except TicketError as exc:

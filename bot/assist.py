@@ -416,11 +416,13 @@ async def assist(text, call_id=None, commit: bool = True) -> dict:
     emergency = emergency_in(accumulated)
     if emergency is not None:  # the agent reads the safety instruction to the caller first
         suggestions = [_emergency_script(emergency)] + suggestions[:SUGGESTIONS - 1]
+    if emergency is not None and emergency.routes:
         routed = next((d["reason"] for d in departments if d["department"] == emergency.department), None)
         reason = {"source": "emergency", "kind": emergency.kind,
                   "text": "紧急情况，按应急处置目录派单" + (f"；{routed['text']}" if routed else "")}
         departments = [{"department": emergency.department, "score": 1.0, "reason": reason}] + [
             d for d in departments if d["department"] != emergency.department][:2]
+    if emergency is not None:
         verdict = replace(verdict, urgent=True, urgent_reason=verdict.urgent_reason or emergency.kind,
                           category=verdict.category if verdict.category != "咨询" else "求助")
     return {

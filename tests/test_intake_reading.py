@@ -230,15 +230,27 @@ def test_suggestions_about_a_place_are_asked_where():
     assert needs_location("投诉") and not needs_location("求助", "self_harm")
 
 
-@pytest.mark.parametrize("question, expected", [
-    ("会不会被学校晓得是我反映的？娃儿还在那读书", "保密"), ("你是机器人吗", "转人工"),
-    ("到底哪个管！！", "负责的部门"), ("办身份证要带什么", None),
+@pytest.mark.parametrize("question, description, expected", [
+    ("会不会被学校晓得是我反映的？娃儿还在那读书", "学校乱收费", "保密"), ("你是机器人吗", "路灯坏了", "转人工"),
+    ("到底哪个管！！", "包工头跑了，欠我们工钱三个月不给", "区人社局"), ("办身份证要带什么", "路灯坏了", None),
 ])
-def test_questions_about_intake_itself(question, expected):
+def test_questions_about_intake_itself(question, description, expected):
     from bot.tickets.replies import side_answer
 
-    answer = side_answer(question, "健身房老板跑了")
+    answer = side_answer(question, description)
     assert (answer is None) if expected is None else (expected in answer)
+
+
+def test_an_emergency_caller_who_cannot_dial_is_told_how():
+    from bot.tickets.replies import cannot_call
+
+    assert cannot_call("120好多号 我打不来") and cannot_call("我不会打电话") and not cannot_call("13900001111")
+
+
+def test_an_injury_keeps_the_routing_of_its_cause():
+    assert emergency_in("老人摔倒了起不来").routes is False
+    assert emergency_in("闻到煤气味").routes is True
+    assert emergency_in("路灯坏了好几个老人都遭绊倒了") is None
 
 
 def test_a_call_back_is_a_request_for_a_person():

@@ -21,6 +21,7 @@ class Emergency:
     advice: str
     department: str
     takes_over: bool = True
+    routes: bool = True  # the ticket goes to `department` (false: the router decides)
     unless: tuple = ()  # patterns that show the matter is something else ("管子爆了…没得自来水" is an outage)
 
 
@@ -50,7 +51,7 @@ def _load(path: Path) -> tuple[Emergency, ...]:
         except re.error as exc:
             raise EmergencyConfigError(f"{where}.unless: {exc}") from exc
         out.append(Emergency(row["kind"], patterns, row["advice"].strip(), row["department"].strip(),
-                             bool(row.get("takes_over", True)), unless))
+                             bool(row.get("takes_over", True)), bool(row.get("routes", True)), unless))
     return tuple(out)
 
 

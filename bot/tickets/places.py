@@ -181,7 +181,7 @@ _CORRECTION_CUE = re.compile(r"(?:地址|地点|位置|地方)[^，,。是]{0,6}
 # At the location question an answer without a place word ("区政务服务中心", "阳光水岸") is still the
 # place, unless it is something else: a question, a refusal, a request to us, a greeting, a yes/no.
 _NOT_A_PLACE = re.compile(r"你们|能不能|可不可以|帮我|帮忙|喊|通知|不知道|不清楚|不晓得|不想|不留|算了|取消|谢谢|"
-                          r"我要|我想|投诉|举报|反映|人工|机器人|电话|手机|号码|姓|名字|"
+                          r"我要|我想|投诉|举报|反映|人工|机器人|电话|手机|号码|姓|名字|了|穿|戴|岁|个子|他|她|"
                           r"^(好|好的|对|对的|是的|嗯+|行|可以|没有|不是|要得|晓得了|你好|您好|喂)[。！!]?$")
 _PLACE_LEAD = re.compile(r"^(?:就?在|是在|是|地址是|地点是|位置在)")
 

@@ -38,6 +38,11 @@ def responsible(description: str) -> str | None:
     the router is confident enough to say so."""
     if not _WHO.search(description or ""):
         return None
+    return department_for(description)
+
+
+def department_for(description: str) -> str | None:
+    """The department the router names with confidence, or None."""
     from bot.tickets.routing import get_router
 
     try:
@@ -70,10 +75,20 @@ def side_answer(text: str, description: str | None) -> str | None:
     if _ROBOT.search(text):
         return ROBOT_ANSWER
     if _WHO.search(text):
-        department = responsible(description or "")
-        return (f"这类问题一般由{department}负责，登记后会转给他们办理。" if department
-                else "登记后，12345热线会按职责把您的问题转给负责的部门办理。")
+        department = department_for(description) if description else None
+        return f"这类问题一般由{department}负责，登记后会转给他们办理。" if department else None
     return None
+
+
+_CANNOT_CALL = re.compile(r"(110|119|120|12356|急救|报警).{0,6}(好多|多少|是好多|咋个打|怎么打|打不来|不会打|打不通)|"
+                          r"打不来电话|不会打电话|(我|电话)打不来")
+HOW_TO_CALL = ("拨打方法：用手机或座机直接按这三位数字（如1-2-0）再按拨号键，免费，不用加区号，手机欠费、没有信号时也能打；"
+               "自己打不了请马上喊邻居或身边的人帮忙打。")
+
+
+def cannot_call(text: str) -> bool:
+    """"120好多号 我打不来": an emergency caller who does not know how to dial."""
+    return bool(_CANNOT_CALL.search(text or ""))
 
 
 def angry(text: str) -> bool:
