@@ -75,6 +75,7 @@ def test_emergency_file_is_validated(tmp_path):
     ("枣山街道紫金路那一段路灯坏了", "枣山街道紫金路"),
     ("万盛那边", "万盛街道"),
     ("你们能不能派人到万盛小区看一下", "万盛小区"),
+    ("我在枣山街道那个力健健身房办了年卡", "枣山街道那个力健健身房"),
 ])
 def test_places(text, place):
     assert place_in(text).startswith(place)

@@ -35,6 +35,7 @@ def test_not_urgent(text):
     ("report", "楼道头那个电表箱在冒烟 还有股焦臭", "求助"),
     (None, "我要举报 楼道电表箱在冒烟", "举报"),
     ("seek_help", "我们村一天只有早上一趟车进城 能不能多开两趟", "建议"),
+    ("seek_help", "小区大门口天天有车乱停 消防通道都堵死了", "投诉"),
 ])
 def test_category(intent, text, category):
     assert classify.classify(text, intent).category == category

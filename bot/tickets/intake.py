@@ -41,7 +41,8 @@ _PLACE_WORD = (r"(?:(?<![线思网套门一二三四五六七八九十\d到得�
                r"市场|商场|村|镇|乡|\d+组|\d+号楼|\d+栋|\d+幢|\d+单元|\d+号|医院|学校|小学|中学|幼儿园|车站|加油站)")
 # A shop or site named after a street ("建设路上的万家福超市") is part of the place; on its own
 # ("楼下烧烤店") it is not an address.
-_SHOP_WORD = r"(?:超市|饭店|酒店|餐馆|餐厅|火锅店|烧烤店|茶楼|网吧|宾馆|工地|厂|码头)"
+_SHOP_WORD = (r"(?:超市|饭店|酒店|餐馆|餐厅|火锅店|烧烤店|茶楼|网吧|宾馆|工地|厂|码头|店|健身房|诊所|药房|门市|门面|商铺|"
+              r"铺子|会所|KTV|歌厅|酒吧|洗车场|停车场|公司|写字楼|菜市场)")
 _ADDRESS = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]{2,16}?" + _PLACE_WORD
                       + r"(?:[\u4e00-\u9fffA-Za-z0-9]{0,8}?" + _PLACE_WORD + r")*"
                       + r"(?:[\u4e00-\u9fffA-Za-z0-9]{0,8}?" + _SHOP_WORD + r")?"
