@@ -199,3 +199,17 @@ def test_a_typo_is_repaired_by_the_character_that_sounds_like_it():
     assert analyzer.repairs("户口哈移") == []                      # 迁, 转, 漂: too many to guess
     analyzer.learn_vocabulary(["医保", "保险"])
     assert analyzer.repairs("医哈险") == ["医保", "保险"]
+
+
+def test_two_typed_homophones_are_repaired_by_merged_sounds():
+    """Southwestern speakers merge zh/z, ch/c, sh/s, -ng/-n and n/l when typing by pinyin: 生分证
+    (sheng fen) is 身份证 (shen fen); a sound several known bigrams share is not guessed."""
+    from bot.knowledge.text import Analyzer
+
+    analyzer = Analyzer()
+    analyzer.learn_vocabulary(["身份", "份证", "低保", "老金", "养老"])
+    assert analyzer.repairs("生分证") == ["身份", "份证"]
+    assert analyzer.repairs("我底保") == ["低保"]
+    assert "老金" in analyzer.repairs("养老经")
+    analyzer.learn_vocabulary(["试题", "实体"])
+    assert analyzer.repairs("是提") == []                     # shi ti: two known bigrams, no guess

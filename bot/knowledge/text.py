@@ -81,6 +81,7 @@ class Analyzer:
         self.bigram_vocab: set[str] = set()
         self._by_first: dict[str, set[str]] = {}
         self._by_second: dict[str, set[str]] = {}
+        self._by_sound: dict[str, set[str]] = {}  # merged pinyin of a known bigram -> the bigrams
 
     # --- steps -----------------------------------------------------------------------------------
     def strip_fillers(self, text: str) -> str:
@@ -129,6 +130,8 @@ class Analyzer:
             self.bigram_vocab.add(bg)
             self._by_first.setdefault(bg[0], set()).add(bg[1])
             self._by_second.setdefault(bg[1], set()).add(bg[0])
+            for key in _fuzzy_keys(bg):
+                self._by_sound.setdefault(key, set()).add(bg)
 
     def repairs(self, text: str) -> list[str]:
         """Bigrams of one-character repairs: a character whose two bigrams are both unknown is
@@ -148,6 +151,21 @@ class Analyzer:
                 if 0 < len(candidates) <= 2:
                     for c in sorted(candidates):
                         out += [run[i - 1] + c, c + run[i + 1]]
+            out += self._sound_repairs(run)
+        return list(dict.fromkeys(out))  # each repair once, in the order found
+
+    def _sound_repairs(self, run: str) -> list[str]:
+        """Unknown bigrams replaced by known ones that sound alike — the same pinyin, or the same
+        under the sounds Sichuanese and other southwestern speakers merge when typing by pinyin
+        (zh/z, ch/c, sh/s, -ng/-n, n/l): 生分证 → 身份证, 养老经 → 养老金, 手几 → 手机, 底保 → 低保."""
+        out = []
+        for i in range(len(run) - 1):
+            bigram = run[i:i + 2]
+            if bigram in self.bigram_vocab:
+                continue
+            found = set().union(*(self._by_sound.get(k, set()) for k in _fuzzy_keys(bigram)))
+            if 0 < len(found) <= MAX_SOUND_REPAIRS:
+                out += sorted(found)
         return out
 
     def _soft_mask(self, text: str) -> list[bool]:
@@ -236,6 +254,23 @@ def is_primary(name: str) -> bool:
 def stages_in_query(text: str) -> frozenset[str]:
     text = clean(text)
     return frozenset(k for k, (_, cues) in STAGES.items() if any(c in text for c in cues))
+
+
+MAX_SOUND_REPAIRS = 1  # more known bigrams sound like it: the sound does not tell which one was meant
+_MERGED = ((re.compile(r"^zh"), "z"), (re.compile(r"^ch"), "c"), (re.compile(r"^sh"), "s"),
+           (re.compile(r"ng$"), "n"), (re.compile(r"^n(?=[^g])"), "l"))
+
+
+@lru_cache(maxsize=16384)
+def _fuzzy(reading: str) -> str:
+    for pattern, repl in _MERGED:
+        reading = pattern.sub(repl, reading)
+    return reading
+
+
+def _fuzzy_keys(bigram: str) -> frozenset[str]:
+    """The bigram's readings with merged sounds (every combination of its characters' readings)."""
+    return frozenset(f"{_fuzzy(a)} {_fuzzy(b)}" for a in _readings(bigram[0]) for b in _readings(bigram[1]))
 
 
 @lru_cache(maxsize=8192)
