@@ -257,7 +257,9 @@ class ValidateTicketForm(FormValidationAction):
         if place_in(text) or intake.name_in(text):  # "我是白果村4组的": a place or name given instead is noted
             return {"ticket_phone": None}
         if not re.search(r"\d", text):  # no digits at all: no format error, the question in plain words
-            dispatcher.utter_message(text=replies.plain_question("ticket_phone"))
+            crisis = tracker.get_slot("ticket_emergency") == "self_harm"
+            dispatcher.utter_message(text=replies.SELF_HARM_FOLLOW_UP if crisis
+                                     else replies.plain_question("ticket_phone"))
             return {"ticket_phone": None}
         return {"ticket_phone": text}
 
@@ -410,7 +412,9 @@ class ActionSubmitTicket(Action):
         # to the department that acts on it; thanks for a rescue are not.
         emergency = emergency_in(description) if tracker.get_slot("ticket_intent") != "praise" else None
         if emergency is not None:
-            data.update({"urgent": True, **({"department": emergency.department} if emergency.routes else {})})
+            data["urgent"] = True
+            if emergency.routes or not await _router_sure(description):
+                data["department"] = emergency.department
         try:
             ticket = await create_ticket(data)
         except TicketError as exc:
@@ -431,6 +435,20 @@ class ActionSubmitTicket(Action):
         dispatcher.utter_message(text=SUBMIT_FAILED, buttons=[{"title": "确认提交", "payload": "/affirm"},
                                                               {"title": "取消", "payload": "/deny"}])
         return [SlotSet("ticket_confirm", "yes"), SlotSet("ticket_edit", RETRY)]
+
+
+async def _router_sure(description: str) -> bool:
+    """Whether the router would dispatch the matter by itself (an injury keeps its cause's department,
+    "路灯坏了好几个人摔了"; when the cause is unclear, the emergency's department takes it)."""
+    from bot.tickets.routing import get_router
+    from bot.tickets.service import AUTO_DISPATCH_MIN_SCORE
+
+    try:
+        ranked = await asyncio.get_running_loop().run_in_executor(None, lambda: get_router().route(description, k=1))
+    except Exception:
+        logger.exception("routing for an emergency ticket failed")
+        return False
+    return bool(ranked) and ranked[0][1] >= AUTO_DISPATCH_MIN_SCORE
 
 
 class ActionTicketUnresolved(Action):

@@ -41,6 +41,8 @@ from bot.nlu.readings import reread
     ("我的养老金这个月少发了两百多 不晓得为啥子", "query_ticket_status", "seek_help"),
     ("我的工单到哪一步了", "query_ticket_status", None),
     # "反映个事" announces a matter: intake asks for it
+    ("不是说10个工作日吗，超时了哪个管", "nlu_fallback", "ask_procedure"),
+    ("编号搞忘了 用身份证能查不", "ask_procedure", "query_ticket_status"),
     ("反映个事", "nlu_fallback", "complain"), ("我想举报", "inform", "report"), ("你好，我要投诉", "greet", "complain"),
 ])
 def test_rereading(text, intent, expected):

@@ -56,8 +56,19 @@ _WANTS_TO_REPORT = re.compile(r"^(喂|你好|您好)?[，, ]*(我|我们)?(要|�
                               r"(事|事情|情况|问题)?(哈|嘛|哦|啊)?[。！!～~]*$")
 
 
+_LOOKUP_WITHOUT_NUMBER = re.compile(r"(编号|单号|回执|受理号).{0,4}(搞忘|忘了|忘记|丢了|搞丢|找不到|记不到|记不得|没有了)"
+                                    r".{0,12}(查|进度)")
+# "不是说10个工作日吗，超时了哪个管": what to do about an application past its time limit.
+_OVERDUE_WHO = re.compile(r"(超时|超期|逾期|过了时限|超过.{0,6}(时限|工作日|期限|时间)|说好.{0,8}(工作日|天)).{0,14}"
+                          r"(哪个管|谁管|咋办|怎么办|找谁|找哪个|咋个办|投诉)")
+
+
 def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[str]:
     """The intent the message should have, or None to keep the classifier's."""
+    if _OVERDUE_WHO.search(text) and not has_case_number:
+        return "ask_procedure"  # answered by the knowledge base (FAQ application-overdue)
+    if not has_case_number and _LOOKUP_WITHOUT_NUMBER.search(text):
+        return "query_ticket_status"  # "编号搞忘了 用身份证能查不": the lookup offers the other ways
     if _WANTS_TO_REPORT.match(text.strip()) and intent not in ("complain", "report", "seek_help"):
         return "report" if "举报" in text else "complain"
     if _URGE.search(text) and len(text) <= 30 and not has_case_number:

@@ -86,6 +86,11 @@ HOW_TO_CALL = ("拨打方法：用手机或座机直接按这三位数字（如1
                "自己打不了请马上喊邻居或身边的人帮忙打。")
 
 
+SELF_HARM_FOLLOW_UP = ("谢谢您陪着他，这很重要。请继续陪在他身边，不要让他一个人待着，收好刀具、药品等危险物品；"
+                       "可以一起拨打心理援助热线12356（24小时），情况再有变化请马上拨打110或120。"
+                       "方便的话留个手机号码，工作人员会联系您和社区一起关心他；不方便可以回复“不留”。")
+
+
 def cannot_call(text: str) -> bool:
     """"120好多号 我打不来": an emergency caller who does not know how to dial."""
     return bool(_CANNOT_CALL.search(text or ""))
