@@ -76,6 +76,9 @@ def test_emergency_file_is_validated(tmp_path):
     ("万盛那边", "万盛街道"),
     ("你们能不能派人到万盛小区看一下", "万盛小区"),
     ("我在枣山街道那个力健健身房办了年卡", "枣山街道那个力健健身房"),
+    ("龙台镇龙台村四组王家湾有人烧秸秆", "龙台镇龙台村四组"),
+    ("广福街道新桥路与建设路交叉口红绿灯坏了", "广福街道新桥路与建设路交叉口"),
+    ("在广安火车站出站口有人拉客", "广安火车站出站口"),
 ])
 def test_places(text, place):
     assert place_in(text).startswith(place)
@@ -84,7 +87,7 @@ def test_places(text, place):
 @pytest.mark.parametrize("text", ["你们几点下班", "窗子开了的 阀门我也关了", "不知道", "好的",
                                   # words addressed to us and generic places name no place
                                   "那你们喊社区的人来帮我弄一下嘛", "你们能不能通知社区来个人",
-                                  "社区医院打疫苗太难了"])
+                                  "社区医院打疫苗太难了", "我三号那天去办事", "一号线地铁"])
 def test_not_places(text):
     assert place_in(text) is None
 

@@ -36,9 +36,12 @@ _CONFIRM = re.compile(r"(确认|提交|确定|没问题|是的|对的|可以|好
 _EDIT = re.compile(r"(修改|更改|改一下|改下|有误|不对|错了|重填|改)")
 _UNRESOLVED = re.compile(r"(没解决|没有解决|未解决|不满意|没用|没帮助|没有帮助|答非所问|不是我要的|没看懂|看不懂|不管用|解决不了)")
 _MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86)?(1[3-9]\d{9})(?!\d)")
+# 组, 栋 and 单元 are written in digits or in Chinese numerals ("四组"); a bare "三号" is a date.
+_NUMBER = r"(?:\d+|[一二三四五六七八九十两百零]+)"
 # Address-like phrases: a place name ending in a road, building or area word, or a house number.
 _PLACE_WORD = (r"(?:(?<![线思网套门一二三四五六七八九十\d到得认错找走问带迷])路(?![灯费况线子口])|街道|大街|(?<![逛上])街|巷|胡同|大道|小区|社区|花园|家园|公寓|大厦|广场|公园|"
-               r"市场|商场|村|镇|乡|\d+组|\d+号楼|\d+栋|\d+幢|\d+单元|\d+号|医院|学校|小学|中学|幼儿园|车站|加油站)")
+               r"市场|商场|村|镇|乡|" + _NUMBER + r"(?:组|号楼|栋|幢|单元)|\d+号|医院|学校|小学|中学|幼儿园|车站|加油站|"
+               r"派出所|卫生院|敬老院|养老院|大桥|[东西南北中]段|[一二三四五六七八九]段)")
 # A shop or site named after a street ("建设路上的万家福超市") is part of the place; on its own
 # ("楼下烧烤店") it is not an address.
 _SHOP_WORD = (r"(?:超市|饭店|酒店|餐馆|餐厅|火锅店|烧烤店|茶楼|网吧|宾馆|工地|厂|码头|店|健身房|诊所|药房|门市|门面|商铺|"
@@ -46,7 +49,7 @@ _SHOP_WORD = (r"(?:超市|饭店|酒店|餐馆|餐厅|火锅店|烧烤店|茶楼
 _ADDRESS = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]{2,16}?" + _PLACE_WORD
                       + r"(?:[\u4e00-\u9fffA-Za-z0-9]{0,8}?" + _PLACE_WORD + r")*"
                       + r"(?:[\u4e00-\u9fffA-Za-z0-9]{0,8}?" + _SHOP_WORD + r")?"
-                      + r"(?:门口|附近|旁边|对面|路口)?")
+                      + r"(?:门口|附近|旁边|对面|交叉口|十字路口|路口|出站口|出口|入口)?")
 EDIT_FIELDS = (
     ("ticket_description", "诉求内容", ("诉求", "内容", "描述", "问题")),
     ("ticket_location", "地点", ("地点", "地址", "位置", "地方")),

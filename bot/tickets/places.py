@@ -58,7 +58,7 @@ _BARE_PLACE_WORD = re.compile(r"(?:这个|那个|我们|我家|附近的?)?(?:�
                               r"卫生院|超市|菜市场)+")  # "社区医院" names no place either
 _REQUEST_WORDS = re.compile(r".*(?:你们|他们|喊|叫|通知|帮我|帮忙|能不能|可不可以|能否|派人)(?:到|去|来)?")
 # A unit on its own ("8栋1102", "3组", "2单元101") continues the address before it.
-_UNIT = re.compile(r"\d+(?:栋|幢|号楼|单元|组|号)(?:\d+(?:单元|室|号)?)*")
+_UNIT = re.compile(r"(?:\d+(?:栋|幢|号楼|单元|组|号)|[一二三四五六七八九十两]+(?:栋|幢|单元|组))(?:\d+(?:单元|室|号)?)*")
 
 
 def _phrases(text: str) -> list[tuple[int, int]]:
