@@ -38,7 +38,9 @@ from bot.nlu.readings import reread
     ("我妈瘫在床上 身份证过期了 她去不了派出所 可以上门来办不", "seek_help", "ask_procedure"),
     ("楼下烧烤店油烟太大了咋个办", "seek_help", None),
     # a lookup needs a number or a reference to an earlier case
-    ("我的养老金这个月少发了两百多 不晓得为啥子", "query_ticket_status", "seek_help"),
+    ("我的养老金这个月少发了两百多 不晓得为啥子", "query_ticket_status", "complain"),
+    ("我想问下我那个事情为啥子还莫得消息", "query_ticket_status", None),
+    ("我家门口的下水道堵了好几天了 麻烦看一下", "query_ticket_status", "complain"),
     ("我的工单到哪一步了", "query_ticket_status", None),
     # "反映个事" announces a matter: intake asks for it
     ("不是说10个工作日吗，超时了哪个管", "nlu_fallback", "ask_procedure"),

@@ -11,7 +11,7 @@ from typing import Optional
 import yaml
 
 from bot.nlu.normalize import normalize_text
-from bot.nlu.readings import is_praise
+from bot.nlu.readings import is_praise, tells_problem
 from bot.settings import get_settings
 from bot.tickets.emergency import emergency_in
 from bot.tickets.sla import CATEGORIES
@@ -99,7 +99,8 @@ def category_of(text: str, intent: Optional[str] = None) -> str:
     for category, words in r.categories:
         if any(w in text for w in words):
             return category
-    return DEFAULT_CATEGORY
+    # a problem told for registration ("自来水放出来是黄的") asks for help, it is no mere question
+    return "求助" if tells_problem(text) else DEFAULT_CATEGORY
 
 
 def classify(text: str, intent: Optional[str] = None) -> Classification:
