@@ -140,6 +140,8 @@ def test_fallback_offers_items_only_for_procedure_like_questions(small_index):
 @pytest.mark.parametrize("question, aspect", [
     ("要准备些什么", "materials"), ("退休要办些啥子手续", "materials"), ("中午有人上班不", "location"),
     ("搞不懂的话打哪个电话问", "location"), ("交了以后多久给答复", "time"),
+    ("需要哪些东西", "materials"), ("收不收钱", "fees"), ("啥时候拿得到", "time"), ("微信上能办不", "online"),
+    ("需要本人去吗", "conditions"), ("身份证咋个弄", None),
 ])
 def test_colloquial_aspect_phrases(question, aspect):
     from bot.knowledge.answer import detect_aspect
