@@ -18,11 +18,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.tracker import fresh_message, hinted, intent_of, text_of
 from bot.identifiers import is_valid_mobile, normalize_phone
 from bot.knowledge.answer import compose
-from bot.tickets import replies
+from bot.nlu.readings import tells_problem
+from bot.privacy import mask_text
+from bot.tickets import intake, replies
 from bot.tickets.emergency import emergencies, emergency_in
 from bot.tickets.places import continues_place, corrected_place, more_specific, place_in, plausible_place_answer
-from bot.privacy import mask_text
-from bot.tickets import intake
 from bot.tickets.lifecycle import TicketError
 from bot.tickets.service import Unavailable, create_ticket, urge_ticket
 
@@ -203,6 +203,8 @@ class ValidateTicketForm(FormValidationAction):
         that happens to contain a question word, such as an address)."""
         if not intake.is_question(text) or intake.is_payload(text) or cls._answers(text, asked):
             return False
+        if asked == "ticket_description" and tells_problem(text):  # "水这几天放出来是黄的" is the answer
+            return False
         return not (asked == "ticket_confirm" and tracker.get_slot("ticket_edit") == CHOOSE)
 
     async def _answer_side(self, dispatcher: CollectingDispatcher, text: str, tracker: Tracker) -> None:
@@ -233,6 +235,10 @@ class ValidateTicketForm(FormValidationAction):
         if intake.is_payload(text):
             return {"ticket_location": None}
         place = place_in(text) or plausible_place_answer(text)
+        more = self._more_story(text, tracker) if place is None else None
+        if more:  # "已经漏了一个月了 物业也不管": the story goes on; the place is asked again
+            dispatcher.utter_message(text=replies.STORY_NOTED)
+            return {"ticket_location": None, "ticket_description": more}
         if place is None and replies.angry(text):  # "你们到底管不管！！！" is no address to correct
             dispatcher.utter_message(text=replies.ANGER_AT_QUESTION)
             return {"ticket_location": None}
@@ -243,6 +249,16 @@ class ValidateTicketForm(FormValidationAction):
             dispatcher.utter_message(text=replies.LOCATION_HINT, buttons=[{"title": "跳过", "payload": "跳过"}])
             return {"ticket_location": None}
         return {"ticket_location": place[:intake.MAX_LOCATION_CHARS]}
+
+    @staticmethod
+    def _more_story(text: str, tracker: Tracker) -> Optional[str]:
+        """The description with this message added, when the message tells more of the problem
+        instead of answering the question; None otherwise."""
+        description = tracker.get_slot("ticket_description")
+        if not description or intake.is_question(text) or not tells_problem(text) \
+                or intake.meaningful_length(text) < intake.MIN_DESCRIPTION_CHARS or text in description:
+            return None
+        return f"{description}；{text}"[:intake.MAX_DESCRIPTION_CHARS]
 
     async def extract_ticket_phone(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: Dict[Text, Any]) -> Dict[Text, Any]:

@@ -262,3 +262,16 @@ def test_a_call_back_is_a_request_for_a_person():
 
     assert wants_human("我有个事情说不清楚，能不能喊个人给我回个电话")
     assert not wants_human("楼下太吵了")
+
+
+@pytest.mark.parametrize("text", ["我想反映个问题", "我要投诉", "反映个事"])
+def test_an_announcement_is_no_description(text):
+    from bot.tickets.intake import description_from_messages
+
+    assert description_from_messages([{"text": text, "intent": "complain"}]) is None
+
+
+def test_a_story_is_no_place():
+    from bot.tickets.places import plausible_place_answer
+
+    assert plausible_place_answer("天天打到半夜两三点 吵得娃儿睡不着") is None

@@ -71,13 +71,18 @@ _OVERDUE_WHO = re.compile(r"(超时|超期|逾期|过了时限|超过.{0,6}(时�
                           r"(哪个管|谁管|咋办|怎么办|找谁|找哪个|咋个办|投诉)")
 
 
+def announces_matter(text: str) -> bool:
+    """"我想反映个问题", "我要投诉": the citizen is about to tell a matter, and has not yet."""
+    return bool(_WANTS_TO_REPORT.match((text or "").strip()))
+
+
 def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[str]:
     """The intent the message should have, or None to keep the classifier's."""
     if _OVERDUE_WHO.search(text) and not has_case_number:
         return "ask_procedure"  # answered by the knowledge base (FAQ application-overdue)
     if not has_case_number and _LOOKUP_WITHOUT_NUMBER.search(text):
         return "query_ticket_status"  # "编号搞忘了 用身份证能查不": the lookup offers the other ways
-    if _WANTS_TO_REPORT.match(text.strip()) and intent not in ("complain", "report", "seek_help"):
+    if announces_matter(text) and intent not in ("complain", "report", "seek_help"):
         return "report" if "举报" in text else "complain"
     if _URGE.search(text) and len(text) <= 30 and not has_case_number:
         return "urge_ticket"  # with a number, the status flow verifies first and then offers 催办

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.calendar import format_cn_date
 from bot.identifiers import is_valid_mobile, normalize_phone
+from bot.nlu.readings import announces_matter
 from bot.settings import get_settings
 from bot.tickets.classify import category_of
 
@@ -78,7 +79,7 @@ def is_unresolved(text: Optional[str]) -> bool:
 def reusable_description(text: Optional[str]) -> Optional[str]:
     """The message as the description, when it says more than a few characters about the matter."""
     text = clean(text)
-    if not text or is_payload(text) or is_unresolved(text) or _CANCEL.match(text):
+    if not text or is_payload(text) or is_unresolved(text) or _CANCEL.match(text) or announces_matter(text):
         return None
     if meaningful_length(text) < MIN_DESCRIPTION_CHARS:
         return None

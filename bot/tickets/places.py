@@ -15,6 +15,7 @@ from typing import Optional
 import yaml
 
 from bot.nlu.normalize import normalize_text
+from bot.nlu.readings import tells_problem
 from bot.settings import get_settings
 
 
@@ -199,6 +200,6 @@ def plausible_place_answer(text: Optional[str]) -> Optional[str]:
 
     t = _PLACE_LEAD.sub("", clean(normalize_text(text)).strip(" ，,。！!"))
     chars = re.sub(r"[^\u4e00-\u9fffA-Za-z0-9]", "", t)
-    if len(re.findall(r"[\u4e00-\u9fff]", t)) < 2 or not 2 <= len(chars) <= 24 or _NOT_A_PLACE.search(t) or is_question(t) or is_confused(t):
+    if len(re.findall(r"[\u4e00-\u9fff]", t)) < 2 or not 2 <= len(chars) <= 24 or tells_problem(t) or _NOT_A_PLACE.search(t) or is_question(t) or is_confused(t):
         return None
     return t[:_max_chars()]
