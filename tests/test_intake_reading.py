@@ -275,3 +275,10 @@ def test_a_story_is_no_place():
     from bot.tickets.places import plausible_place_answer
 
     assert plausible_place_answer("天天打到半夜两三点 吵得娃儿睡不着") is None
+
+
+@pytest.mark.parametrize("answer, name", [("免贵姓王", "王"), ("姓欧阳", "欧阳"), ("王建国", "王建国"), ("姓陈", "陈")])
+def test_name_answers(answer, name):
+    from bot.tickets.intake import name_answer
+
+    assert name_answer(answer) == name

@@ -330,8 +330,10 @@ _PHONE_WORDS = ("电话", "手机", "号码", "联系方式")
 _NAME_WORDS = ("名字", "姓名", "名", "称呼", "姓")
 _PLACE_WORDS = ("地址", "地点", "位置", "住址")
 _HONORIFIC = r"(?:大爷|大妈|大娘|阿姨|师傅|老师|先生|女士|小姐|大姐|大哥|婆婆|爷爷|奶奶|嬢嬢|孃孃|老汉|大叔|叔叔|老头|老太婆)"
+_COMPOUND_SURNAMES = "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|令狐|夏侯|长孙|宇文|司徒|端木|独孤|南宫|西门"
 _NAME_IN_TEXT = (
     re.compile(r"姓名[:：是为]?\s*([\u4e00-\u9fff]{2,4})"),
+    re.compile(r"(?:^|[，,。.!！?？\s]|我|本人|免贵|俺)姓(" + _COMPOUND_SURNAMES + r")"),
     re.compile(r"(?:^|[，,。.!！?？\s]|我|本人|免贵|俺)姓([\u4e00-\u9fff])(?![名啥什])"),
     re.compile(r"(?:我叫|我的名字是|名字叫)([\u4e00-\u9fff]{2,3})(?=[，,。.!！\s]|$|电话|手机)"),
     re.compile(r"叫我([\u4e00-\u9fff]{1,3}?)(?:就行|就好|就可以|吧|$)"),   # as they want to be called
@@ -384,7 +386,7 @@ def name_answer(text: Optional[str]) -> Optional[str]:
     """A name given in answer to "怎么称呼您": a name phrase, or a bare 1–4 character name."""
     bare = clean(text).strip(" ，,。.!！~")
     if 1 <= len(bare) <= 4 and re.fullmatch(r"[\u4e00-\u9fff]+", bare) and not _NOT_NAME.search(bare) \
-            and not bare.startswith("姓"):
+            and "姓" not in bare:
         return bare  # "李师傅", "王建国": as the citizen wants to be called
     return name_in(text)
 
