@@ -91,10 +91,6 @@ def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[
     if intent in STATUS_INTENTS + ("nlu_fallback",) and not has_case_number and not _EARLIER_CASE.search(text) \
             and len(text) >= 12 and _PROBLEM.search(text):
         return "complain"
-    # A lookup starts only with a number or a reference to an earlier case: "我的养老金这个月少发了两百多
-    # 不晓得为啥子" tells a matter to be looked into.
-    if intent in STATUS_INTENTS and not has_case_number and not _EARLIER_CASE.search(text) and len(text) >= 10:
-        return "seek_help"
     if intent in _HOWTO_MISREADS and _HOWTO.search(text) and _SERVICE.search(text) \
             and not _PROBLEM.search(_DOCUMENT_STATE.sub("", text)) \
             and not has_case_number and not _EARLIER_CASE.search(text):
@@ -112,6 +108,11 @@ def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[
 
         if emergency_in(text) is None:
             return "ask_procedure"
+    # A lookup starts only with a number or a reference to an earlier case: "我的养老金这个月少发了两百多
+    # 不晓得为啥子" tells a matter to be looked into.
+    if intent in STATUS_INTENTS and not has_case_number and not _EARLIER_CASE.search(text) \
+            and len(re.findall(r"[\u4e00-\u9fff]", text)) >= 8:  # a matter told in words, not a mistyped number
+        return "seek_help"
     return None
 
 

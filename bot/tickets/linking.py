@@ -127,6 +127,11 @@ def _lead_of(event: ev.Event) -> ev.Item:
     return next((i for i in event.items if not i.lead_id), event.items[0])
 
 
+# A new ticket joins a lead still being handled; once the department has answered, the same matter
+# told again means it persists: a ticket of its own, not one that silently takes the old answer.
+LINKABLE_STATUSES = tuple(s for s in OPEN_STATUSES if s != "replied")
+
+
 async def link_new_ticket(session, t: Ticket, now: datetime, policy) -> Optional[dict]:
     """Link a just-created ticket to the open event it is about (actor: system); returns the
     evidence or None. The ticket is then brought to its lead's stage."""
@@ -136,7 +141,7 @@ async def link_new_ticket(session, t: Ticket, now: datetime, policy) -> Optional
         return None
     event, lead_item, evidence = found
     lead = await session.get(Ticket, lead_item.id)
-    if lead is None or lead.status not in OPEN_STATUSES:
+    if lead is None or lead.status not in LINKABLE_STATUSES:
         return None
     pair = ev.pair_evidence(lead_item, ev.Item(id=t.id, ticket_no=t.ticket_no, created_at=now, text=t.description,
                                                 location=t.location).analyse(params)) or evidence
