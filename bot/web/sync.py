@@ -70,7 +70,28 @@ async def _push(request: web.Request, importer: Callable[..., ImportResult]) -> 
     logger.info("sync push", extra={
         "path": request.path, "user": who.username, **result.counts(),
         "errors": [f"rows[{e.line}]: {mask_text(e.message)}" for e in result.errors[:5]]})
+    if importer is import_application_objects:
+        await _supervise([r.get("application_no") for r in rows if isinstance(r, dict)])
     return web.json_response(response_body(result), dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+async def _supervise(numbers: list) -> None:
+    """Lights, warnings and stage notices of the pushed applications now (bot.supervision); a
+    failure here never fails the push: the worker's next sweep does the same work."""
+    from bot.cases.numbers import normalize_case_no
+    from bot.supervision.service import deliver, refresh
+
+    try:
+        await refresh(numbers=[normalize_case_no(n) for n in numbers if isinstance(n, str)], send=False)
+    except Exception as exc:
+        logger.warning("supervision after push failed", extra={"cause": type(exc).__name__})
+        return
+    task = asyncio.get_running_loop().create_task(deliver())  # notices sent off the request
+    _SENDING.add(task)
+    task.add_done_callback(_SENDING.discard)
+
+
+_SENDING: set = set()
 
 
 async def push_applications(request: web.Request) -> web.Response:

@@ -1,0 +1,90 @@
+"""电子监察 API (bearer token; docs/supervision.md, bot/web/openapi.yml).
+
+GET  /api/supervision/board?from=&to=&weeks=&department=   supervisor → the board's figures
+GET  /api/supervision/notifications?all=1                  handler, supervisor → yellow/red warnings
+POST /api/supervision/notifications/{id}/read              → the warning, marked read
+POST /api/supervision/applications/{no}/explain            handler of the department {"stage", "reason"}
+POST /api/supervision/applications/{no}/supervise          supervisor {"note"?} → 督办
+No or unknown token → 401; another role → 403 (admin passes everywhere).
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from aiohttp import web
+
+from bot.cases.numbers import normalize_case_no
+from bot.calendar import local_today
+from bot.supervision import board as board_mod, staff
+from bot.supervision.policy import load_policy
+from bot.web.errors import ApiError, read_json
+from bot.web.tickets import _json, principal
+
+BOARD_ROLES = ("supervisor",)
+STAFF_ROLES = ("handler", "supervisor")
+
+
+def _date(raw, name: str):
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(400, "invalid_date", f"{name} 应为 YYYY-MM-DD") from None
+
+
+def _error(exc: staff.SupervisionError) -> ApiError:
+    return ApiError(exc.status, exc.code, exc.message)
+
+
+async def get_board(request: web.Request) -> web.Response:
+    await principal(request, *BOARD_ROLES)
+    q = request.query
+    weeks = q.get("weeks", "8")
+    if not weeks.isdigit() or not 1 <= int(weeks) <= 52:
+        raise ApiError(400, "invalid_weeks", "weeks 应为 1–52 的整数")
+    return _json(await board_mod.board(local_today(), _date(q.get("from"), "from"), _date(q.get("to"), "to"),
+                                       int(weeks), q.get("department") or None))
+
+
+async def list_notifications(request: web.Request) -> web.Response:
+    who = await principal(request, *STAFF_ROLES)
+    return _json(await staff.notifications(who, request.query.get("all", "") in ("1", "true", "yes")))
+
+
+async def read_notification(request: web.Request) -> web.Response:
+    who = await principal(request, *STAFF_ROLES)
+    raw = request.match_info["notice_id"]
+    found = await staff.mark_read(who, int(raw)) if raw.isdigit() and len(raw) <= 12 else None
+    if found is None:
+        raise ApiError(404, "not_found", "没有这条提醒")
+    return _json(found)
+
+
+async def explain(request: web.Request) -> web.Response:
+    who = await principal(request, "handler")
+    body = await read_json(request)
+    try:
+        return _json(await staff.explain(who, normalize_case_no(request.match_info["number"]),
+                                         str(body.get("stage") or ""), str(body.get("reason") or "")), 201)
+    except staff.SupervisionError as exc:
+        raise _error(exc) from None
+
+
+async def supervise(request: web.Request) -> web.Response:
+    who = await principal(request, "supervisor")
+    body = await read_json(request)
+    try:
+        return _json(await staff.mark_supervised(who, normalize_case_no(request.match_info["number"]),
+                                                 body.get("note") if isinstance(body.get("note"), str) else None))
+    except staff.SupervisionError as exc:
+        raise _error(exc) from None
+
+
+def setup(app: web.Application) -> None:
+    load_policy()  # knowledge/supervision.yml validated at start-up: a broken file stops the service
+    app.router.add_get("/api/supervision/board", get_board)
+    app.router.add_get("/api/supervision/notifications", list_notifications)
+    app.router.add_post("/api/supervision/notifications/{notice_id}/read", read_notification)
+    app.router.add_post("/api/supervision/applications/{number}/explain", explain)
+    app.router.add_post("/api/supervision/applications/{number}/supervise", supervise)
