@@ -25,7 +25,9 @@ class SupervisionError(Exception):
 
 
 def _notice(row: SupervisionNotice) -> dict:
+    level, _, stage = row.dedupe_key.partition(":")  # "red:承办"; "督办" has no stage
     return {"id": row.id, "kind": row.kind, "application_no": row.application_no, "text": row.text,
+            "level": level if stage else row.dedupe_key, "stage": stage or None,
             "to": row.recipient, "read": row.status == "delivered", "created_at": row.created_at.isoformat()}
 
 

@@ -41,7 +41,7 @@ async def get_board(request: web.Request) -> web.Response:
     await principal(request, *BOARD_ROLES)
     q = request.query
     weeks = q.get("weeks", "8")
-    if not weeks.isdigit() or not 1 <= int(weeks) <= 52:
+    if not (weeks.isascii() and weeks.isdigit()) or not 1 <= int(weeks) <= 52:
         raise ApiError(400, "invalid_weeks", "weeks 应为 1–52 的整数")
     return _json(await board_mod.board(local_today(), _date(q.get("from"), "from"), _date(q.get("to"), "to"),
                                        int(weeks), q.get("department") or None))
@@ -55,7 +55,7 @@ async def list_notifications(request: web.Request) -> web.Response:
 async def read_notification(request: web.Request) -> web.Response:
     who = await principal(request, *STAFF_ROLES)
     raw = request.match_info["notice_id"]
-    found = await staff.mark_read(who, int(raw)) if raw.isdigit() and len(raw) <= 12 else None
+    found = await staff.mark_read(who, int(raw)) if raw.isascii() and raw.isdigit() and len(raw) <= 12 else None
     if found is None:
         raise ApiError(404, "not_found", "没有这条提醒")
     return _json(found)
