@@ -187,6 +187,9 @@ def _cmd_worker(args) -> int:
     from bot.db import dispose_engine, migrate
 
     migrate.upgrade()
+    from bot.supervision.policy import load_policy
+
+    load_policy()  # knowledge/supervision.yml validated at start-up: a broken file stops the worker
     worker = Worker(interval=args.interval)
 
     async def main() -> None:

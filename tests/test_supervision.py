@@ -308,3 +308,25 @@ async def test_push_warn_explain_supervise_and_board(client, staff, system_token
         actions = s.execute(select(AuditEntry.action).where(AuditEntry.object_id == "SP2027000001")).scalars().all()
     engine.dispose()
     assert actions == ["supervision_explain", "supervision_supervise"]
+
+
+async def test_the_worker_beat_supervises_open_applications(staff):
+    from bot.supervision.models import SupervisionState
+    from bot.worker import Worker
+
+    class Lead:
+        async def hold(self):
+            return True
+
+        async def release(self):
+            pass
+
+    _insert(staff.url, **{**ROW, "submitted_at": "2026-10-08T09:00:00+08:00",
+                          "events": [{"stage": "受理", "at": "2026-10-09T10:00:00+08:00"}]})
+    assert await Worker(staff.url, leader=Lead(), interval=1).tick()
+    engine = sync_engine(staff.url)
+    with Session(engine, future=True) as s:
+        state = s.execute(select(SupervisionState)).scalar_one()
+    engine.dispose()
+    assert (state.application_no, state.stage, state.light) == ("SP2027000001", "承办", RED)
+    assert [k for k, _, _, _, _ in _notices(staff.url) if k != "applicant"] == ["warning", "escalation"]
