@@ -330,3 +330,17 @@ async def test_the_worker_beat_supervises_open_applications(staff):
     engine.dispose()
     assert (state.application_no, state.stage, state.light) == ("SP2027000001", "承办", RED)
     assert [k for k, _, _, _, _ in _notices(staff.url) if k != "applicant"] == ["warning", "escalation"]
+
+
+def test_the_jsonl_import_supervises_what_it_loaded(app_env, tmp_path, capsys):
+    from bot.cli import main
+    from tests.approvals_helpers import write_jsonl
+
+    start = date.today() - timedelta(days=40)
+    path = write_jsonl(tmp_path / "a.jsonl", [application_row(
+        "SP2026990002", department=DEP, submitted_at=f"{start}T09:00:00+08:00",
+        events=[{"stage": "受理", "at": f"{start}T10:00:00+08:00"}])])
+    assert main(["import", "approvals", str(path)]) == 0
+    assert "supervision: applications=1 warnings=1 notices=0" in capsys.readouterr().out
+    assert main(["import", "approvals", str(path)]) == 0   # again: nothing new
+    assert "supervision: applications=1 warnings=0 notices=0" in capsys.readouterr().out
