@@ -344,3 +344,19 @@ def test_the_jsonl_import_supervises_what_it_loaded(app_env, tmp_path, capsys):
     assert "supervision: applications=1 warnings=1 notices=0" in capsys.readouterr().out
     assert main(["import", "approvals", str(path)]) == 0   # again: nothing new
     assert "supervision: applications=1 warnings=0 notices=0" in capsys.readouterr().out
+
+
+async def test_odd_input_gets_a_4xx_never_a_500(client, staff):
+    sup, zj = bearer(staff.tokens["s1"]), bearer(staff.tokens["zj1"])
+    for path in ("/api/supervision/board?to=0001-01-01", "/api/supervision/board?weeks=%C2%B2",
+                 "/api/supervision/board?department=%00", "/api/supervision/board?from=yesterday"):
+        assert (await client.get(path, headers=sup)).status == 400, path
+    assert (await client.post("/api/supervision/notifications/%C2%B2/read", headers=sup)).status == 404
+    assert (await client.post("/api/supervision/applications/%00/explain", json={"stage": "承办", "reason": "x"},
+                              headers=zj)).status == 404
+    resp = await client.post("/api/supervision/applications/SP2099000001/explain",
+                             json={"stage": "承办\u0000", "reason": "\u0000\ud800"}, headers=zj)
+    assert resp.status == 400
+    resp = await client.post("/api/supervision/applications/SP2099000001/supervise", json={"note": "\u0000"},
+                             headers=sup)
+    assert resp.status == 404

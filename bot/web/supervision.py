@@ -9,17 +9,19 @@ No or unknown token → 401; another role → 403 (admin passes everywhere).
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from aiohttp import web
 
-from bot.cases.numbers import normalize_case_no
+from bot.cases.numbers import is_case_no_shape, normalize_case_no
 from bot.calendar import local_today
 from bot.supervision import board as board_mod, staff
 from bot.supervision.policy import load_policy
 from bot.web.errors import ApiError, read_json
 from bot.web.tickets import _json, principal
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 BOARD_ROLES = ("supervisor",)
 STAFF_ROLES = ("handler", "supervisor")
 
@@ -28,9 +30,24 @@ def _date(raw, name: str):
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
-        raise ApiError(400, "invalid_date", f"{name} 应为 YYYY-MM-DD") from None
+        day = None
+    if day is None or not 2000 <= day.year <= 2100:
+        raise ApiError(400, "invalid_date", f"{name} 应为 YYYY-MM-DD（2000–2100年）")
+    return day
+
+
+def _text(value) -> str:
+    """Body text without control characters (PostgreSQL refuses NUL) — never a 500 on odd input."""
+    return _CONTROL.sub("", value) if isinstance(value, str) else ""
+
+
+def _number(request: web.Request) -> str:
+    number = normalize_case_no(request.match_info["number"])
+    if not is_case_no_shape(number):
+        raise ApiError(404, "not_found", "没有这个办件")
+    return number
 
 
 def _error(exc: staff.SupervisionError) -> ApiError:
@@ -43,8 +60,11 @@ async def get_board(request: web.Request) -> web.Response:
     weeks = q.get("weeks", "8")
     if not (weeks.isascii() and weeks.isdigit()) or not 1 <= int(weeks) <= 52:
         raise ApiError(400, "invalid_weeks", "weeks 应为 1–52 的整数")
+    department = q.get("department") or None
+    if department is not None and (len(department) > 64 or _CONTROL.search(department)):
+        raise ApiError(400, "invalid_department", "department 应为部门名称（最多64字）")
     return _json(await board_mod.board(local_today(), _date(q.get("from"), "from"), _date(q.get("to"), "to"),
-                                       int(weeks), q.get("department") or None))
+                                       int(weeks), department))
 
 
 async def list_notifications(request: web.Request) -> web.Response:
@@ -65,8 +85,8 @@ async def explain(request: web.Request) -> web.Response:
     who = await principal(request, "handler")
     body = await read_json(request)
     try:
-        return _json(await staff.explain(who, normalize_case_no(request.match_info["number"]),
-                                         str(body.get("stage") or ""), str(body.get("reason") or "")), 201)
+        return _json(await staff.explain(who, _number(request), _text(body.get("stage")), _text(body.get("reason"))),
+                     201)
     except staff.SupervisionError as exc:
         raise _error(exc) from None
 
@@ -75,8 +95,7 @@ async def supervise(request: web.Request) -> web.Response:
     who = await principal(request, "supervisor")
     body = await read_json(request)
     try:
-        return _json(await staff.mark_supervised(who, normalize_case_no(request.match_info["number"]),
-                                                 body.get("note") if isinstance(body.get("note"), str) else None))
+        return _json(await staff.mark_supervised(who, _number(request), _text(body.get("note")) or None))
     except staff.SupervisionError as exc:
         raise _error(exc) from None
 
