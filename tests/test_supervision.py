@@ -273,6 +273,9 @@ async def test_push_warn_explain_supervise_and_board(client, staff, system_token
     assert status == 200 and body["inserted"] == 2
     status, body = await push(client, APPS, [red, done], system_token)   # re-sent: nothing new
     assert body["unchanged"] == 2
+    # pushed events are told whatever their age, once per stage however often they are re-sent
+    told = sorted(key for _, key, _, _, _ in _notices(staff.url, "applicant"))
+    assert told == sorted(["stage:受理", "stage:受理", "stage:办结"])
     warnings = await (await client.get("/api/supervision/notifications", headers=bearer(staff.tokens["zj1"]))).json()
     assert [i["text"][:6] for i in warnings["items"]] == ["【红灯警示】"]
     sup = await (await client.get("/api/supervision/notifications", headers=bearer(staff.tokens["s1"]))).json()

@@ -98,8 +98,9 @@ async def _warn(session, app: Application, sv: Supervision, now: datetime, resul
 
 
 async def _applicant_notices(session, app: Application, sv: Supervision, policy: SupervisionPolicy,
-                             now: datetime, result: RefreshResult) -> None:
-    oldest = now - timedelta(hours=policy.notices.max_event_age_hours)
+                             now: datetime, result: RefreshResult, any_age: bool = False) -> None:
+    oldest = datetime.min.replace(tzinfo=timezone.utc) if any_age else \
+        now - timedelta(hours=policy.notices.max_event_age_hours)
     status = compute_status(sv.facts, today_of(now))
     channel, address = texts.recipient(app.notify_channel, app.notify_to, app.applicant_phone)
     for event in sv.facts.events:
@@ -126,9 +127,11 @@ def _state_values(app: Application, sv: Supervision, now: datetime) -> dict:
 async def refresh(url: Optional[str] = None, numbers: Optional[Iterable[str]] = None,
                   now: Optional[datetime] = None, policy: Optional[SupervisionPolicy] = None,
                   send: bool = True, notifier: Optional[ChannelNotifier] = None,
-                  sms: Optional[SmsSender] = None) -> RefreshResult:
+                  sms: Optional[SmsSender] = None, live: bool = False) -> RefreshResult:
     """Recompute the lights of the given applications (all open ones when ``numbers`` is None),
-    write warnings and applicant notices once, then deliver what is due."""
+    write warnings and applicant notices once, then deliver what is due. ``live``: the events were
+    just pushed by the source system, so each stage not told yet is told whatever its age (files and
+    sweeps tell only events younger than notices.max_event_age_hours)."""
     now = as_utc(now or datetime.now(timezone.utc))
     policy = policy or load_policy()
     result = RefreshResult()
@@ -150,7 +153,7 @@ async def refresh(url: Optional[str] = None, numbers: Optional[Iterable[str]] = 
             await _upsert_state(session, app.id, _state_values(app, sv, now))
             if not sv.finished:
                 await _warn(session, app, sv, now, result)
-            await _applicant_notices(session, app, sv, policy, now, result)
+            await _applicant_notices(session, app, sv, policy, now, result, live)
             result.applications += 1
     if send:
         sent = await deliver(url, now, notifier, sms)

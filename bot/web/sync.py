@@ -82,7 +82,8 @@ async def _supervise(numbers: list) -> None:
     from bot.supervision.service import deliver, refresh
 
     try:
-        await refresh(numbers=[normalize_case_no(n) for n in numbers if isinstance(n, str)], send=False)
+        await refresh(numbers=[normalize_case_no(n) for n in numbers if isinstance(n, str)], send=False,
+                      live=True)
     except Exception as exc:
         logger.warning("supervision after push failed", extra={"cause": type(exc).__name__})
         return
@@ -92,6 +93,14 @@ async def _supervise(numbers: list) -> None:
 
 
 _SENDING: set = set()
+
+
+async def _drain(_app: web.Application) -> None:
+    """On shutdown, let notices being sent finish (before the engine is disposed); the rest stays
+    in the outbox for the worker."""
+    pending = [t for t in _SENDING if not t.done() and t.get_loop() is asyncio.get_running_loop()]
+    if pending:
+        await asyncio.wait(pending, timeout=10)
 
 
 async def push_applications(request: web.Request) -> web.Response:
@@ -105,3 +114,4 @@ async def push_disclosure_requests(request: web.Request) -> web.Response:
 def setup(app: web.Application) -> None:
     app.router.add_post("/api/approvals/applications", push_applications)
     app.router.add_post("/api/disclosure/requests", push_disclosure_requests)
+    app.on_cleanup.append(_drain)
