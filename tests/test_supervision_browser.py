@@ -107,4 +107,7 @@ def test_supervisor_board_and_handler_warnings(browser, web):
     _login(browser, base, tokens["zj1"])
     warnings = browser.find_element("id", "sup-warnings").text
     assert "红灯警示" in warnings and "督办" in warnings
+    assert browser.find_element("id", "sup-count").text.strip() == "2"   # red warning + 督办, unread
+    browser.find_element("css selector", "#sup-warnings li button.gc-link").click()
+    wait(browser, lambda d: d.find_element("id", "sup-count").text.strip() == "1", message="not marked read")
     assert not browser.find_element("id", "sup-board").is_displayed()

@@ -15,8 +15,8 @@
   function build() {
     var tabs = $("gc-tabs"), main = $("gc-app");
     if (!tabs || !main) return;
-    tabs.appendChild(el("button", { text: "电子监察", attrs: { type: "button", "data-tab": "supervision",
-      "data-roles": "handler supervisor admin" } }));
+    tabs.appendChild(el("button", { attrs: { type: "button", "data-tab": "supervision",
+      "data-roles": "handler supervisor admin" } }, ["电子监察", el("span", { className: "gc-count", attrs: { id: "sup-count" } })]));
     var panel = el("section", { className: "gc-panel", attrs: { id: "tab-supervision", hidden: "" } }, [
       el("div", { className: "gc-row" }, [el("button", { text: "刷新", attrs: { type: "button", id: "sup-refresh" } }),
         el("span", { className: "gc-muted", attrs: { id: "sup-info" } })]),
@@ -57,8 +57,28 @@
             .catch(function (err) { $("sup-info").textContent = err.message; });
         } } }));
       }
+      if (!n.read) {
+        var ack = el("button", { text: "知道了", className: "gc-link", attrs: { type: "button" } });
+        ack.addEventListener("click", function () {
+          ack.disabled = true;
+          GC.api("POST", "/api/supervision/notifications/" + encodeURIComponent(n.id) + "/read").then(refresh)
+            .catch(function () { ack.disabled = false; });
+        });
+        item.appendChild(ack);
+      }
       list.appendChild(item);
     });
+    count(data);
+  }
+
+  /* The number of unread warnings on the tab, refreshed every minute whichever tab is open. */
+  function count(data) {
+    $("sup-count").textContent = data.unread ? " " + data.unread : "";
+  }
+
+  function poll() {
+    if (!GC.me || !GC.token() || ["handler", "supervisor"].indexOf(GC.me.role) < 0) return;
+    GC.api("GET", "/api/supervision/notifications").then(count).catch(function () { /* next minute */ });
   }
 
   function renderBoard(b) {
@@ -127,6 +147,8 @@
       if (this.ready) return;
       this.ready = true;
       $("sup-refresh").addEventListener("click", refresh);
+      setInterval(poll, 60000);
+      poll();
     },
     open: refresh
   };
