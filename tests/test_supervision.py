@@ -194,7 +194,7 @@ async def test_one_notice_per_stage_under_duplicate_and_concurrent_events(staff)
     assert [(key, to, st) for _, key, to, st, _ in applicant] == [("stage:受理", "13800138000", "sent")]
     assert len(sms.sent) == 1
     text = sms.sent[0][1]
-    assert "SP2027000001" in text and "受理" in text and "2027年" in text and "退订" in text
+    assert "SP2027000001" in text and "受理" in text and "2027年2月" in text and "退订" in text
 
 
 async def test_buzheng_notice_says_what_is_missing_and_old_events_are_not_news(staff):
@@ -222,10 +222,14 @@ async def test_a_failed_send_is_retried_with_backoff_and_masked_in_logs(staff, c
     assert (await service.deliver(staff.url, now + timedelta(hours=2), sms=sms)).sent == 0
 
 
-async def test_opt_out_is_honoured(staff):
+async def test_opt_out_is_honoured(client, staff):
     _insert(staff.url, **ROW)
-    assert await service.opt_out("13800138000", staff.url)
+    resp = await client.post("/api/supervision/opt-outs", json={"address": "+86 138-0013-8000"},
+                             headers=bearer(staff.tokens["d1"]))
+    assert resp.status == 201
     assert not await service.opt_out("13800138000", staff.url)
+    assert (await client.post("/api/supervision/opt-outs", json={"address": "13800138000"},
+                              headers=bearer(staff.tokens["zj1"]))).status == 403
     sms = FakeSms()
     result = await service.refresh(staff.url, now=noon("2027-02-04"), sms=sms)
     assert result.skipped == 1 and not sms.sent

@@ -11,7 +11,6 @@ from bot.imports.fields import as_utc, local_date
 from bot.supervision.policy import SupervisionPolicy
 
 CHAT_CHANNELS = ("wechat", "miniprogram", "socketio")
-FOOTER = "如需查询进度，可向本助手发送办件编号；不想再收到此类通知，请回复“退订”。"
 
 
 def dedupe_key(event: StageEvent) -> str:
@@ -54,4 +53,4 @@ def stage_text(event: StageEvent, status: ApplicationStatus, policy: Supervision
         body = f"于{day}决定不予受理，原因：{reason}。如有疑问，可咨询{f.department}或拨打12345热线。"
     else:
         body = f"已于{day}进入{stage}环节。"
-    return head + body + FOOTER
+    return head + body + policy.notices.footer

@@ -35,6 +35,7 @@ class NoticeRules:
     stages: tuple
     max_event_age_hours: float
     collect: str
+    footer: str = ""
 
 
 @dataclass(frozen=True)
@@ -147,12 +148,12 @@ def parse_policy(data, path: Path | str = "supervision.yml") -> SupervisionPolic
     age = raw_notices.get("max_event_age_hours", 72)
     if isinstance(age, bool) or not isinstance(age, (int, float)) or age <= 0:
         raise _err(path, f"notices.max_event_age_hours must be a positive number, got {age!r}")
-    collect = raw_notices.get("collect", "")
-    if not isinstance(collect, str):
-        raise _err(path, "notices.collect must be text")
+    collect, footer = raw_notices.get("collect", ""), raw_notices.get("footer", "")
+    if not isinstance(collect, str) or not isinstance(footer, str):
+        raise _err(path, "notices.collect and notices.footer must be text")
     return SupervisionPolicy(stages=stages, default_shares=shares, yellow_at=float(yellow),
                              min_stage_working_days=floor, items=items,
-                             notices=NoticeRules(tuple(notice_stages), float(age), collect.strip()))
+                             notices=NoticeRules(tuple(notice_stages), float(age), collect.strip(), footer.strip()))
 
 
 @lru_cache(maxsize=4)

@@ -5,6 +5,7 @@ GET  /api/supervision/notifications?all=1                  handler, supervisor �
 POST /api/supervision/notifications/{id}/read              → the warning, marked read
 POST /api/supervision/applications/{no}/explain            handler of the department {"stage", "reason"}
 POST /api/supervision/applications/{no}/supervise          supervisor {"note"?} → 督办
+POST /api/supervision/opt-outs                             dispatcher, supervisor {"address"} → 退订
 No or unknown token → 401; another role → 403 (admin passes everywhere).
 """
 from __future__ import annotations
@@ -16,7 +17,8 @@ from aiohttp import web
 
 from bot.cases.numbers import is_case_no_shape, normalize_case_no
 from bot.calendar import local_today
-from bot.supervision import board as board_mod, staff
+from bot.identifiers import normalize_phone
+from bot.supervision import board as board_mod, service, staff
 from bot.supervision.policy import load_policy
 from bot.web.errors import ApiError, read_json
 from bot.web.tickets import _json, principal
@@ -100,6 +102,19 @@ async def supervise(request: web.Request) -> web.Response:
         raise _error(exc) from None
 
 
+async def add_opt_out(request: web.Request) -> web.Response:
+    """退订 recorded by a 12345 agent for a caller: no more stage notices to that phone or openid."""
+    await principal(request, "dispatcher", "supervisor")
+    body = await read_json(request)
+    address = _text(body.get("address")).strip()
+    if not 5 <= len(address) <= 128:
+        raise ApiError(400, "invalid_address", "address 应为申请人的手机号或微信 openid")
+    if re.fullmatch(r"[0-9\s\-+()（）]+", address):  # a phone, written as the import stores it
+        address = normalize_phone(address)
+    added = await service.opt_out(address)
+    return _json({"opted_out": True, "new": added}, 201 if added else 200)
+
+
 def setup(app: web.Application) -> None:
     load_policy()  # knowledge/supervision.yml validated at start-up: a broken file stops the service
     app.router.add_get("/api/supervision/board", get_board)
@@ -107,3 +122,4 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/api/supervision/notifications/{notice_id}/read", read_notification)
     app.router.add_post("/api/supervision/applications/{number}/explain", explain)
     app.router.add_post("/api/supervision/applications/{number}/supervise", supervise)
+    app.router.add_post("/api/supervision/opt-outs", add_opt_out)
