@@ -367,3 +367,16 @@ async def test_odd_input_gets_a_4xx_never_a_500(client, staff):
     resp = await client.post("/api/supervision/applications/SP2099000001/supervise", json={"note": "\u0000"},
                              headers=sup)
     assert resp.status == 404
+
+
+def test_item_overrides_name_items_of_the_catalog():
+    """An override keyed by a name no source system writes would silently never apply."""
+    import yaml
+
+    from bot.settings import get_settings
+
+    names = set()
+    for path in (get_settings().knowledge_dir / "guides").glob("*.yml"):
+        guide = yaml.safe_load(path.read_text(encoding="utf-8"))
+        names.update([guide.get("name"), *(guide.get("catalog_names") or [])])
+    assert set(load_policy().items) <= names
