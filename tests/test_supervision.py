@@ -380,3 +380,17 @@ def test_item_overrides_name_items_of_the_catalog():
         guide = yaml.safe_load(path.read_text(encoding="utf-8"))
         names.update([guide.get("name"), *(guide.get("catalog_names") or [])])
     assert set(load_policy().items) <= names
+
+
+def test_notify_fields_of_an_application_row_are_validated():
+    from bot.approvals.importer import parse_application
+
+    assert parse_application(application_row(notify_channel="sms")).values["notify_to"] is None
+    assert parse_application(application_row(notify_channel="miniprogram", notify_to="oMP1")).values[
+        "notify_to"] == "oMP1"
+    with pytest.raises(ValueError, match="notify_channel"):
+        parse_application(application_row(notify_channel="fax", notify_to="x"))
+    with pytest.raises(ValueError, match="notify_to"):
+        parse_application(application_row(notify_channel="wechat"))
+    # rows without them keep the content hash they had before the fields existed
+    assert "notify_channel" not in parse_application(application_row()).values
