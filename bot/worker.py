@@ -129,9 +129,11 @@ class Worker:
                 if self._sweep is not None:
                     await self._sweep()
                 else:
+                    from bot.supervision.service import sweep as supervision_sweep  # 电子监察, 全程告知
                     from bot.tickets.sweep import sweep
 
                     await sweep(self.url)
+                    await supervision_sweep(self.url)
                 self.sweeps += 1
             except Exception:
                 logger.exception("worker sweep failed")
@@ -185,6 +187,9 @@ def _cmd_worker(args) -> int:
     from bot.db import dispose_engine, migrate
 
     migrate.upgrade()
+    from bot.supervision.policy import load_policy
+
+    load_policy()  # knowledge/supervision.yml validated at start-up: a broken file stops the worker
     worker = Worker(interval=args.interval)
 
     async def main() -> None:

@@ -15,6 +15,8 @@ from bot.imports.jsonl import (ImportResult, ParsedRow, RowError, decode_lines, 
                                  upsert_flat)
 from bot.approvals.models import STAGES, STATUSES, Application, ApplicationEvent
 
+NOTIFY_CHANNELS = ("wechat", "miniprogram", "socketio", "sms")
+
 
 def parse_application(row: dict) -> ParsedRow:
     number = f.case_no(row, "application_no")
@@ -28,6 +30,10 @@ def parse_application(row: dict) -> ParsedRow:
         "legal_working_days": f.integer(row, "legal_working_days", 1, 365),
         "status": f.choice(row, "status", STATUSES),
     }
+    # Optional (全程告知): only written when sent, so rows without them keep their content hash.
+    if row.get("notify_channel") is not None:
+        values["notify_channel"] = f.choice(row, "notify_channel", NOTIFY_CHANNELS)
+        values["notify_to"] = f.text(row, "notify_to", 128, required=values["notify_channel"] != "sms")
     if values["promised_working_days"] > values["legal_working_days"]:
         raise ValueError("promised_working_days（承诺时限）不应超过 legal_working_days（法定时限）")
     raw_events = row.get("events")

@@ -27,6 +27,10 @@ class Application(Base):
     legal_working_days = Column(Integer, nullable=False)
     status = Column(String(16), nullable=False)
     content_hash = Column(String(64), nullable=False)
+    # 全程告知 (bot.supervision.notices): the channel the applicant uses — wechat | miniprogram |
+    # socketio with the openid / conversation id in notify_to — or NULL for SMS to applicant_phone.
+    notify_channel = Column(String(16), nullable=True)
+    notify_to = Column(String(128), nullable=True)
     updated_at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
 
     events = relationship("ApplicationEvent", order_by="ApplicationEvent.seq",

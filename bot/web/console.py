@@ -16,7 +16,8 @@ from aiohttp import web
 from bot.web import livechat
 from bot.web.tickets import principal
 
-SCRIPTS = ("core.js", "inbox.js", "call.js", "queue.js", "workbench.js", "livechat.js", "dashboard.js")
+SCRIPTS = ("core.js", "inbox.js", "call.js", "queue.js", "workbench.js", "livechat.js", "dashboard.js",
+           "supervision.js")  # supervision.js builds its own tab (电子监察, docs/supervision.md)
 
 PAGE = """<!doctype html>
 <html lang="zh-CN">

@@ -70,7 +70,37 @@ async def _push(request: web.Request, importer: Callable[..., ImportResult]) -> 
     logger.info("sync push", extra={
         "path": request.path, "user": who.username, **result.counts(),
         "errors": [f"rows[{e.line}]: {mask_text(e.message)}" for e in result.errors[:5]]})
+    if importer is import_application_objects:
+        await _supervise([r.get("application_no") for r in rows if isinstance(r, dict)])
     return web.json_response(response_body(result), dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+async def _supervise(numbers: list) -> None:
+    """Lights, warnings and stage notices of the pushed applications now (bot.supervision); a
+    failure here never fails the push: the worker's next sweep does the same work."""
+    from bot.cases.numbers import normalize_case_no
+    from bot.supervision.service import deliver, refresh
+
+    try:
+        await refresh(numbers=[normalize_case_no(n) for n in numbers if isinstance(n, str)], send=False,
+                      live=True)
+    except Exception as exc:
+        logger.warning("supervision after push failed", extra={"cause": type(exc).__name__})
+        return
+    task = asyncio.get_running_loop().create_task(deliver())  # notices sent off the request
+    _SENDING.add(task)
+    task.add_done_callback(_SENDING.discard)
+
+
+_SENDING: set = set()
+
+
+async def _drain(_app: web.Application) -> None:
+    """On shutdown, let notices being sent finish (before the engine is disposed); the rest stays
+    in the outbox for the worker."""
+    pending = [t for t in _SENDING if not t.done() and t.get_loop() is asyncio.get_running_loop()]
+    if pending:
+        await asyncio.wait(pending, timeout=10)
 
 
 async def push_applications(request: web.Request) -> web.Response:
@@ -84,3 +114,4 @@ async def push_disclosure_requests(request: web.Request) -> web.Response:
 def setup(app: web.Application) -> None:
     app.router.add_post("/api/approvals/applications", push_applications)
     app.router.add_post("/api/disclosure/requests", push_disclosure_requests)
+    app.on_cleanup.append(_drain)
