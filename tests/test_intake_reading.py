@@ -282,3 +282,13 @@ def test_name_answers(answer, name):
     from bot.tickets.intake import name_answer
 
     assert name_answer(answer) == name
+
+
+@pytest.mark.parametrize("text, phone", [
+    ("幺三九 九零零三 零零零一", "13990030001"), ("我电话是139九零零三零零零一", "13990030001"),
+    ("一二三四五六七八九十一", None), ("139 9003 0001", "13990030001"),
+])
+def test_phone_numbers_as_voice_input_writes_them(text, phone):
+    from bot.tickets.intake import phone_in
+
+    assert phone_in(text) == phone

@@ -166,9 +166,16 @@ def is_cancel(text: Optional[str]) -> bool:
     return bool(_CANCEL.match(text)) or (len(text) <= 8 and bool(_CANCEL_IN.search(text)))
 
 
+# Voice input writes digits as characters: "幺三九 九零零三…" (幺 and 两 are said for 1 and 2).
+_SPOKEN_DIGITS = str.maketrans("零〇一幺二两三四五六七八九", "0011223456789")
+_SPOKEN_RUN = re.compile(r"[0-9零〇一幺二两三四五六七八九]{11,}")
+
+
 def phone_in(text: Optional[str]) -> Optional[str]:
-    """A valid mobile number written anywhere in the text (spaces and hyphens allowed)."""
+    """A valid mobile number written anywhere in the text (spaces and hyphens allowed; digits may be
+    spoken characters, as voice input writes them)."""
     compact = re.sub(r"[\s\-－—()（）]", "", clean(text))
+    compact = _SPOKEN_RUN.sub(lambda m: m.group(0).translate(_SPOKEN_DIGITS), compact)
     m = _MOBILE_IN_TEXT.search(compact)
     if m and is_valid_mobile(m.group(1)):
         return normalize_phone(m.group(1))
