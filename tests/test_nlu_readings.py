@@ -45,6 +45,8 @@ from bot.nlu.readings import reread
     # "反映个事" announces a matter: intake asks for it
     ("不是说10个工作日吗，超时了哪个管", "nlu_fallback", "ask_procedure"),
     ("编号搞忘了 用身份证能查不", "ask_procedure", "query_ticket_status"),
+    ("万盛街道阳光花园小区的电梯又坏了", "inform", "seek_help"), ("电梯又坏了", "nlu_fallback", "seek_help"),
+    ("北辰街道万盛小区3栋", "inform", None), ("13990040006", "inform", None),
     ("反映个事", "nlu_fallback", "complain"), ("我想举报", "inform", "report"), ("你好，我要投诉", "greet", "complain"),
 ])
 def test_rereading(text, intent, expected):

@@ -71,6 +71,9 @@ _OVERDUE_WHO = re.compile(r"(超时|超期|逾期|过了时限|超过.{0,6}(时�
                           r"(哪个管|谁管|咋办|怎么办|找谁|找哪个|咋个办|投诉)")
 
 
+_QUESTION_END = re.compile(r"[?？]|吗$|不$|没$|呢$")
+
+
 def announces_matter(text: str) -> bool:
     """"我想反映个问题", "我要投诉": the citizen is about to tell a matter, and has not yet."""
     return bool(_WANTS_TO_REPORT.match((text or "").strip()))
@@ -91,6 +94,12 @@ def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[
     if intent in STATUS_INTENTS + ("nlu_fallback",) and not has_case_number and not _EARLIER_CASE.search(text) \
             and len(text) >= 12 and _PROBLEM.search(text):
         return "complain"
+    # "万盛街道阳光花园小区的电梯又坏了", "电梯又坏了": a place with a problem is no form answer or noise
+    # (inside a form the text is read by the form, whatever the intent).
+    if intent in ("inform", "nlu_fallback") and not has_case_number and not _EARLIER_CASE.search(text) \
+            and len(re.findall(r"[\u4e00-\u9fff]", text)) >= 4 and _PROBLEM.search(text) \
+            and not _QUESTION_END.search(text):
+        return "seek_help"
     if intent in _HOWTO_MISREADS and _HOWTO.search(text) and _SERVICE.search(text) \
             and not _PROBLEM.search(_DOCUMENT_STATE.sub("", text)) \
             and not has_case_number and not _EARLIER_CASE.search(text):
