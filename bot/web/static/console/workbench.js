@@ -36,10 +36,20 @@
         var v = inputs[k][0].value.trim();
         if (v) body[k] = inputs[k][1] === "number" ? parseInt(v, 10) : v;
       });
+      if (button.disabled) return;
       button.disabled = true;
-      GC.api("POST", "/api/tickets/" + encodeURIComponent(t.ticket_no) + "/" + a[0], body)
+      form.requestKey = form.requestKey || GC.requestKey();  // a double submit acts once
+      GC.api("POST", "/api/tickets/" + encodeURIComponent(t.ticket_no) + "/" + a[0], body, form.requestKey)
         .then(function (updated) { showDetail(updated); refresh(); })
-        .catch(function (err) { $("wb-message").textContent = a[1] + "失败：" + err.message; button.disabled = false; });
+        .catch(function (err) {
+          button.disabled = false;
+          form.requestKey = null;
+          if (err.status === 409 && GC.desk) {  // someone else changed it: say who and what, show it as it is now
+            GC.desk.conflict(t, a[1]).then(function (r) { showDetail(r.ticket); $("wb-message").textContent = r.message; });
+            return;
+          }
+          $("wb-message").textContent = a[1] + "失败：" + err.message;
+        });
     });
     return form;
   }
@@ -47,7 +57,8 @@
   function showDetail(t) {
     selected = t.ticket_no;
     var box = GC.clear($("wb-detail"));
-    box.appendChild(el("h3", {}, [GC.light(t.light), " " + t.ticket_no + " · " + t.status_label]));
+    box.appendChild(el("h3", {}, [GC.light(t.light), " " + t.ticket_no + " · " + t.status_label, " ",
+      el("button", { className: "gc-link-button", text: "查看完整工单", attrs: { type: "button", "data-open-ticket": t.ticket_no } })]));
     var facts = [["类别", t.category + (t.urgent ? "（紧急）" : "")], ["承办部门", t.department || "—"],
                  ["承办人", t.handler || "—"], ["受理时间", GC.time(t.created_at)], ["签收时限", GC.time(t.sign_by)],
                  ["首次联系时限", GC.time(t.first_contact_by)], ["办结时限", GC.time(t.resolve_by)],
@@ -70,7 +81,9 @@
     box.appendChild(forms);
     var history = el("ol", { className: "gc-history" });
     (t.history || []).forEach(function (h) {
-      history.appendChild(el("li", { text: GC.time(h.at) + " " + h.label + "（" + h.actor + "）" + (h.reason ? "：" + h.reason : "") }));
+      var note = h.data && h.data.note ? h.data.note : "";  // 联系群众, 督办 and 催办 notes
+      history.appendChild(el("li", { text: GC.time(h.at) + " " + h.label + "（" + h.actor + "）" + (h.reason ? "：" + h.reason : "") +
+        (note && note !== h.reason ? "：" + note : "") }));
     });
     box.appendChild(el("h4", { text: "办理记录" }));
     box.appendChild(history);
@@ -92,9 +105,9 @@
         el("td", {}, [GC.light(t.light)]),
         el("td", { className: "gc-mono", text: t.ticket_no }),
         el("td", { text: desc, attrs: { title: t.description } }),
-        el("td", { text: t.status_label }),
-        el("td", { text: GC.time(t.sign_by) }),
-        el("td", { text: GC.time(t.resolve_by) })
+        el("td", { className: "gc-nowrap", text: t.status_label }),
+        el("td", { className: "gc-nowrap", text: GC.time(t.sign_by) }),
+        el("td", { className: "gc-nowrap", text: GC.time(t.resolve_by) })
       ]);
       body.appendChild(row);
     });
