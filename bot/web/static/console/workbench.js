@@ -45,7 +45,8 @@
           button.disabled = false;
           form.requestKey = null;
           if (err.status === 409 && GC.desk) {  // someone else changed it: say who and what, show it as it is now
-            GC.desk.conflict(t, a[1]).then(function (r) { showDetail(r.ticket); $("wb-message").textContent = r.message; });
+            GC.desk.conflict(t, a[1]).then(function (r) { showDetail(r.ticket); $("wb-message").textContent = r.message; })
+              .catch(function (e) { $("wb-message").textContent = a[1] + "失败：" + (e && e.message || e); });
             return;
           }
           $("wb-message").textContent = a[1] + "失败：" + err.message;
@@ -75,7 +76,7 @@
       "），本单的答复会送达每一位来电人" }));
     if (t.reply) box.appendChild(el("p", { className: "gc-reply", text: "答复：" + t.reply }));
     if (t.extension_pending) box.appendChild(el("p", { className: "gc-muted", text: "延期申请待审批：" + t.extension_pending.days + " 个工作日，" + t.extension_pending.reason }));
-    box.appendChild(el("p", { id: "wb-message", className: "gc-error", attrs: { role: "alert" } }));
+    box.appendChild(el("p", { className: "gc-error", attrs: { id: "wb-message", role: "alert" } }));
     var forms = el("div", { className: "gc-action-forms" });
     ACTIONS.forEach(function (a) { if (a[2].indexOf(t.status) >= 0) forms.appendChild(actionForm(t, a)); });
     box.appendChild(forms);
