@@ -193,3 +193,34 @@ async def test_console_page_has_no_cli_text_and_a_favicon(client, staff):
     assert icon.status == 200 and icon.headers["Content-Type"].startswith("image/svg+xml")
     js = await (await client.get("/static/console/desk.js")).text()
     assert ".innerHTML" not in js
+
+
+async def test_canned_replies_per_department_kept_by_admins(client, staff):
+    body = {"title": "受理告知", "text": "您反映的问题已记录，将转交相关部门办理。", "department": ""}
+    resp = await client.post("/api/canned-replies", json=body, headers=h(staff, "d1"))
+    assert resp.status == 403  # only admins keep the list
+    general = await (await client.post("/api/canned-replies", json=body, headers=h(staff, "a1"))).json()
+    assert general["department"] is None and general["updated_by"] == "a1"
+    zj = await client.post("/api/canned-replies", headers=h(staff, "a1"),
+                           json={"title": "物业维修", "text": "请先联系物业，物业不处理的我们督促。", "department": "区住建局"})
+    zj = await zj.json()
+    await client.post("/api/canned-replies", headers=h(staff, "a1"),
+                      json={"title": "占道经营", "text": "已转城管。", "department": "区综合执法局"})
+
+    async def titles(who, **q):
+        resp = await client.get("/api/canned-replies", params=q, headers=h(staff, who))
+        assert resp.status == 200
+        return [i["title"] for i in (await resp.json())["items"]]
+
+    assert await titles("zj1") == ["受理告知", "物业维修"]          # a handler: general + own department
+    assert await titles("zj1", department="区综合执法局") == ["受理告知", "物业维修"]
+    assert len(await titles("d1")) == 3 and (await titles("d1"))[0] == "受理告知"
+    assert await titles("d1", department="区综合执法局") == ["受理告知", "占道经营"]
+    changed = await client.put(f"/api/canned-replies/{zj['id']}", headers=h(staff, "a1"),
+                               json={"title": "物业维修（新）", "text": "新的说法", "department": "区住建局"})
+    assert changed.status == 200 and (await changed.json())["title"] == "物业维修（新）"
+    assert (await client.put(f"/api/canned-replies/{zj['id']}", headers=h(staff, "a1"), json={"title": "", "text": "x"})).status == 400
+    assert (await client.delete(f"/api/canned-replies/{zj['id']}", headers=h(staff, "zj1"))).status == 403
+    assert (await client.delete(f"/api/canned-replies/{zj['id']}", headers=h(staff, "a1"))).status == 204
+    assert (await client.delete(f"/api/canned-replies/{zj['id']}", headers=h(staff, "a1"))).status == 404
+    assert await titles("zj1") == ["受理告知"]

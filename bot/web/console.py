@@ -16,7 +16,7 @@ from aiohttp import web
 from bot.web import desk, livechat
 from bot.web.tickets import principal
 
-SCRIPTS = ("core.js", "inbox.js", "call.js", "queue.js", "workbench.js", "livechat.js", "dashboard.js", "desk.js")
+SCRIPTS = ("core.js", "inbox.js", "call.js", "queue.js", "workbench.js", "livechat.js", "dashboard.js", "desk.js", "canned.js")
 
 PAGE = """<!doctype html>
 <html lang="zh-CN">

@@ -185,5 +185,8 @@ async def favicon(_request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
+    from bot.web import canned  # imported here: canned needs bot.web.tickets, which imports this module
+
+    canned.setup(app)
     app.router.add_get("/api/console/caller", caller)
     app.router.add_get("/favicon.ico", favicon)
