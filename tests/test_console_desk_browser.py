@@ -6,6 +6,7 @@ changed what."""
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
@@ -211,3 +212,47 @@ def test_conflicting_edit_says_who_changed_what_and_notes_show(elsewhere, channe
     browser.find_element("css selector", "#wb-detail button[data-open-ticket]").click()
     wait(browser, lambda d: d.find_element("id", "desk-ticket").is_displayed())
     assert "已电话联系群众，约定明天来办" in browser.find_element("id", "desk-ticket").text
+
+
+def test_admin_keeps_canned_replies_and_an_agent_inserts_one(browser, channels_stack, desk):
+    from bot.auth import service as auth
+    from bot.db import dispose_engine, sync_engine
+    from bot.livechat import service
+
+    engine = sync_engine(desk["url"])
+    with Session(engine, future=True) as s, s.begin():
+        auth.add_user(s, f"desk-admin-{desk['suffix']}", "admin")
+        admin = auth.issue_token(s, f"desk-admin-{desk['suffix']}")
+    engine.dispose()
+    marker = uuid.uuid4().hex[:6]
+    login(browser, channels_stack, admin)
+    browser.find_element("css selector", "#gc-tabs button[data-tab='chat']").click()
+    wait(browser, lambda d: d.find_element("id", "canned-admin").is_displayed(), message="no 常用语管理 for the admin")
+    browser.find_element("id", "canned-title").send_keys("受理告知" + marker)
+    browser.find_element("id", "canned-text").send_keys("您好，您反映的问题已记录，我们会尽快转交相关部门办理。")
+    browser.find_element("id", "canned-save").click()
+    wait(browser, lambda d: "受理告知" + marker in d.find_element("id", "canned-list").text, message="not added")
+
+    async def handoff():
+        try:
+            await service.request_handoff(uuid.uuid4().hex, "socketio", "我要人工 " + marker, url=desk["url"])
+        finally:
+            await dispose_engine()
+    asyncio.run(handoff())
+    login(browser, channels_stack, desk["dispatcher"])
+    assert not browser.find_elements("id", "canned-admin")  # only admins keep the list
+    browser.find_element("css selector", "#gc-tabs button[data-tab='chat']").click()
+    wait(browser, lambda d: any(marker in t for t in texts(d, "#chat-list li")), message="hand-off not queued")
+    item = next(i for i in browser.find_elements("css selector", "#chat-list li[data-id]") if marker in i.text)
+    assert "已等 " in item.text
+    item.click()
+    wait(browser, lambda d: d.find_elements("css selector", "#chat-canned option[title]"), message="no 常用语")
+    browser.find_element("id", "chat-reply").send_keys("王女士，")
+    browser.execute_script(
+        "var s = document.getElementById('chat-canned');"
+        "s.value = Array.from(s.options).find(o => o.text.indexOf(arguments[0]) >= 0).value;"
+        "s.dispatchEvent(new Event('change'))", "受理告知" + marker)
+    value = browser.find_element("id", "chat-reply").get_attribute("value")
+    assert value.startswith("王女士，") and "已记录，我们会尽快转交" in value
+    time.sleep(6)  # the detail is drawn again every 5 s: the draft survives
+    assert browser.find_element("id", "chat-reply").get_attribute("value") == value
