@@ -23,6 +23,7 @@
   function tick() { var t = $("call-timer"); if (t && state.startedAt) t.textContent = "通话时长 " + clock(elapsed()); }
 
   function resetCall() {
+    clearTimeout(state.retry);
     state.callId = newCallId();
     state.requestKey = GC.requestKey();
     state.startedAt = Date.now();
@@ -90,6 +91,10 @@
 
   function render(result) {
     var nlu = result.nlu || {};
+    // Rasa was away (the server leaves it alone for 10 s): ask again once it may be back, so the
+    // intent fills in without the agent typing anything more
+    clearTimeout(state.retry);
+    if (!nlu.available && state.turns.length) state.retry = setTimeout(function () { ask("", false); }, 11000);
     $("call-intent").textContent = nlu.available
       ? (nlu.intent_label || nlu.intent || "—") + (nlu.confidence ? "（" + Math.round(nlu.confidence * 100) + "%）" : "")
       : "—（意图识别暂不可用）";
