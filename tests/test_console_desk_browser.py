@@ -256,3 +256,23 @@ def test_admin_keeps_canned_replies_and_an_agent_inserts_one(browser, channels_s
     assert value.startswith("王女士，") and "已记录，我们会尽快转交" in value
     time.sleep(6)  # the detail is drawn again every 5 s: the draft survives
     assert browser.find_element("id", "chat-reply").get_attribute("value") == value
+
+
+def test_readable_at_1366_by_768_without_sideways_scrolling(browser, channels_stack, desk):
+    browser.set_window_size(1366, 768)
+    try:
+        login(browser, channels_stack, desk["dispatcher"])
+        for tab in ("call", "queue", "chat", "dashboard"):
+            browser.find_element("css selector", f"#gc-tabs button[data-tab='{tab}']").click()
+            time.sleep(1)
+            wide = browser.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+            assert wide[0] <= wide[1], (tab, wide)
+        # Alt+Q goes to the queue's search box
+        from selenium.webdriver.common.action_chains import ActionChains
+        from selenium.webdriver.common.keys import Keys
+
+        browser.find_element("css selector", "#gc-tabs button[data-tab='call']").click()
+        ActionChains(browser).key_down(Keys.ALT).send_keys("q").key_up(Keys.ALT).perform()
+        wait(browser, lambda d: d.switch_to.active_element.get_attribute("id") == "queue-q", message="Alt+Q")
+    finally:
+        browser.set_window_size(1280, 900)
