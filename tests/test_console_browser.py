@@ -146,8 +146,8 @@ def test_call_panel_suggests_inserts_and_creates_a_ticket(browser, channels_stac
     with engine.connect() as conn:
         transcript = conn.execute(select(Ticket.transcript).where(Ticket.ticket_no == ticket_no)).scalar_one()
     engine.dispose()
-    assert [t["from"] for t in transcript] == ["caller", "caller", "agent_notes"]
-    assert "普通护照" in transcript[-1]["text"]
+    assert [t["from"] for t in transcript] == ["caller", "caller", "agent_notes", "call"]
+    assert "普通护照" in transcript[2]["text"] and transcript[3]["text"].startswith("通话时长 ")
 
 
 def test_workbench_signs_a_ticket(browser, channels_stack, tokens):

@@ -114,7 +114,8 @@ async def test_livechat_api(client, staff):
 async def test_console_me_and_dashboard(client, staff):
     h = lambda who: {"Authorization": f"Bearer {staff.tokens[who]}"}  # noqa: E731
     resp = await client.get("/api/console/me", headers=h("zj1"))
-    assert await resp.json() == {"username": "zj1", "role": "handler", "department": "区住建局", "notices": []}
+    assert await resp.json() == {"username": "zj1", "display_name": "zj1", "role": "handler", "department": "区住建局",
+                                 "notices": []}
     assert (await client.get("/api/console/me")).status == 401
     for text in ("枣山街道幸福小区电梯坏了物业不修", "幸福小区电梯故障困人", "幸福小区电梯又坏了没人修",
                  "枣山街道幸福小区电梯停运三天", "路灯不亮"):

@@ -30,3 +30,16 @@ class AgentMessage(Base):
     text = Column(Text, nullable=False)
     created_at = Column(DateTime(timezone=True), nullable=False)
     delivered_at = Column(DateTime(timezone=True), nullable=True)
+
+
+class CannedReply(Base):
+    """常用语: a ready answer agents insert into a live chat reply; ``department`` None is for every
+    department. Kept by admins (GET/POST/PUT/DELETE /api/canned-replies, docs/console.md)."""
+    __tablename__ = "console_canned_replies"
+
+    id = Column(Integer, primary_key=True)
+    department = Column(String(64), nullable=True, index=True)
+    title = Column(String(64), nullable=False)
+    text = Column(Text, nullable=False)
+    updated_by = Column(String(64), nullable=False)
+    updated_at = Column(DateTime(timezone=True), nullable=False)

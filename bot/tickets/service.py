@@ -11,7 +11,7 @@ import logging
 from datetime import datetime, timezone
 from typing import Optional
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -213,12 +213,19 @@ async def _json_with_links(session, t: Ticket, now: Optional[datetime] = None) -
     return ticket_json(t, now, links=(await linking.links_json(session, [t])).get(t.id))
 
 
-async def get_ticket(ticket_no: str, actor: Principal, url: Optional[str] = None) -> dict:
+async def get_ticket(ticket_no: str, actor: Principal, url: Optional[str] = None, transcript: bool = False) -> dict:
+    """The ticket for a staff member; ``transcript`` adds the conversation or call (the caller's
+    words, the agent's call notes, the call timer), masked for roles that do not see contact data."""
+    from bot.privacy import mask, role_sees_personal_data
+
     async with session_scope(url) as session:
         t = await _load(session, ticket_no)
         if not actor.sees_department(t.department):
             raise lifecycle.Forbidden("只能查看本部门的工单")
-        return await _json_with_links(session, t)
+        out = await _json_with_links(session, t)
+        if transcript:
+            out["transcript"] = (t.transcript or []) if role_sees_personal_data(actor.role) else mask(t.transcript or [])
+        return out
 
 
 async def find_for_citizen(ticket_no: str, phone_last4: str, url: Optional[str] = None) -> Optional[dict]:
@@ -261,9 +268,14 @@ async def urge_ticket(ticket_no: str, url: Optional[str] = None) -> Optional[dic
 
 async def list_tickets(actor: Principal, status: Optional[str] = None, department: Optional[str] = None,
                        conversation_id: Optional[str] = None, light: Optional[str] = None,
-                       limit: int = 200, url: Optional[str] = None, sort: Optional[str] = None) -> list[dict]:
+                       limit: int = 200, url: Optional[str] = None, sort: Optional[str] = None,
+                       text: Optional[str] = None, date_from=None, date_to=None, urgent: Optional[bool] = None,
+                       offset: int = 0, total: Optional[list] = None) -> list[dict]:
     """Tickets, newest first; ``sort="queue"`` is the dispatcher's order: urgent first, then by the
-    nearest deadline (sign, then resolve), then the oldest."""
+    nearest deadline (sign, then resolve), then the oldest. ``text`` searches the number, the
+    contact phone, the description, the place and the department; ``date_from``/``date_to`` are
+    days of acceptance in China time (inclusive). When ``total`` is a list, the number of matching
+    tickets (before ``offset``/``limit``) is appended to it."""
     if status is not None and status not in STATUSES:
         raise InvalidInput(f"status 应为 {', '.join(STATUSES)}", "invalid_status")
     if light is not None and light not in sla.LIGHTS:
@@ -285,14 +297,39 @@ async def list_tickets(actor: Principal, status: Optional[str] = None, departmen
         query = query.where(Ticket.department == department)
     if conversation_id:
         query = query.where(Ticket.conversation_id == conversation_id)
+    query = _search(query, text, date_from, date_to, urgent)
     now = datetime.now(timezone.utc)
     async with session_scope(url) as session:
-        rows = list((await session.execute(query.limit(limit * 5 if light else limit))).unique().scalars())
+        if total is not None and not light:
+            total.append((await session.execute(
+                select(func.count()).select_from(query.order_by(None).subquery()))).scalar_one())
+        rows = list((await session.execute(query.offset(offset).limit(limit * 5 if light else limit))).unique().scalars())
         links = await linking.links_json(session, rows)
         items = [ticket_json(t, now, links=links.get(t.id)) for t in rows]
     if light:
         items = [i for i in items if i["light"] == light][:limit]
     return items
+
+
+def _search(query, text: Optional[str], date_from, date_to, urgent: Optional[bool]):
+    """The queue's search box and filters (GET /api/tickets?q=&from=&to=&urgent=)."""
+    from datetime import time as dtime, timedelta
+
+    if text:
+        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        number = normalize_ticket_no(text)
+        query = query.where(or_(Ticket.ticket_no == number, Ticket.contact_phone.like(like, escape="\\"),
+                                Ticket.description.like(like, escape="\\"), Ticket.location.like(like, escape="\\"),
+                                Ticket.department.like(like, escape="\\"), Ticket.ticket_no.like(like, escape="\\")))
+    tz = sla.local_tz()
+    if date_from is not None:
+        query = query.where(Ticket.created_at >= datetime.combine(date_from, dtime(0), tz).astimezone(timezone.utc))
+    if date_to is not None:
+        query = query.where(Ticket.created_at < datetime.combine(date_to + timedelta(days=1), dtime(0), tz)
+                            .astimezone(timezone.utc))
+    if urgent is not None:
+        query = query.where(Ticket.urgent.is_(urgent))
+    return query
 
 
 def ticket_json(t: Ticket, now: Optional[datetime] = None, history: bool = True,

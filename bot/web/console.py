@@ -13,10 +13,10 @@ import json
 
 from aiohttp import web
 
-from bot.web import livechat
+from bot.web import desk, livechat
 from bot.web.tickets import principal
 
-SCRIPTS = ("core.js", "inbox.js", "call.js", "queue.js", "workbench.js", "livechat.js", "dashboard.js",
+SCRIPTS = ("core.js", "inbox.js", "call.js", "queue.js", "workbench.js", "livechat.js", "dashboard.js", "desk.js", "canned.js",
            "supervision.js")  # supervision.js builds its own tab (电子监察, docs/supervision.md)
 
 PAGE = """<!doctype html>
@@ -25,7 +25,9 @@ PAGE = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>12345 坐席工作台 · 广安区政务智能助手</title>
+<link rel="icon" href="/static/console/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/static/console/console.css">
+<link rel="stylesheet" href="/static/console/desk.css">
 </head>
 <body>
 <header class="gc-header">
@@ -35,7 +37,7 @@ PAGE = """<!doctype html>
 </header>
 <section id="gc-login" class="gc-login">
   <h2>登录</h2>
-  <p>请输入管理员发放的访问令牌（<code>python -m bot users token 用户名</code>）。</p>
+  <p>请输入管理员发放的访问令牌。没有令牌或令牌失效，请联系系统管理员。</p>
   <form id="gc-login-form">
     <input id="gc-token" type="password" autocomplete="off" placeholder="访问令牌" aria-label="访问令牌">
     <button type="submit">登录</button>
@@ -192,7 +194,24 @@ def admin_notices() -> list[dict]:
 async def me(request: web.Request) -> web.Response:
     who = await principal(request)
     notices = admin_notices() if who.role == "admin" else []
-    return _json({"username": who.username, "role": who.role, "department": who.department, "notices": notices})
+    return _json({"username": who.username, "display_name": await _display_name(who), "role": who.role,
+                  "department": who.department, "notices": notices})
+
+
+async def _display_name(who) -> str:
+    """The name the header shows (users add --display-name), else the login name."""
+    from sqlalchemy import select
+
+    from bot.auth.models import User
+    from bot.db import session_scope
+
+    try:
+        async with session_scope() as session:
+            name = (await session.execute(select(User.display_name).where(User.username == who.username))
+                    ).scalar_one_or_none()
+    except Exception:  # the admin token has no user row; a database hiccup only costs the nicer name
+        name = None
+    return name or who.username
 
 
 async def dashboard(request: web.Request) -> web.Response:
@@ -212,4 +231,5 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/console/", page)
     app.router.add_get("/api/console/me", me)
     app.router.add_get("/api/console/dashboard", dashboard)
+    desk.setup(app)
     livechat.setup(app)

@@ -1,8 +1,10 @@
 """Ticket API (bearer token required on every call; docs/tickets.md).
 
 POST /api/tickets                              create (dispatcher) → 201 ticket
-GET  /api/tickets?status=&department=&conversation_id=&light=&sort=queue  → {"items": [...]}
-GET  /api/tickets/{ticket_no}                  → ticket with history
+GET  /api/tickets?status=&department=&conversation_id=&light=&sort=queue&q=&from=&to=&urgent=&offset=&limit=
+                                               → {"items": [...], "total": n, "offset": n}
+GET  /api/tickets/{ticket_no}                  → ticket with history and transcript (call notes, call timer)
+POST requests may carry an Idempotency-Key header (bot.web.desk): a repeat gets the first answer.
 POST /api/tickets/{ticket_no}/{action}         sign contact reply resolve return reassign dispatch
                                                extension extension/approve supervise visit reopen
                                                link link/confirm unlink (一事多诉)
@@ -21,6 +23,7 @@ from bot.auth.service import Principal, authenticate
 from bot.db import session_scope
 from bot.tickets import kpi, service
 from bot.tickets.lifecycle import TicketError
+from bot.web import desk
 from bot.web.errors import ApiError, read_json
 
 # URL segment → lifecycle action
@@ -80,11 +83,13 @@ def _version(body: dict):
 async def create(request: web.Request) -> web.Response:
     who = await principal(request, "dispatcher")
     body = await read_json(request)
-    try:
-        ticket = await service.create_ticket(body, actor=who)
-    except TicketError as exc:
-        raise _api_error(exc) from exc
-    return _json(ticket, status=201)
+
+    async def run():
+        try:
+            return 201, await service.create_ticket(body, actor=who)
+        except TicketError as exc:
+            raise _api_error(exc) from exc
+    return await desk.once(request, who.username, run)  # Idempotency-Key: a double click makes one ticket
 
 
 async def list_(request: web.Request) -> web.Response:
@@ -92,22 +97,33 @@ async def list_(request: web.Request) -> web.Response:
     q = request.query
     try:
         limit = int(q.get("limit", "200"))
+        offset = int(q.get("offset", "0"))
     except ValueError:
-        raise ApiError(400, "invalid_limit", "limit 必须是整数") from None
+        raise ApiError(400, "invalid_limit", "limit 和 offset 必须是整数") from None
+    start, end = _date(q.get("from"), "from"), _date(q.get("to"), "to")
+    if start and end and start > end:
+        raise ApiError(400, "invalid_range", "from 不能晚于 to")
+    urgent = q.get("urgent")
+    if urgent not in (None, "", "true", "false"):
+        raise ApiError(400, "invalid_urgent", "urgent 应为 true 或 false")
+    total: list = []
     try:
         items = await service.list_tickets(who, status=q.get("status") or None, department=q.get("department") or None,
                                            conversation_id=q.get("conversation_id") or None,
                                            light=q.get("light") or None, limit=max(1, min(500, limit)),
-                                           sort=q.get("sort") or None)
+                                           sort=q.get("sort") or None, text=(q.get("q") or "").strip()[:100] or None,
+                                           date_from=start, date_to=end,
+                                           urgent=None if not urgent else urgent == "true",
+                                           offset=max(0, offset), total=total)
     except TicketError as exc:
         raise _api_error(exc) from exc
-    return _json({"items": items})
+    return _json({"items": items, "total": total[0] if total else len(items), "offset": max(0, offset)})
 
 
 async def get(request: web.Request) -> web.Response:
     who = await principal(request, *READ_ROLES)
     try:
-        return _json(await service.get_ticket(request.match_info["ticket_no"], who))
+        return _json(await service.get_ticket(request.match_info["ticket_no"], who, transcript=True))
     except TicketError as exc:
         raise _api_error(exc) from exc
 
@@ -119,11 +135,14 @@ async def act(request: web.Request) -> web.Response:
     who = await principal(request)
     body = await read_json(request) if request.can_read_body else {}
     version = _version(body)
-    try:
-        ticket = await service.act(request.match_info["ticket_no"], action, who, params=body, expected_version=version)
-    except TicketError as exc:
-        raise _api_error(exc) from exc
-    return _json(ticket)
+
+    async def run():
+        try:
+            return 200, await service.act(request.match_info["ticket_no"], action, who, params=body,
+                                          expected_version=version)
+        except TicketError as exc:
+            raise _api_error(exc) from exc
+    return await desk.once(request, who.username, run)
 
 
 def _date(value: str | None, name: str):

@@ -7,16 +7,27 @@
   "use strict";
   var GC = window.GovConsole;
   var $ = GC.$, el = GC.el;
-  var state = { callId: null, turns: [], draft: null, descriptionTouched: false, seq: 0 };
+  var state = { callId: null, turns: [], draft: null, descriptionTouched: false, seq: 0, requestKey: null,
+                startedAt: null, inFlight: false };
+  var p2 = function (n) { return (n < 10 ? "0" : "") + n; };
 
-  function newCallId() {
-    var d = new Date(), p = function (n) { return (n < 10 ? "0" : "") + n; };
+  function newCallId() {  // named by the China time the call started
+    var d = GC.chinaParts(new Date());
     var rand = Math.random().toString(36).slice(2, 8);
-    return "call-" + d.getFullYear() + p(d.getMonth() + 1) + p(d.getDate()) + "-" + p(d.getHours()) + p(d.getMinutes()) + "-" + rand;
+    return "call-" + d.year + p2(d.month) + p2(d.day) + "-" + p2(d.hour) + p2(d.minute) + "-" + rand;
   }
 
+  // The call timer (shown in the call head, kept with the ticket as {"from": "call", ...}).
+  function elapsed() { return Math.max(0, Math.round((Date.now() - state.startedAt) / 1000)); }
+  function clock(seconds) { return p2(Math.floor(seconds / 60)) + ":" + p2(seconds % 60); }
+  function tick() { var t = $("call-timer"); if (t && state.startedAt) t.textContent = "通话时长 " + clock(elapsed()); }
+
   function resetCall() {
+    clearTimeout(state.retry);
     state.callId = newCallId();
+    state.requestKey = GC.requestKey();
+    state.startedAt = Date.now();
+    tick();
     state.turns = [];
     state.draft = null;
     state.descriptionTouched = false;
@@ -80,6 +91,10 @@
 
   function render(result) {
     var nlu = result.nlu || {};
+    // Rasa was away (the server leaves it alone for 10 s): ask again once it may be back, so the
+    // intent fills in without the agent typing anything more
+    clearTimeout(state.retry);
+    if (!nlu.available && state.turns.length) state.retry = setTimeout(function () { ask("", false); }, 11000);
     $("call-intent").textContent = nlu.available
       ? (nlu.intent_label || nlu.intent || "—") + (nlu.confidence ? "（" + Math.round(nlu.confidence * 100) + "%）" : "")
       : "—（意图识别暂不可用）";
@@ -105,7 +120,10 @@
     if (!state.descriptionTouched) $("ticket-description").value = draft.description || "";
     $("ticket-category").value = draft.category || "咨询";
     $("ticket-urgent").checked = !!draft.urgent;
-    if (draft.contact_phone && !$("ticket-phone").value) $("ticket-phone").value = draft.contact_phone;
+    if (draft.contact_phone && !$("ticket-phone").value) {
+      $("ticket-phone").value = draft.contact_phone;
+      $("ticket-phone").dispatchEvent(new Event("input"));  // the caller's history (desk.js)
+    }
     setDepartments(result.departments || []);
     $("call-status").textContent = "已更新（" + result.ms + " ms）";
   }
@@ -133,6 +151,7 @@
 
   function createTicket(ev) {
     ev.preventDefault();
+    if (state.inFlight) return;  // a second click while the first is on its way
     var description = $("ticket-description").value.trim();
     if (!description) { $("ticket-result").textContent = "请填写诉求内容"; return; }
     var body = {
@@ -145,6 +164,9 @@
     };
     var notes = $("call-notes").value.trim();
     if (notes) body.transcript.push({ from: "agent_notes", text: notes });
+    var seconds = elapsed();
+    body.transcript.push({ from: "call", text: "通话时长 " + clock(seconds), seconds: seconds,
+                           started_at: new Date(state.startedAt).toISOString() });
     var department = $("ticket-department").value;
     if (department) body.department = department;
     [["contact_phone", "ticket-phone"], ["contact_name", "ticket-name"], ["location", "ticket-location"]].forEach(function (p) {
@@ -152,7 +174,12 @@
       if (v) body[p[0]] = v;
     });
     $("ticket-create").disabled = true;
-    GC.api("POST", "/api/tickets", body).then(function (t) {
+    state.inFlight = true;
+    // The request key stays the same until the ticket is made: a retry or a repeat returns that ticket.
+    GC.api("POST", "/api/tickets", body, state.requestKey).then(function (t) {
+      state.requestKey = GC.requestKey();  // the next ticket of this call is a new request
+      ["ticket-description", "ticket-name", "ticket-location"].forEach(function (id) { $(id).value = ""; });
+      state.descriptionTouched = true;  // the form stays clear until the agent types again
       var result = GC.clear($("ticket-result"));
       result.appendChild(el("span", { text: "已生成工单 " }));
       result.appendChild(el("strong", { className: "gc-ticket-no", text: t.ticket_no }));
@@ -160,13 +187,16 @@
       if (GC.tabs.queue && GC.tabs.queue.refresh) GC.tabs.queue.refresh();
     }).catch(function (err) {
       $("ticket-result").textContent = "生成工单失败：" + err.message;
-    }).then(function () { $("ticket-create").disabled = false; });
+    }).then(function () { state.inFlight = false; $("ticket-create").disabled = false; });
   }
 
   GC.tabs.call = {
     init: function () {
       if (state.ready) return;
       state.ready = true;
+      var head = document.querySelector("#tab-call .gc-call-head");
+      head.appendChild(el("span", { className: "gc-timer", attrs: { id: "call-timer", role: "timer" } }));
+      setInterval(tick, 1000);
       resetCall();
       $("call-input").addEventListener("input", preview);
       $("call-input").addEventListener("keydown", function (ev) {

@@ -41,17 +41,33 @@
     return GC.el("span", { className: "gc-light gc-light-" + (GC.LIGHTS[name] ? name : "none"),
                            attrs: { title: GC.LIGHTS[name] || "", "aria-label": GC.LIGHTS[name] || "" } });
   };
-  GC.time = function (iso) {
+  /* Every time in China time (Asia/Shanghai), whatever zone the agent's PC is set to: deadlines are
+     set in China time (23:59 must not show as 15:59 on a PC set to UTC). */
+  var CHINA = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", year: "numeric", month: "numeric",
+    day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+  GC.chinaParts = function (d) {
+    var out = {};
+    CHINA.formatToParts(d).forEach(function (p) { if (p.type !== "literal") out[p.type] = parseInt(p.value, 10); });
+    return out;  // {year, month, day, hour, minute, second}
+  };
+  GC.time = function (iso, withYear) {
     if (!iso) return "—";
-    var d = new Date(iso);
+    var d = iso instanceof Date ? iso : new Date(iso);
     if (isNaN(d.getTime())) return String(iso);
-    var p = function (n) { return (n < 10 ? "0" : "") + n; };
-    return (d.getMonth() + 1) + "月" + d.getDate() + "日 " + p(d.getHours()) + ":" + p(d.getMinutes());
+    var c = GC.chinaParts(d), p = function (n) { return (n < 10 ? "0" : "") + n; };
+    return (withYear ? c.year + "年" : "") + c.month + "月" + c.day + "日 " + p(c.hour) + ":" + p(c.minute);
+  };
+  /* A fresh request key (Idempotency-Key): the same key sent twice makes the server act once. */
+  GC.requestKey = function () {
+    var a = new Uint8Array(12);
+    window.crypto.getRandomValues(a);
+    return "k" + Array.prototype.map.call(a, function (b) { return (b < 16 ? "0" : "") + b.toString(16); }).join("");
   };
   GC.percent = function (x) { return x === null || x === undefined ? "—" : Math.round(x * 1000) / 10 + "%"; };
 
-  GC.api = function (method, path, body) {
+  GC.api = function (method, path, body, requestKey) {
     var headers = { "Authorization": "Bearer " + (GC.token() || "") };
+    if (requestKey) headers["Idempotency-Key"] = requestKey;
     var init = { method: method, headers: headers };
     if (body !== undefined) {
       headers["Content-Type"] = "application/json";
@@ -99,7 +115,7 @@
     GC.$("gc-login").hidden = true;
     GC.$("gc-app").hidden = false;
     GC.$("gc-logout").hidden = false;
-    GC.$("gc-who").textContent = me.username + "（" + (ROLE_LABELS[me.role] || me.role) +
+    GC.$("gc-who").textContent = (me.display_name || me.username) + "（" + (ROLE_LABELS[me.role] || me.role) +
       (me.department ? " · " + me.department : "") + "）";
     var first = null;
     Array.prototype.forEach.call(document.querySelectorAll("#gc-tabs button"), function (b) {

@@ -23,6 +23,12 @@
     return CHINA_DATE.format(d);
   }
 
+  // One colour per category in every chart (the pie leaves out empty categories, so ECharts' own
+  // palette would give 投诉 one colour in the bars and another in the pie).
+  var CATEGORY_COLORS = { "咨询": "#3370ff", "求助": "#de7802", "投诉": "#d93026", "举报": "#7a3ee0",
+                          "建议": "#14a06f", "表扬": "#e6b800" };
+  GC.categoryColor = function (c) { return CATEGORY_COLORS[c] || "#646a73"; };
+
   function renderFigures(data) {
     var alerts = GC.clear($("dash-alerts"));
     (data.alerts || []).forEach(function (e) {
@@ -39,10 +45,10 @@
       tooltip: { trigger: "axis" }, legend: { top: 24 }, grid: { top: 60, left: 40, right: 16, bottom: 30 },
       xAxis: { type: "category", data: data.days.map(function (d) { return d.slice(5); }) },
       yAxis: { type: "value", minInterval: 1 },
-      series: data.categories.map(function (c) { return { name: c, type: "bar", stack: "all", data: data.by_day[c] }; })
+      series: data.categories.map(function (c) { return { name: c, type: "bar", stack: "all", data: data.by_day[c], itemStyle: { color: GC.categoryColor(c) } }; })
     }, true);
     var totals = data.categories.map(function (c) {
-      return { name: c, value: data.by_day[c].reduce(function (a, b) { return a + b; }, 0) };
+      return { name: c, value: data.by_day[c].reduce(function (a, b) { return a + b; }, 0), itemStyle: { color: GC.categoryColor(c) } };
     }).filter(function (x) { return x.value > 0; });
     var cats = chart("chart-categories");
     if (cats) cats.setOption({
@@ -72,7 +78,12 @@
       var head = el("div", {}, [el("strong", { text: e.title }),
         el("span", { className: "gc-muted", text: "　热度 " + e.heat + (e.departments.length ? "　" + e.departments.join("、") : "") +
           (e.urgent ? "　含紧急 " + e.urgent + " 件" : "") })]);
-      var tickets = el("div", { className: "gc-muted", text: "工单：" + (e.tickets || []).map(function (t) { return t.ticket_no; }).join("、") });
+      var tickets = el("div", { className: "gc-muted" }, ["工单："]);
+      (e.tickets || []).forEach(function (t, i) {  // each opens the full ticket (desk.js)
+        if (i) tickets.appendChild(document.createTextNode("、"));
+        tickets.appendChild(el("button", { className: "gc-link-button gc-mono", text: t.ticket_no,
+                                           attrs: { type: "button", "data-open-ticket": t.ticket_no } }));
+      });
       list.appendChild(el("li", { className: e.alert ? "gc-event gc-event-alert" : "gc-event" }, [head, tickets]));
     });
   }
@@ -93,8 +104,8 @@
       grid: { top: 60, left: 40, right: 16, bottom: 60 },
       xAxis: { type: "category", data: names, axisLabel: { rotate: 30 } },
       yAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },
-      series: [["sign_on_time_rate", "签收及时率"], ["resolve_rate", "解决率"], ["satisfaction_rate", "满意率"]].map(function (m) {
-        return { name: m[1], type: "bar", data: names.map(function (d) {
+      series: [["sign_on_time_rate", "签收及时率", "#3370ff"], ["resolve_rate", "解决率", "#14a06f"], ["satisfaction_rate", "满意率", "#de7802"]].map(function (m) {
+        return { name: m[1], type: "bar", itemStyle: { color: m[2] }, data: names.map(function (d) {
           var v = kpi.departments[d][m[0]];
           return v === null || v === undefined ? null : Math.round(v * 1000) / 10;
         }) };

@@ -11,6 +11,9 @@
   var CHANNELS = { socketio: "网页", wechat: "微信公众号", miniprogram: "小程序", rest: "接口" };
 
   function renderDetail(h) {
+    // the detail is drawn again every 5 s: what the agent is typing survives it
+    var typing = $("chat-reply"), draft = typing && typing.getAttribute("data-handoff") === String(h.id) ? typing.value : "";
+    var focused = typing && document.activeElement === typing;
     var box = GC.clear($("chat-detail"));
     box.appendChild(el("h3", { text: "会话 " + h.conversation_id.slice(0, 12) + " · " + (CHANNELS[h.channel] || h.channel || "未知渠道") +
                                    " · " + ({ waiting: "等待接入", active: "接待中", closed: "已结束" }[h.status] || h.status) }));
@@ -20,7 +23,8 @@
     });
     box.appendChild(log);
     if (h.status === "closed") return;
-    var input = el("textarea", { attrs: { id: "chat-reply", rows: "3", placeholder: "回复群众（回车发送）" } });
+    var input = el("textarea", { attrs: { id: "chat-reply", rows: "3", placeholder: "回复群众（回车发送）", "data-handoff": String(h.id) } });
+    input.value = draft;
     var status = el("p", { className: "gc-muted", attrs: { id: "chat-status", role: "status" } });
     var send = function () {
       var text = input.value.trim();
@@ -34,7 +38,9 @@
     input.addEventListener("keydown", function (ev) {
       if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); send(); }
     });
+    if (GC.canned) box.appendChild(GC.canned.picker(input));  // 常用语 (canned.js)
     box.appendChild(input);
+    if (focused) input.focus();
     box.appendChild(el("div", { className: "gc-row" }, [
       el("button", { text: "发送", attrs: { type: "button", id: "chat-send" }, on: { click: send } }),
       el("button", { text: "结束会话", attrs: { type: "button" }, on: { click: function () {
@@ -61,7 +67,9 @@
         list.appendChild(el("li", { className: "gc-clickable gc-chat-item gc-chat-" + h.status + (h.id === selected ? " gc-selected" : ""),
                                     attrs: { "data-id": String(h.id), tabindex: "0" }, on: { click: function () { load(h.id); } } }, [
           el("strong", { text: (CHANNELS[h.channel] || h.channel || "未知渠道") + " · " + GC.time(h.requested_at) }),
-          el("span", { className: "gc-muted", text: h.status === "waiting" ? " 等待接入" : " 接待中（" + (h.agent || "") + "）" }),
+          el("span", { className: "gc-muted", text: h.status === "waiting"
+            ? " 等待接入，已等 " + Math.max(0, Math.round((Date.now() - new Date(h.requested_at).getTime()) / 60000)) + " 分钟"
+            : " 接待中（" + (h.agent || "") + "）" }),
           el("div", { text: h.last_text || "" })
         ]));
       });

@@ -55,12 +55,19 @@
     var other = el("input", { className: "gc-small", attrs: { placeholder: "或输入部门", "aria-label": "其他部门" } });
     var button = el("button", { text: "派单", attrs: { type: "button" }, on: { click: function () {
       var department = other.value.trim() || select.value;
-      if (!department) return;
+      if (!department || button.disabled) return;
       button.disabled = true;
       GC.api("POST", "/api/tickets/" + encodeURIComponent(t.ticket_no) + "/dispatch",
              { department: department, version: t.version })
         .then(refresh)
-        .catch(function (err) { $("queue-info").textContent = t.ticket_no + " 派单失败：" + err.message; button.disabled = false; });
+        .catch(function (err) {
+          button.disabled = false;
+          if (err.status === 409 && GC.desk) {  // someone else got there first: say who and what
+            GC.desk.conflict(t, "派单").then(function (r) { return refresh().then(function () { $("queue-info").textContent = r.message; }); });
+            return;
+          }
+          $("queue-info").textContent = t.ticket_no + " 派单失败：" + err.message;
+        });
     } } });
     return el("span", { className: "gc-actions" }, [select, other, button, why]);
   }
@@ -72,7 +79,9 @@
     }
     items.forEach(function (t) {
       var desc = t.description.length > 60 ? t.description.slice(0, 59) + "…" : t.description;
-      body.appendChild(el("tr", { attrs: { "data-ticket": t.ticket_no } }, [
+      // a click on the row (not on its controls) opens the whole ticket (desk.js)
+      body.appendChild(el("tr", { className: "gc-clickable" + (t.urgent ? " gc-row-urgent" : ""),
+                                  attrs: { "data-ticket": t.ticket_no, "data-open-ticket": t.ticket_no, tabindex: "0" } }, [
         el("td", {}, [GC.light(t.light)]),
         el("td", { className: "gc-mono", text: t.ticket_no }),
         el("td", { text: GC.time(t.created_at) }),
@@ -80,7 +89,7 @@
           t.routing_unsure && !t.department ? el("span", { className: "gc-muted", text: " 待人工判断" }) : null]),
         el("td", {}, [el("div", { text: desc, attrs: { title: t.description } }), linkBox(t)]),
         el("td", { text: t.department || "—" }),
-        el("td", { text: t.status_label }),
+        el("td", { className: "gc-nowrap", text: t.status_label }),
         el("td", {}, [dispatchControl(t)])
       ]));
     });
@@ -88,10 +97,13 @@
 
   function refresh() {
     var status = $("queue-status").value;
-    return GC.api("GET", "/api/tickets?sort=queue" + (status ? "&status=" + encodeURIComponent(status) : ""))
+    var extra = GC.desk ? GC.desk.queueQuery() : "";  // search, filters and page (desk.js)
+    return GC.api("GET", "/api/tickets?sort=queue" + (status ? "&status=" + encodeURIComponent(status) : "") + extra)
       .then(function (data) {
         render(data.items || []);
-        $("queue-info").textContent = "共 " + (data.items || []).length + " 件，更新于 " + GC.time(new Date().toISOString());
+        $("queue-info").textContent = "共 " + (data.total !== undefined ? data.total : (data.items || []).length) +
+          " 件，更新于 " + GC.time(new Date().toISOString());
+        if (GC.desk) GC.desk.queueLoaded(data);
       })
       .catch(function (err) { $("queue-info").textContent = err.message; });
   }

@@ -36,10 +36,21 @@
         var v = inputs[k][0].value.trim();
         if (v) body[k] = inputs[k][1] === "number" ? parseInt(v, 10) : v;
       });
+      if (button.disabled) return;
       button.disabled = true;
-      GC.api("POST", "/api/tickets/" + encodeURIComponent(t.ticket_no) + "/" + a[0], body)
+      form.requestKey = form.requestKey || GC.requestKey();  // a double submit acts once
+      GC.api("POST", "/api/tickets/" + encodeURIComponent(t.ticket_no) + "/" + a[0], body, form.requestKey)
         .then(function (updated) { showDetail(updated); refresh(); })
-        .catch(function (err) { $("wb-message").textContent = a[1] + "失败：" + err.message; button.disabled = false; });
+        .catch(function (err) {
+          button.disabled = false;
+          form.requestKey = null;
+          if (err.status === 409 && GC.desk) {  // someone else changed it: say who and what, show it as it is now
+            GC.desk.conflict(t, a[1]).then(function (r) { showDetail(r.ticket); $("wb-message").textContent = r.message; })
+              .catch(function (e) { $("wb-message").textContent = a[1] + "失败：" + (e && e.message || e); });
+            return;
+          }
+          $("wb-message").textContent = a[1] + "失败：" + err.message;
+        });
     });
     return form;
   }
@@ -47,7 +58,8 @@
   function showDetail(t) {
     selected = t.ticket_no;
     var box = GC.clear($("wb-detail"));
-    box.appendChild(el("h3", {}, [GC.light(t.light), " " + t.ticket_no + " · " + t.status_label]));
+    box.appendChild(el("h3", {}, [GC.light(t.light), " " + t.ticket_no + " · " + t.status_label, " ",
+      el("button", { className: "gc-link-button", text: "查看完整工单", attrs: { type: "button", "data-open-ticket": t.ticket_no } })]));
     var facts = [["类别", t.category + (t.urgent ? "（紧急）" : "")], ["承办部门", t.department || "—"],
                  ["承办人", t.handler || "—"], ["受理时间", GC.time(t.created_at)], ["签收时限", GC.time(t.sign_by)],
                  ["首次联系时限", GC.time(t.first_contact_by)], ["办结时限", GC.time(t.resolve_by)],
@@ -64,13 +76,15 @@
       "），本单的答复会送达每一位来电人" }));
     if (t.reply) box.appendChild(el("p", { className: "gc-reply", text: "答复：" + t.reply }));
     if (t.extension_pending) box.appendChild(el("p", { className: "gc-muted", text: "延期申请待审批：" + t.extension_pending.days + " 个工作日，" + t.extension_pending.reason }));
-    box.appendChild(el("p", { id: "wb-message", className: "gc-error", attrs: { role: "alert" } }));
+    box.appendChild(el("p", { className: "gc-error", attrs: { id: "wb-message", role: "alert" } }));
     var forms = el("div", { className: "gc-action-forms" });
     ACTIONS.forEach(function (a) { if (a[2].indexOf(t.status) >= 0) forms.appendChild(actionForm(t, a)); });
     box.appendChild(forms);
     var history = el("ol", { className: "gc-history" });
     (t.history || []).forEach(function (h) {
-      history.appendChild(el("li", { text: GC.time(h.at) + " " + h.label + "（" + h.actor + "）" + (h.reason ? "：" + h.reason : "") }));
+      var note = h.data && h.data.note ? h.data.note : "";  // 联系群众, 督办 and 催办 notes
+      history.appendChild(el("li", { text: GC.time(h.at) + " " + h.label + "（" + h.actor + "）" + (h.reason ? "：" + h.reason : "") +
+        (note && note !== h.reason ? "：" + note : "") }));
     });
     box.appendChild(el("h4", { text: "办理记录" }));
     box.appendChild(history);
@@ -92,9 +106,9 @@
         el("td", {}, [GC.light(t.light)]),
         el("td", { className: "gc-mono", text: t.ticket_no }),
         el("td", { text: desc, attrs: { title: t.description } }),
-        el("td", { text: t.status_label }),
-        el("td", { text: GC.time(t.sign_by) }),
-        el("td", { text: GC.time(t.resolve_by) })
+        el("td", { className: "gc-nowrap", text: t.status_label }),
+        el("td", { className: "gc-nowrap", text: GC.time(t.sign_by) }),
+        el("td", { className: "gc-nowrap", text: GC.time(t.resolve_by) })
       ]);
       body.appendChild(row);
     });
