@@ -41,6 +41,10 @@ def tokens(channels_stack):
     return out
 
 
+INBOX_HTML = "return document.getElementById('gc-who').textContent + ' / ' + document.getElementById('gc-inbox-items').textContent.slice(0, 300)"
+INBOX_ITEMS = "return document.getElementById('gc-inbox-items').textContent"
+
+
 def login(driver, stack, token: str) -> None:
     driver.get(f"{stack.web}/console")
     driver.execute_script("sessionStorage.clear()")
@@ -240,10 +244,12 @@ def test_overdue_reminder_shows_and_is_acknowledged(browser, channels_stack, tok
     from bot.tickets import sweep
 
     created = requests.post(f"{channels_stack.web}/api/tickets", timeout=10, json={
-        "description": "户口迁移材料被退回，需要部门尽快说明", "department": "区公安分局", "category": "求助"},
+        "description": f"户口迁移材料被退回，需要部门尽快说明（{uuid.uuid4().hex[:6]}）", "department": "区公安分局",
+        "category": "求助"},
         headers={"Authorization": f"Bearer {tokens['dispatcher']}"})
     assert created.status_code == 201, created.text
     no = created.json()["ticket_no"]
+    assert created.json()["link"] is None, "a ticket joined to an event's lead gets no reminder of its own"
 
     async def overdue_sweep():
         try:
@@ -253,13 +259,18 @@ def test_overdue_reminder_shows_and_is_acknowledged(browser, channels_stack, tok
 
     asyncio.run(overdue_sweep())
     login(browser, channels_stack, tokens["handler"])
-    wait(browser, lambda d: no in d.find_element("id", "gc-inbox-items").text, message="reminder not shown")
+    listed = requests.get(f"{channels_stack.web}/api/notifications", timeout=10,
+                          headers={"Authorization": f"Bearer {tokens['handler']}"}).json()["items"]
+    # textContent: with several reminders the list scrolls, and .text leaves out what is scrolled away
+    wait(browser, lambda d: no in d.execute_script(INBOX_ITEMS),
+         message=f"reminder not shown; the API lists {len(listed)}: {[n.get('ticket_no') for n in listed][:5]}; "
+                 f"inbox: {browser.execute_script(INBOX_HTML)}")
     assert browser.find_element("id", "gc-inbox").is_displayed()
-    assert "已超期" in browser.find_element("id", "gc-inbox-items").text
+    assert "已超期" in browser.execute_script(INBOX_ITEMS)
     browser.execute_script(
         "Array.prototype.forEach.call(document.querySelectorAll('#gc-inbox-items li'), function (li) {"
         f"  if (li.textContent.indexOf('{no}') >= 0) li.querySelector('button[data-read]').click(); }});")
-    wait(browser, lambda d: no not in d.find_element("id", "gc-inbox-items").text, message="not acknowledged")
+    wait(browser, lambda d: no not in d.execute_script(INBOX_ITEMS), message="not acknowledged")
     unread = requests.get(f"{channels_stack.web}/api/notifications", timeout=10,
                           headers={"Authorization": f"Bearer {tokens['handler']}"}).json()["items"]
     assert no not in [n["ticket_no"] for n in unread]

@@ -165,10 +165,12 @@ def test_urgent_ticket_first_with_an_alert_and_the_full_view(elsewhere, channels
     browser.find_element("id", "queue-q").send_keys(marker + "\n")
     wait(browser, lambda d: len(d.find_elements("css selector", "#queue-rows tr[data-ticket]")) == 2,
          message="search did not find the two tickets")
-    rows = browser.find_elements("css selector", "#queue-rows tr[data-ticket]")
-    assert rows[0].get_attribute("data-ticket") == gas["ticket_no"]  # urgent first, above the praise
-    assert "gc-row-urgent" in rows[0].get_attribute("class") and "急" in rows[0].text
-    assert rows[1].get_attribute("data-ticket") == praise["ticket_no"]
+    # one snapshot in the page: the queue redraws on its own timer, so element handles can go stale
+    rows = browser.execute_script("return Array.from(document.querySelectorAll('#queue-rows tr[data-ticket]'))"
+                                  ".map(r => ({no: r.dataset.ticket, cls: r.className, text: r.innerText}))")
+    assert rows[0]["no"] == gas["ticket_no"]  # urgent first, above the praise
+    assert "gc-row-urgent" in rows[0]["cls"] and "急" in rows[0]["text"]
+    assert rows[1]["no"] == praise["ticket_no"]
     assert "共 2 件" in browser.find_element("id", "queue-info").text
     # the full view from the row: whole text, transcript with call notes and timer, routing reasons, history
     browser.execute_script(f"document.querySelector(\"#queue-rows tr[data-ticket='{gas['ticket_no']}'] td:nth-child(5) div\").click()")

@@ -123,7 +123,9 @@
       b.hidden = !allowed;
       if (allowed && !first) first = b.getAttribute("data-tab");
     });
-    Object.keys(GC.tabs).forEach(function (k) { if (GC.tabs[k].init) GC.tabs[k].init(me); });
+    Object.keys(GC.tabs).forEach(function (k) {  // one tab's failure must not leave the others dead
+      try { if (GC.tabs[k].init) GC.tabs[k].init(me); } catch (err) { console.error("tab " + k, err); }
+    });
     showBanner(me.notices || []);
     if (first) GC.show(first);
   }

@@ -40,6 +40,7 @@
       clearInterval(timer);
       timer = setInterval(refresh, 60000);
       refresh();
+      setTimeout(refresh, 3000);  // once more soon after sign-in: reminders written meanwhile show at once
     }
   };
 })();
