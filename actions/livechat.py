@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 CONNECTING = "正在为您转接人工客服，请稍候。您可以先把要咨询或反映的问题发给我，客服接入后会直接看到。"
 CLOSED = ("现在不是人工客服在线时间（{hours}）。您可以继续向我咨询，或拨打12345政务服务便民热线（24小时）；"
           "也可以说“我要反映问题”留言，工作人员会尽快联系您。")
+OUT_OF_HOURS = "人工客服的在线时间是{hours}，现在不在这个时间内；12345政务服务便民热线24小时有人接听。"
+NO_LIVE_CHAT = "在线人工客服暂未开通；12345政务服务便民热线24小时有人接听。"
 BUSY = "抱歉，人工客服暂时无法接入，请稍后再试，或拨打12345政务服务便民热线。"
 
 
@@ -33,7 +35,11 @@ class ActionCheckAgents(Action):
         return "action_check_agents"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        return [SlotSet("agent_available", service.in_service())]
+        available = service.in_service()
+        if not available:  # when people are back, before the call-back ticket is offered
+            hours = service.hours_text()
+            dispatcher.utter_message(text=NO_LIVE_CHAT if hours == "暂未开通" else OUT_OF_HOURS.format(hours=hours))
+        return [SlotSet("agent_available", available)]
 
 
 class ActionRequestHuman(Action):

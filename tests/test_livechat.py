@@ -138,3 +138,20 @@ def test_page_has_a_strict_policy():
 
     assert "script-src 'self'" in CSP and "unsafe" not in CSP
     assert "<script>" not in PAGE and "onclick" not in PAGE
+
+
+async def test_out_of_hours_the_citizen_is_told_when_people_are_back(monkeypatch):
+    from actions.livechat import ActionCheckAgents
+    from bot.settings import reload_settings
+
+    monkeypatch.setenv("LIVECHAT_HOURS", "00:00-00:00")
+    reload_settings()
+    try:
+        dispatcher = CollectingDispatcher()
+        events = await ActionCheckAgents().run(dispatcher, tracker("c-hours", ["转人工"]), {})
+    finally:
+        monkeypatch.delenv("LIVECHAT_HOURS")
+        reload_settings()
+    assert events[0]["value"] is False
+    said = " ".join(m.get("text") or "" for m in dispatcher.messages)
+    assert "在线时间" in said and "12345" in said
