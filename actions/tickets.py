@@ -251,11 +251,12 @@ class ValidateTicketForm(FormValidationAction):
         return {"ticket_location": place[:intake.MAX_LOCATION_CHARS]}
 
     @staticmethod
-    def _more_story(text: str, tracker: Tracker) -> Optional[str]:
+    def _more_story(text: str, tracker: Tracker, at_summary: bool = False) -> Optional[str]:
         """The description with this message added, when the message tells more of the problem
-        instead of answering the question; None otherwise."""
+        instead of answering the question (at the summary, any statement that is no yes, no or
+        change: "还有 里面关过人"); None otherwise."""
         description = tracker.get_slot("ticket_description")
-        if not description or intake.is_question(text) or not tells_problem(text) \
+        if not description or intake.is_question(text) or not (at_summary or tells_problem(text)) \
                 or intake.meaningful_length(text) < intake.MIN_DESCRIPTION_CHARS or text in description:
             return None
         return f"{description}；{text}"[:intake.MAX_DESCRIPTION_CHARS]
@@ -310,6 +311,10 @@ class ValidateTicketForm(FormValidationAction):
         choice = intake.confirm_choice(text, intent)
         if choice == "edit":
             return {"ticket_confirm": None, "ticket_edit": CHOOSE}
+        more = self._more_story(intake.clean(text), tracker, at_summary=True) if choice is None else None
+        if more:  # "还有 里面关过人 物业说没钱修": added, and the summary is shown again
+            dispatcher.utter_message(text=replies.STORY_NOTED)
+            return {"ticket_confirm": None, "ticket_edit": None, "ticket_description": more}
         return {"ticket_confirm": choice, "ticket_edit": None}
 
     # -- validation ----------------------------------------------------------------------------
