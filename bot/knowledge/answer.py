@@ -223,9 +223,7 @@ def choice_buttons(candidates: list[Result], aspect: str | None = None) -> list[
 
 
 def choose(candidates: list[Result], aspect: str | None) -> Reply:
-    """Several items fit: the citizen picks one; a follow-up typed instead ("要钱不") is about the first."""
-    best = candidates[0].id if candidates and candidates[0].kind != "faq" else None
-    return Reply("您问的可能是以下事项，请选择一个：", choice_buttons(candidates, aspect), best, "choose")
+    return Reply("您问的可能是以下事项，请选择一个：", choice_buttons(candidates, aspect), None, "choose")
 
 
 def suggest(candidates: list[Result], aspect: str | None) -> Reply:

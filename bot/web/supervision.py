@@ -10,6 +10,7 @@ No or unknown token → 401; another role → 403 (admin passes everywhere).
 """
 from __future__ import annotations
 
+import logging
 import re
 from datetime import date
 
@@ -19,6 +20,7 @@ from bot.cases.numbers import is_case_no_shape, normalize_case_no
 from bot.calendar import local_today
 from bot.identifiers import normalize_phone
 from bot.supervision import board as board_mod, service, staff
+from bot.settings import get_settings
 from bot.supervision.policy import load_policy
 from bot.web.errors import ApiError, read_json
 from bot.web.tickets import _json, principal
@@ -116,7 +118,12 @@ async def add_opt_out(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
-    load_policy()  # knowledge/supervision.yml validated at start-up: a broken file stops the service
+    # knowledge/supervision.yml validated at start-up: a broken file stops the service; a knowledge
+    # directory without it (a deployment without approvals) serves everything else
+    if (get_settings().knowledge_dir / "supervision.yml").exists():
+        load_policy()
+    else:
+        logging.getLogger(__name__).warning("knowledge/supervision.yml not found: supervision is off")
     app.router.add_get("/api/supervision/board", get_board)
     app.router.add_get("/api/supervision/notifications", list_notifications)
     app.router.add_post("/api/supervision/notifications/{notice_id}/read", read_notification)
