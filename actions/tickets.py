@@ -22,7 +22,7 @@ from bot.nlu.readings import tells_problem
 from bot.privacy import mask_text
 from bot.tickets import intake, replies
 from bot.tickets.emergency import emergencies, emergency_in
-from bot.tickets.places import continues_place, corrected_place, more_specific, place_in, plausible_place_answer
+from bot.tickets.places import adds_to_place, continues_place, corrected_place, more_specific, place_in, plausible_place_answer
 from bot.tickets.lifecycle import TicketError
 from bot.tickets.service import Unavailable, create_ticket, urge_ticket
 
@@ -181,6 +181,8 @@ class ValidateTicketForm(FormValidationAction):
             out["ticket_location"] = place  # "这条街" first, "井河镇老街农贸市场外面" later
         elif "ticket_location" not in out and asked != "ticket_location" and continues_place(place, old_place):
             out["ticket_location"] = old_place + place  # "东岳乡" first, "石龙村 三组到五组那段" next
+        elif "ticket_location" not in out and asked != "ticket_location" and not correcting and adds_to_place(place, old_place):
+            out["ticket_location"] = adds_to_place(place, old_place)  # "…垃圾站", then "就在卫生院隔壁"
         for field, slot in (("phone", "ticket_phone"), ("name", "ticket_name")):
             if slot != asked and not tracker.get_slot(slot) and intake.refuses(text, field):
                 out[slot] = intake.NONE_VALUE

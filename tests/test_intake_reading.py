@@ -6,7 +6,7 @@ import pytest
 
 from bot.tickets import intake
 from bot.tickets.emergency import EmergencyConfigError, _load, emergency_in
-from bot.tickets.places import division_in, place_in
+from bot.tickets.places import adds_to_place, division_in, divisions, place_in, without_landmarks
 
 
 @pytest.mark.parametrize("text, kind", [
@@ -79,6 +79,14 @@ def test_emergency_file_is_validated(tmp_path):
     ("龙台镇龙台村四组王家湾有人烧秸秆", "龙台镇龙台村四组"),
     ("广福街道新桥路与建设路交叉口红绿灯坏了", "广福街道新桥路与建设路交叉口"),
     ("在广安火车站出站口有人拉客", "广安火车站出站口"),
+    # landmarks and positions people place things by
+    ("图书馆旁边那个公厕好脏", "图书馆旁边那个公厕"),
+    ("滨河路老邮局旁边有个井盖没得了", "滨河路老邮局旁边"),
+    ("枣山街道翡翠城2期门口下水道堵了", "枣山街道翡翠城2期门口"),
+    ("协兴镇政府对面的垃圾站臭得很", "协兴镇政府对面的垃圾站"),
+    ("万达广场后头的烧烤摊半夜吵得很", "万达广场后头"),
+    # a place phrase stops at the words of the story ("…那条路有根大树倒在路中间")
+    ("体育馆背后那条路有根大树倒在路中间", "体育馆背后那条路"),
 ])
 def test_places(text, place):
     assert place_in(text).startswith(place)
@@ -292,3 +300,38 @@ def test_phone_numbers_as_voice_input_writes_them(text, phone):
     from bot.tickets.intake import phone_in
 
     assert phone_in(text) == phone
+
+
+def test_a_place_stops_at_the_story_and_at_the_end_of_a_clause():
+    assert place_in("体育馆背后那条路有根大树倒在路中间") == "体育馆背后那条路"
+    # "嘛" ends the clause: what follows is talk, not more of the address
+    assert place_in("就在体育馆背后嘛 你们不晓得体育馆啊 广安体育馆 浓洄那边的") == "浓洄街道体育馆背后"
+    # lead words between two parts of one address do not split it
+    assert place_in("中桥街道北门夜市，就在我们幸福里小区大门口") == "中桥街道北门夜市,就在我们幸福里小区"
+
+
+def test_place_breaks_never_occur_in_division_names():
+    from bot.tickets.intake import PLACE_BREAKS
+
+    for d in divisions():
+        assert not set(d.name) & set(PLACE_BREAKS), d.name
+
+
+def test_a_later_place_in_the_same_division_adds_to_the_first():
+    assert adds_to_place("彭家乡卫生院隔壁", "彭家乡场镇上的垃圾站") == "彭家乡场镇上的垃圾站，卫生院隔壁"
+    assert adds_to_place("卫生院隔壁", "彭家乡场镇上的垃圾站") == "彭家乡场镇上的垃圾站，卫生院隔壁"
+    assert adds_to_place("协兴镇卫生院", "彭家乡场镇上的垃圾站") is None  # elsewhere
+    assert adds_to_place("彭家乡场镇", "彭家乡场镇上的垃圾站") is None  # nothing new
+    assert adds_to_place(None, "彭家乡场镇") is None
+
+
+def test_a_place_given_while_declining_is_no_refusal():
+    said = "就在体育馆背后嘛 你们不晓得体育馆啊 广安体育馆 浓洄那边的"
+    assert not intake.refuses(said, "phone", asked=True)
+    assert intake.refuses("不晓得", "phone", asked=True)
+
+
+def test_landmarks_do_not_route():
+    assert without_landmarks("体育馆背后那条路有根大树倒在路中间") == "那条路有根大树倒在路中间"
+    assert without_landmarks("学校乱收费") == "学校乱收费"
+    assert without_landmarks("北辰街道万盛小区3栋楼道漏水") == "北辰街道万盛小区3栋楼道漏水"

@@ -56,7 +56,7 @@ def division_in(text: str) -> Optional[tuple[Division, int]]:
 
 
 _BARE_PLACE_WORD = re.compile(r"(?:这个|那个|我们|我家|附近的?)?(?:小区|社区|街道|村|镇|乡|路|街|市场|广场|公园|学校|医院|"
-                              r"卫生院|超市|菜市场)+")  # "社区医院" names no place either
+                              r"卫生院|超市|菜市场|政府|中心|宿舍|桥|站|公厕|厕所|城|大院)+")  # "社区医院" names no place either
 _REQUEST_WORDS = re.compile(r".*(?:你们|他们|喊|叫|通知|帮我|帮忙|能不能|可不可以|能否|派人)(?:到|去|来)?")
 # A unit on its own ("8栋1102", "3组", "2单元101") continues the address before it.
 _UNIT = re.compile(r"(?:\d+(?:栋|幢|号楼|单元|组|号)|[一二三四五六七八九十两]+(?:栋|幢|单元|组))(?:\d+(?:单元|室|号)?)*")
@@ -84,7 +84,10 @@ def _phrases(text: str) -> list[tuple[int, int]]:
     return sorted(spans)
 
 
-_CLAUSE_END = re.compile(r"[。！？!?；;]")
+# A sentence-final particle ends a clause as a full stop does ("就在体育馆背后嘛 你们不晓得…").
+_CLAUSE_END = re.compile(r"[。！？!?；;]|[嘛啊呀吧呢哦噻哈咯啦](?![\u4e00-\u9fff])|[嘛噻咯啦]")
+# Words that lead into the next phrase and say nothing ("北门夜市，就在我们幸福里小区") do not count in the gap.
+_GAP_FILLER = re.compile(r"[，,\s]|就在|就是|在|我们|我家|的")
 MAX_GAP = 6  # characters between two phrases of one address ("北辰街道 康乐小区", "滨河路上那家…")
 
 
@@ -94,7 +97,7 @@ def _clusters(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     for start, end in spans:
         if out:
             gap = text[out[-1][1]:start]
-            if len(gap) <= MAX_GAP and not _CLAUSE_END.search(gap):
+            if len(_GAP_FILLER.sub("", gap)) <= MAX_GAP and not _CLAUSE_END.search(gap):
                 out[-1] = (out[-1][0], end)
                 continue
         out.append((start, end))
@@ -130,6 +133,22 @@ def place_in(text: Optional[str]) -> Optional[str]:
     return phrase[:MAX_LOCATION_CHARS]
 
 
+def without_landmarks(text: str) -> str:
+    """The text with the places that only say where removed: a place phrase up to its last position
+    word ("体育馆背后", "学校门口", "医院旁边的"), so that the landmark does not decide who handles the
+    matter ("体育馆背后那条路有根树倒了" is about a road, not sport)."""
+    from bot.tickets.intake import POSITION_WORD
+
+    out, last = [], 0
+    for start, end in _phrases(text):
+        positions = list(POSITION_WORD.finditer(text, start, end))
+        if positions:
+            out.append(text[last:start])
+            last = positions[-1].end()
+    out.append(text[last:])
+    return "".join(out)
+
+
 def more_specific(new: Optional[str], old: Optional[str]) -> bool:
     """Whether a place said later says more than the one already taken ("这条街" → "井河镇老街")."""
     return bool(new) and (not old or _specificity(new) > _specificity(old))
@@ -142,11 +161,30 @@ def continues_place(new: Optional[str], old: Optional[str]) -> bool:
     found = division_in(old)
     if not found or new in old:
         return False
-    division = found[0]
-    rest = old
+    return not _without_division(old, found[0]).strip()  # the place so far is the division alone
+
+
+def _without_division(place: str, division: Division) -> str:
     for said in (division.name, division.short + "街道", division.short + "镇", division.short + "乡", division.short):
-        rest = rest.replace(said, "", 1) if said in rest else rest
-    return not rest.strip()  # the place so far is the division alone, however it was said
+        place = place.replace(said, "", 1) if said in place else place
+    return place
+
+
+def adds_to_place(new: Optional[str], old: Optional[str]) -> Optional[str]:
+    """The place taken so far with what a later message adds to it in the same 街道/镇 ("彭家乡场镇上的垃圾站",
+    then "就在彭家乡卫生院隔壁" → "彭家乡场镇上的垃圾站，卫生院隔壁"), or None when it adds nothing or is
+    elsewhere."""
+    from bot.tickets.intake import MAX_LOCATION_CHARS
+
+    if not new or not old or new in old or old in new:
+        return None
+    new_division, old_division = division_in(new), division_in(old)
+    if new_division and (not old_division or new_division[0] != old_division[0]):
+        return None
+    added = (_without_division(new, new_division[0]) if new_division else new).strip(" ，,")
+    if not added or added in old or _specificity(added) < 1:
+        return None
+    return f"{old}，{added}"[:MAX_LOCATION_CHARS]
 
 
 def corrected_place(old: Optional[str], text: str) -> Optional[str]:

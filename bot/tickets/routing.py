@@ -145,7 +145,9 @@ class Router:
         return hits
 
     def _score(self, text: str) -> Optional[_Scored]:
-        text = normalize_text(text or "")
+        from bot.tickets.places import without_landmarks  # places → intake → classify: import late
+
+        text = without_landmarks(normalize_text(text or ""))
         if not text.strip():
             return None
         keyword_hits = self._keyword_hits(text)
