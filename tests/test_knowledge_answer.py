@@ -161,3 +161,22 @@ def test_a_clearly_ahead_weak_match_is_named_and_becomes_the_context(small_index
                               confidence=0.16)]
     reply = suggest(close, None)
     assert reply.procedure_item is None and "没有找到与您的问题完全对应的事项" in reply.text
+
+
+def test_follow_ups_on_the_real_catalog_stay_with_the_matter_talked_about():
+    from bot.knowledge.search import get_index
+
+    index = get_index()
+    # "预约" asks how, it names no item (公证业务预约办理 is not meant)
+    booking = compose("要预约不，咋个预约", context_item="marriage-registration", index=index)
+    assert booking.text.startswith("【结婚登记】") and "办理流程" in booking.text
+    # unknown hours: the usual practice and how to make sure
+    weekend = compose("周六上班不", context_item="marriage-registration", index=index)
+    assert "工作日" in weekend.text and "12345" in weekend.text
+    who = compose("是单位办还是个人办", context_item="retirement-pension", index=index)
+    assert who.text.startswith("【企业职工退休申请") and "办理条件" in who.text
+    # several 资格认证 items are close; after retirement the pension one is meant
+    check = compose("听说每年还要做啥子资格认证，咋个弄", context_item="retirement-pension", index=index)
+    assert check.text.startswith("【养老保险定期待遇领取资格认证】")
+    # without that context the citizen is asked which
+    assert compose("听说每年还要做啥子资格认证，咋个弄", index=index).kind == "choose"

@@ -160,7 +160,9 @@ def aspect_text(guide: Guide, aspect: str, dept: Department | None, today: date 
             lines.append(f"时间：{hours.value}")
         else:
             note = hours.note if hours is not None and hours.note else "请以窗口公示为准"
-            lines.append(f"时间：暂无公布的办公时间，{note}")
+            # "周六上班不": the usual practice and how to make sure, rather than a bare "unknown"
+            lines.append(f"时间：暂无公布的办公时间，{note}；政务服务窗口通常在工作日（周一至周五，法定节假日除外）办公，"
+                         f"周末是否办理请先拨打{HOTLINE}确认")
         phone = _phone(guide, dept)
         lines.append(f"咨询电话：{phone}" if phone else f"咨询电话：暂无公布，可拨打{HOTLINE}热线")
         return "\n".join(lines)
@@ -296,7 +298,7 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
         return suggest([r for r in results if r.kind != "faq"][:MAX_CHOICES] or results[:1], aspect)
     close = close_candidates(results)
     if len(close) > 1:
-        named = _named_in_question(text, close)
+        named = _named_in_question(text, close) or _nearest_to_context(close, context)
         if named is None:
             return choose(close, aspect)
         return answer_result(index, named, aspect)
@@ -322,6 +324,18 @@ def _named_in_question(text: str | None, close: list[Result]) -> Result | None:
     ("领结婚证…" names 结婚登记, not 离婚登记), or None when that does not decide either."""
     asked = _bigrams(clean(text))
     overlap = [(len(asked & _bigrams(r.name)), r) for r in close]
+    best = max(n for n, _ in overlap)
+    winners = [r for n, r in overlap if n == best]
+    return winners[0] if best > 0 and len(winners) == 1 else None
+
+
+def _nearest_to_context(close: list[Result], context: Result | None) -> Result | None:
+    """Of candidates too close to tell apart, the one of the same matter as the item already talked
+    about (after 企业职工退休, "每年还要做资格认证" means the pension one), or None when none stands out."""
+    if context is None:
+        return None
+    known = _bigrams(context.name)
+    overlap = [(len(known & _bigrams(r.name)) / (len(known | _bigrams(r.name)) or 1), r) for r in close]
     best = max(n for n, _ in overlap)
     winners = [r for n, r in overlap if n == best]
     return winners[0] if best > 0 and len(winners) == 1 else None
