@@ -335,3 +335,14 @@ def test_landmarks_do_not_route():
     assert without_landmarks("体育馆背后那条路有根大树倒在路中间") == "那条路有根大树倒在路中间"
     assert without_landmarks("学校乱收费") == "学校乱收费"
     assert without_landmarks("北辰街道万盛小区3栋楼道漏水") == "北辰街道万盛小区3栋楼道漏水"
+
+
+def test_a_name_said_as_who_one_is():
+    assert intake.name_in("我是陈晓梅 电话18228634409 公司在广福街道兴广路") == "陈晓梅"
+    assert intake.name_in("我是白市镇") is None and intake.name_in("我是万盛的") is None
+    assert intake.name_in("我是广安人") is None
+
+
+def test_changing_ones_mind_is_no_cancel():
+    assert intake.cancel_with_rest("算了 还是留一个 13882617720 有结果跟我说一声") is None
+    assert intake.cancel_with_rest("算了") == ""

@@ -13,12 +13,13 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from bot.calendar import add_working_days
+from bot.identifiers import COMMON_SURNAMES
 from bot.settings import get_settings
 
 CST = timezone(timedelta(hours=8))
 DEPARTMENTS = ("区民政局", "区人社局", "区公安分局", "区住建局", "区自然资源和规划局", "区医疗保障局", "区卫健局",
                "区交通运输局", "区行政审批局", "区市监局", "区教科体局", "区农业农村局", "区残联")
-SURNAMES = "王李张刘陈杨黄赵周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+SURNAMES = COMMON_SURNAMES
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂英华建国建华志强玉兰海燕红梅春梅小红德明文斌晓东"
 HANDLERS = ("窗口受理员", "业务科室", "分管领导", "审批股", "综合窗口")
 

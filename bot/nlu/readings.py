@@ -66,6 +66,8 @@ _WANTS_TO_REPORT = re.compile(r"^(喂|你好|您好)?[，, ]*(我|我们)?(要|�
 
 _LOOKUP_WITHOUT_NUMBER = re.compile(r"(编号|单号|回执|受理号).{0,4}(搞忘|忘了|忘记|丢了|搞丢|找不到|记不到|记不得|没有了)"
                                     r".{0,12}(查|进度)")
+# "村上说报上去了，没得动静，请帮我们反映一下": asks us to take the matter up, whatever happened before.
+_TAKE_IT_UP = re.compile(r"(帮|替|给)(我|我们|忙|大家)?.{0,2}(反映|登记|投诉|举报|上报|报上去|报一下)")
 # "不是说10个工作日吗，超时了哪个管": what to do about an application past its time limit.
 _OVERDUE_WHO = re.compile(r"(超时|超期|逾期|过了时限|超过.{0,6}(时限|工作日|期限|时间)|说好.{0,8}(工作日|天)).{0,14}"
                           r"(哪个管|谁管|咋办|怎么办|找谁|找哪个|咋个办|投诉)")
@@ -85,6 +87,8 @@ def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[
         return "ask_procedure"  # answered by the knowledge base (FAQ application-overdue)
     if not has_case_number and _LOOKUP_WITHOUT_NUMBER.search(text):
         return "query_ticket_status"  # "编号搞忘了 用身份证能查不": the lookup offers the other ways
+    if intent in STATUS_INTENTS and not has_case_number and _TAKE_IT_UP.search(text) and _PROBLEM.search(text):
+        return "seek_help"
     if announces_matter(text) and intent not in ("complain", "report", "seek_help"):
         return "report" if "举报" in text else "complain"
     if _URGE.search(text) and len(text) <= 30 and not has_case_number:

@@ -12,7 +12,7 @@ from typing import Iterable, Optional
 from zoneinfo import ZoneInfo
 
 from bot.calendar import format_cn_date
-from bot.identifiers import is_valid_mobile, normalize_phone
+from bot.identifiers import COMMON_SURNAMES, is_valid_mobile, normalize_phone
 from bot.nlu.readings import announces_matter
 from bot.settings import get_settings
 from bot.tickets.classify import category_of
@@ -359,6 +359,8 @@ _NAME_IN_TEXT = (
     re.compile(r"^([\u4e00-\u9fff])" + _HONORIFIC),
     # "我是老陈", "老陈": how older people name themselves (not 老师/老板/老公/老汉儿…)
     re.compile(r"(?:我是|我|本人|^)老(?![师板公婆人家头汉子乡表大二三四幺])([\u4e00-\u9fff])(?:$|[，,。.!！~\s]|嘛|哈|哦)"),
+    # "我是陈晓梅 电话…": a common surname and one or two characters, then a pause or the phone
+    re.compile(r"(?:^|[，,。.!！\s])(?:我是|我叫)([" + COMMON_SURNAMES + r"][\u4e00-\u9fff]{1,2})(?<![镇乡村街区路市县组栋号])(?=[，,。.!！\s]|$|电话|手机)"),
 )
 _NOT_NAME = re.compile(r"[不没啥么吗呢嘛哦啊好是的了和在有我你他她它这那去来要想问个老]|谢谢|你好|喂")
 _CORRECTION = re.compile(r"(记错|写错|说错|打错|弄错|搞错|错了|不对|更正|改成|改为|应该是|不是.{0,12}是)")
@@ -371,7 +373,7 @@ _CONFUSED = re.compile(r"听不懂|没听懂|没听明白|不明白|搞不懂|�
                        r"(为啥子?|为什么|干啥|干嘛|凭啥).{0,4}(要|留|问|填)")
 _CANCEL_ANYWHERE = re.compile(r"算了算了|算了吧|不登记了|先不登记|先不反映|不反映了|以后再说|等哈再说|等会再说|"
                               r"改天再说|下次再说|回头再说")
-_GO_ON = re.compile(r"记倒|记下|记一下|记着|帮我登记|给我登记|你登记|继续登记|帮我记|你记|给我记|继续")
+_GO_ON = re.compile(r"记倒|记下|记一下|记着|帮我登记|给我登记|你登记|继续登记|帮我记|你记|给我记|继续|还是留|还是给|还是登记")
 _CANCEL_LEAD = re.compile(r"^(算了算了|算了吧|算了|不登记了|不反映了|不投诉了|取消登记|取消)[，,。.!！\s]*")
 
 
@@ -433,7 +435,8 @@ def cancel_with_rest(text: Optional[str]) -> Optional[str]:
     text = clean(text)
     if is_cancel(text):
         return ""
-    if _GO_ON.search(text):  # "算了 那你记倒嘛，是在井河镇…": giving up on something else, not on this
+    # "算了 那你记倒嘛，是在井河镇…", "算了 还是留一个 138…": giving up on something else, or changing one's mind
+    if _GO_ON.search(text) or phone_in(text):
         return None
     m = _CANCEL_LEAD.match(text)
     if m and m.end() < len(text):
