@@ -178,5 +178,8 @@ def test_follow_ups_on_the_real_catalog_stay_with_the_matter_talked_about():
     # several 资格认证 items are close; after retirement the pension one is meant
     check = compose("听说每年还要做啥子资格认证，咋个弄", context_item="retirement-pension", index=index)
     assert check.text.startswith("【养老保险定期待遇领取资格认证】")
+    # the item talked about named as background to a new question: the new one is answered
+    dibao = compose("办了残疾证能不能吃低保嘛", context_item="disability-certificate", index=index)
+    assert "低保" in dibao.text.split("】")[0]
     # without that context the citizen is asked which
     assert compose("听说每年还要做啥子资格认证，咋个弄", index=index).kind == "choose"

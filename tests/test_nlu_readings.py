@@ -42,6 +42,9 @@ from bot.nlu.readings import reread
     ("我想问下我那个事情为啥子还莫得消息", "query_ticket_status", None),
     ("我家门口的下水道堵了好几天了 麻烦看一下", "query_ticket_status", "complain"),
     ("我的工单到哪一步了", "query_ticket_status", None),
+    # how much, and entitlement: questions about a service, not suggestions
+    ("那要是以后买房 公积金贷款最多能贷好多", "suggest", "ask_procedure"),
+    ("办了残疾证能不能吃低保嘛", "complain", "ask_procedure"),
     # someone else's report that went nowhere, and a request to us to take it up: a new matter
     ("村上说报上去了，一个多月没得动静，路塌了一半，请帮我们反映一下早点修", "query_ticket_status", "seek_help"),
     ("我上次反映的路灯坏了的事 帮我催一下", "query_ticket_status", "urge_ticket"),

@@ -296,6 +296,9 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
         return answer_result(index, context, aspect) if context is not None else not_found()
     if results[0].confidence < MIN_CONFIDENCE and not _clear_winner(results):
         return suggest([r for r in results if r.kind != "faq"][:MAX_CHOICES] or results[:1], aspect)
+    moved_on = _moved_on_from(text, context, results)
+    if moved_on is not None:
+        return answer_result(index, moved_on, aspect)
     close = close_candidates(results)
     if len(close) > 1:
         named = _named_in_question(text, close) or _nearest_to_context(close, context)
@@ -329,11 +332,35 @@ def _named_in_question(text: str | None, close: list[Result]) -> Result | None:
     return winners[0] if best > 0 and len(winners) == 1 else None
 
 
+MOVED_ON_RATIO = 0.5  # the other item's score against the item in context, to take the question to it
+
+
+def _moved_on_from(text: str | None, context: Result | None, results: list[Result]) -> Result | None:
+    """"办了残疾证能不能吃低保嘛" after 残疾证: the item in context ranks first because the question
+    names it as background, but the question's new words name another item; that one is asked."""
+    if context is None or not results or results[0].id != context.id:
+        return None
+    new_words = _bigrams(clean(text)) - _bigrams(context.name)
+    floor = MOVED_ON_RATIO * results[0].score
+    named = [(len(new_words & _bigrams(r.name)), r) for r in results[1:MAX_CHOICES + 1]
+             if r.kind != "faq" and r.score >= floor]
+    named = [(n, r) for n, r in named if n > 0]
+    if not named:
+        return None
+    best = max(n for n, _ in named)
+    winners = [r for n, r in named if n == best]
+    return winners[0] if len(winners) == 1 else None
+
+
 def _nearest_to_context(close: list[Result], context: Result | None) -> Result | None:
     """Of candidates too close to tell apart, the one of the same matter as the item already talked
-    about (after 企业职工退休, "每年还要做资格认证" means the pension one), or None when none stands out."""
+    about (after 企业职工退休, "每年还要做资格认证" means the pension one) — or, when that item is one of
+    the two, the other one — or None when none stands out."""
     if context is None:
         return None
+    others = [r for r in close if r.id != context.id]
+    if len(others) == 1 and len(close) == 2:
+        return others[0]  # "办了残疾证能不能吃低保": the item talked about is the background, the other is asked
     known = _bigrams(context.name)
     overlap = [(len(known & _bigrams(r.name)) / (len(known | _bigrams(r.name)) or 1), r) for r in close]
     best = max(n for n, _ in overlap)
