@@ -1,0 +1,64 @@
+"""GET /api/disclosure/annual-report?year=&department=&format=json|docx|html — the year's
+政府信息公开工作年度报告 drafted from the system's records (bot.disclosure.report, docs/disclosure.md).
+Admin and supervisor only; no or unknown token → 401, another role → 403."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from urllib.parse import quote
+
+from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.web.errors import ApiError
+from bot.web.tickets import _json, principal
+
+logger = logging.getLogger(__name__)
+
+ROLES = ("supervisor",)  # admin always passes
+FORMATS = {"json": None, "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+           "html": "text/html"}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+
+
+def _params(request: web.Request) -> tuple[int, str | None, str]:
+    q = request.query
+    raw = q.get("year", "")
+    if not (raw.isascii() and raw.isdigit() and len(raw) == 4) or not 2000 <= int(raw) <= 2100:
+        raise ApiError(400, "invalid_year", "year 应为 2000–2100 之间的四位年份")
+    department = (q.get("department") or "").strip() or None
+    if department is not None and (len(department) > 64 or _CONTROL.search(department)):
+        raise ApiError(400, "invalid_department", "department 应为部门名称（最多64字）")
+    fmt = q.get("format", "json")
+    if fmt not in FORMATS:
+        raise ApiError(400, "invalid_format", "format 应为 json、docx 或 html")
+    return int(raw), department, fmt
+
+
+async def annual_report(request: web.Request) -> web.Response:
+    from bot.disclosure.cli import report_filename
+    from bot.disclosure.render import to_docx, to_html
+    from bot.disclosure.report import build_report
+
+    who = await principal(request, *ROLES)
+    year, department, fmt = _params(request)
+    try:
+        report = await build_report(year, department)
+    except SQLAlchemyError as exc:
+        logger.warning("annual report failed", extra={"cause": type(exc).__name__})
+        raise ApiError(503, "database_unavailable", "数据库暂时不可用，请稍后再试") from None
+    logger.info("disclosure annual report", extra={"user": who.username, "year": year, "format": fmt,
+                                                   "checks_ok": report["checks"]["ok"]})
+    if fmt == "json":
+        return _json(report)
+    name = quote(report_filename(report) + "." + fmt)
+    headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{name}", "Cache-Control": "no-store"}
+    if fmt == "docx":
+        body = await asyncio.to_thread(to_docx, report)
+        return web.Response(body=body, content_type=FORMATS[fmt], headers=headers)
+    return web.Response(text=to_html(report), content_type="text/html", charset="utf-8", headers=headers)
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/api/disclosure/annual-report", annual_report)
