@@ -60,7 +60,7 @@ class DisclosureAppeal(Base):
 
     id = Column(Integer, primary_key=True)
     case_no = Column(String(64), nullable=False, unique=True)
-    kind = Column(String(16), nullable=False)
+    kind = Column(String(24), nullable=False)
     request_no = Column(String(40), nullable=True)
     department = Column(String(64), nullable=True, index=True)
     filed_at = Column(Date, nullable=False)

@@ -36,7 +36,7 @@ def upgrade() -> None:
         "disclosure_appeals",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_no", sa.String(64), nullable=False),
-        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("kind", sa.String(24), nullable=False),
         sa.Column("request_no", sa.String(40), nullable=True),
         sa.Column("department", sa.String(64), nullable=True),
         sa.Column("filed_at", sa.Date(), nullable=False),
