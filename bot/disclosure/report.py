@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
+from pathlib import Path
 from typing import Optional
 
 from sqlalchemy import and_, func, or_, select
@@ -204,9 +205,14 @@ def _assistant_days(year: int, tracker_url: Optional[str]) -> Optional[set]:
     assistant about disclosure; None when the conversation store cannot be read."""
     from sqlalchemy import bindparam, inspect, text
 
+    from sqlalchemy.engine import make_url
+
     lo, hi = _bounds(year)
     url = tracker_url or get_settings().tracker_url
     try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and not (parsed.database and Path(parsed.database).is_file()):
+            return None  # no conversations stored yet (reading must not create the file)
         engine = sync_engine(url)
     except Exception as exc:
         logger.warning("conversation store unusable for the report", extra={"cause": type(exc).__name__})
