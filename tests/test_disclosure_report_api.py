@@ -97,3 +97,61 @@ async def test_appeals_are_pushed_like_the_other_rows(client, staff):
     assert (await client.post(APPEALS, json={"rows": []}, headers=bearer(staff.tokens["s1"]))).status == 403
     resp = await client.get(REPORT, params={"year": "2025", "department": "区政府办"}, headers=bearer(staff.tokens["s1"]))
     assert (await resp.json())["appeals"]["review"] == {"upheld": 1, "corrected": 0, "other": 0, "pending": 0, "total": 1}
+
+
+DRAFT = "/api/disclosure/annual-report/draft"
+
+
+async def test_staff_write_the_narrative_and_the_figures_without_a_source(client, staff, tmp_path):
+    seed(staff.url, tmp_path)
+    s1, a1 = bearer(staff.tokens["s1"]), bearer(staff.tokens["a1"])
+    where = {"year": "2025", "department": "区政府办"}
+    resp = await client.get(DRAFT, params=where, headers=s1)
+    assert resp.status == 200 and (await resp.json())["version"] == 0
+    body = {"overall": "2025年，区政府办坚持以公开为常态。\n全年主动公开政府信息120条。", "problems": None,
+            "figures": {"punishment": 12, "coercion": 0, "admin_fees_wan_yuan": "3.5"}, "version": 0}
+    resp = await client.put(DRAFT, params={**where, "department": "政府信息公开"}, json=body, headers=s1)  # alias
+    saved = await resp.json()
+    assert resp.status == 200, saved
+    assert saved["version"] == 1 and saved["updated_by"] == "s1" and saved["figures"]["admin_fees_wan_yuan"] == "3.5"
+    resp = await client.put(DRAFT, params=where, json=body, headers=a1)               # based on version 0: stale
+    assert resp.status == 409 and (await resp.json())["error"]["code"] == "conflict"
+    resp = await client.put(DRAFT, params=where, json={**body, "other": "六、其他：无。", "version": 1}, headers=a1)
+    assert resp.status == 200 and (await resp.json())["version"] == 2
+
+    resp = await client.get(REPORT, params=where, headers=s1)
+    report = await resp.json()
+    assert report["prompts"]["overall"] == ["2025年，区政府办坚持以公开为常态。", "全年主动公开政府信息120条。"]
+    assert report["prompts"]["other"] == ["六、其他：无。"]
+    assert any("请工作人员" in line for line in report["prompts"]["problems"])   # still the system's prompt
+    assert (report["active"]["punishment"], report["active"]["coercion"], report["active"]["admin_fees_wan_yuan"]) == (
+        12, 0, "3.5")
+    assert report["draft"]["version"] == 2 and "a1" in report["sources"]["二.工作人员填写"]
+    resp = await client.get(REPORT, params={**where, "format": "docx"}, headers=s1)
+    from docx import Document
+
+    document = Document(io.BytesIO(await resp.read()))
+    table2 = document.tables[0]
+    assert [c.text for c in table2.rows[9].cells][:2] == ["行政处罚", "12"]
+    assert [c.text for c in table2.rows[13].cells][:2] == ["行政事业性收费", "3.5"]
+    assert "全年主动公开政府信息120条。" in [p.text for p in document.paragraphs]
+    # another year, and the all-departments report, have drafts of their own
+    resp = await client.get(DRAFT, params={"year": "2025"}, headers=s1)
+    assert (await resp.json())["version"] == 0
+
+
+async def test_bad_drafts_are_refused_and_nothing_is_saved(client, staff):
+    s1 = bearer(staff.tokens["s1"])
+    where = {"year": "2025", "department": "区政府办"}
+    for body in ({"overall": 5}, {"overall": "含\x00控制字符"}, {"overall": "长" * 20001},
+                 {"figures": {"punishment": -1}}, {"figures": {"punishment": True}},
+                 {"figures": {"admin_fees_wan_yuan": "1.23456"}}, {"figures": {"admin_fees_wan_yuan": "很多"}},
+                 {"figures": {"licensing": 3}}, {"figures": []}, {"version": "1"}):
+        resp = await client.put(DRAFT, params=where, json=body, headers=s1)
+        assert resp.status == 400, body
+        assert (await resp.json())["error"]["code"] == "invalid_draft", body
+    resp = await client.put(DRAFT, params=where, data=b"{not json", headers=s1)
+    assert resp.status == 400 and (await resp.json())["error"]["code"] == "invalid_json"
+    assert (await client.put(DRAFT, params=where, json={}, headers=bearer(staff.tokens["zj1"]))).status == 403
+    assert (await client.put(DRAFT, params={"year": "25"}, json={}, headers=s1)).status == 400
+    assert (await (await client.get(DRAFT, params=where, headers=s1)).json())["version"] == 0

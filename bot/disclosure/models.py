@@ -1,5 +1,5 @@
 """Tables of the proactive-disclosure catalog (主动公开目录) and disclosure requests (依申请公开)."""
-from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Integer, String, Text, func
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, DateTime, Integer, String, Text, UniqueConstraint, func
 
 from bot.db.base import Base
 
@@ -68,3 +68,21 @@ class DisclosureAppeal(Base):
     concluded_at = Column(Date, nullable=True)
     content_hash = Column(String(64), nullable=False)
     updated_at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+class ReportDraft(Base):
+    """What staff write into a year's annual report (bot.disclosure.drafts): ``texts`` the parts
+    一, 五, 六 ({overall, problems, other}: text or null), ``figures`` those the system has no source
+    for ({punishment, coercion, admin_fees_wan_yuan}). ``department`` "" is the all-departments
+    report. ``version`` guards against two reviewers overwriting each other."""
+    __tablename__ = "disclosure_report_drafts"
+    __table_args__ = (UniqueConstraint("year", "department", name="uq_disclosure_report_drafts_year_department"),)
+
+    id = Column(Integer, primary_key=True)
+    year = Column(Integer, nullable=False)
+    department = Column(String(64), nullable=False)
+    texts = Column(JSON, nullable=False)
+    figures = Column(JSON, nullable=False)
+    updated_by = Column(String(64), nullable=False)
+    updated_at = Column(DateTime(timezone=True), nullable=False)
+    version = Column(Integer, nullable=False)

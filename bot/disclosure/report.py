@@ -22,7 +22,7 @@ from sqlalchemy import and_, func, or_, select
 
 from bot.approvals.models import Application, ApplicationEvent
 from bot.db import session_scope, sync_engine
-from bot.disclosure import template as t
+from bot.disclosure import drafts, template as t
 from bot.disclosure.models import DisclosureAppeal, DisclosureEntry, DisclosureRequest
 from bot.disclosure.status import RequestFacts, compute_request_status
 from bot.imports.fields import local_date, local_tz
@@ -302,7 +302,7 @@ async def build_report(year: int, department: Optional[str] = None, url: Optiona
     fees = _fees(rows, year)
     consultations = _consultations(assistant, tickets, handoffs, body)
     problems = t.check_table3(table3) + t.check_table4(appeals)
-    return {
+    report = {
         "year": year,
         "department": body.department,
         "body": body.name,
@@ -329,8 +329,10 @@ async def build_report(year: int, department: Optional[str] = None, url: Optiona
         "prompts": _prompts(year, body, table3, published, overdue, fees, consultations, appeals),
         "checks": {"ok": not problems, "problems": problems},
         "warnings": warnings,
-        "sources": SOURCES,
+        "sources": dict(SOURCES),
     }
+    drafts.apply(report, await drafts.get_draft(year, body.department, url))
+    return report
 
 
 def _group(key: str) -> Optional[str]:

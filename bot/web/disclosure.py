@@ -1,5 +1,8 @@
-"""GET /api/disclosure/annual-report?year=&department=&format=json|docx|html — the year's
-政府信息公开工作年度报告 drafted from the system's records (bot.disclosure.report, docs/disclosure.md).
+"""The year's 政府信息公开工作年度报告 drafted from the system's records (docs/disclosure.md):
+
+GET /api/disclosure/annual-report?year=&department=&format=json|docx|html   the report (bot.disclosure.report)
+GET /api/disclosure/annual-report/draft?year=&department=                   what staff wrote into it
+PUT /api/disclosure/annual-report/draft?year=&department=  {overall?, problems?, other?, figures?, version}
 Admin and supervisor only; no or unknown token → 401, another role → 403."""
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from urllib.parse import quote
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.web.errors import ApiError
+from bot.web.errors import ApiError, read_json
 from bot.web.tickets import _json, principal
 
 logger = logging.getLogger(__name__)
@@ -60,5 +63,35 @@ async def annual_report(request: web.Request) -> web.Response:
     return web.Response(text=to_html(report), content_type="text/html", charset="utf-8", headers=headers)
 
 
+async def get_draft(request: web.Request) -> web.Response:
+    from bot.disclosure.drafts import get_draft as read
+    from bot.disclosure.report import resolve_body
+
+    await principal(request, *ROLES)
+    year, department, _ = _params(request)
+    return _json(await read(year, resolve_body(department).department))
+
+
+async def put_draft(request: web.Request) -> web.Response:
+    from bot.disclosure.drafts import DraftError, save_draft
+    from bot.disclosure.report import resolve_body
+
+    who = await principal(request, *ROLES)
+    year, department, _ = _params(request)
+    body = await read_json(request, max_bytes=200_000)
+    try:
+        saved = await save_draft(year, resolve_body(department).department, body, who.username)
+    except DraftError as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from None
+    except SQLAlchemyError as exc:
+        logger.warning("annual report draft not saved", extra={"cause": type(exc).__name__})
+        raise ApiError(503, "database_unavailable", "数据库暂时不可用，草稿未保存，请稍后再试") from None
+    logger.info("disclosure report draft saved", extra={"user": who.username, "year": year,
+                                                         "version": saved["version"]})
+    return _json(saved)
+
+
 def setup(app: web.Application) -> None:
     app.router.add_get("/api/disclosure/annual-report", annual_report)
+    app.router.add_get("/api/disclosure/annual-report/draft", get_draft)
+    app.router.add_put("/api/disclosure/annual-report/draft", put_draft)

@@ -2,7 +2,8 @@
 
 disclosure_requests gain the handling body, the applicant kind, the outcome with its reason, the
 information-processing fee; disclosure_catalog gains the document type and the repeal date (规章,
-行政规范性文件); disclosure_appeals holds the 行政复议 and 行政诉讼 cases about disclosure. All new
+行政规范性文件); disclosure_appeals holds the 行政复议 and 行政诉讼 cases about disclosure;
+disclosure_report_drafts holds what staff write into a year's report (narrative, figures without a source). All new
 request and catalog columns are nullable: rows imported before keep their meaning (docs/disclosure.md).
 
 Revision ID: 0013_disclosure_report
@@ -48,9 +49,23 @@ def upgrade() -> None:
         sa.UniqueConstraint("case_no", name=op.f("uq_disclosure_appeals_case_no")),
     )
     op.create_index(op.f("ix_disclosure_appeals_department"), "disclosure_appeals", ["department"])
+    op.create_table(
+        "disclosure_report_drafts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("department", sa.String(64), nullable=False),
+        sa.Column("texts", sa.JSON(), nullable=False),
+        sa.Column("figures", sa.JSON(), nullable=False),
+        sa.Column("updated_by", sa.String(64), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_disclosure_report_drafts")),
+        sa.UniqueConstraint("year", "department", name="uq_disclosure_report_drafts_year_department"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("disclosure_report_drafts")
     op.drop_index(op.f("ix_disclosure_appeals_department"), table_name="disclosure_appeals")
     op.drop_table("disclosure_appeals")
     with op.batch_alter_table("disclosure_catalog") as batch:
