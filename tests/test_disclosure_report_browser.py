@@ -1,6 +1,6 @@
 """The console's 信息公开年报 tab in real headless Chromium against the web service alone: the
-supervisor generates the year's report (cross-check result, table 三 as counted, the 六 prompts)
-and downloads the Word document; a department handler has no such tab. No script error, no CSP
+supervisor generates the year's report (cross-check result, table 三 as counted, the 六 prompts),
+writes part 一 and a figure the system has no source for, saves, and downloads the Word document; a department handler has no such tab. No script error, no CSP
 violation."""
 from __future__ import annotations
 
@@ -48,6 +48,17 @@ def test_supervisor_generates_and_downloads_the_report(browser, web):
     assert by_label["（五）不予处理 2.重复申请"] == ["0", "0", "1", "0", "0", "0", "1"]
     assert by_label["四、结转下年度继续办理"] == ["1", "0", "0", "0", "0", "0", "1"]
     assert "信息处理费" in browser.find_element("id", "dr-other").text
+    assert "新收政府信息公开申请2件" in browser.find_element("id", "dr-text-overall").get_attribute("value")
+    browser.find_element("id", "dr-fig-punishment").send_keys("7")
+    overall = browser.find_element("id", "dr-text-overall")
+    overall.clear()
+    overall.send_keys("2025年，本机关坚持以公开为常态、不公开为例外。")
+    browser.find_element("id", "dr-save").click()
+    wait(browser, lambda d: "上次保存：s1" in d.find_element("id", "dr-saved").text, message="draft not saved")
+    saved = requests.get(f"{base}/api/disclosure/annual-report", params={"year": "2025", "department": "区政府办"},
+                         headers={"Authorization": f"Bearer {tokens['s1']}"}, timeout=30).json()
+    assert saved["active"]["punishment"] == 7 and saved["active"]["coercion"] is None
+    assert saved["prompts"]["overall"] == ["2025年，本机关坚持以公开为常态、不公开为例外。"]
     browser.find_element("id", "dr-docx").click()
     wait(browser, lambda d: "已下载" in d.find_element("id", "dr-info").text, message="no download")
     assert browser.find_element("id", "dr-info").text.endswith("区政府办-2025-政府信息公开工作年度报告.docx")

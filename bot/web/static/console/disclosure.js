@@ -1,8 +1,10 @@
 /*
  * 信息公开年报 tab (docs/disclosure.md) for admin and supervisor: the year's 政府信息公开工作年度报告
  * drafted from the system's records (GET /api/disclosure/annual-report): the cross-check result,
- * the data to verify, table 三 as counted, and the Word / HTML documents to download for the staff
- * to write the narrative parts. The tab and its panel are built here; all text is set as data.
+ * the data to verify, table 三 as counted; the staff's review (PUT /api/disclosure/annual-report/draft):
+ * the parts 一、五、六, pre-filled with the system's prompts, and the figures the system has no
+ * source for; and the Word / HTML documents to download. The tab and its panel are built here;
+ * all text is set as data.
  */
 (function () {
   "use strict";
@@ -31,7 +33,47 @@
       el("h3", { text: "三、收到和处理政府信息公开申请情况" }),
       el("table", { className: "gc-table" }, [el("thead", { attrs: { id: "dr-head" } }), el("tbody", { attrs: { id: "dr-rows" } })]),
       el("h3", { text: "六、其他需要报告的事项（提示）" }),
-      el("ul", { attrs: { id: "dr-other" } })]));
+      el("ul", { attrs: { id: "dr-other" } }),
+      el("h3", { text: "审核与撰写（保存后写入报告）" }),
+      el("form", { className: "gc-form", attrs: { id: "dr-draft" } }, TEXTS.map(function (t) {
+        return el("label", {}, [t[1], el("textarea", { attrs: { id: "dr-text-" + t[0], rows: "6", maxlength: "20000" } })]);
+      }).concat(FIGURES.map(function (f) {
+        return el("label", {}, [f[1], el("input", { attrs: { id: "dr-fig-" + f[0], inputmode: "decimal", placeholder: "系统无此数据，请填写" } })]);
+      })).concat([el("button", { text: "保存", attrs: { type: "submit", id: "dr-save" } }),
+        el("span", { className: "gc-muted", attrs: { id: "dr-saved", role: "status" } })]))]));
+  }
+
+  var TEXTS = [["overall", "一、总体情况"], ["problems", "五、存在的主要问题及改进情况"], ["other", "六、其他需要报告的事项"]];
+  var FIGURES = [["punishment", "行政处罚 本年处理决定数量"], ["coercion", "行政强制 本年处理决定数量"],
+                 ["admin_fees_wan_yuan", "行政事业性收费 本年收费金额（万元）"]];
+  var version = 0;
+
+  /* The staff's texts, else the system's prompts to start from; figures only when staff gave them. */
+  function fillDraft(r) {
+    var d = r.draft || { texts: {}, figures: {}, version: 0 };
+    version = d.version || 0;
+    TEXTS.forEach(function (t) { $("dr-text-" + t[0]).value = d.texts[t[0]] || (r.prompts[t[0]] || []).join("\n"); });
+    FIGURES.forEach(function (f) {
+      var v = d.figures[f[0]];
+      $("dr-fig-" + f[0]).value = v === null || v === undefined ? "" : String(v);
+    });
+    $("dr-saved").textContent = d.updated_by ? "上次保存：" + d.updated_by + " " + GC.time(d.updated_at, true) : "尚未保存";
+  }
+
+  function figure(key, raw) {
+    raw = raw.trim();
+    if (!raw) return null;
+    return key === "admin_fees_wan_yuan" ? raw : (/^[0-9]+$/.test(raw) ? parseInt(raw, 10) : raw);
+  }
+
+  function saveDraft(ev) {
+    ev.preventDefault();
+    var body = { figures: {}, version: version };
+    TEXTS.forEach(function (t) { body[t[0]] = $("dr-text-" + t[0]).value; });
+    FIGURES.forEach(function (f) { body.figures[f[0]] = figure(f[0], $("dr-fig-" + f[0]).value); });
+    $("dr-saved").textContent = "保存中…";
+    GC.api("PUT", query().replace(PATH, PATH + "/draft"), body).then(function () { generate(); })
+      .catch(function (err) { $("dr-saved").textContent = err.message; });
   }
 
   function query(format) {
@@ -60,6 +102,7 @@
     var other = GC.clear($("dr-other"));
     r.prompts.other.forEach(function (line) { other.appendChild(el("li", { text: line })); });
     $("dr-info").textContent = r.title;
+    fillDraft(r);
   }
 
   function generate(ev) {
@@ -92,6 +135,7 @@
       if (this.ready) return;
       this.ready = true;
       $("dr-form").addEventListener("submit", generate);
+      $("dr-draft").addEventListener("submit", saveDraft);
       $("dr-docx").addEventListener("click", function () { download("docx"); });
       $("dr-html").addEventListener("click", function () { download("html"); });
     },
