@@ -383,3 +383,13 @@ async def test_a_year_without_data_is_a_valid_zero_filled_report(migrated_db_url
 async def test_year_out_of_range_is_refused():
     with pytest.raises(ValueError):
         await build_report(1999)
+
+
+async def test_an_unknown_department_is_said_to_be_unknown(migrated_db_url, tmp_path):
+    try:
+        report = await build_report(YEAR, "区不存在局", migrated_db_url, tracker_url=f"sqlite:///{tmp_path / 'x.db'}")
+    finally:
+        await dispose_engine()
+    assert report["department"] == "区不存在局" and report["checks"]["ok"]
+    assert any("不在部门目录" in w for w in report["warnings"])
+    assert report["consultations"]["assistant"] is None        # the assistant's figure is the office's

@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Optional
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, not_, or_, select
 
 from bot.approvals.models import Application, ApplicationEvent
 from bot.db import session_scope, sync_engine
@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 # What makes a conversation or a ticket a consultation about government information disclosure.
 DISCLOSURE_INTENTS = ("query_disclosure", "apply_disclosure")
 DISCLOSURE_WORDS = ("信息公开", "依申请公开", "政务公开", "公开申请")
+CLOSED = ("answered", "rejected")
 # Approval stages that are the decision on an application (行政许可 本年处理决定数量).
 DECISION_STAGES = ("批准", "办结", "不予受理")
 # The alias in knowledge/departments.yml that names the body answering disclosure for the district
@@ -57,10 +58,12 @@ SOURCES = {
 
 @dataclass(frozen=True)
 class Body:
-    """The administrative body a report is for: its short name (filter on the data) and full name."""
+    """The administrative body a report is for: its short name (filter on the data) and full name;
+    ``known``: found in knowledge/departments.yml."""
     department: Optional[str]
     name: str
     is_office: bool
+    known: bool = True
 
 
 def resolve_body(department: Optional[str]) -> Body:
@@ -78,7 +81,7 @@ def resolve_body(department: Optional[str]) -> Body:
     for d in departments.values():
         if department in (d.name, d.full_name, *d.aliases):
             return Body(d.name, d.full_name or d.name, d.name == office)
-    return Body(department, department, False)
+    return Body(department, department, False, known=False)
 
 
 def _bounds(year: int) -> tuple[datetime, datetime]:
@@ -93,8 +96,9 @@ def _money(cents: int) -> str:
 
 
 async def _requests(session, body: Body, year: int, warnings: list[str]):
-    _, hi = _bounds(year)
-    query = select(DisclosureRequest).where(DisclosureRequest.received_at < hi)
+    lo, hi = _bounds(year)
+    finished_before = and_(DisclosureRequest.status.in_(CLOSED), DisclosureRequest.answered_at < lo)
+    query = select(DisclosureRequest).where(DisclosureRequest.received_at < hi, not_(finished_before))
     if body.department:
         query = query.where(DisclosureRequest.department == body.department)
     rows = (await session.execute(query.order_by(DisclosureRequest.received_at))).scalars().all()
@@ -102,7 +106,7 @@ async def _requests(session, body: Body, year: int, warnings: list[str]):
     start = date(year, 1, 1)
     for r in rows:
         received_on = local_date(r.received_at)
-        closed = r.status in ("answered", "rejected")
+        closed = r.status in CLOSED
         decided_on = local_date(r.answered_at) if closed and r.answered_at is not None else None
         if closed and decided_on is None:
             decided_on = received_on
@@ -182,7 +186,7 @@ async def _licensing(session, body: Body, year: int) -> int:
                                          Application.id.in_(decided))
     if body.department:
         query = query.where(Application.department == body.department)
-    return len((await session.execute(query)).all())
+    return (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
 
 
 async def _staff_consultations(session, body: Body, year: int) -> tuple[int, list]:
@@ -191,7 +195,7 @@ async def _staff_consultations(session, body: Body, year: int) -> tuple[int, lis
     query = select(Ticket.id).where(Ticket.created_at >= lo, Ticket.created_at < hi, words)
     if body.department:
         query = query.where(Ticket.department == body.department)
-    tickets = len((await session.execute(query)).all())
+    tickets = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
     handoffs = []
     if body.is_office:
         handoffs = (await session.execute(
@@ -289,6 +293,9 @@ async def build_report(year: int, department: Optional[str] = None, url: Optiona
         raise ValueError("year 应为 2000–2100 之间的年份")
     body = resolve_body(department)
     warnings: list[str] = []
+    if not body.known:
+        warnings.append(f"部门“{body.department}”不在部门目录（knowledge/departments.yml）中：请核对名称，"
+                        "数据按这一名称筛选")
     async with session_scope(url) as session:
         facts, rows, overdue = await _requests(session, body, year, warnings)
         documents, published = await _documents(session, body, year, warnings)
