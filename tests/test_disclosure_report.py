@@ -17,7 +17,7 @@ from bot.approvals.importer import import_approvals
 from bot.db import dispose_engine, sync_engine
 from bot.disclosure import template as t
 from bot.disclosure.importer import import_disclosure_appeals, import_disclosure_requests, import_disclosures
-from bot.disclosure.render import BLANK, table3_grid, to_docx, to_html
+from bot.disclosure.render import BLANK, table3_grid, to_csv, to_docx, to_html
 from bot.disclosure.report import build_report, table3_of
 from bot.livechat.models import Handoff
 from tests.approvals_helpers import application_row, disclosure_row, request_row, write_jsonl
@@ -359,6 +359,18 @@ async def test_the_whole_report_from_seeded_records(migrated_db_url, tmp_path, m
     assert [c.text for c in table4_doc.rows[3].cells][:5] == ["1", "0", "0", "1", "2"]
     assert [c.text for c in table2.rows[3].cells] == ["行政规范性文件", "1", "1", "2"]
     assert [c.text for c in table2.rows[9].cells][:2] == ["行政处罚", BLANK]
+    import csv
+
+    lines = list(csv.reader(io.StringIO(to_csv(report).lstrip("\ufeff"))))
+    assert lines[0] == ["表", "项目", "列", "数值"]
+    labels = {c["label"]: c["key"] for c in report["requests"]["columns"]}
+    rows = {(r["group"] + " " if r["group"] else "") + r["label"]: r["key"] for r in report["requests"]["rows"]}
+    from_csv: dict = {}
+    for sheet, item, column, value in lines[1:]:
+        if sheet == "三":
+            from_csv.setdefault(rows[item], {})[labels[column]] = int(value)
+    assert from_csv == table
+    assert ["二", "行政处罚", "本年处理决定数量", ""] in lines and ["六", "信息处理费", "通知金额（元）", "280.50"] in lines
     html = to_html(report)
     assert "四、结转下年度继续办理" in html and 'class="blank"' in html and "勾稽关系核对：全部通过" in html
     assert "13912345678" not in html and "13912345678" not in str(report)   # no personal data

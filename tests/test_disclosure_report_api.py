@@ -55,6 +55,12 @@ async def test_supervisor_gets_the_figures_and_the_documents(client, staff, tmp_
     assert document.paragraphs[0].text == "广安市广安区人民政府办公室2025年政府信息公开工作年度报告"
     assert len(document.tables) == 3
 
+    resp = await client.get(REPORT, params={"year": "2025", "department": "区政府办", "format": "csv"},
+                            headers=bearer(staff.tokens["s1"]))
+    assert resp.status == 200 and resp.content_type == "text/csv"
+    text = await resp.text()
+    assert text.startswith("\ufeff表,项目,列,数值") and "三,（四）无法提供 1.本机关不掌握相关政府信息,商业企业,1" in text
+
     resp = await client.get(REPORT, params={"year": "2025", "format": "html"}, headers=bearer(staff.tokens["s1"]))
     assert resp.status == 200 and resp.content_type == "text/html"
     assert "三、收到和处理政府信息公开申请情况" in await resp.text()

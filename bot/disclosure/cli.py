@@ -1,7 +1,7 @@
 """Command line of the disclosure area:
 
     python -m bot import disclosures|disclosure-requests|disclosure-appeals FILE.jsonl
-    python -m bot disclosure annual-report 2025 [--department 区政府办] [--out DIR] [--json]
+    python -m bot disclosure annual-report 2025 [--department 区政府办] [--out DIR]
 """
 from __future__ import annotations
 
@@ -37,10 +37,10 @@ def report_filename(report: dict) -> str:
 
 
 def _cmd_annual_report(args) -> int:
-    """Migrate, build the report, write .docx and .html (and .json) to --out; print where and the
+    """Migrate, build the report, write .docx, .html, .csv and .json to --out; print where and the
     checks. Exit 0 when every cross-check holds, 1 when one fails (the files are written anyway)."""
     from bot.db import migrate
-    from bot.disclosure.render import to_docx, to_html
+    from bot.disclosure.render import to_csv, to_docx, to_html
     from bot.disclosure.report import build_report
 
     migrate.upgrade()
@@ -48,10 +48,11 @@ def _cmd_annual_report(args) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = out / report_filename(report)
-    written = [stem.with_suffix(".docx"), stem.with_suffix(".html"), stem.with_suffix(".json")]
+    written = [stem.with_suffix(s) for s in (".docx", ".html", ".csv", ".json")]
     written[0].write_bytes(to_docx(report))
     written[1].write_text(to_html(report), encoding="utf-8")
-    written[2].write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    written[2].write_text(to_csv(report), encoding="utf-8", newline="")
+    written[3].write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     for path in written:
         print(path)
     checks = report["checks"]
@@ -81,7 +82,7 @@ def register(subparsers, import_subparsers) -> None:
 
     disclosure = subparsers.add_parser("disclosure", help="government information disclosure")
     actions = disclosure.add_subparsers(dest="action", required=True)
-    p = actions.add_parser("annual-report", help="draft the year's 政府信息公开工作年度报告 (.docx, .html, .json)")
+    p = actions.add_parser("annual-report", help="draft the year's 政府信息公开工作年度报告 (.docx, .html, .csv, .json)")
     p.add_argument("year", type=_year)
     p.add_argument("--department", help="department name or alias (knowledge/departments.yml); default: all")
     p.add_argument("--out", default="var/reports", help="directory of the files (default var/reports)")

@@ -1,4 +1,4 @@
-"""The annual report (bot.disclosure.report) as a Word document (python-docx) and as HTML.
+"""The annual report (bot.disclosure.report) as a Word document (python-docx), as HTML and as CSV.
 
 Both are drawn from the same grids: a table is a list of rows, a row a list of cells
 ``(text, rowspan, colspan)``, laid out as the national template lays out its tables (merged header
@@ -6,6 +6,7 @@ cells included). A figure the system has no source for is written 待填 for sta
 """
 from __future__ import annotations
 
+import csv
 import html
 import io
 from typing import Optional
@@ -207,3 +208,38 @@ def to_docx(report: dict) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+# ---------------------------------------------------------------- CSV
+
+def to_csv(report: dict) -> str:
+    """Every figure of tables 二、三、四 and the fees, one per line: 表, 项目, 列, 数值 (blank when the
+    system has no source) — for spreadsheets and the statistics systems that collect these reports.
+    UTF-8 with a byte-order mark, so Excel opens it as Chinese text."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(["表", "项目", "列", "数值"])
+    a = report["active"]
+    for kind in t.DOC_TYPES:
+        for key, label in (("made", "本年制发件数"), ("repealed", "本年废止件数"), ("in_force", "现行有效件数")):
+            w.writerow(["二", kind, label, a["documents"][kind][key]])
+    for key, label in (("licensing", "行政许可"), ("punishment", "行政处罚"), ("coercion", "行政强制")):
+        w.writerow(["二", label, "本年处理决定数量", "" if a[key] is None else a[key]])
+    w.writerow(["二", "行政事业性收费", "本年收费金额（单位：万元）",
+                "" if a["admin_fees_wan_yuan"] is None else a["admin_fees_wan_yuan"]])
+    columns = report["requests"]["columns"]
+    for row in report["requests"]["rows"]:
+        item = f"{row['group']} {row['label']}" if row["group"] else row["label"]
+        for col in columns:
+            w.writerow(["三", item, col["label"], row["values"][col["key"]]])
+    for kind, kind_label in t.APPEAL_KINDS:
+        for col, col_label in t.APPEAL_COLUMNS:
+            w.writerow(["四", kind_label, col_label, report["appeals"][kind][col]])
+    fees = report["fees"]
+    w.writerow(["六", "信息处理费", "发出收费通知件数", fees["notices"]])
+    w.writerow(["六", "信息处理费", "通知金额（元）", fees["notified_yuan"]])
+    w.writerow(["六", "信息处理费", "实际收取金额（元）", fees["collected_yuan"]])
+    c = report["consultations"]
+    w.writerow(["六", "政府信息公开咨询", "智能助手解答（人次）", "" if c["assistant"] is None else c["assistant"]])
+    w.writerow(["六", "政府信息公开咨询", "工作人员解答（人次）", c["staff"]])
+    return "\ufeff" + out.getvalue()

@@ -1,6 +1,6 @@
 """The year's 政府信息公开工作年度报告 drafted from the system's records (docs/disclosure.md):
 
-GET /api/disclosure/annual-report?year=&department=&format=json|docx|html   the report (bot.disclosure.report)
+GET /api/disclosure/annual-report?year=&department=&format=json|docx|html|csv   the report (bot.disclosure.report)
 GET /api/disclosure/annual-report/draft?year=&department=                   what staff wrote into it
 PUT /api/disclosure/annual-report/draft?year=&department=  {overall?, problems?, other?, figures?, version}
 Admin and supervisor only; no or unknown token → 401, another role → 403."""
@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 ROLES = ("supervisor",)  # admin always passes
 FORMATS = {"json": None, "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-           "html": "text/html"}
+           "html": "text/html", "csv": "text/csv"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 
 
@@ -35,13 +35,13 @@ def _params(request: web.Request) -> tuple[int, str | None, str]:
         raise ApiError(400, "invalid_department", "department 应为部门名称（最多64字）")
     fmt = q.get("format", "json")
     if fmt not in FORMATS:
-        raise ApiError(400, "invalid_format", "format 应为 json、docx 或 html")
+        raise ApiError(400, "invalid_format", "format 应为 json、docx、html 或 csv")
     return int(raw), department, fmt
 
 
 async def annual_report(request: web.Request) -> web.Response:
     from bot.disclosure.cli import report_filename
-    from bot.disclosure.render import to_docx, to_html
+    from bot.disclosure.render import to_csv, to_docx, to_html
     from bot.disclosure.report import build_report
 
     who = await principal(request, *ROLES)
@@ -60,7 +60,8 @@ async def annual_report(request: web.Request) -> web.Response:
     if fmt == "docx":
         body = await asyncio.to_thread(to_docx, report)
         return web.Response(body=body, content_type=FORMATS[fmt], headers=headers)
-    return web.Response(text=to_html(report), content_type="text/html", charset="utf-8", headers=headers)
+    text = to_html(report) if fmt == "html" else to_csv(report)
+    return web.Response(text=text, content_type=FORMATS[fmt], charset="utf-8", headers=headers)
 
 
 async def get_draft(request: web.Request) -> web.Response:

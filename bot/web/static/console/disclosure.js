@@ -3,7 +3,7 @@
  * drafted from the system's records (GET /api/disclosure/annual-report): the cross-check result,
  * the data to verify, table 三 as counted; the staff's review (PUT /api/disclosure/annual-report/draft):
  * the parts 一、五、六, pre-filled with the system's prompts, and the figures the system has no
- * source for; and the Word / HTML documents to download. The tab and its panel are built here;
+ * source for; and the Word / HTML documents (and every figure as CSV) to download. The tab and its panel are built here;
  * all text is set as data.
  */
 (function () {
@@ -27,6 +27,7 @@
         el("button", { text: "生成", attrs: { type: "submit", id: "dr-build" } }),
         el("button", { text: "下载 Word", attrs: { type: "button", id: "dr-docx" } }),
         el("button", { text: "下载 HTML", attrs: { type: "button", id: "dr-html" } }),
+        el("button", { text: "下载 CSV", attrs: { type: "button", id: "dr-csv" } }),
         el("span", { className: "gc-muted", attrs: { id: "dr-info", role: "status" } })]),
       el("p", { attrs: { id: "dr-checks" } }),
       el("ul", { className: "gc-events", attrs: { id: "dr-warnings" } }),
@@ -138,6 +139,7 @@
       $("dr-draft").addEventListener("submit", saveDraft);
       $("dr-docx").addEventListener("click", function () { download("docx"); });
       $("dr-html").addEventListener("click", function () { download("html"); });
+      $("dr-csv").addEventListener("click", function () { download("csv"); });
     },
     open: function () { if (!$("dr-rows").firstChild) generate(); }
   };
