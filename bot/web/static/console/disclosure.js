@@ -106,10 +106,15 @@
     fillDraft(r);
   }
 
+  /* Only the latest request's answer is shown: an earlier one arriving late would put back the
+     review boxes under the reviewer's hands. */
+  var latest = 0;
   function generate(ev) {
     if (ev) ev.preventDefault();
+    var mine = ++latest;
     $("dr-info").textContent = "生成中…";
-    GC.api("GET", query()).then(render).catch(function (err) { $("dr-info").textContent = err.message; });
+    GC.api("GET", query()).then(function (r) { if (mine === latest) render(r); })
+      .catch(function (err) { if (mine === latest) $("dr-info").textContent = err.message; });
   }
 
   /* The document comes with the bearer token, so it is fetched and saved from a blob. */
