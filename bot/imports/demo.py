@@ -184,6 +184,8 @@ def disclosures() -> list[dict]:
             "url": f"https://zwgk.example.org/guangan/{published:%Y%m}/{i:03d}.html",
             "summary": f"{department}发布的{category}类信息：{title}。",
         })
+        if doc_no and any(word in title for word in ("办法", "实施意见", "实施细则")):
+            rows[-1]["doc_type"] = "行政规范性文件"  # counted in the annual report's table 二 (docs/disclosure.md)
     return rows
 
 
