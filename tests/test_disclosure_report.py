@@ -305,8 +305,10 @@ async def test_the_whole_report_from_seeded_records(migrated_db_url, tmp_path, m
             auth.add_department(s, "区政府办")
         engine.dispose()
         when = datetime(2025, 6, 2, 2, tzinfo=timezone.utc)
-        for description in ("咨询政府信息公开申请的办理期限", "依申请公开的答复什么时候寄出", "路灯坏了"):
-            await service.create_ticket({"description": description, "department": "区政府办"}, url=migrated_db_url,
+        for description, category in (("咨询政府信息公开申请的办理期限", "咨询"), ("依申请公开的答复什么时候寄出", "咨询"),
+                                      ("路灯坏了", "咨询"), ("投诉区里政府信息公开申请超期不答复", "投诉")):
+            await service.create_ticket({"description": description, "department": "区政府办", "category": category},
+                                        url=migrated_db_url,
                                         now=when, link=False)
         report = await build_report(YEAR, "政府信息公开", migrated_db_url, tracker_url=tracker)  # an alias
     finally:

@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 # What makes a conversation or a ticket a consultation about government information disclosure.
 DISCLOSURE_INTENTS = ("query_disclosure", "apply_disclosure")
 DISCLOSURE_WORDS = ("信息公开", "依申请公开", "政务公开", "公开申请")
+CONSULTATION = "咨询"  # the ticket category of a question (a complaint about disclosure is not a consultation)
 CLOSED = ("answered", "rejected")
 # Approval stages that are the decision on an application (行政许可 本年处理决定数量).
 DECISION_STAGES = ("批准", "办结", "不予受理")
@@ -52,7 +53,7 @@ SOURCES = {
     "四": "行政复议、行政诉讼 disclosure_appeals：按 kind、filed_at、result、concluded_at",
     "六.信息处理费": "disclosure_requests 的 fee_notified_at、fee_amount、fee_paid",
     "六.咨询": "智能助手：对话记录（Rasa events）中询问政务公开的会话；人工：转人工会话 livechat_handoffs 与内容涉及"
-              "信息公开的工单 tickets",
+              "信息公开的咨询类工单 tickets",
 }
 
 
@@ -192,7 +193,8 @@ async def _licensing(session, body: Body, year: int) -> int:
 async def _staff_consultations(session, body: Body, year: int) -> tuple[int, list]:
     lo, hi = _bounds(year)
     words = or_(*[Ticket.description.like(f"%{w}%") for w in DISCLOSURE_WORDS])
-    query = select(Ticket.id).where(Ticket.created_at >= lo, Ticket.created_at < hi, words)
+    query = select(Ticket.id).where(Ticket.created_at >= lo, Ticket.created_at < hi, Ticket.category == CONSULTATION,
+                                    words)
     if body.department:
         query = query.where(Ticket.department == body.department)
     tickets = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
