@@ -231,6 +231,8 @@ def seed_year(url: str, tmp_path) -> list[dict]:
         _row("YSQ2025-0901", department="区住建局", outcome="granted"),                # another department
         request_row("YSQ2025-0902", received_at="2025-05-05T09:00:00+08:00", status="answered",
                     answered_at="2025-07-30T09:00:00+08:00", department="区政府办"),    # legacy: no kind/outcome
+        request_row("YSQ2025-0903", received_at="2025-08-01T09:00:00+08:00", status="answered",
+                    department="区政府办"),                                           # legacy: no answer time
     ]
     path = write_jsonl(tmp_path / "requests.jsonl", rows)
     assert import_disclosure_requests(path, url).errors == []
@@ -320,17 +322,18 @@ async def test_the_whole_report_from_seeded_records(migrated_db_url, tmp_path, m
     assert report["checks"] == {"ok": True, "problems": []}
     table = table3_of(report)
     assert t.check_table3(table) == []
-    assert table[t.NEW][t.TOTAL] == 21 + 2          # every outcome + January answer + legacy
+    assert table[t.NEW][t.TOTAL] == 21 + 3          # every outcome + January answer + two legacy
     assert table[t.CARRIED_IN] == {**{k: 0 for k in t.KIND_CODES}, "natural_person": 1, "legal_service": 1, "total": 2}
     assert table[t.CARRIED_OUT]["research"] == 1 and table[t.CARRIED_OUT]["legal_service"] == 1
     assert table[t.CARRIED_OUT][t.TOTAL] == 2
-    assert table[t.TOTAL][t.TOTAL] == 21 + 1 + 1   # + the carried-in answer + the legacy row
+    assert table[t.TOTAL][t.TOTAL] == 21 + 1 + 2   # + the carried-in answer + the legacy rows
     for outcome, reason in every_outcome():
         key = f"{outcome}.{reason}" if reason else outcome
-        expected = {"granted": 2, "other.other": 2}.get(key, 1)
+        expected = {"granted": 2, "other.other": 3}.get(key, 1)
         assert table[key][t.TOTAL] == expected, key
     assert any("YSQ2025-0902" in w and "applicant_kind" in w for w in report["warnings"])
     assert any("YSQ2025-0902" in w and "outcome" in w for w in report["warnings"])
+    assert any("YSQ2025-0903" in w and "answered_at" in w for w in report["warnings"])
 
     assert report["active"]["documents"]["行政规范性文件"] == {"made": 1, "repealed": 1, "in_force": 2}
     assert report["active"]["documents"]["规章"] == {"made": 0, "repealed": 0, "in_force": 0}

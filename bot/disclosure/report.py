@@ -98,7 +98,8 @@ def _money(cents: int) -> str:
 
 async def _requests(session, body: Body, year: int, warnings: list[str]):
     lo, hi = _bounds(year)
-    finished_before = and_(DisclosureRequest.status.in_(CLOSED), DisclosureRequest.answered_at < lo)
+    finished_before = and_(DisclosureRequest.status.in_(CLOSED), DisclosureRequest.answered_at.is_not(None),
+                           DisclosureRequest.answered_at < lo)  # NULL-safe: a closed row without a date stays
     query = select(DisclosureRequest).where(DisclosureRequest.received_at < hi, not_(finished_before))
     if body.department:
         query = query.where(DisclosureRequest.department == body.department)
