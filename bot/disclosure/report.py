@@ -278,7 +278,10 @@ def _prompts(year: int, body: Body, table3: dict, published: dict, overdue: list
     ]
     problems = [f"本年答复超过法定期限或至年末仍超期未答复的申请{len(overdue)}件"
                 + (f"（{'、'.join(overdue[:10])}）" if overdue else "") + "。（请工作人员分析原因并写明改进措施）"]
-    assistant = "—（无对话记录）" if consultations["assistant"] is None else f"{consultations['assistant']}人次"
+    if consultations["assistant"] is not None:
+        assistant = f"{consultations['assistant']}人次"
+    else:
+        assistant = "—（无对话记录）" if body.is_office else "—（计入政府信息公开工作机构的报告）"
     other = [
         f"依据《政府信息公开信息处理费管理办法》收取信息处理费的情况：本年发出收费通知{fees['notices']}件，"
         f"通知金额合计{fees['notified_yuan']}元，实际收取{fees['collected_yuan']}元。",
