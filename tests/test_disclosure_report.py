@@ -410,3 +410,27 @@ async def test_an_unknown_department_is_said_to_be_unknown(migrated_db_url, tmp_
     assert report["department"] == "区不存在局" and report["checks"]["ok"]
     assert any("不在部门目录" in w for w in report["warnings"])
     assert report["consultations"]["assistant"] is None        # the assistant's figure is the office's
+
+
+def test_the_command_writes_the_four_files(app_env, tmp_path, capsys):
+    from docx import Document
+
+    from bot.cli import main
+
+    rows = [_row("YSQ2025-3001", outcome="granted"), _row("YSQ2025-3002", status="processing", answered_at=None)]
+    from bot.db import migrate
+
+    migrate.upgrade(app_env.database_url)
+    assert import_disclosure_requests(write_jsonl(tmp_path / "r.jsonl", rows), app_env.database_url).errors == []
+    out = tmp_path / "reports"
+    assert main(["disclosure", "annual-report", "2025", "--department", "区政府办", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "勾稽关系核对：全部通过" in printed
+    stem = "区政府办-2025-政府信息公开工作年度报告"
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{stem}{s}" for s in (".csv", ".docx", ".html", ".json"))
+    document = Document(str(out / f"{stem}.docx"))
+    assert [c.text for c in document.tables[1].rows[3].cells][3:] == ["0", "2", "0", "0", "0", "0", "2"]
+    assert (out / f"{stem}.csv").read_bytes().startswith("\ufeff表,项目,列,数值".encode("utf-8"))
+    with pytest.raises(SystemExit) as exc:
+        main(["disclosure", "annual-report", "20x5"])
+    assert exc.value.code == 2
