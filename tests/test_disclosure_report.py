@@ -434,3 +434,23 @@ def test_the_command_writes_the_four_files(app_env, tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["disclosure", "annual-report", "20x5"])
     assert exc.value.code == 2
+
+
+async def test_the_applicant_is_told_the_recorded_outcome(migrated_db_url, tmp_path):
+    from bot.disclosure.queries import status_of_verified
+    from bot.disclosure.replies import request_status_message
+
+    rows = [_row("YSQ2025-4001", status="rejected", outcome="denied", outcome_reason="third_party"),
+            _row("YSQ2025-4002", outcome="granted"),
+            request_row("YSQ2025-4003", status="answered", received_at="2025-03-03T10:00:00+08:00",
+                        answered_at="2025-03-20T10:00:00+08:00"),                      # none recorded
+            _row("YSQ2025-4004", status="processing", answered_at=None)]
+    assert import_disclosure_requests(write_jsonl(tmp_path / "r.jsonl", rows), migrated_db_url).errors == []
+    try:
+        texts = {no: request_status_message(await status_of_verified(no, migrated_db_url, date(2025, 4, 1)))
+                 for no in ("YSQ2025-4001", "YSQ2025-4002", "YSQ2025-4003", "YSQ2025-4004")}
+    finally:
+        await dispose_engine()
+    assert "办理结果：不予公开（保护第三方合法权益）（详见书面答复）" in texts["YSQ2025-4001"]
+    assert "办理结果：予以公开" in texts["YSQ2025-4002"]
+    assert "办理结果" not in texts["YSQ2025-4003"] and "办理结果" not in texts["YSQ2025-4004"]

@@ -114,6 +114,17 @@ def outcome_key(outcome: Optional[str], reason: Optional[str]) -> str:
     return f"{outcome}.{reason}" if reasons else str(outcome)
 
 
+def outcome_label(outcome: Optional[str], reason: Optional[str]) -> Optional[str]:
+    """The outcome in words for the applicant: 不予公开（保护第三方合法权益）; None when not recorded."""
+    for code, label, reasons in OUTCOMES:
+        if code != outcome:
+            continue
+        name = label[3:].split("（")[0]                    # "（三）不予公开" → "不予公开"
+        detail = dict(reasons).get(reason or "")
+        return f"{name}（{detail.split('.', 1)[1]}）" if detail else name
+    return None
+
+
 def _zero_table() -> dict[str, dict[str, int]]:
     return {key: {**{k: 0 for k in KIND_CODES}, TOTAL: 0} for key, _ in TABLE3_ROWS}
 
