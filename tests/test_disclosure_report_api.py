@@ -141,6 +141,21 @@ async def test_staff_write_the_narrative_and_the_figures_without_a_source(client
     assert [c.text for c in table2.rows[9].cells][:2] == ["行政处罚", "12"]
     assert [c.text for c in table2.rows[13].cells][:2] == ["行政事业性收费", "3.5"]
     assert "全年主动公开政府信息120条。" in [p.text for p in document.paragraphs]
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from bot.audit.models import AuditEntry
+    from bot.audit.trail import verify
+    from bot.db import sync_engine
+
+    engine = sync_engine(staff.url)
+    with Session(engine, future=True) as session:
+        entries = session.execute(select(AuditEntry).where(AuditEntry.action == "disclosure_report_draft")
+                                  .order_by(AuditEntry.seq)).scalars().all()
+        trail = [(e.actor, e.object_id, e.data["version"], e.data["texts_changed"]) for e in entries]
+    engine.dispose()
+    assert trail == [("s1", "2025:区政府办", 1, ["overall"]), ("a1", "2025:区政府办", 2, ["other"])]
+    assert verify(staff.url).ok
     # another year, and the all-departments report, have drafts of their own
     resp = await client.get(DRAFT, params={"year": "2025"}, headers=s1)
     assert (await resp.json())["version"] == 0

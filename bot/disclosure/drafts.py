@@ -3,7 +3,8 @@ the parts 一、五、六 and the figures the system has no source for — kept 
 and merged into the report (JSON, Word, HTML) every time it is drafted.
 
 A save carries the ``version`` it was based on (0 for a new draft); a stale version is refused
-(``DraftError`` conflict) so two reviewers never overwrite each other silently.
+(``DraftError`` conflict) so two reviewers never overwrite each other silently. Every save is an
+entry of the audit trail (bot.audit: who, which parts changed, the figures).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from bot.audit import trail
 from bot.db import session_scope
 from bot.disclosure.models import ReportDraft
 
@@ -112,9 +114,14 @@ async def save_draft(year: int, department: Optional[str], body: dict, username:
             if row is None:
                 row = ReportDraft(year=year, department=department or "", version=0)
                 session.add(row)
+            changed = [k for k in TEXTS if (row.texts or {}).get(k) != texts[k]]
             row.texts, row.figures, row.updated_by, row.updated_at = texts, figures, username, now
             row.version = version + 1
             await session.flush()
+            # who wrote what into the statutory report, in the hash-chained trail (same transaction)
+            await trail.append(session, actor=username, action="disclosure_report_draft",
+                               object_type="disclosure_report", object_id=f"{year}:{department or '全部部门'}",
+                               data={"version": row.version, "texts_changed": changed, "figures": figures}, at=now)
             return _as_json(row, year, department)
     except IntegrityError:  # two first saves at the same moment: the loser retries on fresh data
         raise stale from None
