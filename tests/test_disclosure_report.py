@@ -351,6 +351,7 @@ async def test_the_whole_report_from_seeded_records(migrated_db_url, tmp_path, m
     from docx import Document
 
     document = Document(io.BytesIO(to_docx(report)))
+    assert (round(document.sections[0].page_width.mm), round(document.sections[0].page_height.mm)) == (210, 297)
     assert [p.text for p in document.paragraphs if p.style.name.startswith("Heading 2")][:6] == list(t.SECTIONS)
     table2, table3_doc, table4_doc = document.tables
     columns = [c["key"] for c in report["requests"]["columns"]]

@@ -176,11 +176,16 @@ def to_docx(report: dict) -> bytes:
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml.ns import qn
+    from docx.shared import Mm
 
     document = Document()
-    style = document.styles["Normal"]
-    style.font.name = "SimSun"
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
+    section = document.sections[0]  # A4, as Chinese official documents are printed
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.left_margin = section.right_margin = Mm(25)
+    for name, font in (("Normal", "宋体"), ("Heading 1", "黑体"), ("Heading 2", "黑体"), ("Title", "黑体")):
+        style = document.styles[name]
+        style.font.name = "SimSun" if name == "Normal" else "SimHei"
+        style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
     document.core_properties.title = report["title"]
     heading = document.add_heading(report["title"], level=1)
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
