@@ -4,7 +4,7 @@ from bot.db.base import Base  # noqa: F401
 from bot.db.meta import AppMeta  # noqa: F401
 from bot.knowledge.tables import CatalogItemRow  # noqa: F401
 from bot.approvals.models import Application, ApplicationEvent  # noqa: F401
-from bot.disclosure.models import DisclosureEntry, DisclosureRequest  # noqa: F401
+from bot.disclosure.models import DisclosureAppeal, DisclosureEntry, DisclosureRequest, ReportDraft  # noqa: F401
 from bot.auth.models import ApiToken, Department, User  # noqa: F401
 from bot.audit.models import AuditEntry, AuditHead  # noqa: F401
 from bot.tickets.models import Ticket, TicketEvent, TicketLink, TicketNotification, WorkerLease  # noqa: F401

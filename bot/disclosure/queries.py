@@ -131,7 +131,7 @@ async def fetch_request(request_no: str, url: str | None = None) -> tuple[str, R
         if row is None:
             return None
         return row.applicant_phone, RequestFacts(row.request_no, row.subject, row.received_at, row.extended,
-                                                 row.status, row.answered_at)
+                                                 row.status, row.answered_at, row.outcome, row.outcome_reason)
 
 
 async def status_of_verified(request_no: str, url: str | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 from bot.calendar import format_cn_date
 from bot.disclosure.queries import EntryHit
 from bot.disclosure.status import RequestStatus
+from bot.disclosure.template import outcome_label
 
 # The guide in knowledge/guides/ that answers follow-up questions about applying.
 GUIDE_ID = "government-information-disclosure"
@@ -43,6 +44,9 @@ def request_status_message(s: RequestStatus) -> str:
              f"法定答复期限：{format_cn_date(s.deadline)}（自收到申请之日起{days}）"]
     if s.answered_on:
         lines.append(f"答复日期：{format_cn_date(s.answered_on)}")
+        result = outcome_label(f.outcome, f.outcome_reason) if not s.open else None
+        if result:
+            lines.append(f"办理结果：{result}（详见书面答复）")
     if s.open and s.overdue:
         lines.append("该申请已超过法定答复期限。您可以拨打12345反映，或依法向上一级行政机关投诉、申请行政复议。")
     return "\n".join(lines)

@@ -26,6 +26,8 @@ class RequestFacts:
     extended: bool
     status: str
     answered_at: datetime | None
+    outcome: str | None = None          # 办理结果 and its reason (bot.disclosure.template), when recorded
+    outcome_reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -185,6 +185,8 @@ def disclosures() -> list[dict]:
             "url": f"https://zwgk.example.org/guangan/{published:%Y%m}/{i:03d}.html",
             "summary": f"{department}发布的{category}类信息：{title}。",
         })
+        if doc_no and any(word in title for word in ("办法", "实施意见", "实施细则")):
+            rows[-1]["doc_type"] = "行政规范性文件"  # counted in the annual report's table 二 (docs/disclosure.md)
     return rows
 
 
@@ -202,12 +204,22 @@ def disclosure_requests() -> list[dict]:
         ("YSQ2026-0008", "2026年区级惠民惠农财政补贴资金发放明细", date(2026, 11, 12), False, "received", None),
         ("YSQ2026-0009", "某街道垃圾中转站选址论证材料", date(2026, 11, 19), False, "received", None),
     ]
+    # What the annual report counts (docs/disclosure.md): applicant kind and 办理结果 with reason.
+    report = {"YSQ2025-0001": ("natural_person", "granted", None), "YSQ2026-0001": ("natural_person", "granted", None),
+              "YSQ2026-0002": ("business", "partial", None), "YSQ2026-0003": ("legal_service", "denied", "third_party"),
+              "YSQ2026-0004": ("public_interest", "unable", "needs_creation")}
     rows = []
     for number, subject, received, extended, status, answered in specs:
         row = {"request_no": number, "subject": subject, "applicant_phone": _phone(rng),
                "received_at": _at(received, rng), "extended": extended, "status": status}
         if answered:
             row["answered_at"] = _at(answered, rng)
+        kind, outcome, reason = report.get(number, ("natural_person", None, None))
+        row.update({"department": "区政府办", "applicant_kind": kind})
+        if outcome:
+            row["outcome"] = outcome
+        if reason:
+            row["outcome_reason"] = reason
         rows.append(row)
     return rows
 

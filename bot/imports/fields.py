@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 from datetime import date, datetime, timezone
+from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from bot.cases.numbers import MAX_CHARS, is_case_no_shape, normalize_case_no
@@ -66,8 +67,10 @@ def boolean(row: dict, key: str, default: bool | None = None) -> bool:
     return value
 
 
-def choice(row: dict, key: str, allowed) -> str:
-    value = text(row, key, 32)
+def choice(row: dict, key: str, allowed, required: bool = True) -> str | None:
+    value = text(row, key, 32, required)
+    if value is None:
+        return None
     if value not in allowed:
         raise ValueError(f"字段 {key} 的值 {value!r} 无效，应为 {'|'.join(allowed)} 之一")
     return value
@@ -98,10 +101,12 @@ def timestamp(row: dict, key: str, required: bool = True, where: str = "") -> da
         raise ValueError(f"字段 {label} 超出可表示的时间范围：{value!r}") from None
 
 
-def day(row: dict, key: str) -> date:
+def day(row: dict, key: str, required: bool = True) -> date | None:
     """A calendar date: 2025-03-12, or a timestamp with offset (taken in local time)."""
     value = row.get(key)
     if value is None or value == "":
+        if not required:
+            return None
         raise ValueError(f"缺少字段 {key}")
     if not isinstance(value, str):
         raise ValueError(f"字段 {key} 应为日期字符串（YYYY-MM-DD）")
@@ -112,6 +117,25 @@ def day(row: dict, key: str) -> date:
         except ValueError:
             raise ValueError(f"字段 {key} 不是有效日期：{value!r}") from None
     return timestamp(row, key).astimezone(local_tz()).date()
+
+
+def amount(row: dict, key: str, high: int = 100_000_000) -> Decimal | None:
+    """An optional sum of money in yuan: a JSON number (or numeric string) ≥ 0 with at most two
+    decimals → Decimal."""
+    value = row.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"字段 {key} 应为金额（元，数字）")
+    try:
+        parsed = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"字段 {key} 不是有效金额：{value!r}") from None
+    if not parsed.is_finite() or parsed < 0 or parsed > high:
+        raise ValueError(f"字段 {key} 应在 0 到 {high} 元之间")
+    if parsed != parsed.quantize(Decimal("0.01")):
+        raise ValueError(f"字段 {key} 最多两位小数")
+    return parsed.quantize(Decimal("0.01"))
 
 
 def phone(row: dict, key: str) -> str:

@@ -17,7 +17,8 @@ from bot.web import desk, livechat
 from bot.web.tickets import principal
 
 SCRIPTS = ("core.js", "inbox.js", "call.js", "queue.js", "workbench.js", "livechat.js", "dashboard.js", "desk.js", "canned.js",
-           "supervision.js")  # supervision.js builds its own tab (电子监察, docs/supervision.md)
+           "supervision.js", "disclosure.js")  # supervision.js and disclosure.js build their own tabs (电子监察,
+# docs/supervision.md; 信息公开年报, docs/disclosure.md)
 
 PAGE = """<!doctype html>
 <html lang="zh-CN">

@@ -3,6 +3,7 @@ changes as they happen instead of (or besides) the JSON-lines imports.
 
 POST /api/approvals/applications   {"rows": [<a row of `import approvals`>, ...]}
 POST /api/disclosure/requests      {"rows": [<a row of `import disclosure-requests`>, ...]}
+POST /api/disclosure/appeals       {"rows": [<a row of `import disclosure-appeals`>, ...]}
 → 200 {"inserted", "updated", "unchanged", "invalid", "errors": [{"index", "key", "message"}]}
 
 Bearer token of the ``system`` role (admin too); no or unknown token → 401, another role → 403.
@@ -24,7 +25,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.approvals.importer import import_application_objects
 from bot.imports.jsonl import ImportResult
-from bot.disclosure.importer import import_request_objects
+from bot.disclosure.importer import import_appeal_objects, import_request_objects
 from bot.privacy import mask_text
 from bot.web.errors import ApiError, read_json
 from bot.web.tickets import principal
@@ -111,7 +112,12 @@ async def push_disclosure_requests(request: web.Request) -> web.Response:
     return await _push(request, import_request_objects)
 
 
+async def push_disclosure_appeals(request: web.Request) -> web.Response:
+    return await _push(request, import_appeal_objects)
+
+
 def setup(app: web.Application) -> None:
     app.router.add_post("/api/approvals/applications", push_applications)
     app.router.add_post("/api/disclosure/requests", push_disclosure_requests)
+    app.router.add_post("/api/disclosure/appeals", push_disclosure_appeals)
     app.on_cleanup.append(_drain)
