@@ -183,3 +183,14 @@ def test_follow_ups_on_the_real_catalog_stay_with_the_matter_talked_about():
     assert "低保" in dibao.text.split("】")[0]
     # without that context the citizen is asked which
     assert compose("听说每年还要做啥子资格认证，咋个弄", index=index).kind == "choose"
+
+
+def test_a_place_in_the_question_does_not_hide_the_item():
+    from bot.knowledge.search import get_index
+    from bot.tickets.places import without_places
+
+    assert without_places("身份证在菜市场搞掉了 补办要好久嘛") == "身份证搞掉了 补办要好久嘛"
+    # a place that names the service's office is kept: the search without places is only a second try
+    assert "不动产" in compose("不动产登记中心在哪里", index=get_index()).text.split("】")[0]
+    reply = compose("身份证在菜市场搞掉了 补办要好久嘛", index=get_index())
+    assert reply.text.startswith("【居民身份证") and "办理时限" in reply.text

@@ -295,6 +295,8 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
     if not results:
         return answer_result(index, context, aspect) if context is not None else not_found()
     if results[0].confidence < MIN_CONFIDENCE and not _clear_winner(results):
+        results = _without_the_place(text, results, index)
+    if results[0].confidence < MIN_CONFIDENCE and not _clear_winner(results):
         return suggest([r for r in results if r.kind != "faq"][:MAX_CHOICES] or results[:1], aspect)
     moved_on = _moved_on_from(text, context, results)
     if moved_on is not None:
@@ -306,6 +308,19 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
             return choose(close, aspect)
         return answer_result(index, named, aspect)
     return answer_result(index, results[0], aspect)
+
+
+def _without_the_place(text: str, results: list[Result], index: SearchIndex) -> list[Result]:
+    """An unsure match searched again without the places in the question ("身份证在菜市场搞掉了"): the
+    place's words match unrelated items and dilute the item's. Kept only when it is then sure."""
+    from bot.tickets.places import without_places  # place reading lives with ticket intake
+
+    stripped = without_places(clean(text))
+    if stripped == clean(text) or not stripped.strip():
+        return results
+    again = index.search(stripped, k=MAX_CHOICES + 2)
+    sure = bool(again) and (again[0].confidence >= MIN_CONFIDENCE or _clear_winner(again))
+    return again if sure else results
 
 
 def _clear_winner(results: list[Result]) -> bool:

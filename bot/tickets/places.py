@@ -149,6 +149,27 @@ def without_landmarks(text: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=1)
+def _at_place() -> re.Pattern:
+    from bot.tickets.intake import _PLACE_WORD, _POSITION, _SHOP_WORD
+
+    return re.compile(r"在[\u4e00-\u9fff]{0,4}?(?:" + _PLACE_WORD + "|" + _SHOP_WORD + ")" + _POSITION + "?")
+
+
+def without_places(text: str) -> str:
+    """The text with every place phrase and 街道/镇 name removed ("身份证在菜市场搞掉了" → "身份证在搞掉了"):
+    where something happened says nothing about which service is asked."""
+    out, last = [], 0
+    for start, end in _phrases(text):
+        out.append(text[last:start])
+        last = end
+    out.append(text[last:])
+    rest = _at_place().sub("", "".join(out))  # "在菜市场": a bare place word after 在 is a place too
+    for d in divisions():
+        rest = rest.replace(d.name, "")
+    return rest
+
+
 def more_specific(new: Optional[str], old: Optional[str]) -> bool:
     """Whether a place said later says more than the one already taken ("这条街" → "井河镇老街")."""
     return bool(new) and (not old or _specificity(new) > _specificity(old))
