@@ -112,6 +112,13 @@ class _Checker:
         return value
 
 
+def _value(raw: Any) -> str:
+    """An option value as written; YAML reads a bare yes/no as a boolean, which means "yes"/"no"."""
+    if isinstance(raw, bool):
+        return "yes" if raw else "no"
+    return str(raw)
+
+
 def _when(raw: Any, where: str, checker: _Checker) -> dict[str, frozenset[str]]:
     """``when: {question: value | [values]}`` (all clauses must hold); checked against the questions
     later, once they are all known."""
@@ -127,7 +134,7 @@ def _when(raw: Any, where: str, checker: _Checker) -> dict[str, frozenset[str]]:
         if not isinstance(values, list) or not values:
             checker.fail(f"{where}.{qid}", "应为选项值或非空选项值列表")
             continue
-        out[str(qid)] = frozenset(str(v).lower() if isinstance(v, bool) else str(v) for v in values)
+        out[str(qid)] = frozenset(_value(v) for v in values)
     return out
 
 
@@ -142,7 +149,7 @@ def _options(raw: Any, where: str, checker: _Checker) -> tuple[Option, ...]:
             checker.fail(w, "应为映射 {value, label, words}")
             continue
         value = entry.get("value")
-        value = str(value).lower() if isinstance(value, bool) else value
+        value = _value(value) if isinstance(value, bool) else value
         label = checker.text(entry, "label", w, required=True)
         if not isinstance(value, str) or not ID_RE.match(value if len(value) > 1 else value + "_"):
             checker.fail(f"{w}.value", f"{value!r} 应为小写字母、数字、下划线组成的标识")

@@ -1,0 +1,103 @@
+"""Situational guides and the 一次性告知单 over HTTP (public information, no auth; docs/situations.md).
+
+GET /api/situations                          → the guides that have situations
+GET /api/situations/{guide_id}               → its questions (id, ask, options, when)
+GET /api/situations/{guide_id}/checklist?q=v → the applicant's list as JSON (+ next_question)
+GET /checklist/{guide_id}?q=v                → the mobile page of the list (the QR code's target)
+GET /checklist/{guide_id}.pdf?q=v            → the printable PDF
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from aiohttp import web
+
+from bot.situations.data import SituationError, Situations, get_situations
+from bot.situations.engine import next_question
+from bot.situations.sheet import SheetError, build, parse_answers, render_html, render_pdf
+from bot.web.errors import ApiError
+from bot.web.knowledge import _index
+
+logger = logging.getLogger(__name__)
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; "
+                               "form-action 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def _json(data, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+def _all() -> dict[str, Situations]:
+    try:
+        return get_situations()
+    except SituationError as exc:  # bad data: say so, do not crash the whole service
+        logger.error("situations unavailable: %s", exc)
+        raise ApiError(503, "situations_unavailable", "情形引导数据暂不可用，请稍后再试") from exc
+
+
+def _spec(guide_id: str) -> Situations:
+    spec = _all().get(guide_id)
+    if spec is None:
+        raise ApiError(404, "situations_not_found", f"办事指南 {guide_id} 没有情形引导")
+    return spec
+
+
+def question_json(q) -> dict:
+    return {"id": q.id, "ask": q.ask, "when": {k: sorted(v) for k, v in q.when.items()},
+            "options": [{"value": o.value, "label": o.label} for o in q.options]}
+
+
+async def _sheet(request: web.Request):
+    guide_id = request.match_info["guide_id"]
+    spec = _spec(guide_id)
+    try:
+        answers = parse_answers(spec, dict(request.query))
+        index = await _index(request.app)
+        return spec, answers, build(index.knowledge, spec, answers)
+    except SheetError as exc:
+        raise ApiError(404 if exc.code == "guide_not_found" else 400, exc.code, str(exc)) from None
+
+
+async def list_guides(_request: web.Request) -> web.Response:
+    return _json({"guides": [{"guide": g, "questions": len(s.questions)} for g, s in sorted(_all().items())]})
+
+
+async def questions(request: web.Request) -> web.Response:
+    spec = _spec(request.match_info["guide_id"])
+    return _json({"guide": spec.guide, "questions": [question_json(q) for q in spec.questions],
+                  "sources": list(spec.sources)})
+
+
+async def checklist_json(request: web.Request) -> web.Response:
+    spec, answers, sheet = await _sheet(request)
+    body = sheet.to_json()
+    nxt = next_question(spec, answers)
+    body["next_question"] = question_json(nxt) if nxt else None
+    return _json(body)
+
+
+async def checklist_page(request: web.Request) -> web.Response:
+    _spec_, _answers, sheet = await _sheet(request)
+    return web.Response(text=render_html(sheet), content_type="text/html", charset="utf-8", headers=PAGE_HEADERS)
+
+
+async def checklist_pdf(request: web.Request) -> web.Response:
+    _spec_, _answers, sheet = await _sheet(request)
+    pdf = await asyncio.get_running_loop().run_in_executor(None, render_pdf, sheet)
+    return web.Response(body=pdf, content_type="application/pdf", headers={
+        "Content-Disposition": f"inline; filename=\"checklist-{sheet.guide.id}.pdf\"",
+        "X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=3600"})
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/api/situations", list_guides)
+    app.router.add_get("/api/situations/{guide_id}", questions)
+    app.router.add_get("/api/situations/{guide_id}/checklist", checklist_json)
+    app.router.add_get(r"/checklist/{guide_id:[a-z0-9][a-z0-9_\-]*}.pdf", checklist_pdf)
+    app.router.add_get(r"/checklist/{guide_id:[a-z0-9][a-z0-9_\-]*}", checklist_page)
