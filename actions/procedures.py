@@ -71,7 +71,7 @@ async def respond(dispatcher: CollectingDispatcher, tracker: Tracker):
 def _situation(reply, text: str, tracker: Tracker):
     """A materials answer about a guide with situations becomes the pre-check interview (or, after
     a list, a correction of it: "不对，我是代办的")."""
-    if reply.kind != "answer" or not reply.procedure_item:
+    if reply.kind not in ("answer", "overview") or not reply.procedure_item:
         return None
     name = reply.text.split("】")[0].lstrip("【") if reply.text.startswith("【") else reply.procedure_item
     try:
