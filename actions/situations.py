@@ -90,7 +90,7 @@ class ActionAskSituationAnswer(Action):
 
 class ActionSituationDone(Action):
     """After the form (the list, a cancel or an answered side question were said by the validator):
-    the form's slot is reset so the next materials question starts a new interview; the answers stay
+    the form's slots are reset so the next materials question starts a new interview; the answers stay
     in situation_state for corrections ("不对，我是代办的")."""
 
     def name(self) -> Text:
