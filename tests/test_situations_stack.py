@@ -12,20 +12,9 @@ import pytest
 import requests
 from pypdf import PdfReader
 
-from tests.test_stack_integration import MODEL, Stack, texts
+from tests.test_stack_integration import stack, texts  # noqa: F401 (the live stack, one per module)
 
 pytestmark = pytest.mark.stack
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    if not MODEL.exists():
-        pytest.fail("models/current.tar.gz missing: run `make model` (make test does)")
-    s = Stack(tmp_path_factory.mktemp("situations-stack"))
-    s.start()
-    yield s
-    if s.proc and s.proc.poll() is None:
-        s.stop()
 
 
 def chat(stack, *messages: str) -> list[str]:

@@ -5,14 +5,13 @@ import io
 import json
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from pypdf import PdfReader
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.settings import reload_settings
-from bot.tickets.routing import reset_router
 from tests.knowledge_fixtures import write_knowledge
+from tests.test_knowledge_api import client as knowledge_client  # noqa: F401 (the web app on a small knowledge dir)
 
 SITUATIONS = """
 guide: id_card
@@ -37,33 +36,20 @@ sources: [《中华人民共和国居民身份证法》]
 """
 
 
-def knowledge_dir(tmp_path):
-    root = write_knowledge(tmp_path / "knowledge")
+def add_situations(root):
     (root / "situations").mkdir()
     (root / "situations" / "id_card.yml").write_text(SITUATIONS, encoding="utf-8")
     return root
 
 
 @pytest.fixture
-async def client(monkeypatch, tmp_path, sqlite_url):
-    from bot.knowledge import search
-    from bot.web.app import create_app
-
-    monkeypatch.setenv("GOV_KNOWLEDGE_DIR", str(knowledge_dir(tmp_path)))
-    monkeypatch.setenv("GOV_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+async def client(knowledge_client, tmp_path, monkeypatch):
+    """The knowledge API's test server (its small knowledge directory) with situations for id_card;
+    situations are read on first use, so adding them after start-up is what a deployment does."""
+    add_situations(tmp_path / "knowledge")
     monkeypatch.setenv("WEB_PUBLIC_URL", "https://zwfw.example.gov.cn/")
     reload_settings()
-    search.reset_index()
-    reset_router()
-    client = TestClient(TestServer(create_app()))
-    await client.start_server()
-    yield client
-    await client.close()
-    search.reset_index()
-    reset_router()
-    monkeypatch.undo()
-    reload_settings()
+    yield knowledge_client
 
 
 async def test_guides_and_questions(client):
@@ -141,7 +127,7 @@ def tracker(text, slots=None, intent="ask_procedure", events=None):
 def actions(monkeypatch, tmp_path):
     from bot.knowledge import search
 
-    monkeypatch.setenv("GOV_KNOWLEDGE_DIR", str(knowledge_dir(tmp_path)))
+    monkeypatch.setenv("GOV_KNOWLEDGE_DIR", str(add_situations(write_knowledge(tmp_path / "knowledge"))))
     reload_settings()
     search.reset_index()
     from actions.procedures import ActionAnswerProcedure

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from bot.knowledge.loader import ID_RE
+from bot.knowledge.loader import ID_RE, _Checker as _LoaderChecker, _read_yaml
 from bot.nlu.normalize import to_simplified
 from bot.settings import get_settings
 
@@ -77,23 +77,12 @@ class Situations:
         return next((q for q in self.questions if q.id == qid), None)
 
 
-class _Checker:
-    def __init__(self) -> None:
-        self.problems: list[str] = []
-
-    def fail(self, where: str, message: str) -> None:
-        self.problems.append(f"{where}: {message}")
+class _Checker(_LoaderChecker):
+    """The knowledge loader's checker, with Simplified text and the words and flags of options."""
 
     def text(self, data: dict, key: str, where: str, required: bool = False) -> str | None:
-        value = data.get(key)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                self.fail(f"{where}.{key}", "必填")
-            return None
-        if not isinstance(value, str):
-            self.fail(f"{where}.{key}", f"应为文字，实际为 {type(value).__name__}")
-            return None
-        return to_simplified(value.strip())
+        value = super().text(data, key, where, required)
+        return to_simplified(value) if value else value
 
     def words(self, data: dict, key: str, where: str) -> tuple[str, ...]:
         value = data.get(key) or []
@@ -221,7 +210,7 @@ def _common(root: Path, checker: _Checker) -> dict[str, tuple[Question, list[tup
     path = root / COMMON_FILE
     if not path.exists():
         return {}
-    raw = _read(path, f"situations/{COMMON_FILE}", checker)
+    raw = _read_yaml(path, checker, f"situations/{COMMON_FILE}")
     table = raw.get("questions") if isinstance(raw, dict) else None
     if not isinstance(table, dict):
         checker.fail(f"situations/{COMMON_FILE}", "应为映射 {questions: {名称: {question, materials}}}")
@@ -237,18 +226,6 @@ def _common(root: Path, checker: _Checker) -> dict[str, tuple[Question, list[tup
         if question is not None:
             out[str(name)] = (question, [(f"{where}.materials[{i}]", m) for i, m in enumerate(materials)])
     return out
-
-
-def _read(path: Path, rel: str, checker: _Checker):
-    try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        checker.fail(f"{rel}:{mark.line + 1}" if mark else rel, f"YAML 语法错误（{getattr(exc, 'problem', exc)}）")
-    except UnicodeDecodeError:
-        checker.fail(rel, "不是 UTF-8 编码")
-    return None
 
 
 def _situations(raw: Any, rel: str, checker: _Checker, common: dict, guide_ids: set[str] | None) -> Situations | None:
@@ -344,7 +321,7 @@ def load_situations(knowledge_dir: Path | str | None = None, guide_ids: set[str]
             if path.name == COMMON_FILE:
                 continue
             rel = f"situations/{path.name}"
-            situations = _situations(_read(path, rel, checker), rel, checker, common, guide_ids)
+            situations = _situations(_read_yaml(path, checker, rel), rel, checker, common, guide_ids)
             if situations is not None:
                 out[situations.guide] = situations
     if checker.problems:
