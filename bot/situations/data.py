@@ -47,6 +47,10 @@ class Question:
     def option(self, value: str | None) -> Option | None:
         return next((o for o in self.options if o.value == value), None)
 
+    def to_json(self) -> dict:
+        return {"id": self.id, "ask": self.ask, "when": {k: sorted(v) for k, v in self.when.items()},
+                "options": [{"value": o.value, "label": o.label} for o in self.options]}
+
 
 @dataclass(frozen=True)
 class SituationMaterial:

@@ -146,3 +146,18 @@ def corrects(state: dict | None, text: str | None) -> bool:
     reading = read(spec, text)
     old = state.get("answers") or {}
     return bool(reading.answers) and any(old.get(k) != v for k, v in reading.answers.items() if v != UNKNOWN)
+
+
+def offer(guide_id: str, text: str | None) -> dict | None:
+    """For the hotline console: the guide's questions with the answers the caller's words already
+    give, and the 告知单 link for them (the agent completes the answers and sends the link)."""
+    spec = spec_for(guide_id)
+    if spec is None:
+        return None
+    answers = {k: v for k, v in merge({}, read(spec, text)).items() if v != UNKNOWN}
+    return {"guide": spec.guide, "answers": answers, "questions": [q.to_json() for q in spec.questions],
+            "url": sheet_url(spec.guide, answers)}
+
+
+def sms_text(name: str, url: str) -> str:
+    return f"【广安区政务服务】您咨询的“{name}”一次性告知单（所需材料、地点、时限）：{url} 最终以受理窗口审核为准。"

@@ -5,6 +5,7 @@ GET /api/situations/{guide_id}               → its questions (id, ask, options
 GET /api/situations/{guide_id}/checklist?q=v → the applicant's list as JSON (+ next_question)
 GET /checklist/{guide_id}?q=v                → the mobile page of the list (the QR code's target)
 GET /checklist/{guide_id}.pdf?q=v            → the printable PDF
+POST /api/situations/{guide_id}/sms          → the 告知单 link to a caller's mobile (hotline agents)
 """
 from __future__ import annotations
 
@@ -14,11 +15,16 @@ import logging
 
 from aiohttp import web
 
+from bot.identifiers import is_valid_mobile, normalize_phone
+from bot.notify import load_sms_sender
+from bot.privacy import mask_phone
 from bot.situations.data import SituationError, Situations, get_situations
 from bot.situations.engine import next_question
-from bot.situations.sheet import SheetError, build, parse_answers, render_html, render_pdf
-from bot.web.errors import ApiError
+from bot.situations.replies import sms_text
+from bot.situations.sheet import SheetError, build, parse_answers, render_html, render_pdf, sheet_url
+from bot.web.errors import ApiError, read_json
 from bot.web.knowledge import _index
+from bot.web.tickets import principal
 
 logger = logging.getLogger(__name__)
 PAGE_HEADERS = {
@@ -48,11 +54,6 @@ def _spec(guide_id: str) -> Situations:
     return spec
 
 
-def question_json(q) -> dict:
-    return {"id": q.id, "ask": q.ask, "when": {k: sorted(v) for k, v in q.when.items()},
-            "options": [{"value": o.value, "label": o.label} for o in q.options]}
-
-
 async def _sheet(request: web.Request):
     guide_id = request.match_info["guide_id"]
     spec = _spec(guide_id)
@@ -70,7 +71,7 @@ async def list_guides(_request: web.Request) -> web.Response:
 
 async def questions(request: web.Request) -> web.Response:
     spec = _spec(request.match_info["guide_id"])
-    return _json({"guide": spec.guide, "questions": [question_json(q) for q in spec.questions],
+    return _json({"guide": spec.guide, "questions": [q.to_json() for q in spec.questions],
                   "sources": list(spec.sources)})
 
 
@@ -78,7 +79,7 @@ async def checklist_json(request: web.Request) -> web.Response:
     spec, answers, sheet = await _sheet(request)
     body = sheet.to_json()
     nxt = next_question(spec, answers)
-    body["next_question"] = question_json(nxt) if nxt else None
+    body["next_question"] = nxt.to_json() if nxt else None
     return _json(body)
 
 
@@ -95,9 +96,44 @@ async def checklist_pdf(request: web.Request) -> web.Response:
         "X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=3600"})
 
 
+AGENT_ROLES = ("dispatcher", "supervisor")  # admin always passes
+
+
+async def send_sms(request: web.Request) -> web.Response:
+    """Body ``{"phone": "139…", "answers": {"stage": "first"}}``: the caller's 告知单 link by SMS."""
+    who = await principal(request, *AGENT_ROLES)
+    spec = _spec(request.match_info["guide_id"])
+    body = await read_json(request, max_bytes=8 * 1024)
+    phone = body.get("phone")
+    if not isinstance(phone, str) or not is_valid_mobile(phone):
+        raise ApiError(400, "invalid_phone", "请提供11位手机号码")
+    raw = body.get("answers") or {}
+    if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+        raise ApiError(400, "invalid_answer", "answers 应为 {问题: 选项值} 映射")
+    try:
+        answers = parse_answers(spec, raw)
+    except SheetError as exc:
+        raise ApiError(400, exc.code, str(exc)) from None
+    index = await _index(request.app)
+    guide = index.knowledge.guides.get(spec.guide)
+    url = sheet_url(spec.guide, answers)
+    phone = normalize_phone(phone)
+    failed = None
+    try:
+        await load_sms_sender().send(phone, sms_text(guide.name if guide else spec.guide, url))
+    except Exception as exc:  # the sender's message may hold the number: only its kind is logged
+        failed = type(exc).__name__
+    if failed:  # raised outside the handler, so no chained cause reads as a database fault
+        logger.error("告知单 sms failed", extra={"phone": mask_phone(phone), "error": failed})
+        raise ApiError(503, "sms_unavailable", "短信暂时发送失败，请稍后再试或口头告知链接")
+    logger.info("告知单 sms sent", extra={"guide": spec.guide, "phone": mask_phone(phone), "by": who.username})
+    return _json({"sent": True, "phone": mask_phone(phone), "url": url})
+
+
 def setup(app: web.Application) -> None:
     app.router.add_get("/api/situations", list_guides)
     app.router.add_get("/api/situations/{guide_id}", questions)
     app.router.add_get("/api/situations/{guide_id}/checklist", checklist_json)
+    app.router.add_post("/api/situations/{guide_id}/sms", send_sms)
     app.router.add_get(r"/checklist/{guide_id:[a-z0-9][a-z0-9_\-]*}.pdf", checklist_pdf)
     app.router.add_get(r"/checklist/{guide_id:[a-z0-9][a-z0-9_\-]*}", checklist_page)

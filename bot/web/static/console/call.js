@@ -68,6 +68,42 @@
     notes.scrollTop = notes.scrollHeight;
   }
 
+  /* 一次性告知单 for the caller (docs/situations.md): the guide's questions, prefilled from what the
+     caller said; the agent completes them, opens the list or sends its link by SMS. */
+  function situationBox(s) {
+    var sit = s.situations, answers = {};
+    Object.keys(sit.answers || {}).forEach(function (k) { answers[k] = sit.answers[k]; });
+    var link = el("a", { className: "gc-sit-link", text: "打开告知单", attrs: { target: "_blank", rel: "noopener" } });
+    var status = el("span", { className: "gc-muted gc-sit-status" });
+    function query() {
+      var parts = Object.keys(answers).sort().filter(function (k) { return answers[k]; })
+        .map(function (k) { return encodeURIComponent(k) + "=" + encodeURIComponent(answers[k]); });
+      return parts.length ? "?" + parts.join("&") : "";
+    }
+    function update() { link.href = "/checklist/" + encodeURIComponent(sit.guide) + query(); }
+    var rows = sit.questions.map(function (q) {
+      var select = el("select", { attrs: { "data-question": q.id, "aria-label": q.ask },
+                                  on: { change: function () { answers[q.id] = select.value; update(); } } },
+                      [el("option", { text: "（未确定）", attrs: { value: "" } })].concat(
+                        q.options.map(function (o) { return el("option", { text: o.label, attrs: { value: o.value } }); })));
+      select.value = answers[q.id] || "";
+      return el("label", { className: "gc-sit-q" }, [el("span", { text: q.ask }), select]);
+    });
+    var send = el("button", { className: "gc-sit-sms", text: "短信发送给来电人", attrs: { type: "button" }, on: { click: function () {
+      var phone = $("ticket-phone").value.trim();
+      if (!phone) { status.textContent = "请先在工单中填写来电人手机号"; return; }
+      status.textContent = "发送中…";
+      var chosen = {};
+      Object.keys(answers).forEach(function (k) { if (answers[k]) chosen[k] = answers[k]; });
+      GC.api("POST", "/api/situations/" + encodeURIComponent(sit.guide) + "/sms", { phone: phone, answers: chosen })
+        .then(function (r) { status.textContent = "已发送至 " + r.phone; })
+        .catch(function (e) { status.textContent = e.message; });
+    } } });
+    update();
+    return el("details", { className: "gc-situations" }, [el("summary", { text: "一次性告知单（按来电人情形）" })]
+      .concat(rows).concat([el("div", { className: "gc-sit-actions" }, [link, send, status])]));
+  }
+
   function renderSuggestions(list) {
     var ol = GC.clear($("call-suggestions"));
     if (!list.length) {
@@ -85,7 +121,7 @@
       var insert = el("button", { className: "gc-insert", text: "插入记录", attrs: { type: "button" },
                                   on: { click: function () { insertIntoNotes(s); } } });
       ol.appendChild(el("li", { className: "gc-suggestion", attrs: { "data-id": s.id, "data-source": s.source } },
-                        [head, basis, body, insert]));
+                        [head, basis, body, insert, s.situations ? situationBox(s) : null]));
     });
   }
 
