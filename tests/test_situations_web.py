@@ -69,7 +69,7 @@ async def test_checklist_json_selects_materials_and_says_what_is_still_open(clie
     assert body["answers"] == [{"question": "您是首次申领还是丢失补领？", "answer": "丢失补领"}]
     assert body["url"] == "https://zwfw.example.gov.cn/checklist/id_card?stage=lost"
     assert body["pdf_url"] == "https://zwfw.example.gov.cn/checklist/id_card.pdf?stage=lost"
-    assert body["facts"]["办理地点"].startswith("地点：户籍所在地派出所")
+    assert body["facts"]["地点与咨询"].startswith("地点：户籍所在地派出所")
     assert "承诺时限：20个工作日" in body["facts"]["办理时限"]
     assert body["facts"]["收费标准"].startswith("首次申领20元")
     assert "天府通办" in body["facts"]["网上办理"] and body["conditions"] == [{"text": "丢失的可先挂失", "condition": None}]

@@ -60,7 +60,7 @@ def sheet_url(guide_id: str, answers: dict[str, str], suffix: str = "") -> str:
 class Sheet:
     guide: Guide
     checklist: Checklist
-    facts: dict[str, str]       # 办理地点 / 办理时限 / 收费标准 / 网上办理 → text
+    facts: dict[str, str]       # 办理部门 / 地点与咨询 / 办理时限 / 收费标准 / 网上办理 → text
     url: str                    # the mobile page of this list (the QR code's target)
     pdf_url: str
     day: date
@@ -93,18 +93,18 @@ def build(knowledge: Knowledge, spec: Situations, answers: dict[str, str], day: 
     answers = clean_answers(spec, answers)
     dept = knowledge.department(guide.department)
     facts = {"办理部门": guide.department}
-    for aspect, label in (("location", "办理地点"), ("time", "办理时限"), ("fees", "收费标准"), ("online", "网上办理")):
+    for aspect, label in (("location", "地点与咨询"), ("time", "办理时限"), ("fees", "收费标准"), ("online", "网上办理")):
         facts[label] = aspect_text(guide, aspect, dept, day)
     return Sheet(guide, checklist(spec, answers), facts, sheet_url(guide.id, answers),
                  sheet_url(guide.id, answers, ".pdf"), day or local_today())
 
 
 def material_line(item: dict) -> str:
-    """"原件及复印件 1份 · 来源：用人单位" — the form, copies and where it comes from."""
+    """"原件及复印件 1份；来源：用人单位" — the form, copies and where it comes from."""
     copies = item["copies"]
     amount = f"{copies}份" if isinstance(copies, int) else (copies or "")
     line = " ".join(x for x in (item["form"], amount) if x)
-    return f"{line} · 来源：{item['source']}"
+    return f"{line}；来源：{item['source']}"
 
 
 # --- PDF ----------------------------------------------------------------------------------------
@@ -138,12 +138,12 @@ def render_pdf(sheet: Sheet) -> bytes:
         "sub", parent=base, alignment=1, fontSize=11)), Spacer(1, 4 * mm)]
     if data["answers"]:
         story.append(p("您的情形", head))
-        story += [p(f"· {a['question']} —— {a['answer']}") for a in data["answers"]]
+        story += [p(f"● {a['question']} —— {a['answer']}") for a in data["answers"]]
     if data["conditions"]:
         story.append(p("办理条件", head))
-        story += [p(f"· {(c['condition'] + '：') if c['condition'] else ''}{c['text']}") for c in data["conditions"]]
+        story += [p(f"● {(c['condition'] + '：') if c['condition'] else ''}{c['text']}") for c in data["conditions"]]
     story.append(p("需要准备的材料", head))
-    rows = [[p("序号", small), p("材料", small), p("形式、份数与来源", small), p("说明", small)]]
+    rows = [[p("序", small), p("材料", small), p("形式、份数与来源", small), p("说明", small)]]
     for m in data["materials"]:
         note = " ".join(x for x in (m["condition"] and m["condition"] + "时需要", m["note"],
                                     "（以窗口告知为准）" if m["uncertain"] else None) if x)
