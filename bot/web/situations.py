@@ -130,7 +130,17 @@ async def send_sms(request: web.Request) -> web.Response:
     return _json({"sent": True, "phone": mask_phone(phone), "url": url})
 
 
+async def _validate(_app: web.Application) -> None:
+    """Load and validate the situations at start-up: bad data is in the log at once, not on the
+    first citizen's request (which then gets 503 situations_unavailable)."""
+    try:
+        await asyncio.get_running_loop().run_in_executor(None, get_situations)
+    except Exception:
+        logger.exception("situations could not be loaded at start-up")
+
+
 def setup(app: web.Application) -> None:
+    app.on_startup.append(_validate)
     app.router.add_get("/api/situations", list_guides)
     app.router.add_get("/api/situations/{guide_id}", questions)
     app.router.add_get("/api/situations/{guide_id}/checklist", checklist_json)
