@@ -10,6 +10,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.settings import reload_settings
+from bot.situations.data import reset_situations
 from tests.knowledge_fixtures import write_knowledge
 from tests.test_knowledge_api import client as knowledge_client  # noqa: F401 (the web app on a small knowledge dir)
 
@@ -44,9 +45,10 @@ def add_situations(root):
 
 @pytest.fixture
 async def client(knowledge_client, tmp_path, monkeypatch):
-    """The knowledge API's test server (its small knowledge directory) with situations for id_card;
-    situations are read on first use, so adding them after start-up is what a deployment does."""
+    """The knowledge API's test server (its small knowledge directory) with situations for id_card,
+    added after start-up and then reloaded, as a restart would."""
     add_situations(tmp_path / "knowledge")
+    reset_situations()
     monkeypatch.setenv("WEB_PUBLIC_URL", "https://zwfw.example.gov.cn/")
     reload_settings()
     yield knowledge_client
@@ -91,6 +93,17 @@ async def test_bad_requests_get_a_json_error(client, path, status, code):
     assert (await resp.json())["error"]["code"] == code
 
 
+async def test_bad_situation_data_is_a_503_not_a_500(client, tmp_path):
+    (tmp_path / "knowledge" / "situations" / "id_card.yml").write_text(
+        SITUATIONS.replace("form: 原件, copies: 1, source: 户主持有", "form: 原本, copies: 1, source: 户主持有"),
+        encoding="utf-8")
+    reset_situations()
+    for path in ("/api/situations", "/checklist/id_card.pdf"):
+        resp = await client.get(path)
+        assert resp.status == 503 and (await resp.json())["error"]["code"] == "situations_unavailable"
+    reset_situations()
+
+
 async def test_mobile_page_has_the_list_the_qr_code_and_a_strict_policy(client):
     resp = await client.get("/checklist/id_card", params={"stage": "lost", "agent": "agent"})
     assert resp.status == 200 and resp.content_type == "text/html"
@@ -128,6 +141,7 @@ def actions(monkeypatch, tmp_path):
     from bot.knowledge import search
 
     monkeypatch.setenv("GOV_KNOWLEDGE_DIR", str(add_situations(write_knowledge(tmp_path / "knowledge"))))
+    reset_situations()
     reload_settings()
     search.reset_index()
     from actions.procedures import ActionAnswerProcedure
@@ -163,6 +177,17 @@ async def test_materials_question_starts_the_questions_and_answers_end_them(acti
     assert out["situation_answer"] == "done"
     assert "您的材料清单（丢失补领 · 代办）" in dispatcher.messages[0]["text"]
     assert "http://localhost:8080/checklist/id_card?agent=agent&stage=lost" in dispatcher.messages[0]["text"]
+
+
+async def test_bad_situation_data_leaves_the_plain_materials_answer(actions, tmp_path):
+    answer, _ask, _validate = actions
+    (tmp_path / "knowledge" / "situations" / "id_card.yml").write_text("guide: id_card\nquestions: [", encoding="utf-8")
+    reset_situations()
+    dispatcher = CollectingDispatcher()
+    events = await answer.run(dispatcher, tracker("办身份证要带什么材料"), {})
+    assert dispatcher.messages[0]["text"].startswith("【居民身份证申领】（区公安分局）申请材料")
+    assert not [e for e in events if e.get("event") == "followup"]
+    reset_situations()
 
 
 async def test_a_side_question_in_the_form_is_answered_and_another_request_is_rejected(actions):

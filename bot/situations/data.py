@@ -342,3 +342,8 @@ def _cached(knowledge_dir: str) -> dict[str, Situations]:
 def get_situations() -> dict[str, Situations]:
     """The validated situations of the configured knowledge directory, loaded once per process."""
     return _cached(str(get_settings().knowledge_dir))
+
+
+def reset_situations() -> None:
+    """Forget the loaded situations (tests; a deployment restarts to load new data)."""
+    _cached.cache_clear()
