@@ -84,10 +84,22 @@ def _situation(reply, text: str, tracker: Tracker):
             return turn
         if reply.aspect != "materials":
             return None
-        return situation_replies.start(reply.procedure_item, name, text)
+        return situation_replies.start(reply.procedure_item, name, text, _earlier(tracker, reply.procedure_item))
     except Exception:  # bad situation data: the plain materials answer still helps
         logger.exception("situations unavailable for %s", reply.procedure_item)
         return None
+
+
+EARLIER_MESSAGES = 3  # what the citizen said about the item before the materials question
+
+
+def _earlier(tracker: Tracker, guide_id: str) -> tuple[str, ...]:
+    """The citizen's previous messages (oldest first), when the item was already in context: "我是
+    第一次办，在这边上班" before "那要带什么材料" answers two questions."""
+    if tracker.get_slot("procedure_item") != guide_id:
+        return ()
+    texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"][:-1]
+    return tuple(t for t in texts[-EARLIER_MESSAGES:] if t and not t.startswith("/"))
 
 
 class ActionAnswerProcedure(Action):

@@ -75,3 +75,9 @@ def test_cancel_leaves_the_questions(stack):
     assert "首次申领" in first
     assert "不再询问" in cancelled
     assert "工作日" in other or "时限" in other
+
+
+def test_what_was_said_before_the_materials_question_counts(stack):
+    *_, reply = chat(stack, "居住证怎么办理", "我是第一次办，在广安这边打工", "要带什么材料")
+    assert "依据" not in reply and "首次申领居住证、年度签注" not in reply, reply
+    assert "委托别人代办" in reply  # the one question left

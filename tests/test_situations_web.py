@@ -179,6 +179,22 @@ async def test_materials_question_starts_the_questions_and_answers_end_them(acti
     assert "http://localhost:8080/checklist/id_card?agent=agent&stage=lost" in dispatcher.messages[0]["text"]
 
 
+async def test_what_was_said_earlier_about_the_item_is_not_asked_again(actions):
+    answer, _ask, _validate = actions
+    said = ["我想办身份证", "是第一次办，帮我妈办", "要带什么材料"]
+    events = [{"event": "user", "text": t} for t in said]
+    dispatcher = CollectingDispatcher()
+    out = await answer.run(dispatcher, tracker(said[-1], {"procedure_item": "id_card"}, events=events), {})
+    assert "您的材料清单（首次申领 · 代办）" in dispatcher.messages[0]["text"]
+    assert not [e for e in out if e.get("event") == "followup"]
+    # about another item before: nothing of it is taken
+    dispatcher = CollectingDispatcher()
+    events[-1]["text"] = "办身份证要带什么材料"
+    out = await answer.run(dispatcher, tracker("办身份证要带什么材料", {"procedure_item": "social_security_card"},
+                                               events=events), {})
+    assert {"event": "followup", "timestamp": None, "name": "situation_form"} in out
+
+
 async def test_bad_situation_data_leaves_the_plain_materials_answer(actions, tmp_path):
     answer, _ask, _validate = actions
     (tmp_path / "knowledge" / "situations" / "id_card.yml").write_text("guide: id_card\nquestions: [", encoding="utf-8")

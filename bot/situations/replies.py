@@ -102,14 +102,20 @@ def _finish(spec: Situations, state: dict, name: str) -> Turn:
     return Turn(render_list(spec, name, state["answers"]), [], state, done=True)
 
 
-def start(guide_id: str, name: str, text: str | None) -> Turn | None:
-    """The first turn for a materials question about a guide with situations: what the message
-    already says is taken; then either the list at once (nothing left to ask, ``done``) or a state
+def start(guide_id: str, name: str, text: str | None, earlier: tuple[str, ...] = ()) -> Turn | None:
+    """The first turn for a materials question about a guide with situations: what the message — and
+    the ``earlier`` messages about the same item, oldest first — already say is taken (a later one
+    corrects an earlier one); then either the list at once (nothing left to ask, ``done``) or a state
     whose questions :func:`prompt` puts. None: the guide has no situations."""
     spec = spec_for(guide_id)
     if spec is None:
         return None
-    state = {"guide": guide_id, "answers": merge({}, read(spec, text)), "asked": None}
+    answers: dict[str, str] = {}
+    for words in (*earlier, text):
+        reading = read(spec, words)
+        if not reading.cancel:
+            answers = merge(answers, reading)
+    state = {"guide": guide_id, "answers": answers, "asked": None}
     if next_question(spec, state["answers"]) is None:
         return _finish(spec, state, name)
     return Turn("", [], state)
