@@ -8,7 +8,7 @@
   var GC = window.GovConsole;
   var $ = GC.$, el = GC.el;
   var state = { callId: null, turns: [], draft: null, descriptionTouched: false, seq: 0, requestKey: null,
-                startedAt: null, inFlight: false };
+                startedAt: null, inFlight: false, situations: {} };
   var p2 = function (n) { return (n < 10 ? "0" : "") + n; };
 
   function newCallId() {  // named by the China time the call started
@@ -31,6 +31,7 @@
     state.turns = [];
     state.draft = null;
     state.descriptionTouched = false;
+    state.situations = {};
     $("call-id").textContent = state.callId;
     $("call-input").value = "";
     $("call-notes").value = "";
@@ -71,8 +72,12 @@
   /* 一次性告知单 for the caller (docs/situations.md): the guide's questions, prefilled from what the
      caller said; the agent completes them, opens the list or sends its link by SMS. */
   function situationBox(s) {
-    var sit = s.situations, answers = {};
+    // the agent's own choices (and whether the box is open) survive the re-render of the suggestions
+    // that every new utterance brings; the caller's words only fill what the agent has not chosen
+    var sit = s.situations, kept = state.situations[sit.guide] || (state.situations[sit.guide] = { answers: {} });
+    var answers = {};
     Object.keys(sit.answers || {}).forEach(function (k) { answers[k] = sit.answers[k]; });
+    Object.keys(kept.answers).forEach(function (k) { answers[k] = kept.answers[k]; });
     var link = el("a", { className: "gc-sit-link", text: "打开告知单", attrs: { target: "_blank", rel: "noopener" } });
     var status = el("span", { className: "gc-muted gc-sit-status" });
     function query() {
@@ -83,7 +88,8 @@
     function update() { link.href = "/checklist/" + encodeURIComponent(sit.guide) + query(); }
     var rows = sit.questions.map(function (q) {
       var select = el("select", { attrs: { "data-question": q.id, "aria-label": q.ask },
-                                  on: { change: function () { answers[q.id] = select.value; update(); } } },
+                                  on: { change: function () {
+                                    answers[q.id] = kept.answers[q.id] = select.value; update(); } } },
                       [el("option", { text: "（未确定）", attrs: { value: "" } })].concat(
                         q.options.map(function (o) { return el("option", { text: o.label, attrs: { value: o.value } }); })));
       select.value = answers[q.id] || "";
@@ -100,8 +106,11 @@
         .catch(function (e) { status.textContent = e.message; });
     } } });
     update();
-    return el("details", { className: "gc-situations" }, [el("summary", { text: "一次性告知单（按来电人情形）" })]
-      .concat(rows).concat([el("div", { className: "gc-sit-actions" }, [link, send, status])]));
+    var box = el("details", { className: "gc-situations", on: { toggle: function () { kept.open = box.open; } } },
+                 [el("summary", { text: "一次性告知单（按来电人情形）" })]
+                   .concat(rows).concat([el("div", { className: "gc-sit-actions" }, [link, send, status])]));
+    box.open = !!kept.open;
+    return box;
   }
 
   function renderSuggestions(list) {
