@@ -79,7 +79,13 @@
     Object.keys(sit.answers || {}).forEach(function (k) { answers[k] = sit.answers[k]; });
     Object.keys(kept.answers).forEach(function (k) { answers[k] = kept.answers[k]; });
     var link = el("a", { className: "gc-sit-link", text: "打开告知单", attrs: { target: "_blank", rel: "noopener" } });
-    var status = el("span", { className: "gc-muted gc-sit-status" });
+    var status = el("span", { className: "gc-muted gc-sit-status", text: kept.status || "" });
+    function say(text) {  // also into the box a redraw may have put in this one's place meanwhile
+      kept.status = text;
+      status.textContent = text;
+      var live = document.querySelector("#call-suggestions li[data-id='" + sit.guide + "'] .gc-sit-status");
+      if (live) live.textContent = text;
+    }
     function query() {
       var parts = Object.keys(answers).sort().filter(function (k) { return answers[k]; })
         .map(function (k) { return encodeURIComponent(k) + "=" + encodeURIComponent(answers[k]); });
@@ -97,13 +103,13 @@
     });
     var send = el("button", { className: "gc-sit-sms", text: "短信发送给来电人", attrs: { type: "button" }, on: { click: function () {
       var phone = $("ticket-phone").value.trim();
-      if (!phone) { status.textContent = "请先在工单中填写来电人手机号"; return; }
-      status.textContent = "发送中…";
+      if (!phone) { say("请先在工单中填写来电人手机号"); return; }
+      say("发送中…");
       var chosen = {};
       Object.keys(answers).forEach(function (k) { if (answers[k]) chosen[k] = answers[k]; });
       GC.api("POST", "/api/situations/" + encodeURIComponent(sit.guide) + "/sms", { phone: phone, answers: chosen })
-        .then(function (r) { status.textContent = "已发送至 " + r.phone; })
-        .catch(function (e) { status.textContent = e.message; });
+        .then(function (r) { say("已发送至 " + r.phone); })
+        .catch(function (e) { say(e.message); });
     } } });
     update();
     var box = el("details", { className: "gc-situations", on: { toggle: function () { kept.open = box.open; } } },
