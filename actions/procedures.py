@@ -7,12 +7,13 @@ import threading
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.knowledge.answer import compose
 from bot.knowledge.search import get_index
 from bot.privacy import mask_text
+from bot.situations import replies as situation_replies
 
 logger = logging.getLogger(__name__)
 
@@ -35,26 +36,78 @@ def _entity(tracker: Tracker, name: str) -> str | None:
     return None
 
 
+async def respond(dispatcher: CollectingDispatcher, tracker: Tracker):
+    """Answer the latest ask_procedure message: (slot events, the situation interview's first
+    :class:`~bot.situations.replies.Turn` when one starts, else None). Shared with the situation
+    form, where a question that is no answer ("那要多久？") is answered the same way."""
+    text = tracker.latest_message.get("text") or ""
+    if text.startswith("/"):  # a button payload carries its choice in entities, not words
+        text = ""
+    asked_item = _entity(tracker, "procedure_item")
+    asked_aspect = _entity(tracker, "aspect")
+    context_item = tracker.get_slot("procedure_item")
+    try:
+        reply = await asyncio.get_running_loop().run_in_executor(
+            None, lambda: compose(text, context_item, asked_item, asked_aspect))
+    except Exception:
+        logger.exception("procedure answer failed for %s", mask_text(text))
+        dispatcher.utter_message(text="抱歉，办事指南查询暂时出现问题。请稍后再试，或拨打12345政务服务便民热线咨询。")
+        return [], None
+    situation = _situation(reply, text, tracker)
+    if situation is not None:
+        events: List[Dict] = [SlotSet("aspect", None), SlotSet("procedure_item", reply.procedure_item),
+                              SlotSet("situation_state", situation_replies.dump_state(situation.state))]
+        if situation.done:  # the message already said everything that changes the list
+            dispatcher.utter_message(text=situation.text)
+            return events, None
+        return events, situation
+    dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
+    events = [SlotSet("aspect", None)]
+    if reply.procedure_item:
+        events.append(SlotSet("procedure_item", reply.procedure_item))
+    return events, None
+
+
+def _situation(reply, text: str, tracker: Tracker):
+    """A materials answer about a guide with situations becomes the pre-check interview (or, after
+    a list, a correction of it: "不对，我是代办的")."""
+    if reply.kind not in ("answer", "overview") or not reply.procedure_item:
+        return None
+    name = reply.text.split("】")[0].lstrip("【") if reply.text.startswith("【") else reply.procedure_item
+    try:
+        state = situation_replies.load_state(tracker.get_slot("situation_state"))
+        same = bool(state) and state.get("guide") == reply.procedure_item
+        if same and (reply.aspect == "materials" or situation_replies.corrects(state, text)):
+            turn = situation_replies.answer(dict(state, asked=None), name, text)  # the answers so far stay
+            if turn.state:
+                turn.state["retry"] = False
+            return turn
+        if reply.aspect != "materials":
+            return None
+        return situation_replies.start(reply.procedure_item, name, text, _earlier(tracker, reply.procedure_item))
+    except Exception:  # bad situation data: the plain materials answer still helps
+        logger.exception("situations unavailable for %s", reply.procedure_item)
+        return None
+
+
+EARLIER_MESSAGES = 3  # what the citizen said about the item before the materials question
+
+
+def _earlier(tracker: Tracker, guide_id: str) -> tuple[str, ...]:
+    """The citizen's previous messages (oldest first), when the item was already in context: "我是
+    第一次办，在这边上班" before "那要带什么材料" answers two questions."""
+    if tracker.get_slot("procedure_item") != guide_id:
+        return ()
+    texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"][:-1]
+    return tuple(t for t in texts[-EARLIER_MESSAGES:] if t and not t.startswith("/"))
+
+
 class ActionAnswerProcedure(Action):
     def name(self) -> Text:
         return "action_answer_procedure"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        text = tracker.latest_message.get("text") or ""
-        if text.startswith("/"):  # a button payload carries its choice in entities, not words
-            text = ""
-        asked_item = _entity(tracker, "procedure_item")
-        asked_aspect = _entity(tracker, "aspect")
-        context_item = tracker.get_slot("procedure_item")
-        try:
-            reply = await asyncio.get_running_loop().run_in_executor(
-                None, lambda: compose(text, context_item, asked_item, asked_aspect))
-        except Exception:
-            logger.exception("procedure answer failed for %s", mask_text(text))
-            dispatcher.utter_message(text="抱歉，办事指南查询暂时出现问题。请稍后再试，或拨打12345政务服务便民热线咨询。")
-            return []
-        dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
-        events: List[Dict] = [SlotSet("aspect", None)]
-        if reply.procedure_item:
-            events.append(SlotSet("procedure_item", reply.procedure_item))
+        events, interview = await respond(dispatcher, tracker)
+        if interview is not None:  # situation_form puts the questions
+            return events + [SlotSet("situation_answer", None), FollowupAction("situation_form")]
         return events

@@ -221,8 +221,22 @@ def _knowledge_suggestions(latest: str, accumulated: str) -> list[dict]:
         out.append({"source": r.kind, "source_label": label, "id": r.id, "title": r.name,
                     "department": r.department, "text": text, "url": r.url,
                     "confidence": round(min(1.0, float(r.confidence)), 3),
-                    "basis": f"{label}「{r.name}」" + (f"（{r.department}）" if r.department else "")})
+                    "basis": f"{label}「{r.name}」" + (f"（{r.department}）" if r.department else ""),
+                    "situations": _situations_offer(r, accumulated)})
     return out
+
+
+def _situations_offer(result, accumulated: str) -> Optional[dict]:
+    """A guide with situations: its questions, prefilled from the call, for the 一次性告知单 the
+    agent sends the caller by SMS (docs/situations.md)."""
+    if result.guide is None:
+        return None
+    from bot.situations.replies import offer
+    try:
+        return offer(result.id, accumulated)
+    except Exception:  # bad situation data must not cost the agent the suggestions
+        logger.exception("situations unavailable for %s", result.id)
+        return None
 
 
 # --- similar resolved tickets -------------------------------------------------------------------

@@ -94,6 +94,7 @@ class Settings:
     secret_key: str
     wechat: WeChatSettings = field(default_factory=WeChatSettings)
     rasa_public_url: str = "http://localhost:5005"  # the Rasa URL browsers use (portal widget)
+    web_public_url: str = "http://localhost:8080"  # WEB_PUBLIC_URL: links citizens open (告知单, its QR code)
     miniprogram: MiniProgramSettings = field(default_factory=MiniProgramSettings)
     audit_key: str = DEV_AUDIT_KEY  # HMAC key of the audit trail (docs/tickets.md)
     worker_interval: int = 60      # WORKER_INTERVAL: seconds between ticket worker sweeps (docs/tickets.md)
@@ -165,6 +166,7 @@ def get_settings() -> Settings:
         log_format=_env("LOG_FORMAT", "json"),
         secret_key=_env("GOV_SECRET_KEY", ""),
         rasa_public_url=_env("RASA_PUBLIC_URL", "http://localhost:5005").rstrip("/"),
+        web_public_url=_env("WEB_PUBLIC_URL", "http://localhost:8080").rstrip("/"),
         audit_key=_env("GOV_AUDIT_KEY", _env("GOV_SECRET_KEY", DEV_AUDIT_KEY)),
         worker_interval=max(1, _env_int("WORKER_INTERVAL", 60)),
         worker_in_web=_env("WORKER_IN_WEB", "1").lower() not in ("0", "false", "no", "off"),

@@ -45,6 +45,7 @@ class Reply:
     buttons: list[dict] = field(default_factory=list)
     procedure_item: str | None = None
     kind: str = "answer"  # answer | overview | choose | suggest | no_guide | faq | not_found
+    aspect: str | None = None  # the aspect answered (kind "answer")
 
 
 def detect_aspect(text: str | None) -> str | None:
@@ -183,7 +184,7 @@ def answer_aspect(index: SearchIndex, result: Result, aspect: str) -> Reply:
     dept = index.knowledge.department(guide.department)
     body = aspect_text(guide, aspect, dept)
     text = f"{_header(result)}{ASPECTS[aspect][0]}：\n{body}"
-    return Reply(text, aspect_buttons(result.id, exclude=aspect)[:4], result.id, "answer")
+    return Reply(text, aspect_buttons(result.id, exclude=aspect)[:4], result.id, "answer", aspect)
 
 
 def overview(index: SearchIndex, result: Result) -> Reply:

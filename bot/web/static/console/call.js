@@ -8,7 +8,7 @@
   var GC = window.GovConsole;
   var $ = GC.$, el = GC.el;
   var state = { callId: null, turns: [], draft: null, descriptionTouched: false, seq: 0, requestKey: null,
-                startedAt: null, inFlight: false };
+                startedAt: null, inFlight: false, situations: {} };
   var p2 = function (n) { return (n < 10 ? "0" : "") + n; };
 
   function newCallId() {  // named by the China time the call started
@@ -31,6 +31,7 @@
     state.turns = [];
     state.draft = null;
     state.descriptionTouched = false;
+    state.situations = {};
     $("call-id").textContent = state.callId;
     $("call-input").value = "";
     $("call-notes").value = "";
@@ -68,6 +69,56 @@
     notes.scrollTop = notes.scrollHeight;
   }
 
+  /* 一次性告知单 for the caller (docs/situations.md): the guide's questions, prefilled from what the
+     caller said; the agent completes them, opens the list or sends its link by SMS. */
+  function situationBox(s) {
+    // the agent's own choices (and whether the box is open) survive the re-render of the suggestions
+    // that every new utterance brings; the caller's words only fill what the agent has not chosen
+    var sit = s.situations, kept = state.situations[sit.guide] || (state.situations[sit.guide] = { answers: {} });
+    var answers = {};
+    Object.keys(sit.answers || {}).forEach(function (k) { answers[k] = sit.answers[k]; });
+    Object.keys(kept.answers).forEach(function (k) { answers[k] = kept.answers[k]; });
+    var link = el("a", { className: "gc-sit-link", text: "打开告知单", attrs: { target: "_blank", rel: "noopener" } });
+    var status = el("span", { className: "gc-muted gc-sit-status", text: kept.status || "" });
+    function say(text) {  // also into the box a redraw may have put in this one's place meanwhile
+      kept.status = text;
+      status.textContent = text;
+      var live = document.querySelector("#call-suggestions li[data-id='" + sit.guide + "'] .gc-sit-status");
+      if (live) live.textContent = text;
+    }
+    function query() {
+      var parts = Object.keys(answers).sort().filter(function (k) { return answers[k]; })
+        .map(function (k) { return encodeURIComponent(k) + "=" + encodeURIComponent(answers[k]); });
+      return parts.length ? "?" + parts.join("&") : "";
+    }
+    function update() { link.href = "/checklist/" + encodeURIComponent(sit.guide) + query(); }
+    var rows = sit.questions.map(function (q) {
+      var select = el("select", { attrs: { "data-question": q.id, "aria-label": q.ask },
+                                  on: { change: function () {
+                                    answers[q.id] = kept.answers[q.id] = select.value; update(); } } },
+                      [el("option", { text: "（未确定）", attrs: { value: "" } })].concat(
+                        q.options.map(function (o) { return el("option", { text: o.label, attrs: { value: o.value } }); })));
+      select.value = answers[q.id] || "";
+      return el("label", { className: "gc-sit-q" }, [el("span", { text: q.ask }), select]);
+    });
+    var send = el("button", { className: "gc-sit-sms", text: "短信发送给来电人", attrs: { type: "button" }, on: { click: function () {
+      var phone = $("ticket-phone").value.trim();
+      if (!phone) { say("请先在工单中填写来电人手机号"); return; }
+      say("发送中…");
+      var chosen = {};
+      Object.keys(answers).forEach(function (k) { if (answers[k]) chosen[k] = answers[k]; });
+      GC.api("POST", "/api/situations/" + encodeURIComponent(sit.guide) + "/sms", { phone: phone, answers: chosen })
+        .then(function (r) { say("已发送至 " + r.phone); })
+        .catch(function (e) { say(e.message); });
+    } } });
+    update();
+    var box = el("details", { className: "gc-situations", on: { toggle: function () { kept.open = box.open; } } },
+                 [el("summary", { text: "一次性告知单（按来电人情形）" })]
+                   .concat(rows).concat([el("div", { className: "gc-sit-actions" }, [link, send, status])]));
+    box.open = !!kept.open;
+    return box;
+  }
+
   function renderSuggestions(list) {
     var ol = GC.clear($("call-suggestions"));
     if (!list.length) {
@@ -85,7 +136,7 @@
       var insert = el("button", { className: "gc-insert", text: "插入记录", attrs: { type: "button" },
                                   on: { click: function () { insertIntoNotes(s); } } });
       ol.appendChild(el("li", { className: "gc-suggestion", attrs: { "data-id": s.id, "data-source": s.source } },
-                        [head, basis, body, insert]));
+                        [head, basis, body, insert, s.situations ? situationBox(s) : null]));
     });
   }
 
