@@ -304,7 +304,10 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
         return answer_result(index, moved_on, aspect)
     close = close_candidates(results)
     if len(close) > 1:
-        named = _named_in_question(text, close) or _nearest_to_context(close, context)
+        named = _named_in_question(text, close)
+        if named is None and max(len(_bigrams(clean(text)) & _bigrams(r.name)) for r in close) > 0:
+            # the question names what they have in common ("资格认证"): the matter talked about decides
+            named = _nearest_to_context(close, context)
         if named is None:
             return choose(close, aspect)
         return answer_result(index, named, aspect)
