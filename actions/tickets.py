@@ -385,8 +385,8 @@ class ActionAskTicketConfirm(Action):
             text=intake.summary_text(tracker.get_slot("ticket_description") or "", tracker.get_slot("ticket_location"),
                                      tracker.get_slot("ticket_phone"), tracker.get_slot("ticket_name"),
                                      category, ask_location),
-            buttons=[{"title": "确认提交", "payload": "/affirm"}, {"title": "修改", "payload": "修改"},
-                     {"title": "取消", "payload": "/deny"}])
+            buttons=[{"title": "确认提交", "payload": "/affirm"}, intake.PUBLISH_BUTTON,
+                     {"title": "修改", "payload": "修改"}, {"title": "取消", "payload": "/deny"}])
         return []
 
 
@@ -411,7 +411,7 @@ class ActionSubmitTicket(Action):
             if intent_of(tracker) != "affirm":
                 dispatcher.utter_message(text=CANCELLED)
                 return _reset()
-        elif tracker.get_slot("ticket_confirm") != "yes" or not description:
+        elif tracker.get_slot("ticket_confirm") not in ("yes", "public") or not description:
             dispatcher.utter_message(response="utter_goodbye" if intent_of(tracker) == "goodbye" else None,
                                      text=None if intent_of(tracker) == "goodbye" else CANCELLED)
             followup = tracker.get_slot("ticket_followup")
@@ -428,6 +428,7 @@ class ActionSubmitTicket(Action):
             "conversation_id": tracker.sender_id,
             "transcript": intake.transcript_from_events(tracker.events),
             "intent": tracker.get_slot("ticket_intent"),
+            "publish_consent": tracker.get_slot("ticket_confirm") == "public",  # asked at the summary
         }
         # Whenever the matter is a danger (said first or later), the ticket is urgent and goes straight
         # to the department that acts on it; thanks for a rescue are not.
@@ -444,18 +445,19 @@ class ActionSubmitTicket(Action):
                 dispatcher.utter_message(text=f"抱歉，诉求未能提交：{exc.message}")
                 return _reset()
             logger.error("ticket submission failed: database unavailable")
-            return self._failed(dispatcher)
+            return self._failed(dispatcher, tracker)
         except Exception:
             logger.exception("ticket submission failed")
-            return self._failed(dispatcher)
+            return self._failed(dispatcher, tracker)
         dispatcher.utter_message(text=intake.created_text(ticket))
         return _reset() + [SlotSet("last_ticket_no", ticket["ticket_no"])]
 
     @staticmethod
-    def _failed(dispatcher: CollectingDispatcher) -> List[Dict]:
+    def _failed(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict]:
         dispatcher.utter_message(text=SUBMIT_FAILED, buttons=[{"title": "确认提交", "payload": "/affirm"},
                                                               {"title": "取消", "payload": "/deny"}])
-        return [SlotSet("ticket_confirm", "yes"), SlotSet("ticket_edit", RETRY)]
+        # the citizen's answer (with or without consent to publication) is kept for the retry
+        return [SlotSet("ticket_confirm", tracker.get_slot("ticket_confirm") or "yes"), SlotSet("ticket_edit", RETRY)]
 
 
 async def _router_sure(description: str) -> bool:

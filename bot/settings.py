@@ -103,6 +103,8 @@ class Settings:
     rate_limits: RateLimitSettings = field(default_factory=RateLimitSettings)
     pending: PendingSettings = field(default_factory=PendingSettings)
     tracker_url: str = ""  # Rasa's SQL tracker store, for `python -m bot privacy` (docs/privacy.md)
+    public_base_url: str = ""  # PUBLIC_BASE_URL: the portal's public address, for the Atom feed's links
+    # (docs/publication.md); empty: the address the request came to
 
     @property
     def async_database_url(self) -> str:
@@ -187,6 +189,7 @@ def get_settings() -> Settings:
             trust_forwarded=_env_bool("RATE_LIMIT_TRUST_FORWARDED", RateLimitSettings.trust_forwarded),
         ),
         tracker_url=_tracker_url(var_dir),
+        public_base_url=_env("PUBLIC_BASE_URL", "").rstrip("/"),
         pending=PendingSettings(
             retry_interval=max(1, _env_int("PENDING_RETRY_INTERVAL", PendingSettings.retry_interval)),
             max_attempts=_env_int("PENDING_MAX_ATTEMPTS", PendingSettings.max_attempts),
