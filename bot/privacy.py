@@ -176,7 +176,9 @@ _SURNAME = rf"(?:{_SURNAMES_COMPOUND}|[{_SURNAMES}])"
 _GIVEN = rf"[^\s{_NAME_STOP}0-9A-Za-z]{{1,2}}"
 _TITLES = ("先生|女士|小姐|师傅|阿姨|大爷|大妈|大娘|大姐|大哥|大叔|叔叔|婆婆|爷爷|奶奶|嬢嬢|孃孃|老师|同志|"
            "经理|主任|书记|老板|科长|局长|所长|队长|站长|村长|组长|镇长|警官|医生|律师|老汉|某某|某")
-_BOUNDARY = r"(?=[，,。；;、\s！!？?）)]|$|说|称|讲|表示|反映|投诉|举报|已|电话|手机|住|家住|在|来|到|上门|联系|同志|等|家|又|也|天天|经常|总是|一直|把|的|们)"
+_BOUNDARY = (r"(?=[，,。；;、\s！!？?）)（(［0-9+]|$|说|称|讲|表示|反映|投诉|举报|已|电话|手机|住|家住|在|来|到|上门|联系|同志|等|家|"
+             r"又|也|天天|经常|总是|一直|把|的|们|每|多次|立即|马上|及时|正|将|会|于|当|今|昨|前往|带|负责|告知|答复|回复|"
+             r"介绍|解释|核实|处理|巡查|检查|协调|赶|现场|对|向|给|和|与|及|同|跟|表|承诺|同意|不|没|也)")
 # Explicit markers, then the name: 我叫张三, 姓名：李四, 联系人王五, 经办人：陈某某.
 _STRONG_MARKERS = ("我叫|叫做|名叫|名字是|名字叫|姓名|联系人|申请人|投诉人|举报人|反映人|来电人|诉求人|当事人|"
                    "委托人|代理人|经办人|承办人|负责人|对接人|签收人")
@@ -186,6 +188,9 @@ _WEAK_MARKERS = ("我是|本人|业主|户主|房东|租户|家属|工作人员|
 _MARKED_NAME = re.compile(rf"({_STRONG_MARKERS})([:：是为]?\s*)({_SURNAME}{_GIVEN}|(?<=[:：])\s*[\u4e00-\u9fff]{{2,3}}"
                           rf"(?=[，,。；;、\s]|$))")
 _WEAK_NAME = re.compile(rf"({_WEAK_MARKERS})([:：]?\s*)({_SURNAME}{_GIVEN}?){_BOUNDARY}")
+# A name opening a sentence as its subject: "吴洋反映：…", "。张伟称…".
+_SUBJECT_NAME = re.compile(rf"(?:^|(?<=[，,。；;！!？?\n：:]))\s*{_SURNAME}{_GIVEN}"
+                           r"(?=反映|投诉|举报|来电|致电|咨询|求助|称|表示|说|诉称|来信|留言)")
 _TITLED_NAME = re.compile(rf"(?<![这那该一每各两几我某]){_SURNAME}(?:{_GIVEN})??({_TITLES})")
 # 老王, 小李: how neighbours are named (not 小时, 半小时, 老师).
 _NICKNAME = re.compile(rf"(?<![0-9一二三四五六七八九十两几半个多每])([老小])(?!时)([{_SURNAMES}]){_BOUNDARY}")
@@ -220,6 +225,7 @@ def anonymize_text(text: str | None, known: tuple | list = ()) -> str:
     text = _HOUSE.sub(REDACTED["house"], text)
     text = _MARKED_NAME.sub(_redact_name, text)
     text = _WEAK_NAME.sub(_redact_name, text)
+    text = _SUBJECT_NAME.sub(REDACTED["name"], text)
     text = _TITLED_NAME.sub(lambda m: "某" + m.group(1) if m.group(1) != "某" else "某某", text)
     text = _NICKNAME.sub(lambda m: m.group(1) + "某", text)
     text = _SURNAME_TOLD.sub(lambda m: m.group(1) + "姓某", text)

@@ -15,6 +15,7 @@ POST /api/publication/{ticket_no}/approve {question?, answer?} | reject {reason}
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from datetime import date, datetime, timezone
 
@@ -144,8 +145,17 @@ async def answer(request: web.Request) -> web.Response:
     return _json(item, headers=PUBLIC_HEADERS)
 
 
+_HOST = re.compile(r"[A-Za-z0-9.\-]{1,253}(?::\d{1,5})?|\[[0-9A-Fa-f:]{2,39}\](?::\d{1,5})?")
+
+
 def _base_url(request: web.Request) -> str:
-    return get_settings().public_base_url or str(request.url.origin())
+    """PUBLIC_BASE_URL, else the address the request came to (a Host header that is not a plain
+    host name is not echoed into the feed)."""
+    configured = get_settings().public_base_url
+    if configured:
+        return configured
+    host = request.host or ""
+    return f"{request.scheme}://{host if _HOST.fullmatch(host) else 'localhost'}"
 
 
 ATOM = "http://www.w3.org/2005/Atom"
