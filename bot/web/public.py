@@ -28,7 +28,7 @@ from bot.tickets.lifecycle import TicketError
 from bot.tickets.sla import CATEGORIES
 from bot.web import desk
 from bot.web.errors import ApiError, read_json
-from bot.web.tickets import principal
+from bot.web.tickets import _api_error, principal
 
 FEED_SIZE = 50
 PUBLIC_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=60",
@@ -234,10 +234,6 @@ async def public_figures(request: web.Request) -> web.Response:
 
 
 # ---- the console: moderation ------------------------------------------------------------------
-
-def _api_error(exc: TicketError) -> ApiError:
-    return ApiError(exc.status, exc.code, exc.message)
-
 
 async def moderation_queue(request: web.Request) -> web.Response:
     who = await principal(request, *service.MODERATOR_ROLES)

@@ -24,13 +24,13 @@
       el("p", { className: "gc-muted", text: "市民同意公开且已办结的诉求。请核对隐去个人信息后的文本（姓名、电话、证件号、门牌号、车牌号），" +
         "可修改后公开；公开后在门户“诉求办理公开”页展示。" }),
       el("ol", { className: "gc-events", attrs: { id: "pub-items" } })]));
-    select.addEventListener("change", refresh);
-    $("pub-refresh").addEventListener("click", refresh);
+    select.addEventListener("change", function () { refresh(); });
+    $("pub-refresh").addEventListener("click", function () { refresh(); });
   }
 
   function act(item, action, body, info) {
     return GC.api("POST", "/api/publication/" + encodeURIComponent(item.ticket_no) + "/" + action, body, GC.requestKey())
-      .then(function () { refresh(); $("pub-info").textContent = info; })
+      .then(function () { refresh(info); })
       .catch(function (err) { $("pub-info").textContent = err.message; });
   }
 
@@ -62,16 +62,18 @@
       el("div", { className: "gc-row" }, buttons)]);
   }
 
-  function refresh() {
+  /* The list of the chosen state; ``done`` (what was just done) is shown before the count. */
+  function refresh(done) {
+    done = typeof done === "string" ? done + "；" : "";
     var state = $("pub-state").value;
     GC.api("GET", "/api/publication/queue?state=" + encodeURIComponent(state)).then(function (data) {
       var list = GC.clear($("pub-items"));
       if (!data.items.length) list.appendChild(el("li", { className: "gc-muted", text: "暂无" + STATES[state] + "的答复" }));
       data.items.forEach(function (item) { list.appendChild(render(item)); });
-      $("pub-info").textContent = "共 " + data.total + " 条";
+      $("pub-info").textContent = done + "共 " + data.total + " 条";
     }).catch(function (err) { $("pub-info").textContent = err.message; });
   }
 
-  GC.tabs.publication = { open: refresh };
+  GC.tabs.publication = { open: function () { refresh(); } };
   build();
 })();
