@@ -103,6 +103,8 @@ class Settings:
     rate_limits: RateLimitSettings = field(default_factory=RateLimitSettings)
     pending: PendingSettings = field(default_factory=PendingSettings)
     tracker_url: str = ""  # Rasa's SQL tracker store, for `python -m bot privacy` (docs/privacy.md)
+    visit_reminder_days: int = 2  # VISIT_REMINDER_DAYS: working days after 办结 before the return visit's reminder
+    visit_window_days: int = 5  # VISIT_WINDOW_DAYS: working days the citizen has to answer (then 未评价)
     public_base_url: str = ""  # PUBLIC_BASE_URL: the portal's public address, for the Atom feed's links
     # (docs/publication.md); empty: the address the request came to
 
@@ -190,6 +192,8 @@ def get_settings() -> Settings:
         ),
         tracker_url=_tracker_url(var_dir),
         public_base_url=_env("PUBLIC_BASE_URL", "").rstrip("/"),
+        visit_reminder_days=max(1, _env_int("VISIT_REMINDER_DAYS", 2)),
+        visit_window_days=max(2, _env_int("VISIT_WINDOW_DAYS", 5)),
         pending=PendingSettings(
             retry_interval=max(1, _env_int("PENDING_RETRY_INTERVAL", PendingSettings.retry_interval)),
             max_attempts=_env_int("PENDING_MAX_ATTEMPTS", PendingSettings.max_attempts),

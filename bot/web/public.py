@@ -34,15 +34,18 @@ FEED_SIZE = 50
 PUBLIC_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=60",
                   "Access-Control-Allow-Origin": "*"}  # open data: any portal may read it
 
-PAGE = """<!doctype html>
+# The head of the portal's own pages (this one and the return-visit page, bot/web/visits.py).
+HEAD = """<!doctype html>
 <html lang="zh-CN">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>诉求办理公开 · 广安区政务服务</title>
+<title>{title} · 广安区政务服务</title>
 <link rel="stylesheet" href="/static/portal.css">
 <link rel="stylesheet" href="/static/public.css">
-<link rel="alternate" type="application/atom+xml" title="诉求答复公开" href="/api/public/answers.atom">
+"""
+
+PAGE = HEAD.replace("{title}", "诉求办理公开") + """<link rel="alternate" type="application/atom+xml" title="诉求答复公开" href="/api/public/answers.atom">
 </head>
 <body>
 <header class="portal-header"><h1>广安区人民政府 · 政务服务</h1>
