@@ -483,10 +483,35 @@ class ActionTicketUnresolved(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         if intake.is_unresolved(text_of(tracker)) or intent_of(tracker) == "complain":
+            await _rate_last_answer_down(tracker)
             dispatcher.utter_message(text=UNRESOLVED)
             return [SlotSet("ticket_unresolved", True)]
         dispatcher.utter_message(response="utter_deny_ack")
         return [SlotSet("ticket_unresolved", False)]
+
+
+async def _rate_last_answer_down(tracker: Tracker) -> None:
+    """"没解决" (any channel, WeChat included) is a 👎 on the answer before it (bot.feedback): it
+    joins the admins' review queue. Never costs the citizen the conversation."""
+    from bot.feedback.service import record
+
+    answer, answer_at, question, context = None, None, None, []
+    for event in reversed(tracker.events[:-1] if tracker.events else []):
+        if event.get("event") == "bot" and event.get("text") and answer is None:
+            answer, answer_at = event["text"], str(event.get("timestamp") or "")
+        elif event.get("event") == "user" and answer is not None:
+            question = question or event.get("text")
+            context.insert(0, {"from": "user", "text": event.get("text") or ""})
+            if len(context) >= 3:
+                break
+    if not answer:
+        return
+    try:
+        await record({"conversation_id": tracker.sender_id, "rating": "down", "answer": answer,
+                      "answer_at": answer_at or None, "question": question,
+                      "context": context, "channel": (tracker.get_latest_input_channel() or "chat")[:32]})
+    except Exception as exc:  # a short test sender id, the database away: the chat goes on
+        logger.warning("answer rating not recorded", extra={"error": type(exc).__name__})
 
 
 class ActionUrgeTicket(Action):

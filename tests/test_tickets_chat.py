@@ -274,9 +274,18 @@ async def test_fallback_button_reuses_the_question_not_understood(chat_db):
 
 async def test_unresolved_after_an_answer(chat_db):
     chat = Chat()
+    chat._user("社保卡补办要带什么，我电话13912345678", "ask_procedure")
+    chat.events.append({"event": "bot", "text": "补办社保卡请带身份证到区政务服务中心。", "timestamp": 1.0})
     chat._user("不满意，没解决", "deny")
     out = await chat.run(ta.ActionTicketUnresolved())
     assert chat.slots["ticket_unresolved"] is True and out == [ta.UNRESOLVED]
+    # "没解决" is a 👎 on the answer before it, in the admins' review queue (docs/feedback.md)
+    from bot.auth.service import SYSTEM
+    from bot.feedback.service import queue
+    items = (await queue(SYSTEM))["items"]
+    assert [(i["answer"], i["rating"], i["conversation_id"]) for i in items] == [
+        ("补办社保卡请带身份证到区政务服务中心。", "down", chat.sender)]
+    assert items[0]["question"] == "社保卡补办要带什么，我电话139****5678"
     out = await chat._form_turn()   # the rule starts the form; "没解决" is no description
     assert chat.slots["requested_slot"] == "ticket_description" and chat.slots["ticket_unresolved"] is None
     plain = Chat()

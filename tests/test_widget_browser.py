@@ -2,7 +2,8 @@
 real socket.io server standing in for Rasa (python-socketio, the library Rasa's channel uses):
 nothing personal in localStorage, message times, a copy button on ticket numbers, the log opens at
 the latest message after a reload, links readable on the user's bubble, 44 px touch targets on a
-phone, and 结束对话 ends the Rasa session and leaves nothing behind."""
+phone, 👍/👎 on answers reaching the admins' review tab, and 结束对话 ends the Rasa session and
+leaves nothing behind."""
 from __future__ import annotations
 
 import asyncio
@@ -12,7 +13,10 @@ import threading
 
 import pytest
 
+import requests
+
 from tests.test_portal_browser import browser, wait  # noqa: F401  (fixture, helper)
+from tests.test_publication_browser import ADMIN, admin_token, console_tab  # noqa: F401  (fixture, helper)
 from tests.test_supervision_browser import web  # noqa: F401  (fixture)
 
 PERSONAL = ("13912345678", "1234-5678", "51160219900101123X", "张三丰", "李师傅")
@@ -97,7 +101,7 @@ def bot_count(driver) -> int:
     return len(driver.find_elements("css selector", ".govchat-bot .govchat-text"))
 
 
-def test_widget_leaves_nothing_personal_on_a_shared_computer(browser, fake_rasa_socketio, web):  # noqa: F811
+def test_widget_leaves_nothing_personal_on_a_shared_computer(browser, fake_rasa_socketio, admin_token, web):  # noqa: F811
     received = fake_rasa_socketio
     base, _tokens = web
     browser.set_window_size(1280, 900)
@@ -149,9 +153,28 @@ def test_widget_leaves_nothing_personal_on_a_shared_computer(browser, fake_rasa_
     browser.set_window_size(390, 844)
     sizes = browser.execute_script(
         "return Array.from(document.querySelectorAll('.govchat-send, .govchat-input, .govchat-end, .govchat-close,"
-        " .govchat-copy, .govchat-button')).map(e => e.getBoundingClientRect().height)")
+        " .govchat-copy, .govchat-button, .govchat-rate button')).map(e => e.getBoundingClientRect().height)")
     assert sizes and min(sizes) >= 44, sizes
     browser.set_window_size(1280, 900)
+
+    # 👎 on the answer with the ticket number: stored masked, in the admins' queue, reviewed in the console
+    down = browser.find_elements("css selector", ".govchat-bot .govchat-rate-down")[1]
+    down.click()
+    wait(browser, lambda d: "govchat-rated" in d.find_elements("css selector", ".govchat-bot .govchat-rate-down")[1]
+         .get_attribute("class"), message="rating not shown")
+    assert json.loads(storage(browser)["govchat.history"])[2]["rated"] == "down"
+    queue = requests.get(f"{base}/api/feedback/queue", headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30).json()
+    assert queue["total"] == 1 and TICKET in queue["items"][0]["answer"]
+    question = queue["items"][0]["question"]
+    assert question.startswith("我叫") and "139****5678" in question
+    assert not any(p in json.dumps(queue, ensure_ascii=False) for p in PERSONAL)
+    console_tab(browser, base, ADMIN, "feedback")
+    wait(browser, lambda d: TICKET in d.find_element("id", "fb-items").text, message="rating not in the tab")
+    browser.find_element("css selector", "#fb-items textarea").send_keys("工单号请以短信为准。")
+    [b for b in browser.find_elements("css selector", "#fb-items button") if b.text == "答案有误"][0].click()
+    wait(browser, lambda d: "已标记为答案有误" in d.find_element("id", "fb-info").text, message="not reviewed")
+    browser.get(f"{base}/portal")
+    wait(browser, lambda d: d.find_elements("css selector", ".govchat-connected"), message="no reconnect")
 
     # 结束对话: the Rasa session ends, and nothing is left in the browser
     browser.execute_script("window.confirm = function () { return true; }")

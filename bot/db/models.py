@@ -11,4 +11,5 @@ from bot.tickets.models import Ticket, TicketEvent, TicketLink, TicketNotificati
 from bot.pending.models import PendingMessage  # noqa: F401
 from bot.livechat.models import AgentMessage, CannedReply, Handoff  # noqa: F401
 from bot.publication.models import PublicAnswer  # noqa: F401
+from bot.feedback.models import AnswerRating  # noqa: F401
 from bot.supervision.models import NoticeOptOut, SupervisionExplanation, SupervisionNotice, SupervisionState  # noqa: F401

@@ -9,12 +9,12 @@ from aiohttp import web
 from bot.db import dispose_engine
 from bot.redis_client import close_redis
 from bot.web import assist, console, errors, health, inbox, knowledge, portal, mp, sync, tickets
-from bot.web import dbfaults, hot, limits, openapi, public, supervision, visits
+from bot.web import dbfaults, feedback, hot, limits, openapi, public, supervision, visits
 
 logger = logging.getLogger(__name__)
 
 # Areas of the API, in registration order. Each module exposes setup(app).
-AREAS = [health, knowledge, portal, public, visits, mp, tickets, inbox, hot, assist, console, sync, supervision, openapi, limits,
+AREAS = [health, knowledge, portal, public, visits, feedback, mp, tickets, inbox, hot, assist, console, sync, supervision, openapi, limits,
          dbfaults]
 
 

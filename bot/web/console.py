@@ -17,8 +17,8 @@ from bot.web import desk, livechat
 from bot.web.tickets import principal
 
 SCRIPTS = ("core.js", "inbox.js", "call.js", "queue.js", "workbench.js", "livechat.js", "dashboard.js", "desk.js", "canned.js",
-           "supervision.js", "publication.js")  # these two build their own tabs (电子监察 docs/supervision.md,
-# 公开审核 docs/publication.md)
+           "supervision.js", "publication.js", "feedback.js")  # these build their own tabs (电子监察
+# docs/supervision.md, 公开审核 docs/publication.md, 答案评价 docs/feedback.md)
 
 PAGE = """<!doctype html>
 <html lang="zh-CN">

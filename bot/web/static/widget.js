@@ -25,6 +25,7 @@
     return null;
   })();
   var base = script && script.src ? script.src.replace(/widget\.js(\?.*)?$/, "") : "/static/";
+  var apiBase = base.replace(/static\/$/, "");  // the web service the widget is served from
   var data = (script && script.dataset) || {};
   var socketUrl = data.socketUrl || (location.protocol + "//" + location.hostname + ":5005");
   var title = data.title || "政务智能助手";
@@ -58,6 +59,7 @@
   /* The message as localStorage keeps it: personal data masked; a reply to "怎么称呼您" masked whole. */
   function forStorage(msg, previous) {
     var out = { from: msg.from, text: maskText(msg.text), at: msg.at };
+    if (msg.rated) out.rated = msg.rated;
     if (msg.buttons && msg.buttons.length) out.buttons = msg.buttons;
     if (msg.image) out.image = msg.image;
     if (msg.from === "user" && previous && previous.from === "bot" && ASKS_NAME_RE.test(previous.text || "") &&
@@ -274,12 +276,53 @@
       time.setAttribute("datetime", msg.at);
       bubble.appendChild(time);
     }
+    if (msg.from !== "user" && msg.text && msg.at) bubble.appendChild(ratingRow(msg));
     log.insertBefore(bubble, typing.parentNode === log ? typing : null);
     scrollDown();
   }
 
+  /* 👍/👎 under each answer (docs/feedback.md): sent to the web service with the question before it
+     and the few messages before that (masked as stored); 👎 answers go to the admins' review queue. */
+  function ratingRow(msg) {
+    var row = el("div", "govchat-rate");
+    var up = el("button", "govchat-rate-up", "👍"), down = el("button", "govchat-rate-down", "👎");
+    up.type = down.type = "button";
+    up.setAttribute("aria-label", "回答有帮助");
+    down.setAttribute("aria-label", "回答没帮助");
+    function show(rated) {
+      up.classList.toggle("govchat-rated", rated === "up");
+      down.classList.toggle("govchat-rated", rated === "down");
+      up.setAttribute("aria-pressed", String(rated === "up"));
+      down.setAttribute("aria-pressed", String(rated === "down"));
+    }
+    function rate(value) {
+      var i = history.indexOf(msg.stored || msg);
+      var before = i >= 0 ? history.slice(Math.max(0, i - 6), i) : [];
+      var question = null;
+      for (var j = before.length - 1; j >= 0; j--) { if (before[j].from === "user") { question = before[j].text; break; } }
+      fetch(apiBase + "api/feedback", { method: "POST", headers: { "Content-Type": "text/plain;charset=UTF-8" },
+        body: JSON.stringify({ conversation_id: sessionId, rating: value, answer: msg.text, answer_at: msg.at,
+                               question: question, context: before.map(function (m) { return { from: m.from, text: m.text }; }),
+                               channel: "socketio" }) })
+        .then(function (resp) {
+          if (!resp.ok) return;
+          show(value);
+          var stored = msg.stored || msg;
+          stored.rated = value;
+          store(HISTORY_KEY, JSON.stringify(history));
+        }).catch(function () { /* offline: the rating is simply not counted */ });
+    }
+    up.addEventListener("click", function () { rate("up"); });
+    down.addEventListener("click", function () { rate("down"); });
+    show(msg.rated || (msg.stored && msg.stored.rated));
+    row.appendChild(up);
+    row.appendChild(down);
+    return row;
+  }
+
   function remember(msg) {
-    history.push(forStorage(msg, history[history.length - 1]));
+    msg.stored = forStorage(msg, history[history.length - 1]);
+    history.push(msg.stored);
     if (history.length > MAX_HISTORY) history = history.slice(-MAX_HISTORY);
     store(HISTORY_KEY, JSON.stringify(history));
   }
