@@ -30,7 +30,7 @@ def _text(value, name: str, required: bool = True) -> Optional[str]:
         return None
     if not isinstance(value, str):
         raise InvalidInput(f"{name} 应为文本", "invalid_" + name)
-    return mask_text(value.strip()[:MAX_TEXT])
+    return mask_text(value.replace("\x00", "").strip()[:MAX_TEXT])
 
 
 def answer_key(answer: str, at: Optional[str]) -> str:
@@ -41,7 +41,7 @@ async def record(data: dict, url: Optional[str] = None, now: Optional[datetime] 
     """``{"conversation_id", "rating": "up"|"down", "answer", "answer_at"?, "question"?, "context"?,
     "channel"?}``; personal data masked before it is stored."""
     conversation = data.get("conversation_id")
-    if not isinstance(conversation, str) or not 8 <= len(conversation) <= 128:
+    if not isinstance(conversation, str) or not 8 <= len(conversation) <= 128 or "\x00" in conversation:
         raise InvalidInput("conversation_id 应为 8–128 个字符", "invalid_conversation_id")
     rating = data.get("rating")
     if rating not in RATINGS:
@@ -52,10 +52,13 @@ async def record(data: dict, url: Optional[str] = None, now: Optional[datetime] 
     context = data.get("context") or []
     if not isinstance(context, list):
         raise InvalidInput("context 应为消息列表", "invalid_context")
-    context = [{"from": "user" if m.get("from") == "user" else "bot", "text": mask_text(str(m.get("text") or "")[:500])}
+    context = [{"from": "user" if m.get("from") == "user" else "bot",
+                "text": mask_text(str(m.get("text") or "").replace("\x00", "")[:500])}
                for m in context[-MAX_CONTEXT:] if isinstance(m, dict)]
     channel = data.get("channel") if isinstance(data.get("channel"), str) else "socketio"
+    channel = channel.replace("\x00", "") or "socketio"
     at = data.get("answer_at") if isinstance(data.get("answer_at"), str) else None
+    raw_answer = raw_answer.replace("\x00", "")
     key = answer_key(raw_answer, at[:40] if at else None)
     now = sla.as_utc(now or datetime.now(timezone.utc))
     async with session_scope(url) as session:

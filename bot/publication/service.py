@@ -112,7 +112,7 @@ def _edited(params: dict, key: str, label: str, fallback: str) -> str:
         value = fallback
     if not isinstance(value, str):
         raise InvalidInput(f"{label}（{key}）应为文本", "invalid_" + key)
-    value = value.strip()
+    value = value.replace("\x00", "").strip()
     if not value:
         raise InvalidInput(f"请填写要公开的{label}（{key}）", "missing_" + key)
     if len(value) > MAX_TEXT:
@@ -128,7 +128,7 @@ def _reason(params: dict, required: bool) -> Optional[str]:
         return None
     if not isinstance(reason, str) or len(reason) > 500:
         raise InvalidInput("理由（reason）应为不超过 500 个字符的文本", "invalid_reason")
-    return reason.strip()
+    return reason.replace("\x00", "").strip() or None
 
 
 @dataclass(frozen=True)

@@ -157,7 +157,7 @@ async def record_verdict(token: str, satisfaction: str, comment: Optional[str] =
         raise InvalidInput(f"请选择{'、'.join(SATISFACTION)}之一", "invalid_satisfaction")
     if comment is not None and not isinstance(comment, str):
         raise InvalidInput("意见应为文本", "invalid_comment")
-    comment = (comment or "").strip() or None
+    comment = (comment or "").replace("\x00", "").strip() or None
     if comment and len(comment) > MAX_COMMENT:
         raise InvalidInput(f"意见不能超过 {MAX_COMMENT} 个字", "invalid_comment")
     now = sla.as_utc(now or datetime.now(timezone.utc))

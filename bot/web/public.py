@@ -118,13 +118,13 @@ def _int(value: str | None, name: str, default: int, low: int, high: int) -> int
 
 
 def _filters(q) -> dict:
-    text = (q.get("q") or "").strip()
+    text = (q.get("q") or "").replace("\x00", "").strip()
     if len(text) > service.MAX_QUERY:
         raise ApiError(400, "invalid_q", f"关键词不能超过 {service.MAX_QUERY} 个字")
     category = q.get("category") or None
     if category is not None and category not in CATEGORIES:
         raise ApiError(400, "invalid_category", f"类别应为 {'、'.join(CATEGORIES)}")
-    department = (q.get("department") or "").strip() or None
+    department = (q.get("department") or "").replace("\x00", "").strip() or None
     if department is not None and len(department) > 64:
         raise ApiError(400, "invalid_department", "部门名称过长")
     return {"text": text or None, "department": department, "category": category}
