@@ -150,3 +150,27 @@ def test_fuzz_no_personal_data_survives():
                 assert "".join(c for c in values[key] if c.isdigit()) not in digits_out, (text, out)
         if f"{surname}先生" in text:
             assert f"{surname}先生" not in out
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("王先生反映路灯不亮，陈某也说了", "某先生反映路灯不亮，某某也说了"),
+    ("隔壁老王的狗，小李说", "隔壁老某的狗，小某说"),
+    ("我姓黄，他姓欧阳", "我姓某，他姓某"),
+    ("联系人：欧阳娜娜，申请人李四", "联系人：［姓名］，申请人［姓名］"),
+    ("联系人：市民", "联系人：市民"),
+    ("网格员刘小明说", "网格员［姓名］说"),
+    ("编号1234567", "编号［号码］"), ("编号123456", "编号123456"),
+    ("川A·12345", "［车牌号］"), ("3栋2单元501室", "［门牌号］"),
+    ("", ""), (None, ""),
+])
+def test_exact_replacements(text, expected):
+    assert anonymize_text(text) == expected
+
+
+def test_known_values_exactly():
+    assert anonymize_text("张三丰、13800138000、A", known=["张三丰", "13800138000", "A", "", None]) == "［姓名］、［号码］、A"
+    # the longest known value first: a name inside a longer one does not leave a tail
+    assert anonymize_text("欧阳明华来了", known=["欧阳明", "欧阳明华"]) == "［姓名］来了"
+    assert anonymize_text("三丰张三来了", known=["张三", "三丰张三"]) == "［姓名］来了"
+    assert anonymize_text("A1B2来电", known=["A1B2"]) == "［姓名］来电"
+    assert personal_data_in("刘德华来了", known=["刘德华"]) and not personal_data_in("路灯不亮", known=["刘德华"])
