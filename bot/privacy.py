@@ -226,7 +226,7 @@ def anonymize_text(text: str | None, known: tuple | list = ()) -> str:
     text = _MARKED_NAME.sub(_redact_name, text)
     text = _WEAK_NAME.sub(_redact_name, text)
     text = _SUBJECT_NAME.sub(REDACTED["name"], text)
-    text = _TITLED_NAME.sub(lambda m: "某" + m.group(1) if m.group(1) != "某" else "某某", text)
+    text = _TITLED_NAME.sub(lambda m: "某" + m.group(1), text)  # 王先生 → 某先生, 陈某 → 某某
     text = _NICKNAME.sub(lambda m: m.group(1) + "某", text)
     text = _SURNAME_TOLD.sub(lambda m: m.group(1) + "姓某", text)
     return text

@@ -173,4 +173,5 @@ def test_known_values_exactly():
     assert anonymize_text("欧阳明华来了", known=["欧阳明", "欧阳明华"]) == "［姓名］来了"
     assert anonymize_text("三丰张三来了", known=["张三", "三丰张三"]) == "［姓名］来了"
     assert anonymize_text("A1B2来电", known=["A1B2"]) == "［姓名］来电"
+    assert anonymize_text("张三来电", known=["张三"]) == "［姓名］来电"   # two characters are a name
     assert personal_data_in("刘德华来了", known=["刘德华"]) and not personal_data_in("路灯不亮", known=["刘德华"])
