@@ -387,8 +387,8 @@ class ActionAskTicketConfirm(Action):
             text=intake.summary_text(tracker.get_slot("ticket_description") or "", tracker.get_slot("ticket_location"),
                                      tracker.get_slot("ticket_phone"), tracker.get_slot("ticket_name"),
                                      category, ask_location),
-            buttons=[{"title": "确认提交", "payload": "/affirm"}, {"title": "修改", "payload": "修改"},
-                     {"title": "取消", "payload": "/deny"}])
+            buttons=[{"title": "确认提交", "payload": "/affirm"}, intake.PUBLISH_BUTTON,
+                     {"title": "修改", "payload": "修改"}, {"title": "取消", "payload": "/deny"}])
         return []
 
 
@@ -413,7 +413,7 @@ class ActionSubmitTicket(Action):
             if intent_of(tracker) != "affirm":
                 dispatcher.utter_message(text=CANCELLED)
                 return _reset()
-        elif tracker.get_slot("ticket_confirm") != "yes" or not description:
+        elif tracker.get_slot("ticket_confirm") not in ("yes", "public") or not description:
             dispatcher.utter_message(response="utter_goodbye" if intent_of(tracker) == "goodbye" else None,
                                      text=None if intent_of(tracker) == "goodbye" else CANCELLED)
             followup = tracker.get_slot("ticket_followup")
@@ -430,6 +430,7 @@ class ActionSubmitTicket(Action):
             "conversation_id": tracker.sender_id,
             "transcript": intake.transcript_from_events(tracker.events),
             "intent": tracker.get_slot("ticket_intent"),
+            "publish_consent": tracker.get_slot("ticket_confirm") == "public",  # asked at the summary
         }
         # Whenever the matter is a danger (said first or later), the ticket is urgent and goes straight
         # to the department that acts on it; thanks for a rescue are not.
@@ -446,18 +447,19 @@ class ActionSubmitTicket(Action):
                 dispatcher.utter_message(text=f"抱歉，诉求未能提交：{exc.message}")
                 return _reset()
             logger.error("ticket submission failed: database unavailable")
-            return self._failed(dispatcher)
+            return self._failed(dispatcher, tracker)
         except Exception:
             logger.exception("ticket submission failed")
-            return self._failed(dispatcher)
+            return self._failed(dispatcher, tracker)
         dispatcher.utter_message(text=intake.created_text(ticket))
         return _reset() + [SlotSet("last_ticket_no", ticket["ticket_no"])]
 
     @staticmethod
-    def _failed(dispatcher: CollectingDispatcher) -> List[Dict]:
+    def _failed(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict]:
         dispatcher.utter_message(text=SUBMIT_FAILED, buttons=[{"title": "确认提交", "payload": "/affirm"},
                                                               {"title": "取消", "payload": "/deny"}])
-        return [SlotSet("ticket_confirm", "yes"), SlotSet("ticket_edit", RETRY)]
+        # the citizen's answer (with or without consent to publication) is kept for the retry
+        return [SlotSet("ticket_confirm", tracker.get_slot("ticket_confirm") or "yes"), SlotSet("ticket_edit", RETRY)]
 
 
 async def _router_sure(description: str) -> bool:
@@ -483,10 +485,35 @@ class ActionTicketUnresolved(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         if intake.is_unresolved(text_of(tracker)) or intent_of(tracker) == "complain":
+            await _rate_last_answer_down(tracker)
             dispatcher.utter_message(text=UNRESOLVED)
             return [SlotSet("ticket_unresolved", True)]
         dispatcher.utter_message(response="utter_deny_ack")
         return [SlotSet("ticket_unresolved", False)]
+
+
+async def _rate_last_answer_down(tracker: Tracker) -> None:
+    """"没解决" (any channel, WeChat included) is a 👎 on the answer before it (bot.feedback): it
+    joins the admins' review queue. Never costs the citizen the conversation."""
+    from bot.feedback.service import record
+
+    answer, answer_at, question, context = None, None, None, []
+    for event in reversed(tracker.events[:-1] if tracker.events else []):
+        if event.get("event") == "bot" and event.get("text") and answer is None:
+            answer, answer_at = event["text"], str(event.get("timestamp") or "")
+        elif event.get("event") == "user" and answer is not None:
+            question = question or event.get("text")
+            context.insert(0, {"from": "user", "text": event.get("text") or ""})
+            if len(context) >= 3:
+                break
+    if not answer:
+        return
+    try:
+        await record({"conversation_id": tracker.sender_id, "rating": "down", "answer": answer,
+                      "answer_at": answer_at or None, "question": question,
+                      "context": context, "channel": (tracker.get_latest_input_channel() or "chat")[:32]})
+    except Exception as exc:  # a short test sender id, the database away: the chat goes on
+        logger.warning("answer rating not recorded", extra={"error": type(exc).__name__})
 
 
 class ActionUrgeTicket(Action):

@@ -67,13 +67,17 @@ class ChannelNotifier:
         self.timeout = timeout
         self._wechat = {}
 
-    async def _rasa_events(self, conversation_id: str, text: str, output_channel: Optional[str]) -> None:
+    async def _rasa_events(self, conversation_id: str, text: str, output_channel: Optional[str],
+                           buttons: Optional[list] = None) -> None:
         url = f"{self.rasa_url}/conversations/{quote(conversation_id, safe='')}/tracker/events"
         params = {"include_events": "NONE"}
         if output_channel:
             params.update(output_channel=output_channel, execute_side_effects="true")
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout)) as session:
-            async with session.post(url, params=params, json=[{"event": "bot", "text": text}]) as resp:
+            event = {"event": "bot", "text": text}
+            if buttons:
+                event["data"] = {"buttons": buttons}
+            async with session.post(url, params=params, json=[event]) as resp:
                 if resp.status != 200:
                     raise RuntimeError(f"rasa answered {resp.status}")
 
@@ -87,12 +91,15 @@ class ChannelNotifier:
             self._wechat[channel] = WeChatAPI(conf.appid, conf.secret, conf.api_base, redis=get_redis(), prefix=prefix)
         return self._wechat[channel]
 
-    async def send(self, channel: str, conversation_id: Optional[str], text: str) -> Delivery:
+    async def send(self, channel: str, conversation_id: Optional[str], text: str,
+                   buttons: Optional[list] = None) -> Delivery:
+        """``buttons`` (rasa button dicts, e.g. link buttons) go with the text where the channel shows
+        them (the portal widget); other channels get the text, which carries the links too."""
         if not conversation_id:
             return Delivery(FAILED, "no conversation")
         try:
             if channel == "socketio":
-                await self._rasa_events(conversation_id, text, "socketio")
+                await self._rasa_events(conversation_id, text, "socketio", buttons)
                 return Delivery(SENT)
             if channel in ("wechat", "miniprogram"):
                 api = self._wechat_api(channel)

@@ -94,7 +94,10 @@ class Settings:
     secret_key: str
     wechat: WeChatSettings = field(default_factory=WeChatSettings)
     rasa_public_url: str = "http://localhost:5005"  # the Rasa URL browsers use (portal widget)
-    web_public_url: str = "http://localhost:8080"  # WEB_PUBLIC_URL: links citizens open (告知单, its QR code)
+    # WEB_PUBLIC_URL: the web service as citizens reach it, for the links they open (告知单 and its QR code,
+    # the return visit, the published answers' feed); empty: this service on localhost (or, for the
+    # feed, the address the request came to). docs/settings.md
+    web_public_url: str = ""
     miniprogram: MiniProgramSettings = field(default_factory=MiniProgramSettings)
     audit_key: str = DEV_AUDIT_KEY  # HMAC key of the audit trail (docs/tickets.md)
     worker_interval: int = 60      # WORKER_INTERVAL: seconds between ticket worker sweeps (docs/tickets.md)
@@ -104,6 +107,13 @@ class Settings:
     rate_limits: RateLimitSettings = field(default_factory=RateLimitSettings)
     pending: PendingSettings = field(default_factory=PendingSettings)
     tracker_url: str = ""  # Rasa's SQL tracker store, for `python -m bot privacy` (docs/privacy.md)
+    visit_reminder_days: int = 2  # VISIT_REMINDER_DAYS: working days after 办结 before the return visit's reminder
+    visit_window_days: int = 5  # VISIT_WINDOW_DAYS: working days the citizen has to answer (then 未评价)
+
+    @property
+    def public_url(self) -> str:
+        """Where citizens reach the web service: WEB_PUBLIC_URL, else this service on localhost."""
+        return self.web_public_url or f"http://localhost:{self.web_port}"
 
     @property
     def async_database_url(self) -> str:
@@ -166,7 +176,7 @@ def get_settings() -> Settings:
         log_format=_env("LOG_FORMAT", "json"),
         secret_key=_env("GOV_SECRET_KEY", ""),
         rasa_public_url=_env("RASA_PUBLIC_URL", "http://localhost:5005").rstrip("/"),
-        web_public_url=_env("WEB_PUBLIC_URL", "http://localhost:8080").rstrip("/"),
+        web_public_url=_env("WEB_PUBLIC_URL", "").rstrip("/"),
         audit_key=_env("GOV_AUDIT_KEY", _env("GOV_SECRET_KEY", DEV_AUDIT_KEY)),
         worker_interval=max(1, _env_int("WORKER_INTERVAL", 60)),
         worker_in_web=_env("WORKER_IN_WEB", "1").lower() not in ("0", "false", "no", "off"),
@@ -189,6 +199,8 @@ def get_settings() -> Settings:
             trust_forwarded=_env_bool("RATE_LIMIT_TRUST_FORWARDED", RateLimitSettings.trust_forwarded),
         ),
         tracker_url=_tracker_url(var_dir),
+        visit_reminder_days=max(1, _env_int("VISIT_REMINDER_DAYS", 2)),
+        visit_window_days=max(2, _env_int("VISIT_WINDOW_DAYS", 5)),
         pending=PendingSettings(
             retry_interval=max(1, _env_int("PENDING_RETRY_INTERVAL", PendingSettings.retry_interval)),
             max_attempts=_env_int("PENDING_MAX_ATTEMPTS", PendingSettings.max_attempts),

@@ -126,7 +126,8 @@ async def test_complaint_with_every_slot_becomes_a_routed_ticket(chat_db):
     assert chat.slots["ticket_name"] == "李师傅"
     summary = out[-1]
     assert "类别：投诉" in summary and "地点：广福街道滨河路" in summary and "138****1234" in summary
-    assert "13800001234" not in summary and chat.buttons[-1] == ["确认提交", "修改", "取消"]
+    assert "13800001234" not in summary and chat.buttons[-1] == ["确认提交", "确认提交并同意公开", "修改", "取消"]
+    assert "不选则不公开" in summary   # consent to publication is asked at the summary (docs/publication.md)
     out = await chat.say("确认提交", "affirm")
     reply = out[-1]
     items = await list_tickets(chat_db.principals["a1"], conversation_id=chat.sender)
@@ -137,6 +138,7 @@ async def test_complaint_with_every_slot_becomes_a_routed_ticket(chat_db):
     assert t["channel"] == "socketio" and t["conversation_id"] == chat.sender and t["category"] == "投诉"
     assert t["contact_phone"] == "13800001234" and t["contact_name"] == "李师傅"
     assert t["location"] == "广福街道滨河路一家烧烤店" and t["sign_by"] and t["resolve_by"]
+    assert t["publish_consent"] is False   # "确认提交" alone: not published
     from bot.tickets.intake import local
     from bot.calendar import format_cn_date
     assert format_cn_date(local(t["resolve_by"])) in reply
@@ -151,6 +153,28 @@ async def test_complaint_with_every_slot_becomes_a_routed_ticket(chat_db):
     assert roles[0] == "user" and "bot" in roles and "13800001234" in texts and "叫我李师傅" in texts
     # Slots are cleared for the next matter.
     assert all(chat.slots.get(s) is None for s in ta.TICKET_SLOTS)
+
+
+@pytest.mark.parametrize("answer, intent", [("确认提交，同意公开答复", "affirm"), ("同意公开", "inform")])
+async def test_consent_to_publication_at_the_summary(chat_db, answer, intent):
+    chat = Chat("socketio")
+    await chat.start("建议在渠江边多安装几个路灯，晚上散步太黑了", "suggest")
+    await chat.say("不留", "deny")
+    out = await chat.say("不留", "deny")
+    assert "确认提交并同意公开" in chat.buttons[-1] and "不选则不公开" in out[-1]
+    out = await chat.say(answer, intent)
+    items = await list_tickets(chat_db.principals["a1"], conversation_id=chat.sender)
+    assert len(items) == 1 and items[0]["publish_consent"] is True and items[0]["ticket_no"] in out[-1]
+
+
+def test_consent_words_at_the_summary():
+    from bot.tickets.intake import confirm_choice
+
+    assert confirm_choice("确认提交，同意公开答复", "affirm") == "public"
+    assert confirm_choice("可以公开", None) == "public"
+    assert confirm_choice("不同意公开", "deny") == "yes"   # submitted, not published
+    assert confirm_choice("确认提交", "affirm") == "yes"
+    assert confirm_choice("修改一下，同意公开", None) == "edit"
 
 
 async def test_suggestion_without_phone_and_name(chat_db):
@@ -250,9 +274,18 @@ async def test_fallback_button_reuses_the_question_not_understood(chat_db):
 
 async def test_unresolved_after_an_answer(chat_db):
     chat = Chat()
+    chat._user("社保卡补办要带什么，我电话13912345678", "ask_procedure")
+    chat.events.append({"event": "bot", "text": "补办社保卡请带身份证到区政务服务中心。", "timestamp": 1.0})
     chat._user("不满意，没解决", "deny")
     out = await chat.run(ta.ActionTicketUnresolved())
     assert chat.slots["ticket_unresolved"] is True and out == [ta.UNRESOLVED]
+    # "没解决" is a 👎 on the answer before it, in the admins' review queue (docs/feedback.md)
+    from bot.auth.service import SYSTEM
+    from bot.feedback.service import queue
+    items = (await queue(SYSTEM))["items"]
+    assert [(i["answer"], i["rating"], i["conversation_id"]) for i in items] == [
+        ("补办社保卡请带身份证到区政务服务中心。", "down", chat.sender)]
+    assert items[0]["question"] == "社保卡补办要带什么，我电话139****5678"
     out = await chat._form_turn()   # the rule starts the form; "没解决" is no description
     assert chat.slots["requested_slot"] == "ticket_description" and chat.slots["ticket_unresolved"] is None
     plain = Chat()

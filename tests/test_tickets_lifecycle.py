@@ -39,6 +39,7 @@ VALID = {
     "visit": ("d1", {"satisfaction": "满意"}), "reopen": ("d1", {"reason": "群众反映未解决"}),
     "urge": ("a1", {"reason": "市民催办"}),
     "recompute": ("a1", {"reason": "节假日安排更新"}),
+    "visit_expire": ("a1", {}),   # the worker's: the return visit unanswered (tests/test_visits.py)
     # 一事多诉 (tests/test_hot_issues.py has the behaviour)
     "link": ("d1", {"lead": "GD00000000"}), "link_confirm": ("d1", {}), "unlink": ("d1", {}),
 }

@@ -38,7 +38,7 @@ def test_complaint_in_chat_becomes_a_routed_ticket(ticket_stack):
     assert "称呼" in texts(s.say(sender, "13800001234"))
     summary = s.say(sender, "不留")
     assert "请核对" in texts(summary) and "138****1234" in texts(summary)
-    assert [b["title"] for b in summary[-1]["buttons"]] == ["确认提交", "修改", "取消"]
+    assert [b["title"] for b in summary[-1]["buttons"]] == ["确认提交", "确认提交并同意公开", "修改", "取消"]
     done = texts(s.say(sender, "确认提交"))
     assert "工单编号：GD" in done and "前答复办理结果" in done
 

@@ -10,4 +10,6 @@ from bot.audit.models import AuditEntry, AuditHead  # noqa: F401
 from bot.tickets.models import Ticket, TicketEvent, TicketLink, TicketNotification, WorkerLease  # noqa: F401
 from bot.pending.models import PendingMessage  # noqa: F401
 from bot.livechat.models import AgentMessage, CannedReply, Handoff  # noqa: F401
+from bot.publication.models import PublicAnswer  # noqa: F401
+from bot.feedback.models import AnswerRating  # noqa: F401
 from bot.supervision.models import NoticeOptOut, SupervisionExplanation, SupervisionNotice, SupervisionState  # noqa: F401

@@ -53,7 +53,7 @@ def sheet_path(guide_id: str, answers: dict[str, str], suffix: str = "") -> str:
 
 
 def sheet_url(guide_id: str, answers: dict[str, str], suffix: str = "") -> str:
-    return get_settings().web_public_url + sheet_path(guide_id, answers, suffix)
+    return get_settings().public_url + sheet_path(guide_id, answers, suffix)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,11 @@ _CANCEL = re.compile(r"^(取消|算了|算了吧|不办了|不登记了|不反�
 _CANCEL_IN = re.compile(r"(取消登记|不登记了|不反映了|算了吧|算了|取消)")
 _CONFIRM = re.compile(r"(确认|提交|确定|没问题|是的|对的|可以|好的|好|对|行|嗯)")
 _EDIT = re.compile(r"(修改|更改|改一下|改下|有误|不对|错了|重填|改)")
+# 外网公开反馈 (docs/publication.md): consent to publishing the anonymised question and answer,
+# given at the summary; anything else (including no answer) is no.
+_PUBLISH = re.compile(r"同意公开|可以公开|愿意公开|公开也行|公开也可以")
+_NO_PUBLISH = re.compile(r"不同意公开|不要公开|不公开|别公开|不愿意公开")
+PUBLISH_BUTTON = {"title": "确认提交并同意公开", "payload": "确认提交，同意公开答复"}
 _UNRESOLVED = re.compile(r"(没解决|没有解决|未解决|不满意|没用|没帮助|没有帮助|答非所问|不是我要的|没看懂|看不懂|不管用|解决不了)")
 _MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86)?(1[3-9]\d{9})(?!\d)")
 # 组, 栋 and 单元 are written in digits or in Chinese numerals ("四组"); a bare "三号" is a date.
@@ -202,8 +207,13 @@ def name_from(text: Optional[str]) -> Optional[str]:
 
 
 def confirm_choice(text: Optional[str], intent: Optional[str]) -> Optional[str]:
-    """"yes", "edit", "cancel" or None (not understood) for the answer to the summary."""
+    """"yes", "public" (yes, and the citizen agrees to publication), "edit", "cancel" or None (not
+    understood) for the answer to the summary."""
     text = clean(text)
+    if _NO_PUBLISH.search(text):
+        return "yes"
+    if _PUBLISH.search(text) and not _EDIT.search(text):
+        return "public"
     if is_cancel(text) or intent == "deny" and not _EDIT.search(text):
         return "cancel"
     if _EDIT.search(text):
@@ -239,6 +249,8 @@ def summary_text(description: str, location: Optional[str], phone: Optional[str]
     lines.append(f"联系电话：{masked_phone_for_display(phone)}")
     lines.append(f"姓名：{shown(name)}")
     lines.append("信息无误请点击“确认提交”，需要更改请点“修改”，不再登记请点“取消”。")
+    lines.append("如同意在隐去姓名、电话等个人信息后，将您的诉求和部门答复在政府网站公开，请点“确认提交并同意公开”；"
+                 "不选则不公开。")
     return "\n".join(lines)
 
 

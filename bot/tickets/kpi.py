@@ -29,6 +29,7 @@ from bot.tickets.lifecycle import ticket_light
 from bot.tickets.models import ACTIVE_LINK, OPEN_STATUSES, Ticket, TicketLink
 
 SATISFIED = ("满意", "基本满意")
+UNDISPATCHED = "（待派单）"  # the department key of tickets not dispatched yet
 
 
 def _rate(num: int, den: int) -> Optional[float]:
@@ -96,9 +97,11 @@ def _bounds(start: Optional[date], end: Optional[date]) -> tuple[Optional[dateti
     return lo, hi
 
 
-async def compute(department: Optional[str] = None, start: Optional[date] = None, end: Optional[date] = None,
-                  url: Optional[str] = None, now: Optional[datetime] = None) -> dict:
-    now = sla.as_utc(now or datetime.now(timezone.utc))
+async def load(session, department: Optional[str] = None, start: Optional[date] = None,
+               end: Optional[date] = None) -> tuple[list[Ticket], frozenset]:
+    """The tickets in scope (created between the local dates ``start`` and ``end``, inclusive) and the
+    ids of those that follow a lead (一事多诉): what :func:`figures` takes. Also the public figures'
+    source (bot.publication.figures), so both count the same tickets."""
     lo, hi = _bounds(start, end)
     query = select(Ticket)
     if department:
@@ -107,13 +110,20 @@ async def compute(department: Optional[str] = None, start: Optional[date] = None
         query = query.where(Ticket.created_at >= lo)
     if hi:
         query = query.where(Ticket.created_at < hi)
+    tickets = list((await session.execute(query)).unique().scalars())
+    followers = frozenset((await session.execute(select(TicketLink.ticket_id).where(
+        TicketLink.status.in_(ACTIVE_LINK)))).scalars())
+    return tickets, followers
+
+
+async def compute(department: Optional[str] = None, start: Optional[date] = None, end: Optional[date] = None,
+                  url: Optional[str] = None, now: Optional[datetime] = None) -> dict:
+    now = sla.as_utc(now or datetime.now(timezone.utc))
     async with session_scope(url) as session:
-        tickets = list((await session.execute(query)).unique().scalars())
-        followers = frozenset((await session.execute(select(TicketLink.ticket_id).where(
-            TicketLink.status.in_(ACTIVE_LINK)))).scalars())
+        tickets, followers = await load(session, department, start, end)
         by_department: dict[str, list[Ticket]] = {}
         for t in tickets:
-            by_department.setdefault(t.department or "（待派单）", []).append(t)
+            by_department.setdefault(t.department or UNDISPATCHED, []).append(t)
         return {
             "from": start.isoformat() if start else None,
             "to": end.isoformat() if end else None,

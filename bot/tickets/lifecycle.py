@@ -327,19 +327,35 @@ def _reopen(t: Ticket, now: datetime, policy: sla.SlaPolicy) -> None:
     t.status = "dispatched"
 
 
-@rule("visit", "回访", ("resolved",), ("dispatcher",))
+MAX_VISIT_REOPENS = 1  # a 不满意 verdict reopens a ticket once; after that it goes to the supervisors
+
+
+@rule("visit", "回访", ("resolved",), ("dispatcher", "citizen"))
 async def _visit(session, t, actor, params, now, policy):
+    """The return visit's verdict: by a dispatcher's phone call, or by the citizen (bot.tickets.visits,
+    role ``citizen``). 不满意 reopens the ticket to its department with the comment — once: a ticket
+    already reopened is closed as 不满意 and escalated to the supervisors (who may 重办 it)."""
     satisfaction = params.get("satisfaction")
     if satisfaction not in SATISFACTION:
         raise InvalidInput(f"满意度（satisfaction）应为 {'、'.join(SATISFACTION)}", "invalid_satisfaction")
     comment = _text(params, "reason", "回访意见", required=False)
-    if satisfaction == "不满意":
+    by = "citizen" if actor.role == "citizen" else "phone"
+    if satisfaction == "不满意" and t.reopen_count < MAX_VISIT_REOPENS:
         _reopen(t, now, policy)
-        return {"satisfaction": satisfaction, "comment": comment, "reopened": True}
+        return {"satisfaction": satisfaction, "comment": comment, "reopened": True, "by": by}
     t.satisfaction = satisfaction
     t.closed_at = now
     t.status = "closed"
-    return {"satisfaction": satisfaction, "comment": comment}
+    if satisfaction == "不满意":
+        return {"satisfaction": satisfaction, "comment": comment, "escalated": True, "by": by}
+    return {"satisfaction": satisfaction, "comment": comment, "by": by}
+
+
+@rule("visit_expire", "回访未评价", ("resolved",), ())
+async def _visit_expire(session, t, actor, params, now, policy):
+    """The citizen did not answer the return visit in time (bot.tickets.visits): 未评价, never
+    satisfied. The ticket stays 已办结, so a dispatcher can still record a phone visit."""
+    return {"satisfaction": "未评价"}
 
 
 @rule("reopen", "重办", ("resolved", "closed"), ("dispatcher", "supervisor"))

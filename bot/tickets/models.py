@@ -1,7 +1,7 @@
 """Tickets (工单) and their events. ``version`` is the optimistic-concurrency counter: every update
 is ``UPDATE ... WHERE version = :seen`` and a lost race raises instead of overwriting."""
 from sqlalchemy import (
-    JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func,
+    JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false, func,
 )
 from sqlalchemy.orm import relationship
 
@@ -58,6 +58,9 @@ class Ticket(Base):
     extension_count = Column(Integer, nullable=False, default=0)
     supervise_count = Column(Integer, nullable=False, default=0)
     reopen_count = Column(Integer, nullable=False, default=0)
+    # 外网公开反馈: the citizen agreed (asked at intake) that the question and answer, anonymised and
+    # approved by a moderator, be published (bot.publication); no answer is no
+    publish_consent = Column(Boolean, nullable=False, default=False, server_default=false())
     updated_at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
     version = Column(Integer, nullable=False)
 

@@ -74,6 +74,12 @@ def _clean_create(data: dict) -> dict:
     if transcript is not None and not isinstance(transcript, list):
         raise InvalidInput("transcript 应为对话记录列表", "invalid_transcript")
     out["transcript"] = transcript
+    consent = data.get("publish_consent", False)
+    if consent is None:
+        consent = False
+    if not isinstance(consent, bool):
+        raise InvalidInput("publish_consent 应为 true 或 false", "invalid_publish_consent")
+    out["publish_consent"] = consent
     out["intent"] = data.get("intent") if isinstance(data.get("intent"), str) else None
     return out
 
@@ -121,7 +127,7 @@ async def create_ticket(data: dict, actor: Principal = SYSTEM, url: Optional[str
                            transcript=clean["transcript"], routing=routing, created_at=now,
                            sign_by=deadlines.sign_by, first_contact_by=deadlines.first_contact_by,
                            resolve_by=deadlines.resolve_by, light="green", extension_count=0,
-                           supervise_count=0, reopen_count=0)
+                           supervise_count=0, reopen_count=0, publish_consent=clean["publish_consent"])
                 await lifecycle.apply(session, t, "create", actor, now=now, policy=policy,
                                       params={"reason": None})
                 linked = await _link_new(session, t, now, policy) if link else None
@@ -352,7 +358,7 @@ def ticket_json(t: Ticket, now: Optional[datetime] = None, history: bool = True,
         "light": lifecycle.ticket_light(t, now), "reply": t.reply_text, "satisfaction": t.satisfaction,
         "extension_pending": {"days": t.extension_days, "reason": t.extension_reason} if t.extension_days else None,
         "extension_count": t.extension_count, "supervise_count": t.supervise_count,
-        "reopen_count": t.reopen_count, "routing": t.routing or [], "version": t.version,
+        "reopen_count": t.reopen_count, "publish_consent": bool(t.publish_consent), "routing": t.routing or [], "version": t.version,
         # the router was not sure enough to dispatch by itself: the dispatcher decides (派单队列)
         "routing_unsure": not t.routing or (t.routing[0].get("score") or 0) < AUTO_DISPATCH_MIN_SCORE,
         "link": (links or {}).get("link"), "linked": (links or {}).get("linked") or [],

@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 LIMIT_LABELS = {"sign": "签收", "first_contact": "联系群众", "resolve": "办结"}
 CITIZEN_ACTIONS = ("reply", "resolve")
+CHAT_KINDS = ("citizen", "visit")    # notices to a conversation (the return visit's: bot.tickets.visits)
+SMS_KINDS = ("sms", "visit_sms")
 BATCH = 500
 MAX_ATTEMPTS = 6                      # a failed citizen notice / SMS is tried this often in all
 RETRY_FIRST = timedelta(minutes=1)    # then 2, 4, 8 … minutes
@@ -195,8 +197,13 @@ async def _deliver(url: Optional[str], notice, attempt: int, notifier: ChannelNo
     """Send one citizen notice (chat) or SMS — ``notice`` is its ticket_notifications row — and
     record the outcome; a failure is scheduled for another try until MAX_ATTEMPTS."""
     status, error = "sent", None
-    if notice.kind == "citizen":
-        delivery = await notifier.send(notice.channel, notice.recipient, notice.text)
+    if notice.kind in CHAT_KINDS:
+        extra = {}
+        if notice.kind == "visit":  # the return visit's 满意/基本满意/不满意 buttons (bot.tickets.visits)
+            from bot.tickets.visits import buttons_in
+
+            extra["buttons"] = buttons_in(notice.text)
+        delivery = await notifier.send(notice.channel, notice.recipient, notice.text, **extra)
         status, error = delivery.status, delivery.error
         result.citizen += status != FAILED
     else:
@@ -229,7 +236,7 @@ async def retry_failed_notices(url: Optional[str] = None, now: Optional[datetime
         due = (await session.execute(
             select(table.c.id, table.c.ticket_no, table.c.kind, table.c.channel, table.c.recipient, table.c.text,
                    table.c.attempts)
-            .where(table.c.status == FAILED, table.c.kind.in_(("citizen", "sms")),
+            .where(table.c.status == FAILED, table.c.kind.in_(CHAT_KINDS + SMS_KINDS),
                    table.c.next_attempt_at.is_not(None), table.c.next_attempt_at <= now)
             .order_by(table.c.next_attempt_at).limit(BATCH))).all()
         claimed = []
@@ -281,6 +288,11 @@ async def sweep(url: Optional[str] = None, now: Optional[datetime] = None,
                 notifier: Optional[ChannelNotifier] = None, sms: Optional[SmsSender] = None) -> SweepResult:
     first = await sweep_lights_and_reminders(url, now)
     second = await notify_citizens(url, now, notifier, sms)
+    from bot.tickets.visits import sweep_visits
+
+    visits = await sweep_visits(url, now, notifier, sms)  # return visits: invite, remind, expire, escalate
     third = await retry_failed_notices(url, now, notifier, sms)
-    first.citizen, first.sms = second.citizen + third.citizen, second.sms + third.sms
+    first.citizen = second.citizen + third.citizen + visits.citizen
+    first.sms = second.sms + third.sms + visits.sms
+    first.escalations += visits.escalations
     return first

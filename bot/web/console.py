@@ -17,8 +17,8 @@ from bot.web import desk, livechat
 from bot.web.tickets import principal
 
 SCRIPTS = ("core.js", "inbox.js", "call.js", "queue.js", "workbench.js", "livechat.js", "dashboard.js", "desk.js", "canned.js",
-           "supervision.js", "disclosure.js")  # supervision.js and disclosure.js build their own tabs (电子监察,
-# docs/supervision.md; 信息公开年报, docs/disclosure.md)
+           "supervision.js", "disclosure.js", "publication.js", "feedback.js")  # these build their own tabs (电子监察
+# docs/supervision.md, 信息公开年报 docs/disclosure.md, 公开审核 docs/publication.md, 答案评价 docs/feedback.md)
 
 PAGE = """<!doctype html>
 <html lang="zh-CN">
@@ -95,6 +95,7 @@ PAGE = """<!doctype html>
           <label>联系电话<input id="ticket-phone" inputmode="numeric" maxlength="11"></label>
           <label>联系人<input id="ticket-name" maxlength="64"></label>
           <label>地点<input id="ticket-location" maxlength="200"></label>
+          <label class="gc-inline" title="请询问来电人：诉求和答复隐去个人信息后，是否同意在政府网站公开"><input type="checkbox" id="ticket-publish"> 来电人同意公开答复（隐去个人信息）</label>
           <button type="submit" id="ticket-create">生成工单</button>
           <p id="ticket-result" class="gc-result" role="status"></p>
         </form>

@@ -21,9 +21,12 @@ PAGE = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>广安区政务服务 · 在线咨询</title>
 <link rel="stylesheet" href="/static/portal.css">
+<link rel="stylesheet" href="/static/public.css">
 </head>
 <body>
-<header class="portal-header"><h1>广安区人民政府 · 政务服务</h1></header>
+<header class="portal-header"><h1>广安区人民政府 · 政务服务</h1>
+  <nav class="pub-nav"><a href="/portal" aria-current="page">在线咨询</a> · <a href="/portal/answers">诉求办理公开</a></nav>
+</header>
 <main class="portal-main">
   <h2>在线咨询</h2>
   <p>政务智能助手可以为您解答办事指南、查询办件进度和政务公开信息，也可以记录您反映的问题。

@@ -45,6 +45,7 @@
     $("ticket-name").value = "";
     $("ticket-location").value = "";
     $("ticket-urgent").checked = false;
+    $("ticket-publish").checked = false;  // asked on every call; no answer is no
     $("ticket-category").value = "咨询";
     setDepartments([]);
     $("ticket-result").textContent = "";
@@ -209,6 +210,7 @@
       description: description,
       category: $("ticket-category").value,
       urgent: $("ticket-urgent").checked,
+      publish_consent: $("ticket-publish").checked,
       channel: "hotline",
       conversation_id: state.callId,
       transcript: state.turns.map(function (t) { return { from: "caller", text: t }; })
@@ -230,6 +232,7 @@
     GC.api("POST", "/api/tickets", body, state.requestKey).then(function (t) {
       state.requestKey = GC.requestKey();  // the next ticket of this call is a new request
       ["ticket-description", "ticket-name", "ticket-location"].forEach(function (id) { $(id).value = ""; });
+      $("ticket-publish").checked = false;
       state.descriptionTouched = true;  // the form stays clear until the agent types again
       var result = GC.clear($("ticket-result"));
       result.appendChild(el("span", { text: "已生成工单 " }));
