@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.db import dispose_engine, session_scope
 from bot.notify import ChannelNotifier, LogSmsSender, load_sms_sender
-from bot.tickets import sweep as sw
+from bot.tickets import notices, sweep as sw
 from bot.tickets.models import Ticket, TicketNotification
 from bot.tickets.service import act, create_ticket
 from bot.worker import DbLeader, RedisLeader, Worker
@@ -281,9 +281,9 @@ async def test_failed_notices_are_retried_with_growing_pauses_then_given_up(work
     dead = FlakySms(failures=100)
     await sw.notify_citizens(worker_db.url, now=now, sms=dead)
     moment = now
-    for _ in range(sw.MAX_ATTEMPTS + 2):
+    for _ in range(notices.MAX_ATTEMPTS + 2):
         moment += timedelta(hours=2)
         await sw.retry_failed_notices(worker_db.url, now=moment, sms=dead)
     row = (await _rows(worker_db.url, ticket_no=t2["ticket_no"], kind="sms"))[0]
-    assert row.status == "failed" and row.attempts == sw.MAX_ATTEMPTS and row.next_attempt_at is None
-    assert dead.failures == 100 - sw.MAX_ATTEMPTS
+    assert row.status == "failed" and row.attempts == notices.MAX_ATTEMPTS and row.next_attempt_at is None
+    assert dead.failures == 100 - notices.MAX_ATTEMPTS

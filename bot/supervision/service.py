@@ -7,7 +7,7 @@ missing. Each warning and notice is an INSERT … ON CONFLICT DO NOTHING on the 
 ``(application, kind, dedupe_key)``, so duplicate and concurrent events produce it once.
 Applicant notices are written ``pending`` (the outbox) and sent by ``deliver()``: claimed with a
 conditional UPDATE (one sender per row), retried with growing pauses on failure
-(bot.tickets.sweep.retry_delay, MAX_ATTEMPTS), ``skipped`` when the recipient opted out (退订).
+(bot.tickets.notices.retry_delay, MAX_ATTEMPTS), ``skipped`` when the recipient opted out (退订).
 """
 from __future__ import annotations
 
@@ -169,7 +169,7 @@ async def deliver(url: Optional[str] = None, now: Optional[datetime] = None,
                   notifier: Optional[ChannelNotifier] = None, sms: Optional[SmsSender] = None) -> RefreshResult:
     """Send the applicant notices that are due (new, failed and due again, or claimed by a sender
     that died); each claimed by one sender only."""
-    from bot.tickets.sweep import MAX_ATTEMPTS, retry_delay
+    from bot.tickets.notices import MAX_ATTEMPTS, retry_delay
 
     now = as_utc(now or datetime.now(timezone.utc))
     result = RefreshResult()

@@ -15,8 +15,7 @@ reopen can remind again).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Optional
 
 from sqlalchemy import select
@@ -28,27 +27,15 @@ from bot.tickets import sla
 from bot.tickets.intake import local
 from bot.tickets.lifecycle import ticket_light
 from bot.tickets.models import OPEN_STATUSES, Ticket, TicketEvent, TicketNotification
+from bot.tickets.notices import (
+    CHAT_KINDS, SMS_KINDS, SweepResult, deliver, exists, notice_row,
+)
 
 logger = logging.getLogger(__name__)
 
 LIMIT_LABELS = {"sign": "签收", "first_contact": "联系群众", "resolve": "办结"}
 CITIZEN_ACTIONS = ("reply", "resolve")
-CHAT_KINDS = ("citizen", "visit")    # notices to a conversation (the return visit's: bot.tickets.visits)
-SMS_KINDS = ("sms", "visit_sms")
 BATCH = 500
-MAX_ATTEMPTS = 6                      # a failed citizen notice / SMS is tried this often in all
-RETRY_FIRST = timedelta(minutes=1)    # then 2, 4, 8 … minutes
-RETRY_LONGEST = timedelta(hours=1)
-
-
-@dataclass
-class SweepResult:
-    lights: int = 0
-    reminders: int = 0
-    escalations: int = 0
-    citizen: int = 0
-    sms: int = 0
-    changed: list = field(default_factory=list)  # (ticket_no, old, new)
 
 
 def pending_limits(t: Ticket) -> list[tuple[str, datetime, datetime]]:
@@ -77,19 +64,6 @@ def _when(deadline: datetime, urgent: bool) -> str:
     return f"{at.year}年{at.month}月{at.day}日 {at:%H:%M}" if urgent else f"{at.year}年{at.month}月{at.day}日"
 
 
-async def _exists(session, ticket_id: int, kind: str, key: str) -> bool:
-    return (await session.execute(select(TicketNotification.id).where(
-        TicketNotification.ticket_id == ticket_id, TicketNotification.kind == kind,
-        TicketNotification.dedupe_key == key))).first() is not None
-
-
-def _row(t: Ticket, kind: str, key: str, channel: str, recipient: str, text: str, status: str,
-         now: datetime) -> TicketNotification:
-    return TicketNotification(ticket_id=t.id, ticket_no=t.ticket_no, kind=kind, dedupe_key=key[:96],
-                              channel=channel[:32], recipient=recipient[:128], text=text, status=status,
-                              created_at=now, sent_at=now if status != "pending" else None)
-
-
 async def _staff_notices(session, t: Ticket, light: str, limit: str, deadline: datetime, now: datetime,
                          supervisors: list[str], result: SweepResult) -> None:
     key = f"{light}:{limit}:{sla.iso(deadline)}"
@@ -97,21 +71,21 @@ async def _staff_notices(session, t: Ticket, light: str, limit: str, deadline: d
     state = "已超期" if light == "red" else "即将到期"
     text = (f"工单{t.ticket_no}（{t.category}{'，紧急' if t.urgent else ''}）{label}时限{state}："
             f"应于{_when(deadline, t.urgent)}前{label}。")
-    if not await _exists(session, t.id, "reminder", key):
+    if not await exists(session, t.id, "reminder", key):
         if t.handler is not None:
             recipient = f"user:{t.handler.username}"
         elif t.department:
             recipient = f"department:{t.department}"
         else:
             recipient = "role:dispatcher"
-        session.add(_row(t, "reminder", key, "staff", recipient, text, "stored", now))
+        session.add(notice_row(t, "reminder", key, "staff", recipient, text, "stored", now))
         result.reminders += 1
     if light == "red":
         sent = False
         for who in supervisors or ["role:supervisor"]:
             who_key = f"{key}>{who}"
-            if not await _exists(session, t.id, "escalation", who_key):
-                session.add(_row(t, "escalation", who_key, "staff", who,
+            if not await exists(session, t.id, "escalation", who_key):
+                session.add(notice_row(t, "escalation", who_key, "staff", who,
                                  f"【督办提醒】{text}承办部门：{t.department or '待分派'}。", "stored", now))
                 sent = True
         result.escalations += sent
@@ -174,55 +148,17 @@ async def notify_citizens(url: Optional[str] = None, now: Optional[datetime] = N
             key = f"event:{event.id}"
             text = citizen_text(t, reply)
             if t.conversation_id and t.channel not in ("api", "hotline"):
-                row = _row(t, "citizen", key, t.channel, t.conversation_id, text, "pending", now)
+                row = notice_row(t, "citizen", key, t.channel, t.conversation_id, text, "pending", now)
                 session.add(row)
                 todo.append(row)
             if t.contact_phone:
-                row = _row(t, "sms", key, "sms", t.contact_phone, text, "pending", now)
+                row = notice_row(t, "sms", key, "sms", t.contact_phone, text, "pending", now)
                 session.add(row)
                 todo.append(row)
     # Claimed (rows committed as pending); now deliver outside the transaction.
     for row in todo:
-        await _deliver(url, row, 1, notifier, sms, result, now)
+        await deliver(url, row, 1, notifier, sms, result, now)
     return result
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """Pause before the next try of a notice that failed ``attempts`` times: 1, 2, 4 … 60 minutes."""
-    return min(RETRY_FIRST * 2 ** (attempts - 1), RETRY_LONGEST)
-
-
-async def _deliver(url: Optional[str], notice, attempt: int, notifier: ChannelNotifier, sms: SmsSender,
-                   result: SweepResult, now: datetime) -> None:
-    """Send one citizen notice (chat) or SMS — ``notice`` is its ticket_notifications row — and
-    record the outcome; a failure is scheduled for another try until MAX_ATTEMPTS."""
-    status, error = "sent", None
-    if notice.kind in CHAT_KINDS:
-        extra = {}
-        if notice.kind == "visit":  # the return visit's 满意/基本满意/不满意 buttons (bot.tickets.visits)
-            from bot.tickets.visits import buttons_in
-
-            extra["buttons"] = buttons_in(notice.text)
-        delivery = await notifier.send(notice.channel, notice.recipient, notice.text, **extra)
-        status, error = delivery.status, delivery.error
-        result.citizen += status != FAILED
-    else:
-        try:
-            await sms.send(notice.recipient, notice.text)
-            result.sms += 1
-        except Exception as exc:
-            status, error = FAILED, type(exc).__name__
-    retry_at = None
-    if status == FAILED:
-        retry_at = now + retry_delay(attempt) if attempt < MAX_ATTEMPTS else None
-        logger.warning("citizen notice failed", extra={"ticket_no": notice.ticket_no, "kind": notice.kind,
-                                                        "error": error, "attempt": attempt,
-                                                        "will_retry": retry_at is not None})
-    async with session_scope(url) as session:
-        table = TicketNotification.__table__
-        await session.execute(table.update().where(table.c.id == notice.id).values(
-            status=status, error=(error or "")[:200] or None, sent_at=datetime.now(timezone.utc),
-            attempts=attempt, next_attempt_at=retry_at))
 
 
 async def retry_failed_notices(url: Optional[str] = None, now: Optional[datetime] = None,
@@ -250,7 +186,7 @@ async def retry_failed_notices(url: Optional[str] = None, now: Optional[datetime
     notifier = notifier or ChannelNotifier()
     sms = sms or load_sms_sender()
     for row in claimed:
-        await _deliver(url, row, row.attempts + 1, notifier, sms, result, now)
+        await deliver(url, row, row.attempts + 1, notifier, sms, result, now)
     return result
 
 

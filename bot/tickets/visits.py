@@ -31,6 +31,7 @@ from bot.settings import get_settings
 from bot.tickets import lifecycle, sla
 from bot.tickets.lifecycle import InvalidInput, TicketError
 from bot.tickets.models import SATISFACTION, Ticket, TicketEvent, TicketNotification
+from bot.tickets.notices import SweepResult, deliver, exists, notice_row, visit_link
 
 logger = logging.getLogger(__name__)
 
@@ -97,31 +98,12 @@ def expires_at(resolved_at: datetime) -> datetime:
     return _at_working_days(resolved_at, get_settings().visit_window_days)
 
 
-def link(token: str) -> str:
-    """The page's absolute address (SMS needs one): WEB_PUBLIC_URL, else this web service on localhost."""
-    settings = get_settings()
-    return f"{settings.public_url}/visit/{token}"
-
-
 def invite_text(t: Ticket, token: str, reminder: bool = False) -> str:
     until = format_cn_date(expires_at(t.resolved_at).astimezone(sla.local_tz()).date())
     head = (f"提醒：您反映的诉求（工单{t.ticket_no}）已办结，还没有收到您的评价。" if reminder else
             f"您反映的诉求（工单{t.ticket_no}）已办结。请您对办理结果作出评价（满意／基本满意／不满意）；"
             "如不满意，我们将交承办部门重新办理。")
-    return f"{head}评价请点击：{link(token)}\n链接{until}前有效，仅可评价一次。"
-
-
-def buttons(token: str) -> list[dict]:
-    """The chat buttons of the invitation: each opens the page with its verdict chosen."""
-    return [{"title": choice, "url": f"{link(token)}?choice={choice}", "type": "web_url"} for choice in SATISFACTION]
-
-
-def buttons_in(text: str) -> list[dict]:
-    """The buttons of an invitation, from the link in its text (a retried notice keeps only text)."""
-    import re
-
-    m = re.search(r"/visit/([A-Za-z0-9_.\-]+)", text or "")
-    return buttons(m.group(1)) if m else []
+    return f"{head}评价请点击：{visit_link(token)}\n链接{until}前有效，仅可评价一次。"
 
 
 async def _current(session, ticket_no: str, epoch: int, now: datetime) -> Ticket:
@@ -180,9 +162,8 @@ async def record_verdict(token: str, satisfaction: str, comment: Optional[str] =
 
 async def sweep_visits(url: Optional[str] = None, now: Optional[datetime] = None, notifier=None, sms=None):
     """Invite, remind, expire (see the module's docstring) and escalate second 不满意 verdicts.
-    Returns a bot.tickets.sweep.SweepResult (citizen / sms counts of what was sent)."""
+    Returns a bot.tickets.notices.SweepResult (citizen / sms counts of what was sent)."""
     from bot.notify import ChannelNotifier, load_sms_sender
-    from bot.tickets.sweep import SweepResult, _deliver, _row
 
     now = sla.as_utc(now or datetime.now(timezone.utc))
     result, todo = SweepResult(), []
@@ -215,24 +196,23 @@ async def sweep_visits(url: Optional[str] = None, now: Optional[datetime] = None
             token = token_for(t.ticket_no, resolved)
             text = invite_text(t, token, reminder)
             if t.conversation_id and t.channel not in ("api", "hotline"):
-                row = _row(t, "visit", f"{base}:{step}", t.channel, t.conversation_id, text, "pending", now)
+                row = notice_row(t, "visit", f"{base}:{step}", t.channel, t.conversation_id, text, "pending", now)
                 session.add(row)
                 todo.append(row)
             if t.contact_phone:
-                row = _row(t, "visit_sms", f"{base}:{step}", "sms", t.contact_phone, text, "pending", now)
+                row = notice_row(t, "visit_sms", f"{base}:{step}", "sms", t.contact_phone, text, "pending", now)
                 session.add(row)
                 todo.append(row)
         await _escalate(session, now, result)
     notifier = notifier or ChannelNotifier()
     sms = sms or load_sms_sender()
     for row in todo:
-        await _deliver(url, row, 1, notifier, sms, result, now)
+        await deliver(url, row, 1, notifier, sms, result, now)
     return result
 
 
 async def _escalate(session, now: datetime, result) -> None:
     """A 不满意 after the ticket was already reopened once: a notice to every supervisor (once)."""
-    from bot.tickets.sweep import _exists, _row
 
     events = (await session.execute(
         select(TicketEvent, Ticket).join(Ticket, Ticket.id == TicketEvent.ticket_id)
@@ -252,9 +232,9 @@ async def _escalate(session, now: datetime, result) -> None:
         added = False
         for who in supervisors:
             key = f"visit:{event.id}>{who}"
-            if await _exists(session, t.id, "escalation", key):
+            if await exists(session, t.id, "escalation", key):
                 continue
-            session.add(_row(t, "escalation", key, "staff", who,
+            session.add(notice_row(t, "escalation", key, "staff", who,
                              f"【回访不满意】工单{t.ticket_no}（{t.department or '—'}）已重办过，回访仍不满意，"
                              f"请督办处理。{comment}", "stored", now))
             added = True

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from bot import assist
 from bot.web.errors import ApiError, read_json
-from bot.web.tickets import principal
+from bot.web.http import principal
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,6 @@ DELETE /api/canned-replies/{id}          → 204 (admin)
 """
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 
 from aiohttp import web
@@ -18,13 +17,11 @@ from sqlalchemy import or_, select
 from bot.db import session_scope
 from bot.livechat.models import CannedReply
 from bot.web.errors import ApiError, read_json
-from bot.web.tickets import principal
+from bot.web.http import json_response, principal
 
 TITLE_MAX, TEXT_MAX = 64, 1000
 
 
-def _json(data, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False, default=str))
 
 
 def _out(r: CannedReply) -> dict:
@@ -58,7 +55,7 @@ async def list_(request: web.Request) -> web.Response:
     if department:
         query = query.where(or_(CannedReply.department.is_(None), CannedReply.department == department))
     async with session_scope() as session:
-        return _json({"items": [_out(r) for r in (await session.execute(query)).scalars()]})
+        return json_response({"items": [_out(r) for r in (await session.execute(query)).scalars()]})
 
 
 async def create(request: web.Request) -> web.Response:
@@ -68,7 +65,7 @@ async def create(request: web.Request) -> web.Response:
         row = CannedReply(**clean, updated_by=who.username, updated_at=datetime.now(timezone.utc))
         session.add(row)
         await session.flush()
-        return _json(_out(row), status=201)
+        return json_response(_out(row), status=201)
 
 
 async def update(request: web.Request) -> web.Response:
@@ -82,7 +79,7 @@ async def update(request: web.Request) -> web.Response:
             setattr(row, key, value)
         row.updated_by, row.updated_at = who.username, datetime.now(timezone.utc)
         await session.flush()
-        return _json(_out(row))
+        return json_response(_out(row))
 
 
 async def delete(request: web.Request) -> web.Response:

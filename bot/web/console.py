@@ -9,12 +9,11 @@ GET /api/console/dashboard   → tickets by day and category, SLA lights, the to
 """
 from __future__ import annotations
 
-import json
 
 from aiohttp import web
 
 from bot.web import desk, livechat
-from bot.web.tickets import principal
+from bot.web.http import json_response, principal
 
 SCRIPTS = ("core.js", "inbox.js", "call.js", "queue.js", "workbench.js", "livechat.js", "dashboard.js", "desk.js", "canned.js",
            "supervision.js", "disclosure.js", "publication.js", "feedback.js")  # these build their own tabs (电子监察
@@ -167,8 +166,6 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 
 
-def _json(data, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False, default=str))
 
 
 async def page(_request: web.Request) -> web.Response:
@@ -196,7 +193,7 @@ def admin_notices() -> list[dict]:
 async def me(request: web.Request) -> web.Response:
     who = await principal(request)
     notices = admin_notices() if who.role == "admin" else []
-    return _json({"username": who.username, "display_name": await _display_name(who), "role": who.role,
+    return json_response({"username": who.username, "display_name": await _display_name(who), "role": who.role,
                   "department": who.department, "notices": notices})
 
 
@@ -225,7 +222,7 @@ async def dashboard(request: web.Request) -> web.Response:
         days = max(1, min(90, int(request.query.get("days", "14"))))
     except ValueError:
         days = 14
-    return _json(await figures.compute(department=department, days=days))
+    return json_response(await figures.compute(department=department, days=days))
 
 
 def setup(app: web.Application) -> None:

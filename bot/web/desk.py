@@ -27,6 +27,7 @@ from typing import Awaitable, Callable
 from aiohttp import web
 
 from bot.web.errors import ApiError
+from bot.web.http import principal
 
 logger = logging.getLogger(__name__)
 
@@ -143,8 +144,6 @@ async def caller(request: web.Request) -> web.Response:
     from bot.privacy import mask_name, mask_phone, mask_text
     from bot.tickets import sla
     from bot.tickets.models import OPEN_STATUSES, STATUSES, Ticket
-    from bot.web.tickets import principal
-
     await principal(request, "dispatcher", "supervisor")
     phone = (request.query.get("phone") or "").strip()
     if not is_valid_mobile(phone):

@@ -15,7 +15,7 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.web.errors import ApiError, read_json
-from bot.web.tickets import _json, principal
+from bot.web.http import json_response, principal
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ async def annual_report(request: web.Request) -> web.Response:
     logger.info("disclosure annual report", extra={"user": who.username, "year": year, "format": fmt,
                                                    "checks_ok": report["checks"]["ok"]})
     if fmt == "json":
-        return _json(report)
+        return json_response(report)
     name = quote(report_filename(report) + "." + fmt)
     headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{name}", "Cache-Control": "no-store"}
     if fmt == "docx":
@@ -70,7 +70,7 @@ async def get_draft(request: web.Request) -> web.Response:
 
     await principal(request, *ROLES)
     year, department, _ = _params(request)
-    return _json(await read(year, resolve_body(department).department))
+    return json_response(await read(year, resolve_body(department).department))
 
 
 async def put_draft(request: web.Request) -> web.Response:
@@ -89,7 +89,7 @@ async def put_draft(request: web.Request) -> web.Response:
         raise ApiError(503, "database_unavailable", "数据库暂时不可用，草稿未保存，请稍后再试") from None
     logger.info("disclosure report draft saved", extra={"user": who.username, "year": year,
                                                          "version": saved["version"]})
-    return _json(saved)
+    return json_response(saved)
 
 
 def setup(app: web.Application) -> None:

@@ -13,8 +13,8 @@ from aiohttp import web
 from bot.feedback import service
 from bot.tickets.lifecycle import TicketError
 from bot.web.errors import read_json
-from bot.web.public import _int, _json
-from bot.web.tickets import _api_error, principal
+from bot.web.public import _int
+from bot.web.http import json_response, principal, ticket_api_error
 
 # The widget runs on other sites' pages: a plain cross-origin POST (text/plain needs no preflight).
 CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "POST, OPTIONS",
@@ -24,9 +24,9 @@ CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "POS
 async def rate(request: web.Request) -> web.Response:
     body = await read_json(request, max_bytes=20_000)
     try:
-        return _json(await service.record(body), status=201, headers=CORS)
+        return json_response(await service.record(body), status=201, headers=CORS)
     except TicketError as exc:
-        raise _api_error(exc) from exc
+        raise ticket_api_error(exc) from exc
 
 
 async def preflight(_request: web.Request) -> web.Response:
@@ -37,10 +37,10 @@ async def review_queue(request: web.Request) -> web.Response:
     who = await principal(request)
     q = request.query
     try:
-        return _json(await service.queue(who, q.get("state") or "pending", _int(q.get("limit"), "limit", 50, 1, 200),
+        return json_response(await service.queue(who, q.get("state") or "pending", _int(q.get("limit"), "limit", 50, 1, 200),
                                          _int(q.get("offset"), "offset", 0, 0, 1_000_000)))
     except TicketError as exc:
-        raise _api_error(exc) from exc
+        raise ticket_api_error(exc) from exc
 
 
 async def review(request: web.Request) -> web.Response:
@@ -48,9 +48,9 @@ async def review(request: web.Request) -> web.Response:
     raw = request.match_info["id"]
     body = await read_json(request)
     try:
-        return _json(await service.review(int(raw) if raw.isdigit() and len(raw) < 10 else 0, who, body))
+        return json_response(await service.review(int(raw) if raw.isdigit() and len(raw) < 10 else 0, who, body))
     except TicketError as exc:
-        raise _api_error(exc) from exc
+        raise ticket_api_error(exc) from exc
 
 
 async def export(request: web.Request) -> web.Response:
@@ -58,8 +58,8 @@ async def export(request: web.Request) -> web.Response:
     try:
         data = await service.export(who)
     except TicketError as exc:
-        raise _api_error(exc) from exc
-    return _json(data, headers={"Content-Disposition": 'attachment; filename="answer-candidates.json"'})
+        raise ticket_api_error(exc) from exc
+    return json_response(data, headers={"Content-Disposition": 'attachment; filename="answer-candidates.json"'})
 
 
 def setup(app: web.Application) -> None:

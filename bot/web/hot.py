@@ -9,7 +9,7 @@ from aiohttp import web
 
 from bot.tickets import hot
 from bot.web.errors import ApiError
-from bot.web.tickets import _date, _json, principal
+from bot.web.http import json_response, principal, query_date
 
 MAX_LIMIT = 100
 
@@ -22,7 +22,7 @@ async def hot_issues(request: web.Request) -> web.Response:
         if department and department != who.department:
             raise ApiError(403, "forbidden", "只能查看本部门的热点问题")
         department = who.department
-    start, end = hot.bounds(_date(q.get("from"), "from"), _date(q.get("to"), "to"), datetime.now(timezone.utc))
+    start, end = hot.bounds(query_date(q.get("from"), "from"), query_date(q.get("to"), "to"), datetime.now(timezone.utc))
     if start > end:
         raise ApiError(400, "invalid_range", "from 不能晚于 to")
     if (end - start).days + 1 > hot.MAX_RANGE_DAYS:
@@ -33,7 +33,7 @@ async def hot_issues(request: web.Request) -> web.Response:
             limit = max(1, min(MAX_LIMIT, int(q["limit"])))
         except ValueError:
             raise ApiError(400, "invalid_limit", "limit 必须是整数") from None
-    return _json(await hot.hot_issues(start, end, department=department, limit=limit,
+    return json_response(await hot.hot_issues(start, end, department=department, limit=limit,
                                       own_tickets_only=who.role == "handler"))
 
 

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from bot.tickets import inbox
 from bot.web.errors import ApiError
-from bot.web.tickets import _json, principal
+from bot.web.http import json_response, principal
 
 ROLES = ("dispatcher", "handler", "supervisor")
 
@@ -17,7 +17,7 @@ ROLES = ("dispatcher", "handler", "supervisor")
 async def list_notifications(request: web.Request) -> web.Response:
     who = await principal(request, *ROLES)
     include_read = request.query.get("all", "") in ("1", "true", "yes")
-    return _json(await inbox.list_for(who, include_read))
+    return json_response(await inbox.list_for(who, include_read))
 
 
 async def read_notification(request: web.Request) -> web.Response:
@@ -28,7 +28,7 @@ async def read_notification(request: web.Request) -> web.Response:
     found = await inbox.mark_read(who, int(raw))
     if found is None:
         raise ApiError(404, "not_found", "没有这条提醒")
-    return _json(found)
+    return json_response(found)
 
 
 def setup(app: web.Application) -> None:

@@ -6,13 +6,13 @@ GET /api/knowledge/guides/{id}       → the guide (办事指南) as JSON
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 
 from aiohttp import web
 
 from bot.knowledge.search import MAX_QUERY_CHARS, SearchIndex, get_index
 from bot.web.errors import ApiError
+from bot.web.http import json_response
 
 logger = logging.getLogger(__name__)
 
@@ -21,8 +21,6 @@ MAX_K = 20
 INDEX_KEY = "knowledge_index"
 
 
-def _json(data, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False, default=str))
 
 
 async def _index(app: web.Application) -> SearchIndex:
@@ -51,7 +49,7 @@ async def search(request: web.Request) -> web.Response:
     k = max(1, min(MAX_K, k))
     index = await _index(request.app)
     results = index.search(q, k=k)
-    return _json({"query": q, "k": k, "results": [r.to_json() for r in results]})
+    return json_response({"query": q, "k": k, "results": [r.to_json() for r in results]})
 
 
 def guide_json(index: SearchIndex, guide_id: str) -> dict | None:
@@ -79,7 +77,7 @@ async def guide(request: web.Request) -> web.Response:
     body = guide_json(index, guide_id)
     if body is None:
         raise ApiError(404, "guide_not_found", f"没有编号为 {guide_id} 的办事指南")
-    return _json(body)
+    return json_response(body)
 
 
 async def _warm_up(app: web.Application) -> None:

@@ -12,6 +12,7 @@ from aiohttp import web
 from bot.ratelimit import RateLimiter, api_limiter, staff_limiter
 from bot.settings import get_settings
 from bot.web.errors import error_response
+from bot.web.http import principal
 
 LIMITER_KEY = "api_rate_limiter"
 STAFF_LIMITER_KEY = "api_staff_rate_limiter"
@@ -48,8 +49,6 @@ async def signed_in_user(request: web.Request) -> str | None:
     if not request.headers.get("Authorization", "").lower().startswith("bearer "):
         return None
     from bot.web.errors import ApiError
-    from bot.web.tickets import principal
-
     try:
         return (await principal(request)).username
     except ApiError:  # invalid token or database down: the handler answers 401/503 itself

@@ -8,7 +8,6 @@ POST /api/livechat/{id}/close                          → closed
 """
 from __future__ import annotations
 
-import json
 import logging
 
 import aiohttp
@@ -17,7 +16,7 @@ from aiohttp import web
 from bot.livechat import service
 from bot.settings import get_settings
 from bot.web.errors import ApiError, read_json
-from bot.web.tickets import principal
+from bot.web.http import json_response, principal
 
 logger = logging.getLogger(__name__)
 
@@ -26,8 +25,6 @@ RASA_TIMEOUT = aiohttp.ClientTimeout(total=10)
 TRANSCRIPT_EVENTS = 60
 
 
-def _json(data, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False, default=str))
 
 
 def _id(request: web.Request) -> int:
@@ -47,7 +44,7 @@ async def list_(request: web.Request) -> web.Response:
         items = await service.list_handoffs(request.query.get("status") or "open")
     except service.LiveChatError as exc:
         raise _error(exc) from exc
-    return _json({"items": items, "in_service": service.in_service(), "hours": service.hours_text()})
+    return json_response({"items": items, "in_service": service.in_service(), "hours": service.hours_text()})
 
 
 async def _transcript(conversation_id: str) -> list[dict]:
@@ -77,7 +74,7 @@ async def get(request: web.Request) -> web.Response:
         raise _error(exc) from exc
     handoff["transcript"] = await _transcript(handoff["conversation_id"])
     handoff["agent_messages"] = await service.messages(handoff["id"])
-    return _json(handoff)
+    return json_response(handoff)
 
 
 async def _deliver(conversation_id: str) -> bool:
@@ -106,13 +103,13 @@ async def reply(request: web.Request) -> web.Response:
     delivered = await _deliver(handoff["conversation_id"])
     if not delivered:
         raise ApiError(503, "rasa_unavailable", "回复已保存，但对话服务暂时不可用，未能送达群众；服务恢复后会随您的下一条回复一并送达")
-    return _json({"handoff": handoff, "message_id": message_id, "delivered": True})
+    return json_response({"handoff": handoff, "message_id": message_id, "delivered": True})
 
 
 async def close(request: web.Request) -> web.Response:
     who = await principal(request, *AGENT_ROLES)
     try:
-        return _json(await service.close_handoff(_id(request), who.username))
+        return json_response(await service.close_handoff(_id(request), who.username))
     except service.LiveChatError as exc:
         raise _error(exc) from exc
 

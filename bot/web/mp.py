@@ -17,6 +17,7 @@ from bot.channels import mp_session
 from bot.wechat_api import WeChatAPI, WeChatApiError
 from bot.settings import get_settings
 from bot.web.errors import ApiError, read_json
+from bot.web.http import json_response
 
 logger = logging.getLogger(__name__)
 MAX_MESSAGE = 1000
@@ -37,10 +38,6 @@ def _api() -> WeChatAPI:
     return api
 
 
-def _json(data: dict, status: int = 200) -> web.Response:
-    import json
-
-    return web.json_response(data, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
 
 async def login(request: web.Request) -> web.Response:
@@ -62,7 +59,7 @@ async def login(request: web.Request) -> web.Response:
     if not isinstance(openid, str) or not openid:
         raise ApiError(502, "wechat_unavailable", "微信服务返回异常，请稍后再试")
     ttl = get_settings().miniprogram.session_ttl
-    return _json({"token": mp_session.issue(openid, ttl), "expires_in": ttl})
+    return json_response({"token": mp_session.issue(openid, ttl), "expires_in": ttl})
 
 
 def _openid(request: web.Request) -> str:
@@ -106,7 +103,7 @@ async def chat(request: web.Request) -> web.Response:
             item["image"] = reply["image"]
         if item["text"] or buttons:
             messages.append(item)
-    return _json({"messages": messages})
+    return json_response({"messages": messages})
 
 
 def setup(app: web.Application) -> None:

@@ -14,7 +14,6 @@ POST /api/publication/{ticket_no}/approve {question?, answer?} | reject {reason}
 """
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
 from datetime import date, datetime, timezone
@@ -28,7 +27,7 @@ from bot.tickets.lifecycle import TicketError
 from bot.tickets.sla import CATEGORIES
 from bot.web import desk
 from bot.web.errors import ApiError, read_json
-from bot.web.tickets import _api_error, principal
+from bot.web.http import json_response, principal, ticket_api_error
 
 FEED_SIZE = 50
 PUBLIC_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=60",
@@ -95,9 +94,6 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "frame-ancestors 'self'; base-uri 'none'; form-action 'self'")
 
 
-def _json(data, status: int = 200, headers: dict | None = None) -> web.Response:
-    return web.json_response(data, status=status, headers=headers,
-                             dumps=lambda o: json.dumps(o, ensure_ascii=False, default=str))
 
 
 async def page(_request: web.Request) -> web.Response:
@@ -135,7 +131,7 @@ async def answers(request: web.Request) -> web.Response:
     page_no = _int(q.get("page"), "page", 1, 1, 10_000)
     size = _int(q.get("page_size"), "page_size", 20, 1, service.MAX_PAGE_SIZE)
     data = await service.public_answers(**_filters(q), page=page_no, page_size=size)
-    return _json(data, headers=PUBLIC_HEADERS)
+    return json_response(data, headers=PUBLIC_HEADERS)
 
 
 async def answer(request: web.Request) -> web.Response:
@@ -145,7 +141,7 @@ async def answer(request: web.Request) -> web.Response:
     item = await service.public_answer(int(raw))
     if item is None:
         raise ApiError(404, "not_found", "没有这条公开答复")
-    return _json(item, headers=PUBLIC_HEADERS)
+    return json_response(item, headers=PUBLIC_HEADERS)
 
 
 _HOST = re.compile(r"[A-Za-z0-9.\-]{1,253}(?::\d{1,5})?|\[[0-9A-Fa-f:]{2,39}\](?::\d{1,5})?")
@@ -232,7 +228,7 @@ async def public_figures(request: web.Request) -> web.Response:
     if fmt == "csv":
         return web.Response(text=figures.to_csv(rows), content_type="text/csv", charset="utf-8", headers={
             **PUBLIC_HEADERS, "Content-Disposition": f'attachment; filename="{name}.csv"'})
-    return _json({"from": f"{first:%Y-%m}", "to": f"{last:%Y-%m}", "department": department,
+    return json_response({"from": f"{first:%Y-%m}", "to": f"{last:%Y-%m}", "department": department,
                   "columns": figures.TITLES, "rows": rows}, headers=PUBLIC_HEADERS)
 
 
@@ -242,11 +238,11 @@ async def moderation_queue(request: web.Request) -> web.Response:
     who = await principal(request, *service.MODERATOR_ROLES)
     q = request.query
     try:
-        return _json(await service.queue(who, state=q.get("state") or "pending",
+        return json_response(await service.queue(who, state=q.get("state") or "pending",
                                          limit=_int(q.get("limit"), "limit", 50, 1, 200),
                                          offset=_int(q.get("offset"), "offset", 0, 0, 1_000_000)))
     except TicketError as exc:
-        raise _api_error(exc) from exc
+        raise ticket_api_error(exc) from exc
 
 
 async def decide(request: web.Request) -> web.Response:
@@ -258,7 +254,7 @@ async def decide(request: web.Request) -> web.Response:
             return 200, await service.decide(request.match_info["ticket_no"], request.match_info["action"], who,
                                              params=body)
         except TicketError as exc:
-            raise _api_error(exc) from exc
+            raise ticket_api_error(exc) from exc
     return await desk.once(request, who.username, run)
 
 

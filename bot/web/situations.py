@@ -10,7 +10,6 @@ POST /api/situations/{guide_id}/sms          → the 告知单 link to a caller'
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 
 from aiohttp import web
@@ -24,7 +23,7 @@ from bot.situations.replies import sms_text
 from bot.situations.sheet import SheetError, build, parse_answers, render_html, render_pdf, sheet_url
 from bot.web.errors import ApiError, read_json
 from bot.web.knowledge import _index
-from bot.web.tickets import principal
+from bot.web.http import json_response, principal
 
 logger = logging.getLogger(__name__)
 PAGE_HEADERS = {
@@ -35,8 +34,6 @@ PAGE_HEADERS = {
 }
 
 
-def _json(data, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
 
 def _all() -> dict[str, Situations]:
@@ -66,12 +63,12 @@ async def _sheet(request: web.Request):
 
 
 async def list_guides(_request: web.Request) -> web.Response:
-    return _json({"guides": [{"guide": g, "questions": len(s.questions)} for g, s in sorted(_all().items())]})
+    return json_response({"guides": [{"guide": g, "questions": len(s.questions)} for g, s in sorted(_all().items())]})
 
 
 async def questions(request: web.Request) -> web.Response:
     spec = _spec(request.match_info["guide_id"])
-    return _json({"guide": spec.guide, "questions": [q.to_json() for q in spec.questions],
+    return json_response({"guide": spec.guide, "questions": [q.to_json() for q in spec.questions],
                   "sources": list(spec.sources)})
 
 
@@ -80,7 +77,7 @@ async def checklist_json(request: web.Request) -> web.Response:
     body = sheet.to_json()
     nxt = next_question(spec, answers)
     body["next_question"] = nxt.to_json() if nxt else None
-    return _json(body)
+    return json_response(body)
 
 
 async def checklist_page(request: web.Request) -> web.Response:
@@ -127,7 +124,7 @@ async def send_sms(request: web.Request) -> web.Response:
         logger.error("告知单 sms failed", extra={"phone": mask_phone(phone), "error": failed})
         raise ApiError(503, "sms_unavailable", "短信暂时发送失败，请稍后再试或口头告知链接")
     logger.info("告知单 sms sent", extra={"guide": spec.guide, "phone": mask_phone(phone), "by": who.username})
-    return _json({"sent": True, "phone": mask_phone(phone), "url": url})
+    return json_response({"sent": True, "phone": mask_phone(phone), "url": url})
 
 
 async def _validate(_app: web.Application) -> None:

@@ -23,7 +23,7 @@ from bot.supervision import board as board_mod, service, staff
 from bot.settings import get_settings
 from bot.supervision.policy import load_policy
 from bot.web.errors import ApiError, read_json
-from bot.web.tickets import _json, principal
+from bot.web.http import json_response, principal
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 BOARD_ROLES = ("supervisor",)
@@ -67,13 +67,13 @@ async def get_board(request: web.Request) -> web.Response:
     department = q.get("department") or None
     if department is not None and (len(department) > 64 or _CONTROL.search(department)):
         raise ApiError(400, "invalid_department", "department 应为部门名称（最多64字）")
-    return _json(await board_mod.board(local_today(), _date(q.get("from"), "from"), _date(q.get("to"), "to"),
+    return json_response(await board_mod.board(local_today(), _date(q.get("from"), "from"), _date(q.get("to"), "to"),
                                        int(weeks), department))
 
 
 async def list_notifications(request: web.Request) -> web.Response:
     who = await principal(request, *STAFF_ROLES)
-    return _json(await staff.notifications(who, request.query.get("all", "") in ("1", "true", "yes")))
+    return json_response(await staff.notifications(who, request.query.get("all", "") in ("1", "true", "yes")))
 
 
 async def read_notification(request: web.Request) -> web.Response:
@@ -82,14 +82,14 @@ async def read_notification(request: web.Request) -> web.Response:
     found = await staff.mark_read(who, int(raw)) if raw.isascii() and raw.isdigit() and len(raw) <= 12 else None
     if found is None:
         raise ApiError(404, "not_found", "没有这条提醒")
-    return _json(found)
+    return json_response(found)
 
 
 async def explain(request: web.Request) -> web.Response:
     who = await principal(request, "handler")
     body = await read_json(request)
     try:
-        return _json(await staff.explain(who, _number(request), _text(body.get("stage")), _text(body.get("reason"))),
+        return json_response(await staff.explain(who, _number(request), _text(body.get("stage")), _text(body.get("reason"))),
                      201)
     except staff.SupervisionError as exc:
         raise _error(exc) from None
@@ -99,7 +99,7 @@ async def supervise(request: web.Request) -> web.Response:
     who = await principal(request, "supervisor")
     body = await read_json(request)
     try:
-        return _json(await staff.mark_supervised(who, _number(request), _text(body.get("note")) or None))
+        return json_response(await staff.mark_supervised(who, _number(request), _text(body.get("note")) or None))
     except staff.SupervisionError as exc:
         raise _error(exc) from None
 
@@ -114,7 +114,7 @@ async def add_opt_out(request: web.Request) -> web.Response:
     if re.fullmatch(r"[0-9\s\-+()（）]+", address):  # a phone, written as the import stores it
         address = normalize_phone(address)
     added = await service.opt_out(address)
-    return _json({"opted_out": True, "new": added}, 201 if added else 200)
+    return json_response({"opted_out": True, "new": added}, 201 if added else 200)
 
 
 def setup(app: web.Application) -> None:

@@ -28,7 +28,7 @@ from bot.imports.jsonl import ImportResult
 from bot.disclosure.importer import import_appeal_objects, import_request_objects
 from bot.privacy import mask_text
 from bot.web.errors import ApiError, read_json
-from bot.web.tickets import principal
+from bot.web.http import principal
 
 logger = logging.getLogger(__name__)
 

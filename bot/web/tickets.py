@@ -14,17 +14,14 @@ No or unknown token → 401; role not allowed → 403; wrong state or stale vers
 """
 from __future__ import annotations
 
-import json
-from datetime import date
 
 from aiohttp import web
 
-from bot.auth.service import Principal, authenticate
-from bot.db import session_scope
 from bot.tickets import kpi, service
 from bot.tickets.lifecycle import TicketError
 from bot.web import desk
 from bot.web.errors import ApiError, read_json
+from bot.web.http import json_response, principal, query_date, ticket_api_error
 
 # URL segment → lifecycle action
 ACTIONS = {
@@ -35,42 +32,6 @@ ACTIONS = {
     "link": "link", "link/confirm": "link_confirm", "unlink": "unlink",
 }
 READ_ROLES = ("dispatcher", "handler", "supervisor")
-
-
-def _json(data, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False, default=str))
-
-
-def _api_error(exc: TicketError) -> ApiError:
-    return ApiError(exc.status, exc.code, exc.message)
-
-
-async def principal(request: web.Request, *roles: str) -> Principal:
-    who = request.get(PRINCIPAL_KEY)
-    if who is None:
-        who = await _authenticate(request)
-        request[PRINCIPAL_KEY] = who
-    if roles and not who.has_role(*roles):
-        raise ApiError(403, "forbidden", f"角色 {who.role} 无权执行此操作")
-    return who
-
-
-PRINCIPAL_KEY = "principal"
-
-
-async def _authenticate(request: web.Request) -> Principal:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise ApiError(401, "unauthorized", "需要登录：请在 Authorization 头中提供 Bearer 令牌")
-    try:
-        async with session_scope() as session:
-            who = await authenticate(session, token.strip())
-    except Exception as exc:
-        raise ApiError(503, "database_unavailable", "工单系统暂时不可用，请稍后再试") from exc
-    if who is None:
-        raise ApiError(401, "unauthorized", "令牌无效、已吊销或用户已停用")
-    return who
 
 
 def _version(body: dict):
@@ -88,7 +49,7 @@ async def create(request: web.Request) -> web.Response:
         try:
             return 201, await service.create_ticket(body, actor=who)
         except TicketError as exc:
-            raise _api_error(exc) from exc
+            raise ticket_api_error(exc) from exc
     return await desk.once(request, who.username, run)  # Idempotency-Key: a double click makes one ticket
 
 
@@ -100,7 +61,7 @@ async def list_(request: web.Request) -> web.Response:
         offset = int(q.get("offset", "0"))
     except ValueError:
         raise ApiError(400, "invalid_limit", "limit 和 offset 必须是整数") from None
-    start, end = _date(q.get("from"), "from"), _date(q.get("to"), "to")
+    start, end = query_date(q.get("from"), "from"), query_date(q.get("to"), "to")
     if start and end and start > end:
         raise ApiError(400, "invalid_range", "from 不能晚于 to")
     urgent = q.get("urgent")
@@ -116,16 +77,16 @@ async def list_(request: web.Request) -> web.Response:
                                            urgent=None if not urgent else urgent == "true",
                                            offset=max(0, offset), total=total)
     except TicketError as exc:
-        raise _api_error(exc) from exc
-    return _json({"items": items, "total": total[0] if total else len(items), "offset": max(0, offset)})
+        raise ticket_api_error(exc) from exc
+    return json_response({"items": items, "total": total[0] if total else len(items), "offset": max(0, offset)})
 
 
 async def get(request: web.Request) -> web.Response:
     who = await principal(request, *READ_ROLES)
     try:
-        return _json(await service.get_ticket(request.match_info["ticket_no"], who, transcript=True))
+        return json_response(await service.get_ticket(request.match_info["ticket_no"], who, transcript=True))
     except TicketError as exc:
-        raise _api_error(exc) from exc
+        raise ticket_api_error(exc) from exc
 
 
 async def act(request: web.Request) -> web.Response:
@@ -141,17 +102,8 @@ async def act(request: web.Request) -> web.Response:
             return 200, await service.act(request.match_info["ticket_no"], action, who, params=body,
                                           expected_version=version)
         except TicketError as exc:
-            raise _api_error(exc) from exc
+            raise ticket_api_error(exc) from exc
     return await desk.once(request, who.username, run)
-
-
-def _date(value: str | None, name: str):
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ApiError(400, f"invalid_{name}", f"{name} 应为日期 YYYY-MM-DD") from None
 
 
 async def kpis(request: web.Request) -> web.Response:
@@ -161,10 +113,10 @@ async def kpis(request: web.Request) -> web.Response:
         if department and department != who.department:
             raise ApiError(403, "forbidden", "只能查看本部门的统计")
         department = who.department
-    start, end = _date(request.query.get("from"), "from"), _date(request.query.get("to"), "to")
+    start, end = query_date(request.query.get("from"), "from"), query_date(request.query.get("to"), "to")
     if start and end and start > end:
         raise ApiError(400, "invalid_range", "from 不能晚于 to")
-    return _json(await kpi.compute(department, start, end))
+    return json_response(await kpi.compute(department, start, end))
 
 
 def setup(app: web.Application) -> None:

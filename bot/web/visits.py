@@ -18,8 +18,8 @@ from bot.tickets import visits
 from bot.tickets.lifecycle import TicketError
 from bot.tickets.models import SATISFACTION
 from bot.web.errors import read_json
-from bot.web.public import HEAD, _json
-from bot.web.tickets import _api_error
+from bot.web.public import HEAD
+from bot.web.http import json_response, ticket_api_error
 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; "
        "form-action 'self'")
@@ -101,18 +101,18 @@ async def submit(request: web.Request) -> web.Response:
 
 async def api_get(request: web.Request) -> web.Response:
     try:
-        return _json(await visits.visit_page(request.match_info["token"]), headers={"Cache-Control": "no-store"})
+        return json_response(await visits.visit_page(request.match_info["token"]), headers={"Cache-Control": "no-store"})
     except TicketError as exc:
-        raise _api_error(exc) from exc
+        raise ticket_api_error(exc) from exc
 
 
 async def api_post(request: web.Request) -> web.Response:
     body = await read_json(request)
     try:
-        return _json(await visits.record_verdict(request.match_info["token"], body.get("satisfaction"),
+        return json_response(await visits.record_verdict(request.match_info["token"], body.get("satisfaction"),
                                                  body.get("comment")))
     except TicketError as exc:
-        raise _api_error(exc) from exc
+        raise ticket_api_error(exc) from exc
 
 
 def setup(app: web.Application) -> None:
