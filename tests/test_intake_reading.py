@@ -36,6 +36,10 @@ from bot.tickets.places import adds_to_place, division_in, divisions, place_in, 
     ("老汉儿在厕所跘倒了 脑壳碰出血了 起不来", "injury"),
     ("我们这栋楼外墙瓷砖一直在往下掉，刚才一块砸到楼下停的电瓶车上", "falling_object"),
     ("活着没意思 不如死了算了", "self_harm"),
+    # told calmly, as a question about whom to call
+    ("我隔壁张大爷一个人住 刚刚看到他倒在堂屋地上 说腿动不得起不来 门是反锁起的 这种情况找哪个", "fallen"),
+    ("停车场一辆车里头有个娃儿一直在哭 大人不在 车是锁起的 这个找哪个", "trapped"),
+    ("电杆上有根线吊下来 一头搭在地上 有时候还啪啪冒火花", "electric"),
 ])
 def test_emergencies(text, kind):
     found = emergency_in(text)
@@ -51,6 +55,11 @@ def test_emergencies(text, kind):
                                   "砖厂晚上偷偷排黑烟，呛得人喘不过气", "早上起不来床 上班迟到了"])
 def test_not_emergencies(text):
     assert emergency_in(text) is None
+
+
+def test_a_fall_told_afterwards_is_no_call_for_help():
+    found = emergency_in("我妈去年摔倒了起不来 住院的钱医保能报好多")
+    assert found is None or (found.kind == "injury" and not found.takes_over)
 
 
 def test_gas_goes_to_the_gas_authority_and_injury_does_not_take_over():
@@ -346,3 +355,10 @@ def test_a_name_said_as_who_one_is():
 def test_changing_ones_mind_is_no_cancel():
     assert intake.cancel_with_rest("算了 还是留一个 13882617720 有结果跟我说一声") is None
     assert intake.cancel_with_rest("算了") == ""
+
+
+def test_the_summary_shows_the_category_the_ticket_gets():
+    # a danger is a call for help: the summary must not say 投诉 and the ticket 求助
+    story = "车里头有个娃儿一直在哭 大人不在 车是锁起的 这个应该找商场物业还是找哪个"
+    assert intake.category_for(story, "complain") == "求助"
+    assert intake.category_for("楼下烧烤店太吵了", "complain") == "投诉"

@@ -15,7 +15,7 @@ from bot.calendar import format_cn_date
 from bot.identifiers import COMMON_SURNAMES, is_valid_mobile, normalize_phone
 from bot.nlu.readings import announces_matter
 from bot.settings import get_settings
-from bot.tickets.classify import category_of
+from bot.tickets.classify import classify
 
 # Intents whose message starts the ticket form; the first five name the matter's category.
 TICKET_INTENTS = ("complain", "report", "suggest", "seek_help", "praise", "request_human")
@@ -142,7 +142,8 @@ def description_from_messages(messages: list[dict]) -> Optional[str]:
 
 
 def category_for(description: Optional[str], intent: Optional[str]) -> str:
-    return category_of(description or "", intent if intent in TICKET_INTENTS else None)
+    """The category shown in the summary: the one the ticket will be created with (a danger → 求助)."""
+    return classify(description or "", intent if intent in TICKET_INTENTS else None).category
 
 
 _ADDRESS_LEAD = re.compile(r"^(?:我要|我想|想|要)?(?:投诉|举报|反映|求助|建议|表扬|报告)?(?:一下|一个)?(?:有人)?"
