@@ -52,7 +52,10 @@ def _category(tracker: Tracker) -> str:
 
 
 def _activating(tracker: Tracker) -> bool:
-    return tracker.get_slot("requested_slot") is None
+    # requested_slot may still name another form's question when that form was left for this one
+    # ("算了 其实我主要是想说…" inside the materials interview)
+    requested = tracker.get_slot("requested_slot")
+    return requested is None or not str(requested).startswith("ticket_")
 
 
 def _answering(tracker: Tracker, slot: str) -> bool:

@@ -149,6 +149,10 @@ def test_bare_yes_no_skip_and_cancel_depend_on_the_question_asked(real):
     skipped = read(spec, "不知道", asked="stage")
     assert skipped.skip and skipped.answers == {"stage": UNKNOWN}
     assert read(spec, "算了").cancel and read(spec, "算了，不办了").cancel
+    assert not read(spec, "算了").leave
+    # leaving to say something else: its words answer nothing, the message is read on its own
+    left = read(spec, "算了 其实我主要是想说 我妈瘫在床上好几年了 我是帮她办的 能不能有人来帮一下")
+    assert left.cancel and left.leave and left.empty and left.answers == {}
 
 
 def test_a_later_answer_corrects_an_earlier_one(real):

@@ -18,6 +18,7 @@ UNKNOWN_LABEL = "不确定"
 # Control words of the interview (whole message or inside it).
 SKIP_WORDS = ("不知道", "不清楚", "不确定", "跳过", "不晓得", "不好说", "说不准", "搞不清", "没想好", "不了解",
               "晓不得", "不懂")
+MAX_CANCEL_REST = 8  # characters after "算了" that still make a bare cancel ("算了 不问了 谢谢")
 CANCEL_WORDS = ("算了", "不办了", "不用了", "退出", "取消", "不问了", "结束", "不要了", "先这样")
 RESTART_WORDS = ("重新开始", "重新回答", "重来", "修改回答", "改一下回答", "重新选")
 AFFIRM = ("是", "是的", "对", "对的", "嗯", "嗯嗯", "好", "有", "有的", "要", "需要", "是啊", "对啊", "没错")
@@ -43,10 +44,11 @@ class Reading:
     skip: bool = False
     cancel: bool = False
     restart: bool = False
+    leave: bool = False  # cancelled to say something else: that message is no answer to the interview
 
     @property
     def empty(self) -> bool:
-        return not (self.answers or self.skip or self.cancel or self.restart)
+        return self.leave or not (self.answers or self.skip or self.cancel or self.restart)
 
 
 def _option_in_text(question: Question, text: str) -> str | None:
@@ -77,8 +79,12 @@ def read(spec: Situations, text: str | None, asked: str | None = None) -> Readin
         return reading
     if any(w in t for w in RESTART_WORDS):
         reading.restart = True
-    if t in CANCEL_WORDS or any(t.startswith(w) for w in CANCEL_WORDS[:4]):
+    lead = next((w for w in CANCEL_WORDS[:4] if t.startswith(w)), None)
+    if t in CANCEL_WORDS or lead:
         reading.cancel = True
+        # "算了 其实我主要是想说…能不能有人来帮一下": leaving the list to say something else, which is
+        # then read on its own (its words are no answers to the questions)
+        reading.leave = bool(lead) and len(re.sub(r"[^\u4e00-\u9fff]", "", t[len(lead):])) > MAX_CANCEL_REST
         return reading
     for question in spec.questions:
         value = _option_in_text(question, t)
