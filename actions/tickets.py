@@ -186,6 +186,11 @@ class ValidateTicketForm(FormValidationAction):
             out["ticket_location"] = old_place + place  # "东岳乡" first, "石龙村 三组到五组那段" next
         elif "ticket_location" not in out and asked != "ticket_location" and not correcting and adds_to_place(place, old_place):
             out["ticket_location"] = adds_to_place(place, old_place)  # "…垃圾站", then "就在卫生院隔壁"
+        description = tracker.get_slot("ticket_description")
+        if description and intake.recategorizes(text) and text not in description:
+            # "不是投诉 是建议 建议在…修个小公园": the correction and what it says join the description,
+            # whose last named kind is the category (bot.tickets.classify.named_category)
+            out["ticket_description"] = f"{description}；{text}"[:intake.MAX_DESCRIPTION_CHARS]
         for field, slot in (("phone", "ticket_phone"), ("name", "ticket_name")):
             if slot != asked and not tracker.get_slot(slot) and intake.refuses(text, field):
                 out[slot] = intake.NONE_VALUE

@@ -362,3 +362,13 @@ def test_the_summary_shows_the_category_the_ticket_gets():
     story = "车里头有个娃儿一直在哭 大人不在 车是锁起的 这个应该找商场物业还是找哪个"
     assert intake.category_for(story, "complain") == "求助"
     assert intake.category_for("楼下烧烤店太吵了", "complain") == "投诉"
+
+
+def test_the_kind_of_matter_can_be_changed_midway():
+    from bot.tickets.classify import category_of
+
+    assert intake.recategorizes("哦 也不算投诉哈 不是投诉 是建议 建议在空地修个小公园")
+    assert intake.recategorizes("改成表扬") and not intake.recategorizes("我要投诉楼下烧烤店")
+    told = "我要投诉 这边连个公园都没得；哦 也不算投诉哈 不是投诉 是建议 建议在空地修个小公园"
+    assert category_of(told, "complain") == "建议"
+    assert category_of("我要投诉楼下烧烤店油烟", None) == "投诉"

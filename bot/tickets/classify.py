@@ -73,14 +73,26 @@ def urgent_reason(text: str) -> Optional[str]:
 _EXPLICIT = re.compile(r"举报|投诉|表扬|建议|求助")
 
 
+_NEGATED = re.compile(r"(不是|不算|也不算|不要|不想)$")
+
+
+def named_category(text: str) -> Optional[str]:
+    """The category the citizen names, the last one said and not denied: "我要投诉…" then "不是投诉
+    是建议" names 建议."""
+    text = normalize_text(text or "")
+    named = [m.group(0) for m in _EXPLICIT.finditer(text)
+             if not _NEGATED.search(text[max(0, m.start() - 3):m.start()]) and m.group(0) in CATEGORIES]
+    return named[-1] if named else None
+
+
 def category_of(text: str, intent: Optional[str] = None) -> str:
     """The category the citizen names ("举报！…"), else the intent's, else by keywords. A "praise"
     reading of a message without a word of thanks is not trusted."""
     r = rules()
     text = normalize_text(text or "")
-    named = _EXPLICIT.search(text)
-    if named and named.group(0) in CATEGORIES:
-        return named.group(0)
+    named = named_category(text)
+    if named:
+        return named
     if intent == "praise" and not is_praise(text):
         intent = None
     if intent and intent in r.intents:
@@ -107,7 +119,7 @@ def classify(text: str, intent: Optional[str] = None) -> Classification:
     emergency = emergency_in(text) if intent != "praise" else None
     reason = urgent_reason(text) or (emergency.kind if emergency else None)
     category = category_of(text, intent)
-    named = _EXPLICIT.search(normalize_text(text or ""))
+    named = named_category(text)
     if not named and (emergency is not None or reason is not None and category in (DEFAULT_CATEGORY, "建议")):
         category = "求助"  # a danger is a call for help, not a question, suggestion or report of someone
     return Classification(category, reason is not None, reason)

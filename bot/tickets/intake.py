@@ -141,6 +141,15 @@ def description_from_messages(messages: list[dict]) -> Optional[str]:
     return "；".join(parts)[:MAX_DESCRIPTION_CHARS] or None
 
 
+_RECATEGORIZE = re.compile(r"(不是|不算|也不算)(投诉|举报|求助|建议|表扬|咨询).{0,6}(是|算|就是)(投诉|举报|求助|建议|表扬|咨询)"
+                           r"|(改成|改为|换成|算成)(投诉|举报|求助|建议|表扬|咨询)")
+
+
+def recategorizes(text: Optional[str]) -> bool:
+    """"不是投诉 是建议", "改成表扬": the citizen changes the kind of the matter being registered."""
+    return bool(_RECATEGORIZE.search(clean(text)))
+
+
 def category_for(description: Optional[str], intent: Optional[str]) -> str:
     """The category shown in the summary: the one the ticket will be created with (a danger → 求助)."""
     return classify(description or "", intent if intent in TICKET_INTENTS else None).category
