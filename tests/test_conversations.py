@@ -17,7 +17,8 @@ pytestmark = pytest.mark.stack
 # The gate sits under the measured pass rate, so a regression fails CI; the target (0.85,
 # bench/report.md) is not reached yet. Raise it as the dialogue improves. History: 0.547 of 75 on
 # 2026-12-02; on 2026-12-07 the split grew to 178 with 103 conversations of four new blind writers
-# (their test halves started at 0.47), measured 0.494, then 0.51–0.53 by the end of the day; the
+# (their test halves started at 0.47), measured 0.494, then 0.51–0.53 by the end of the day; three
+# more writers (h–j) grew it to 249, measured 0.514 with the code before them and 0.534 after; the
 # margin covers live-chat hours (转人工 differs in and out of service hours) and run-to-run variation
 # of a few conversations.
 MIN_PASS = float(os.environ.get("CONVERSATION_MIN_PASS", "0.45"))
