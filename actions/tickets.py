@@ -22,7 +22,7 @@ from bot.nlu.readings import tells_problem
 from bot.privacy import mask_text
 from bot.tickets import intake, replies
 from bot.tickets.emergency import emergencies, emergency_in
-from bot.tickets.places import adds_to_place, continues_place, corrected_place, more_specific, place_in, plausible_place_answer
+from bot.tickets.places import corrected_place, place_in, place_said_later, plausible_place_answer
 from bot.tickets.lifecycle import TicketError
 from bot.tickets.service import Unavailable, create_ticket, urge_ticket
 
@@ -180,17 +180,15 @@ class ValidateTicketForm(FormValidationAction):
             # a value given later also replaces an earlier "不留/记不到"
             if value and slot != asked and (correcting or not _value(tracker.get_slot(slot))):
                 out[slot] = value
-        if "ticket_location" not in out and asked != "ticket_location" and more_specific(place, old_place):
-            out["ticket_location"] = place  # "这条街" first, "井河镇老街农贸市场外面" later
-        elif "ticket_location" not in out and asked != "ticket_location" and continues_place(place, old_place):
-            out["ticket_location"] = old_place + place  # "东岳乡" first, "石龙村 三组到五组那段" next
-        elif "ticket_location" not in out and asked != "ticket_location" and not correcting and adds_to_place(place, old_place):
-            out["ticket_location"] = adds_to_place(place, old_place)  # "…垃圾站", then "就在卫生院隔壁"
+        if "ticket_location" not in out and asked != "ticket_location":
+            later = place_said_later(place, old_place)
+            if later:
+                out["ticket_location"] = later
         description = tracker.get_slot("ticket_description")
         if description and intake.recategorizes(text) and text not in description:
             # "不是投诉 是建议 建议在…修个小公园": the correction and what it says join the description,
             # whose last named kind is the category (bot.tickets.classify.named_category)
-            out["ticket_description"] = f"{description}；{text}"[:intake.MAX_DESCRIPTION_CHARS]
+            out["ticket_description"] = intake.told_more(description, text)
         for field, slot in (("phone", "ticket_phone"), ("name", "ticket_name")):
             if slot != asked and not tracker.get_slot(slot) and intake.refuses(text, field):
                 out[slot] = intake.NONE_VALUE
@@ -269,7 +267,7 @@ class ValidateTicketForm(FormValidationAction):
         if not description or intake.is_question(text) or not (at_summary or tells_problem(text)) \
                 or intake.meaningful_length(text) < intake.MIN_DESCRIPTION_CHARS or text in description:
             return None
-        return f"{description}；{text}"[:intake.MAX_DESCRIPTION_CHARS]
+        return intake.told_more(description, text)
 
     async def extract_ticket_phone(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: Dict[Text, Any]) -> Dict[Text, Any]:

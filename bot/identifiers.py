@@ -7,9 +7,21 @@ import secrets
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
 
-# The hundred or so commonest surnames (about 85 % of people): "我是陈晓梅" names the citizen, "我是北辰的" does not.
-COMMON_SURNAMES = ("王李张刘陈杨黄赵周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜"
-                   "戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文")
+COMPOUND_SURNAMES = ("欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|令狐|夏侯|长孙|宇文|司徒|端木|独孤|南宫|"
+                     "西门|呼延|申屠|太史|澹台|轩辕|百里")
+# Family names, for reading names in text (bot.privacy masks them, bot.tickets.intake reads the
+# citizen's own). The common ones (rare ones that are everyday words — 和 都 来 明 全… — are left out: a
+# name after a marker is still found by the marker).
+SURNAMES = ("王李张刘陈杨黄赵周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏"
+           "薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常"
+           "武乔贺赖龚文庞樊兰殷施陶洪翟安颜倪严牛温芦季俞章鲁葛伍韦申尤毕聂丛焦向柳邢路岳齐沿梅莫庄辛管祝"
+           "左涂谷祁时舒耿牟卜詹关苗凌费纪靳盛童欧甄项曲成游阳裴席卫查屈鲍覃霍翁隋植甘景薄单包司柏宁柯阮"
+           "桂闵解强柴华车冉房边辜吉饶刁瞿戚丘古米池滕晋苑邬臧畅宫缪苟褚廉简娄盖符奚木穆党燕郎邸冀谈姬"
+           "屠郜晏栾郁蒙喻揭窦迟宇敖糜鄢冷卓仇艾蓝巩稽仲乐虞卞封竺冼官楚佟栗匡宗巫鞠"
+           "桑荆谌扬沙伏岑习胥蔺")
+# The hundred commonest (about 85 % of people), the head of SURNAMES: "我是陈晓梅" names the citizen,
+# "我是北辰的" does not.
+COMMON_SURNAMES = SURNAMES[:100]
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 ID_RE = re.compile(r"^\d{17}[\dXx]$")

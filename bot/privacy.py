@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from bot.identifiers import COMPOUND_SURNAMES, SURNAMES
+
 # Longest patterns first: an ID number contains runs that look like phone numbers.
 _ID_IN_TEXT = re.compile(r"(?<![0-9])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
 # Phone numbers as people write them: 13912345678, 139-1234-5678, 139 1234 5678; 028-12345678,
@@ -157,22 +159,11 @@ _HOUSE = re.compile(
     rf"(?<![0-9A-Za-z{_CN_DIGIT}十百月第]){_NUM}\s?{_UNITS}(?:[-－]?\s?{_NUM}\s?{_UNITS})*"
     r"(?:[-－]?\d{2,4}(?:室|房|号)?(?![0-9]))?"
     r"|(?<![0-9])\d{1,3}-\d{1,3}-\d{2,4}(?![0-9])")
-_SURNAMES_COMPOUND = ("欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|令狐|夏侯|长孙|宇文|司徒|端木|独孤|南宫|"
-                      "西门|呼延|申屠|太史|澹台|轩辕|百里")
-# The common family names (rare ones that are everyday words — 和 都 来 明 全… — are left out: a
-# name after a marker is still found by the marker).
-_SURNAMES = ("王李张刘陈杨黄赵周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏"
-             "薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常"
-             "武乔贺赖龚文庞樊兰殷施陶洪翟安颜倪严牛温芦季俞章鲁葛伍韦申尤毕聂丛焦向柳邢路岳齐沿梅莫庄辛管祝"
-             "左涂谷祁时舒耿牟卜詹关苗凌费纪靳盛童欧甄项曲成游阳裴席卫查屈鲍覃霍翁隋植甘景薄单包司柏宁柯阮"
-             "桂闵解强柴华车冉房边辜吉饶刁瞿戚丘古米池滕晋苑邬臧畅宫缪苟褚廉简娄盖符奚木穆党燕郎邸冀谈姬"
-             "屠郜晏栾郁蒙喻揭窦迟宇敖糜鄢冷卓仇艾蓝巩稽仲乐虞卞封竺冼官楚佟栗匡宗巫鞠"
-             "桑荆谌扬沙伏岑习胥蔺")
 # Characters that end a name: what usually follows a name in a sentence.
 _NAME_STOP = ("的了在是说和与及跟同住家反映投诉举报电话手机号联系要想请已到去来从对把被给向为先女师阿老"
               "同志等们称表示经于还也都就很不没有今昨前后每再又即并现因所该此其他她它我你您，,。.!！?？、；;：:"
               "（(）)\"“”'‘’ \n\t")
-_SURNAME = rf"(?:{_SURNAMES_COMPOUND}|[{_SURNAMES}])"
+_SURNAME = rf"(?:{COMPOUND_SURNAMES}|[{SURNAMES}])"
 _GIVEN = rf"[^\s{_NAME_STOP}0-9A-Za-z]{{1,2}}"
 _TITLES = ("先生|女士|小姐|师傅|阿姨|大爷|大妈|大娘|大姐|大哥|大叔|叔叔|婆婆|爷爷|奶奶|嬢嬢|孃孃|老师|同志|"
            "经理|主任|书记|老板|科长|局长|所长|队长|站长|村长|组长|镇长|警官|医生|律师|老汉|某某|某")
@@ -193,7 +184,7 @@ _SUBJECT_NAME = re.compile(rf"(?:^|(?<=[，,。；;！!？?\n：:]))\s*{_SURNAME
                            r"(?=反映|投诉|举报|来电|致电|咨询|求助|称|表示|说|诉称|来信|留言)")
 _TITLED_NAME = re.compile(rf"(?<![这那该一每各两几我某]){_SURNAME}(?:{_GIVEN})??({_TITLES})")
 # 老王, 小李: how neighbours are named (not 小时, 半小时, 老师).
-_NICKNAME = re.compile(rf"(?<![0-9一二三四五六七八九十两几半个多每])([老小])(?!时)([{_SURNAMES}]){_BOUNDARY}")
+_NICKNAME = re.compile(rf"(?<![0-9一二三四五六七八九十两几半个多每])([老小])(?!时)([{SURNAMES}]){_BOUNDARY}")
 _SURNAME_TOLD = re.compile(rf"(我|本人|免贵|俺|他|她|对方)姓({_SURNAME})")
 _NOT_A_NAME = re.compile(r"^(市民|群众|居民|先生|女士|本人|自己|同志|工作|负责|物业|社区|街道|部门|单位|公司|人员|"
                          r"我们|他们|大家|相关|有关|该|这位|那位|一位|某某)")

@@ -13,7 +13,7 @@ import requests
 from sqlalchemy.orm import Session
 
 from tests.conftest_channels import channels_stack  # noqa: F401  (fixture)
-from tests.test_portal_browser import browser, wait  # noqa: F401  (fixture, helper)
+from tests.test_portal_browser import browser, console_login, wait  # noqa: F401  (fixture, helper)
 
 pytestmark = pytest.mark.stack
 
@@ -46,13 +46,7 @@ INBOX_ITEMS = "return document.getElementById('gc-inbox-items').textContent"
 
 
 def login(driver, stack, token: str) -> None:
-    driver.get(f"{stack.web}/console")
-    driver.execute_script("sessionStorage.clear()")
-    driver.get(f"{stack.web}/console")
-    box = wait(driver, lambda d: d.find_elements("css selector", "#gc-token"), message="no login form")[0]
-    box.send_keys(token)
-    driver.find_element("css selector", "#gc-login-form button").click()
-    wait(driver, lambda d: d.find_element("id", "gc-app").is_displayed(), message="login failed")
+    console_login(driver, stack.web, token)
 
 
 def texts(driver, selector: str) -> list[str]:

@@ -7,17 +7,8 @@ from __future__ import annotations
 import requests
 
 from tests.approvals_helpers import request_row
-from tests.test_portal_browser import browser, wait  # noqa: F401  (fixture, helper)
+from tests.test_portal_browser import browser, console_login, wait  # noqa: F401  (fixture, helper)
 from tests.test_supervision_browser import web  # noqa: F401  (fixture)
-
-
-def _login(driver, base, token):
-    driver.get(f"{base}/console")
-    driver.execute_script("sessionStorage.clear()")
-    driver.get(f"{base}/console")
-    wait(driver, lambda d: d.find_elements("css selector", "#gc-token"))[0].send_keys(token)
-    driver.find_element("css selector", "#gc-login-form button").click()
-    wait(driver, lambda d: d.find_element("id", "gc-app").is_displayed(), message="login failed")
 
 
 def test_supervisor_generates_and_downloads_the_report(browser, web):
@@ -32,7 +23,7 @@ def test_supervisor_generates_and_downloads_the_report(browser, web):
     assert resp.status_code == 200 and resp.json()["inserted"] == 2
 
     browser.get_log("browser")
-    _login(browser, base, tokens["s1"])
+    console_login(browser, base, tokens["s1"])
     browser.find_element("css selector", "#gc-tabs button[data-tab='disclosure']").click()
     year = browser.find_element("id", "dr-year")
     year.clear()
@@ -65,5 +56,5 @@ def test_supervisor_generates_and_downloads_the_report(browser, web):
     errors = [e for e in browser.get_log("browser") if e.get("level") == "SEVERE" and "favicon" not in e.get("message", "")]
     assert not errors, errors
 
-    _login(browser, base, tokens["zj1"])
+    console_login(browser, base, tokens["zj1"])
     assert not browser.find_element("css selector", "#gc-tabs button[data-tab='disclosure']").is_displayed()

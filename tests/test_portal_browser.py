@@ -63,6 +63,18 @@ def wait(driver, condition, timeout: float = 30, message: str = ""):
                          ).until(condition, message)
 
 
+def console_login(driver, base: str, token: str, tab: str | None = None) -> None:
+    """Log in to the console at ``base`` with ``token`` (a fresh sessionStorage), then open ``tab``."""
+    driver.get(f"{base}/console")
+    driver.execute_script("sessionStorage.clear()")
+    driver.get(f"{base}/console")
+    wait(driver, lambda d: d.find_elements("css selector", "#gc-token"), message="no login form")[0].send_keys(token)
+    driver.find_element("css selector", "#gc-login-form button").click()
+    wait(driver, lambda d: d.find_element("id", "gc-app").is_displayed(), message="login failed")
+    if tab:
+        driver.find_element("css selector", f"#gc-tabs button[data-tab='{tab}']").click()
+
+
 def bot_texts(driver) -> list[str]:
     return driver.execute_script(
         "return Array.from(document.querySelectorAll('.govchat-bot .govchat-text')).map(e => e.textContent)")

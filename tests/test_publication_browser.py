@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.test_portal_browser import browser, wait  # noqa: F401  (fixture, helper)
+from tests.test_portal_browser import browser, console_login, wait  # noqa: F401  (fixture, helper)
 from tests.test_supervision_browser import web  # noqa: F401  (fixture)
 
 ADMIN = "publication-browser-admin-token"
@@ -33,17 +33,6 @@ def _answered_ticket(base: str) -> str:
     return t["ticket_no"]
 
 
-def console_tab(driver, base: str, token: str, tab: str) -> None:
-    """Log in to the console with ``token`` (a fresh sessionStorage) and open ``tab``."""
-    driver.get(f"{base}/console")
-    driver.execute_script("sessionStorage.clear()")
-    driver.get(f"{base}/console")
-    wait(driver, lambda d: d.find_elements("css selector", "#gc-token"))[0].send_keys(token)
-    driver.find_element("css selector", "#gc-login-form button").click()
-    wait(driver, lambda d: d.find_element("id", "gc-app").is_displayed(), message="login failed")
-    driver.find_element("css selector", f"#gc-tabs button[data-tab='{tab}']").click()
-
-
 def _severe(driver) -> list:
     return [e for e in driver.get_log("browser") if e.get("level") == "SEVERE" and "favicon" not in e.get("message", "")]
 
@@ -53,7 +42,7 @@ def test_moderator_publishes_and_the_public_page_shows_it(browser, admin_token, 
     ticket_no = _answered_ticket(base)
 
     browser.get_log("browser")
-    console_tab(browser, base, tokens["s1"], "publication")
+    console_login(browser, base, tokens["s1"], "publication")
     wait(browser, lambda d: ticket_no in d.find_element("id", "pub-items").text, message="candidate not listed")
     drafts = browser.execute_script("return Array.from(document.querySelectorAll('#pub-items textarea')).map(t => t.value)")
     assert len(drafts) == 2 and "［号码］" in drafts[0]

@@ -13,7 +13,7 @@ import requests
 from sqlalchemy.orm import Session
 
 from tests.approvals_helpers import application_row
-from tests.test_portal_browser import browser, wait  # noqa: F401  (fixture, helper)
+from tests.test_portal_browser import browser, console_login, wait  # noqa: F401  (fixture, helper)
 
 
 def _free_port() -> int:
@@ -70,13 +70,7 @@ def web(tmp_path, monkeypatch):
 
 
 def _login(driver, base, token):
-    driver.get(f"{base}/console")
-    driver.execute_script("sessionStorage.clear()")
-    driver.get(f"{base}/console")
-    wait(driver, lambda d: d.find_elements("css selector", "#gc-token"))[0].send_keys(token)
-    driver.find_element("css selector", "#gc-login-form button").click()
-    wait(driver, lambda d: d.find_element("id", "gc-app").is_displayed(), message="login failed")
-    driver.find_element("css selector", "#gc-tabs button[data-tab='supervision']").click()
+    console_login(driver, base, token, "supervision")
     wait(driver, lambda d: "更新于" in d.find_element("id", "sup-info").text, message="tab not loaded")
 
 

@@ -15,8 +15,8 @@ import pytest
 
 import requests
 
-from tests.test_portal_browser import browser, wait  # noqa: F401  (fixture, helper)
-from tests.test_publication_browser import ADMIN, admin_token, console_tab  # noqa: F401  (fixture, helper)
+from tests.test_portal_browser import browser, console_login, wait  # noqa: F401  (fixture, helper)
+from tests.test_publication_browser import ADMIN, admin_token  # noqa: F401  (fixture, helper)
 from tests.test_supervision_browser import web  # noqa: F401  (fixture)
 
 PERSONAL = ("13912345678", "1234-5678", "51160219900101123X", "张三丰", "李师傅")
@@ -168,7 +168,7 @@ def test_widget_leaves_nothing_personal_on_a_shared_computer(browser, fake_rasa_
     question = queue["items"][0]["question"]
     assert question.startswith("我叫") and "139****5678" in question
     assert not any(p in json.dumps(queue, ensure_ascii=False) for p in PERSONAL)
-    console_tab(browser, base, ADMIN, "feedback")
+    console_login(browser, base, ADMIN, "feedback")
     wait(browser, lambda d: TICKET in d.find_element("id", "fb-items").text, message="rating not in the tab")
     browser.find_element("css selector", "#fb-items textarea").send_keys("工单号请以短信为准。")
     [b for b in browser.find_elements("css selector", "#fb-items button") if b.text == "答案有误"][0].click()

@@ -304,8 +304,8 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
         return answer_result(index, moved_on, aspect)
     close = close_candidates(results)
     if len(close) > 1:
-        named = _named_in_question(text, close)
-        if named is None and max(len(_bigrams(clean(text)) & _bigrams(r.name)) for r in close) > 0:
+        shared, named = _named_in_question(text, close)
+        if named is None and shared > 0:
             # the question names what they have in common ("资格认证"): the matter talked about decides
             named = _nearest_to_context(close, context)
         if named is None:
@@ -341,14 +341,21 @@ def _bigrams(text: str) -> set[str]:
     return {chars[i:i + 2] for i in range(len(chars) - 1)}
 
 
-def _named_in_question(text: str | None, close: list[Result]) -> Result | None:
+def _sole_best(scored: list[tuple[float, Result]]) -> tuple[float, Result | None]:
+    """The best score of (score, candidate) pairs, and the candidate when it alone has it and it is > 0."""
+    if not scored:
+        return 0, None
+    best = max(n for n, _ in scored)
+    winners = [r for n, r in scored if n == best]
+    return best, winners[0] if best > 0 and len(winners) == 1 else None
+
+
+def _named_in_question(text: str | None, close: list[Result]) -> tuple[int, Result | None]:
     """Of candidates too close to tell apart by score, the one whose name the question uses
-    ("领结婚证…" names 结婚登记, not 离婚登记), or None when that does not decide either."""
+    ("领结婚证…" names 结婚登记, not 离婚登记) or None when that does not decide; with the most name
+    words any candidate shares with the question."""
     asked = _bigrams(clean(text))
-    overlap = [(len(asked & _bigrams(r.name)), r) for r in close]
-    best = max(n for n, _ in overlap)
-    winners = [r for n, r in overlap if n == best]
-    return winners[0] if best > 0 and len(winners) == 1 else None
+    return _sole_best([(len(asked & _bigrams(r.name)), r) for r in close])
 
 
 MOVED_ON_RATIO = 0.5  # the other item's score against the item in context, to take the question to it
@@ -361,14 +368,8 @@ def _moved_on_from(text: str | None, context: Result | None, results: list[Resul
         return None
     new_words = _bigrams(clean(text)) - _bigrams(context.name)
     floor = MOVED_ON_RATIO * results[0].score
-    named = [(len(new_words & _bigrams(r.name)), r) for r in results[1:MAX_CHOICES + 1]
-             if r.kind != "faq" and r.score >= floor]
-    named = [(n, r) for n, r in named if n > 0]
-    if not named:
-        return None
-    best = max(n for n, _ in named)
-    winners = [r for n, r in named if n == best]
-    return winners[0] if len(winners) == 1 else None
+    return _sole_best([(len(new_words & _bigrams(r.name)), r) for r in results[1:MAX_CHOICES + 1]
+                       if r.kind != "faq" and r.score >= floor])[1]
 
 
 def _nearest_to_context(close: list[Result], context: Result | None) -> Result | None:
@@ -381,10 +382,7 @@ def _nearest_to_context(close: list[Result], context: Result | None) -> Result |
     if len(others) == 1 and len(close) == 2:
         return others[0]  # "办了残疾证能不能吃低保": the item talked about is the background, the other is asked
     known = _bigrams(context.name)
-    overlap = [(len(known & _bigrams(r.name)) / (len(known | _bigrams(r.name)) or 1), r) for r in close]
-    best = max(n for n, _ in overlap)
-    winners = [r for n, r in overlap if n == best]
-    return winners[0] if best > 0 and len(winners) == 1 else None
+    return _sole_best([(len(known & _bigrams(r.name)) / (len(known | _bigrams(r.name)) or 1), r) for r in close])[1]
 
 
 def plausible_items(text: str | None, index: SearchIndex | None = None) -> list[Result]:

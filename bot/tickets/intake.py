@@ -12,7 +12,7 @@ from typing import Iterable, Optional
 from zoneinfo import ZoneInfo
 
 from bot.calendar import format_cn_date
-from bot.identifiers import COMMON_SURNAMES, is_valid_mobile, normalize_phone
+from bot.identifiers import COMMON_SURNAMES, COMPOUND_SURNAMES, is_valid_mobile, normalize_phone
 from bot.nlu.readings import announces_matter
 from bot.settings import get_settings
 from bot.tickets.classify import classify
@@ -148,6 +148,11 @@ _RECATEGORIZE = re.compile(r"(不是|不算|也不算)(投诉|举报|求助|建�
 def recategorizes(text: Optional[str]) -> bool:
     """"不是投诉 是建议", "改成表扬": the citizen changes the kind of the matter being registered."""
     return bool(_RECATEGORIZE.search(clean(text)))
+
+
+def told_more(description: str, text: str) -> str:
+    """The description with a later message of the citizen's added to it."""
+    return f"{description}；{text}"[:MAX_DESCRIPTION_CHARS]
 
 
 def category_for(description: Optional[str], intent: Optional[str]) -> str:
@@ -370,10 +375,9 @@ _PHONE_WORDS = ("电话", "手机", "号码", "联系方式")
 _NAME_WORDS = ("名字", "姓名", "名", "称呼", "姓")
 _PLACE_WORDS = ("地址", "地点", "位置", "住址")
 _HONORIFIC = r"(?:大爷|大妈|大娘|阿姨|师傅|老师|先生|女士|小姐|大姐|大哥|婆婆|爷爷|奶奶|嬢嬢|孃孃|老汉|大叔|叔叔|老头|老太婆)"
-_COMPOUND_SURNAMES = "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|令狐|夏侯|长孙|宇文|司徒|端木|独孤|南宫|西门"
 _NAME_IN_TEXT = (
     re.compile(r"姓名[:：是为]?\s*([\u4e00-\u9fff]{2,4})"),
-    re.compile(r"(?:^|[，,。.!！?？\s]|我|本人|免贵|俺)姓(" + _COMPOUND_SURNAMES + r")"),
+    re.compile(r"(?:^|[，,。.!！?？\s]|我|本人|免贵|俺)姓(" + COMPOUND_SURNAMES + r")"),
     re.compile(r"(?:^|[，,。.!！?？\s]|我|本人|免贵|俺)姓([\u4e00-\u9fff])(?![名啥什])"),
     re.compile(r"(?:我叫|我的名字是|名字叫)([\u4e00-\u9fff]{2,3})(?=[，,。.!！\s]|$|电话|手机)"),
     re.compile(r"叫我([\u4e00-\u9fff]{1,3}?)(?:就行|就好|就可以|吧|$)"),   # as they want to be called

@@ -133,20 +133,28 @@ def place_in(text: Optional[str]) -> Optional[str]:
     return phrase[:MAX_LOCATION_CHARS]
 
 
+def _cut(text: str, spans) -> str:
+    """The text without the (start, end) spans, given in order."""
+    out, last = [], 0
+    for start, end in spans:
+        out.append(text[last:start])
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
 def without_landmarks(text: str) -> str:
     """The text with the places that only say where removed: a place phrase up to its last position
     word ("体育馆背后", "学校门口", "医院旁边的"), so that the landmark does not decide who handles the
     matter ("体育馆背后那条路有根树倒了" is about a road, not sport)."""
     from bot.tickets.intake import POSITION_WORD
 
-    out, last = [], 0
+    spans = []
     for start, end in _phrases(text):
         positions = list(POSITION_WORD.finditer(text, start, end))
         if positions:
-            out.append(text[last:start])
-            last = positions[-1].end()
-    out.append(text[last:])
-    return "".join(out)
+            spans.append((start, positions[-1].end()))
+    return _cut(text, spans)
 
 
 @lru_cache(maxsize=1)
@@ -157,17 +165,23 @@ def _at_place() -> re.Pattern:
 
 
 def without_places(text: str) -> str:
-    """The text with every place phrase and 街道/镇 name removed ("身份证在菜市场搞掉了" → "身份证在搞掉了"):
+    """The text with every place phrase and 街道/镇 name removed ("身份证在菜市场搞掉了" → "身份证搞掉了"):
     where something happened says nothing about which service is asked."""
-    out, last = [], 0
-    for start, end in _phrases(text):
-        out.append(text[last:start])
-        last = end
-    out.append(text[last:])
-    rest = _at_place().sub("", "".join(out))  # "在菜市场": a bare place word after 在 is a place too
+    rest = _at_place().sub("", _cut(text, _phrases(text)))  # "在菜市场": a bare place word after 在 too
     for d in divisions():
         rest = rest.replace(d.name, "")
     return rest
+
+
+def place_said_later(new: Optional[str], old: Optional[str]) -> Optional[str]:
+    """The place once a later message names ``new`` after ``old`` was taken, or None to keep ``old``:
+    the more specific one ("这条街" → "井河镇老街农贸市场外面"), the division continued ("东岳乡" →
+    "东岳乡石龙村3组"), or the same 街道 with something added ("…垃圾站，卫生院隔壁")."""
+    if more_specific(new, old):
+        return new
+    if continues_place(new, old):
+        return old + new
+    return adds_to_place(new, old)
 
 
 def more_specific(new: Optional[str], old: Optional[str]) -> bool:
