@@ -277,6 +277,12 @@ class ValidateTicketForm(FormValidationAction):
         phone = intake.phone_in(text)
         if phone:
             return {"ticket_phone": phone}
+        landline = intake.landline_in(text)
+        if landline:  # "只有座机 0826-2123456": kept where the handler reads it, and said so
+            dispatcher.utter_message(text=replies.LANDLINE_NOTED.format(number=landline))
+            description = tracker.get_slot("ticket_description") or ""
+            return {"ticket_phone": intake.NONE_VALUE,
+                    "ticket_description": intake.told_more(description, f"联系座机：{landline}")}
         if intake.refuses(text, "phone", asked=True):
             return {"ticket_phone": intake.NONE_VALUE}
         if place_in(text) or intake.name_in(text):  # "我是白果村4组的": a place or name given instead is noted
@@ -340,7 +346,7 @@ class ValidateTicketForm(FormValidationAction):
         if value is None:
             return {"ticket_phone": None}
         if value == intake.NONE_VALUE:  # anonymous: accepted, with what it means said once
-            if not intake.phone_optional(_category(tracker)):
+            if not intake.phone_optional(_category(tracker)) and not intake.landline_in(text_of(tracker)):
                 dispatcher.utter_message(text=replies.ANONYMOUS)
             return {"ticket_phone": intake.NONE_VALUE}
         if isinstance(value, str) and is_valid_mobile(value):

@@ -254,6 +254,7 @@ def test_suggestions_about_a_place_are_asked_where():
 @pytest.mark.parametrize("question, description, expected", [
     ("会不会被学校晓得是我反映的？娃儿还在那读书", "学校乱收费", "保密"), ("你是机器人吗", "路灯坏了", "转人工"),
     ("到底哪个管！！", "包工头跑了，欠我们工钱三个月不给", "区人社局"), ("办身份证要带什么", "路灯坏了", None),
+    ("为啥子要我的名字 你们不要给他们说是我反映的哈", "烧烤摊油烟", "保密"),
 ])
 def test_questions_about_intake_itself(question, description, expected):
     from bot.tickets.replies import side_answer
@@ -372,3 +373,11 @@ def test_the_kind_of_matter_can_be_changed_midway():
     told = "我要投诉 这边连个公园都没得；哦 也不算投诉哈 不是投诉 是建议 建议在空地修个小公园"
     assert category_of(told, "complain") == "建议"
     assert category_of("我要投诉楼下烧烤店油烟", None) == "投诉"
+
+
+def test_a_landline_is_noted_not_taken_for_a_mobile():
+    assert intake.landline_in("我没得手机 只有座机 0826-2123456") == "0826-2123456"
+    assert intake.landline_in("座机08262123456") == "0826-2123456"
+    # a mobile, a case number, a date and a request number are no landline
+    for text in ("13981234567", "GAQ20251103000217", "2026-01-29", "YSQ2025-0001", "不留"):
+        assert intake.landline_in(text) is None, text

@@ -191,6 +191,17 @@ async def test_suggestion_without_phone_and_name(chat_db):
     assert items[0]["ticket_no"] in out[-1] and "没有留联系电话" in out[-1]
 
 
+async def test_a_landline_goes_into_the_description_and_is_said_so(chat_db):
+    chat = Chat()
+    await chat.start("肖溪镇老街粮站宿舍的路灯坏了个把月了 晚上黑黢黢的", "seek_help")
+    assert chat.slots["requested_slot"] == "ticket_phone"
+    out = await chat.say("我没得手机 只有座机 0826-2123456")
+    assert any("0826-2123456" in o and "座机" in o for o in out)
+    assert replies.ANONYMOUS not in out and ta.PHONE_INVALID not in out   # no "no phone" warning, no format error
+    assert chat.slots["ticket_phone"] == "无" and "0826-2123456" in chat.slots["ticket_description"]
+    assert chat.slots["requested_slot"] == "ticket_name"
+
+
 async def test_phone_is_validated_and_a_refusal_makes_an_anonymous_complaint(chat_db):
     chat = Chat()
     out = await chat.start("我要投诉", "complain")

@@ -213,6 +213,17 @@ def phone_in(text: Optional[str]) -> Optional[str]:
     return None
 
 
+# A fixed line: area code (0 and 2–3 digits) and a 7–8 digit number ("0826-2123456", "0826 2123456").
+_LANDLINE_IN_TEXT = re.compile(r"(?<!\d)(0\d{2,3})[-－—\s]?(\d{7,8})(?!\d)")
+
+
+def landline_in(text: Optional[str]) -> Optional[str]:
+    """A fixed-line number in the text ("我没得手机 只有座机 0826-2123456" → 0826-2123456), or None.
+    Tickets take mobile numbers only (SMS, the last four digits); a landline goes into the description."""
+    m = _LANDLINE_IN_TEXT.search(clean(text))
+    return f"{m.group(1)}-{m.group(2)}" if m and not phone_in(text) else None
+
+
 def name_from(text: Optional[str]) -> Optional[str]:
     text = clean(text)
     text = re.sub(r"^(我叫|我是|我姓|姓名[:：是为]?|名字[:：是叫]?|叫我|称呼我)", "", text).strip(" ，,。.")
