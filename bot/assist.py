@@ -439,6 +439,8 @@ async def assist(text, call_id=None, commit: bool = True) -> dict:
     if emergency is not None:
         verdict = replace(verdict, urgent=True, urgent_reason=verdict.urgent_reason or emergency.kind,
                           category=verdict.category if verdict.category != "咨询" else "求助")
+    if call_id and commit and text:
+        await _record_call(call_id, accumulated, len(turns), departments, verdict.urgent)
     return {
         "call_id": call_id,
         "turns": len(turns),
@@ -455,6 +457,16 @@ async def assist(text, call_id=None, commit: bool = True) -> dict:
         "same_issue": same_issue,
         "ms": round((time.perf_counter() - started) * 1000, 1),
     }
+
+
+async def _record_call(call_id: str, accumulated: str, turns: int, departments: list[dict], urgent: bool) -> None:
+    """Keep the call for hot issues (bot.tickets.calls); a database hiccup costs that, never the suggestions."""
+    from bot.tickets.calls import record
+
+    try:
+        await record(call_id, accumulated, turns, departments[0]["department"] if departments else None, urgent)
+    except Exception as exc:
+        logger.warning("assist: call not recorded for hot issues", extra={"error": type(exc).__name__})
 
 
 async def _same_issue(text: str) -> Optional[dict]:

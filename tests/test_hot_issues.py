@@ -419,3 +419,45 @@ async def test_a_failing_event_search_never_costs_the_ticket(staff, monkeypatch)
     assert t["link"] is None and t["status"] == "pending_dispatch" and t["history"][-1]["action"] == "create"
     shown = await service.get_ticket(lead["ticket_no"], staff.principals["d1"], url=staff.url)
     assert shown["linked"] == [], "the half-written link was rolled back with its savepoint"
+
+
+async def test_calls_answered_without_a_ticket_count_in_hot_issues(client, staff):
+    """Calls the agent answered on the spot form an event of their own and join a ticket event; a call
+    that became a ticket counts once; phone numbers are masked before they are stored; old calls are purged."""
+    from sqlalchemy import select
+
+    from bot.db import session_scope
+    from bot.tickets import calls
+    from bot.tickets.models import AssistedCall
+
+    now = datetime.now(timezone.utc)
+    await _create(staff, DRAIN, "13800138401", now=now - timedelta(hours=3))
+    outage = "北辰街道金安社区停水了，今天早上到现在都没得水，啥时候来水嘛，我电话13912345678"
+    for text in (DRAIN_2, outage, "北辰街道金安社区咋个又停水了，一滴水都没得", "金安社区停水好久来水"):
+        resp = await client.post("/api/assist", headers=h(staff, "d1"), json={"text": text, "call_id": uuid.uuid4().hex})
+        assert resp.status == 200
+    ticketed_call = uuid.uuid4().hex  # this caller's matter became a ticket: counted as the ticket only
+    resp = await client.post("/api/assist", headers=h(staff, "d1"), json={"text": DRAIN_3, "call_id": ticketed_call})
+    assert resp.status == 200
+    resp = await client.post("/api/tickets", headers=h(staff, "d1"), json={
+        "description": DRAIN_3, "contact_phone": "13800138402", "channel": "hotline", "conversation_id": ticketed_call})
+    assert resp.status == 201, await resp.json()
+    async with session_scope(staff.url) as session:
+        stored = [r.text for r in (await session.execute(select(AssistedCall))).scalars()]
+    assert len(stored) == 5 and not any("13912345678" in t for t in stored)
+
+    today = now.astimezone(timezone(timedelta(hours=8))).date()
+    resp = await client.get(f"/api/hot-issues?from={today - timedelta(days=1)}&to={today}", headers=h(staff, "s1"))
+    body = await resp.json()
+    assert resp.status == 200 and body["calls_scanned"] == 4, body
+    events = {e["matter_name"]: e for e in body["items"]}
+    drains, water = events["排水与城市内涝"], events["城乡供水"]
+    assert (drains["tickets_count"], drains["calls_count"]) == (2, 1) and drains["lead"] is not None
+    assert (water["tickets_count"], water["calls_count"]) == (0, 3) and water["lead"] is None
+    assert water["id"].startswith("EC") and water["citizens"] == 3 and water["tickets"] == []
+    assert "3通来电 3人" in water["title"] and "2件 1通来电 3人" in drains["title"], (water["title"], drains["title"])
+    assert all("13912345678" not in c["description"] for c in water["calls"])
+
+    assert await calls.purge(staff.url, now=now + timedelta(days=calls.CALL_RETENTION_DAYS + 1)) == 5
+    resp = await client.get(f"/api/hot-issues?from={today - timedelta(days=1)}&to={today}", headers=h(staff, "s1"))
+    assert (await resp.json())["calls_scanned"] == 0

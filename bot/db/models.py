@@ -7,7 +7,9 @@ from bot.approvals.models import Application, ApplicationEvent  # noqa: F401
 from bot.disclosure.models import DisclosureAppeal, DisclosureEntry, DisclosureRequest, ReportDraft  # noqa: F401
 from bot.auth.models import ApiToken, Department, User  # noqa: F401
 from bot.audit.models import AuditEntry, AuditHead  # noqa: F401
-from bot.tickets.models import Ticket, TicketEvent, TicketLink, TicketNotification, WorkerLease  # noqa: F401
+from bot.tickets.models import (  # noqa: F401
+    AssistedCall, Ticket, TicketEvent, TicketLink, TicketNotification, WorkerLease,
+)
 from bot.pending.models import PendingMessage  # noqa: F401
 from bot.livechat.models import AgentMessage, CannedReply, Handoff  # noqa: F401
 from bot.publication.models import PublicAnswer  # noqa: F401

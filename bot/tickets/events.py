@@ -277,7 +277,7 @@ def similarity(a: frozenset, b: frozenset) -> float:
 # --- items and events ----------------------------------------------------------------------------
 @dataclass
 class Item:
-    """One ticket as grouping sees it."""
+    """One ticket (or one assisted hotline call, ``kind == "call"``, with a negative id) as grouping sees it."""
     id: int
     ticket_no: str
     created_at: datetime
@@ -292,6 +292,7 @@ class Item:
     problem: Optional[Problem] = None
     place: Optional[PlaceKey] = None
     grams: frozenset = frozenset()          # bigrams of the text without filler words and without the place
+    kind: str = "ticket"                    # or "call": a hotline call answered without a ticket (bot.tickets.calls)
 
     def analyse(self, params: HotParams) -> "Item":
         if self.problem is None:
@@ -590,7 +591,10 @@ def title(event: Event, params: HotParams) -> str:
     from bot.privacy import mask
 
     place = event.place().label or "地点未明"
-    return mask(f"{place} {problem_label(event, params)} — {len(event.items)}件 {event.citizens()}人 {span_days(event)}天")
+    calls = sum(1 for i in event.items if i.kind == "call")
+    counts = [f"{len(event.items) - calls}件"] if calls < len(event.items) else []
+    counts += [f"{calls}通来电"] if calls else []  # calls answered without a ticket (bot.tickets.calls)
+    return mask(f"{place} {problem_label(event, params)} — {' '.join(counts)} {event.citizens()}人 {span_days(event)}天")
 
 
 def growth(event: Event, now: datetime, params: HotParams) -> dict:

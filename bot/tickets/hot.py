@@ -1,6 +1,6 @@
-"""Hot issues (热点问题) over the database: tickets of a date range grouped into events
-(bot.tickets.events), ranked by heat, with growth alerts; and "已有N件相同诉求" for the hotline
-assist. ``GET /api/hot-issues`` and the console dashboard use :func:`hot_issues`.
+"""Hot issues (热点问题) over the database: tickets and assisted hotline calls without a ticket
+(bot.tickets.calls) of a date range grouped into events (bot.tickets.events), ranked by heat, with
+growth alerts; and "已有N件相同诉求" for the hotline assist. ``GET /api/hot-issues`` and the console dashboard use :func:`hot_issues`.
 """
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Optional
 
 from bot.db import session_scope
+from bot.tickets import calls as assisted_calls
 from bot.tickets import events as ev
 from bot.tickets import linking, sla
 from bot.tickets.models import OPEN_STATUSES, STATUSES, Ticket
@@ -42,28 +43,40 @@ def _ticket_entry(item: ev.Item, event: ev.Event) -> dict:
             "evidence": evidence.as_json()["text"] if evidence is not None else None}
 
 
+def _call_entry(item: ev.Item) -> dict:
+    from bot.privacy import mask
+
+    text = (item.text or "").strip().replace("\n", " ")
+    return {"created_at": sla.iso(item.at), "department": item.department, "urgent": item.urgent,
+            "description": mask(text if len(text) <= DESCRIPTION_CHARS else text[:DESCRIPTION_CHARS - 1] + "…")}
+
+
 def event_json(event: ev.Event, now: datetime, params: ev.HotParams, tickets: bool = True) -> dict:
+    ticket_items = [i for i in event.items if i.kind != "call"]
+    call_items = [i for i in event.items if i.kind == "call"]
+    lead = ticket_items[0] if ticket_items else None
     place = event.place()
     matter = event.matter()
     g = ev.growth(event, now, params)
     departments = sorted({i.department for i in event.items if i.department})
     out = {
-        "id": f"E{event.lead.ticket_no}",
+        "id": f"E{lead.ticket_no}" if lead else f"EC{-event.lead.id}",
         "title": ev.title(event, params),
         "problem": ev.problem_label(event, params),
         "matter": matter, "matter_name": matter.split("/", 1)[1] if matter else None,
         "place": {"division": place.division or None, "site": place.site or None, "label": place.label or None},
-        "tickets_count": len(event.items), "citizens": event.citizens(),
+        "tickets_count": len(ticket_items), "calls_count": len(call_items), "citizens": event.citizens(),
         "first_at": sla.iso(event.first_at), "last_at": sla.iso(event.last_at), "span_days": ev.span_days(event),
         "urgent": sum(1 for i in event.items if i.urgent),
         "open": sum(1 for i in event.items if i.status in OPEN_STATUSES),
         "heat": ev.heat(event, now, params),
         "growth": g, "alert": g["alert"],
         "departments": departments,
-        "lead": event.lead.ticket_no,
+        "lead": lead.ticket_no if lead else None,
     }
     if tickets:
-        out["tickets"] = [_ticket_entry(i, event) for i in event.items]
+        out["tickets"] = [_ticket_entry(i, event) for i in ticket_items]
+        out["calls"] = [_call_entry(i) for i in call_items]
     return out
 
 
@@ -82,7 +95,8 @@ async def hot_issues(start: Optional[date] = None, end: Optional[date] = None, d
              .order_by(Ticket.created_at.desc()).limit(MAX_TICKETS))
     async with session_scope(url) as session:
         items = await linking.item_rows(session, query)
-    events = [e for e in ev.group(items, params) if len(e.items) >= params.min_tickets]
+        calls = await assisted_calls.call_items(session, _utc(start), _utc(end + timedelta(days=1)))
+    events = [e for e in ev.group(items + calls, params) if len(e.items) >= params.min_tickets]
     if department:
         events = [e for e in events if any(i.department == department for i in e.items)]
     ranked = sorted((event_json(e, now, params, tickets) for e in events),
@@ -92,7 +106,7 @@ async def hot_issues(start: Optional[date] = None, end: Optional[date] = None, d
             e["tickets"] = [t for t in e["tickets"] if t["department"] == department]
     limit = limit or params.top_events
     return {"from": start.isoformat(), "to": end.isoformat(), "department": department,
-            "tickets_scanned": len(items), "events_total": len(ranked),
+            "tickets_scanned": len(items), "calls_scanned": len(calls), "events_total": len(ranked),
             "items": ranked[:limit], "alerts": [e for e in ranked if e["alert"]][:limit]}
 
 

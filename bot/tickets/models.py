@@ -144,3 +144,22 @@ class TicketLink(Base):
     created_by = Column(String(64), nullable=False)
     decided_at = Column(DateTime(timezone=True), nullable=True)
     decided_by = Column(String(64), nullable=True)
+
+
+class AssistedCall(Base):
+    """A hotline call the agent assist saw (bot.tickets.calls): what the caller said so far, with
+    phone and ID numbers masked, so a problem many people phone about counts in hot issues even when
+    the agent answered on the spot and made no ticket. One row per ``call_id``, updated as the call
+    goes on; a ticket made from the call (``Ticket.conversation_id == call_id``) replaces it in the
+    grouping. Kept ``CALL_RETENTION_DAYS`` (bot.tickets.calls)."""
+    __tablename__ = "assisted_calls"
+    __table_args__ = (UniqueConstraint("call_id", name="uq_assisted_calls_call_id"),)
+
+    id = Column(Integer, primary_key=True)
+    call_id = Column(String(64), nullable=False)
+    text = Column(Text, nullable=False)
+    turns = Column(Integer, nullable=False, default=1)
+    department = Column(String(64), nullable=True)
+    urgent = Column(Boolean, nullable=False, default=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, index=True)
+    updated_at = Column(DateTime(timezone=True), nullable=False)

@@ -228,6 +228,9 @@ async def sweep(url: Optional[str] = None, now: Optional[datetime] = None,
 
     visits = await sweep_visits(url, now, notifier, sms)  # return visits: invite, remind, expire, escalate
     third = await retry_failed_notices(url, now, notifier, sms)
+    from bot.tickets.calls import purge
+
+    await purge(url, now)  # assisted calls past their retention
     first.citizen = second.citizen + third.citizen + visits.citizen
     first.sms = second.sms + third.sms + visits.sms
     first.escalations += visits.escalations

@@ -78,12 +78,14 @@
       var head = el("div", {}, [el("strong", { text: e.title }),
         el("span", { className: "gc-muted", text: "　热度 " + e.heat + (e.departments.length ? "　" + e.departments.join("、") : "") +
           (e.urgent ? "　含紧急 " + e.urgent + " 件" : "") })]);
-      var tickets = el("div", { className: "gc-muted" }, ["工单："]);
+      var tickets = el("div", { className: "gc-muted" }, [(e.tickets || []).length ? "工单：" : ""]);
       (e.tickets || []).forEach(function (t, i) {  // each opens the full ticket (desk.js)
         if (i) tickets.appendChild(document.createTextNode("、"));
         tickets.appendChild(el("button", { className: "gc-link-button gc-mono", text: t.ticket_no,
                                            attrs: { type: "button", "data-open-ticket": t.ticket_no } }));
       });
+      if (e.calls_count) tickets.appendChild(document.createTextNode(((e.tickets || []).length ? "；" : "") +
+        "来电已解答 " + e.calls_count + " 通（未生成工单）"));
       list.appendChild(el("li", { className: e.alert ? "gc-event gc-event-alert" : "gc-event" }, [head, tickets]));
     });
   }
