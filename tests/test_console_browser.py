@@ -215,9 +215,16 @@ def test_live_chat_reply_reaches_the_citizen(browser, channels_stack, tokens):
 
 def test_dashboard_draws_charts(browser, channels_stack, tokens):
     browser.get_log("browser")  # earlier tests' entries (the refused token's 401)
+    # Two callers told the agent about the same outage and were answered without a ticket: a hot event.
+    for text in ("花桥镇白鹤村三组停水两天了，一滴水都没得", "花桥镇白鹤村停水了，到现在都没来水"):
+        resp = requests.post(f"{channels_stack.web}/api/assist", timeout=10, json={"text": text, "call_id": uuid.uuid4().hex},
+                             headers={"Authorization": f"Bearer {tokens['dispatcher']}"})
+        assert resp.status_code == 200, resp.text
     login(browser, channels_stack, tokens["dispatcher"])
     browser.find_element("css selector", "#gc-tabs button[data-tab='dashboard']").click()
     wait(browser, lambda d: "更新于" in d.find_element("id", "dash-info").text, message="dashboard not loaded")
+    events = browser.find_element("id", "dash-events").text
+    assert "白鹤村" in events and "来电已解答 2 通" in events, events
     canvases = browser.execute_script(
         "return ['chart-days','chart-categories','chart-kpi','chart-topics']"
         ".map(id => document.querySelectorAll('#' + id + ' canvas').length)")
