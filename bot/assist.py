@@ -186,7 +186,7 @@ def _guide_text(index, result, aspect: Optional[str]) -> str:
     dept = index.knowledge.department(guide.department)
     header = f"【{result.name}】（{guide.department}）"
     if aspect in ASPECTS:
-        return f"{header}{ASPECTS[aspect][0]}：\n{aspect_text(guide, aspect, dept)}"
+        return f"{header}{ASPECTS[aspect][0]}：\n{aspect_text(guide, aspect, dept, faq=index.knowledge.faq)}"
     parts = [header]
     for key in ("materials", "time", "location"):
         parts.append(f"{ASPECTS[key][0]}：\n{aspect_text(guide, key, dept)}")

@@ -141,7 +141,9 @@ def test_fallback_offers_items_only_for_procedure_like_questions(small_index):
     ("要准备些什么", "materials"), ("退休要办些啥子手续", "materials"), ("中午有人上班不", "location"),
     ("搞不懂的话打哪个电话问", "location"), ("交了以后多久给答复", "time"),
     ("需要哪些东西", "materials"), ("收不收钱", "fees"), ("啥时候拿得到", "time"), ("微信上能办不", "online"),
-    ("需要本人去吗", "conditions"), ("身份证咋个弄", None),
+    ("需要本人去吗", "proxy"), ("身份证咋个弄", None), ("可以喊我婆娘帮我去办不", "proxy"),
+    ("她走不动可以上门办不", "proxy"), ("办好了寄不寄", "delivery"), ("能寄到屋头不", "delivery"),
+    ("可以快递给我吗", "delivery"), ("是单位办还是个人办", "conditions"),
 ])
 def test_colloquial_aspect_phrases(question, aspect):
     from bot.knowledge.answer import detect_aspect
@@ -194,3 +196,18 @@ def test_a_place_in_the_question_does_not_hide_the_item():
     assert "不动产" in compose("不动产登记中心在哪里", index=get_index()).text.split("】")[0]
     reply = compose("身份证在菜市场搞掉了 补办要好久嘛", index=get_index())
     assert reply.text.startswith("【居民身份证") and "办理时限" in reply.text
+
+
+def test_delivery_and_proxy_follow_ups_quote_the_guide_then_the_general_rule():
+    """"喊我婆娘帮我去办" and "寄不寄" after an item: the guide's own lines about it (not a bare
+    "unknown"), the general rule from the FAQ, and for someone who cannot go, how to ask for a home visit."""
+    from bot.knowledge.answer import compose
+
+    proxy = compose("可以喊我婆娘帮我去办不", "resident-id-card")
+    assert proxy.kind == "answer" and proxy.aspect == "proxy" and proxy.procedure_item == "resident-id-card"
+    assert "本人须到场" in proxy.text and "委托书" in proxy.text and "上门" in proxy.text
+    assert "身份证号码或其他身份证明" not in proxy.text, "a line that only says 本人 is not about proxies"
+    mail = compose("办好了寄不寄 我住得远", "resident-id-card")
+    assert mail.aspect == "delivery" and "邮寄送达" in mail.text and "收件地址" in mail.text
+    home = compose("我妈瘫在床上好几年了 身份证过期了 她人去不了派出所 可以上门来办不", None)
+    assert home.procedure_item == "resident-id-card" and home.aspect == "proxy" and "上门" in home.text

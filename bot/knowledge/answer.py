@@ -12,7 +12,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.calendar import add_working_days, format_cn_date
-from bot.knowledge.aspects import ASPECT_ORDER, ASPECT_PHRASES, ASPECTS, DETECTION_ORDER
+from bot.knowledge.aspects import ASPECT_ORDER, ASPECT_PHRASES, ASPECTS, DETECTION_ORDER, GENERAL_FAQ
 from bot.knowledge.models import Department, Guide, Material, TimeLimit
 from bot.knowledge.search import Result, SearchIndex, get_index
 from bot.knowledge.text import clean
@@ -125,8 +125,41 @@ def _phone(guide: Guide, dept: Department | None) -> str | None:
     return None
 
 
-def aspect_text(guide: Guide, aspect: str, dept: Department | None, today: date | None = None) -> str:
+# Words of a guide line that speak of delivery / of someone else applying or of a home visit.
+_ABOUT = {"delivery": ("邮寄", "寄", "快递", "送达"),
+          "proxy": ("代办", "代为", "委托", "本人须", "本人亲自", "亲自", "监护人", "上门", "到场", "代理人", "受托")}
+
+
+def _lines_about(guide: Guide, aspect: str) -> list[str]:
+    words = _ABOUT[aspect]
+    lines = [*guide.conditions, *guide.process, *(_material(m) for m in guide.materials),
+             guide.location.value or "", guide.online.text or "", guide.fees.text or ""]
+    return list(dict.fromkeys(line for line in lines if line and any(w in line for w in words)))
+
+
+def _follow_up_text(guide: Guide, aspect: str, general: str | None) -> str:
+    """What this guide says about ``aspect`` (delivery, proxy), then the general rule."""
+    own = _lines_about(guide, aspect)
+    parts = []
+    if own:
+        parts.append("本事项办事指南中的说明：\n" + _numbered(own))
+    else:
+        parts.append(f"本事项的办事指南没有写明，请办理前向{guide.department}窗口或{HOTLINE}热线确认。")
+    if general:
+        parts.append(f"一般规定：{general}")
+    if aspect == "proxy":
+        parts.append(f"行动不便的老人、重病或残疾人，可拨打{HOTLINE}或联系{guide.department}，问能否预约上门服务或绿色通道；"
+                     "是否提供以当地公布为准。")
+    return "\n".join(parts)
+
+
+def aspect_text(guide: Guide, aspect: str, dept: Department | None, today: date | None = None,
+                faq: dict | None = None) -> str:
+    """The text of one aspect; ``faq`` (knowledge.faq) gives the general rule of the follow-up aspects."""
     d = guide.department
+    if aspect in GENERAL_FAQ:
+        entry = (faq or {}).get(GENERAL_FAQ[aspect])
+        return _follow_up_text(guide, aspect, entry.answer if entry is not None else None)
     if aspect == "materials":
         if not guide.materials:
             return _unknown("申请材料", d)
@@ -182,7 +215,7 @@ def _header(result: Result) -> str:
 def answer_aspect(index: SearchIndex, result: Result, aspect: str) -> Reply:
     guide = result.guide
     dept = index.knowledge.department(guide.department)
-    body = aspect_text(guide, aspect, dept)
+    body = aspect_text(guide, aspect, dept, faq=index.knowledge.faq)
     text = f"{_header(result)}{ASPECTS[aspect][0]}：\n{body}"
     return Reply(text, aspect_buttons(result.id, exclude=aspect)[:4], result.id, "answer", aspect)
 

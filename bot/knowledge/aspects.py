@@ -29,14 +29,24 @@ ASPECTS: dict[str, tuple[str, tuple[str, ...]]] = {
                                "双休", "放假")),
     "conditions": ("办理条件", ("条件", "资格", "符合", "谁可以", "哪些人", "能不能办", "能办吗", "可以办吗", "要求",
                                  "能领不", "可以领不", "能领吗", "能不能领", "能办不", "可以办不", "这种情况",
-                                 "年龄限制", "限制", "本人去", "本人到场", "代办", "帮别人办", "别人代",
+                                 "年龄限制", "限制",
                                  # who applies: "是单位办还是个人办"
                                  "单位办", "单位去办", "个人办", "自己办", "自己去办", "谁去办", "谁来办", "谁办")),
+    # Asked as follow-ups more than any button: "能寄到屋头不", "喊我婆娘帮我去办得不", "她走不动可以上门不".
+    # Answered from the guide's lines that speak of it and the general rule (FAQ), not a button.
+    "delivery": ("邮寄送达", ("邮寄", "寄到", "寄不寄", "能寄", "可以寄", "寄给", "寄回", "寄过来", "快递", "送到家",
+                               "寄到家", "包邮", "寄吗", "寄不")),
+    "proxy": ("代办与上门服务", ("代办", "代我", "代她", "代他", "帮我办", "帮我去", "帮她办", "帮他办", "帮别人办",
+                                  "别人代", "别人去", "别人帮", "委托", "家里人去", "家人去", "家属去", "子女去", "儿子去",
+                                  "女儿去", "亲戚去", "老公去", "老婆去", "老婆帮", "婆娘去", "婆娘帮", "上门", "去不了", "走不动", "来不了", "本人去",
+                                  "本人到场", "本人来", "本人必须", "必须本人", "要本人", "亲自去", "亲自到")),
     "process": ("办理流程", ("流程", "步骤", "程序", "怎么走", "先去", "手续怎么", "通知我", "排队", "预约", "取号",
                              "排号")),
 }
 # The order of the aspect buttons.
 ASPECT_ORDER = ["materials", "conditions", "process", "time", "fees", "location", "online"]
 # Detection order: the more specific questions first ("要带什么材料，多久" asks for materials).
-DETECTION_ORDER = ["materials", "fees", "time", "online", "location", "conditions", "process"]
+DETECTION_ORDER = ["materials", "fees", "time", "delivery", "proxy", "online", "location", "conditions", "process"]
+# The general rule each of those follow-up aspects adds when the guide says nothing (knowledge/faq.yml ids).
+GENERAL_FAQ = {"delivery": "mail-delivery", "proxy": "proxy-by-others"}
 ASPECT_PHRASES = tuple(sorted({p for _, phrases in ASPECTS.values() for p in phrases}, key=len, reverse=True))

@@ -49,7 +49,9 @@ _ASPECT = re.compile(r"收费|要钱|交钱|要交|交好多|交多少|费用|�
                      r"哪里办|在哪办|哪儿办|网上办|线上办|网上能|能网上|手机上办|预约|上班不|上不上班|到账|生效|"
                      r"报销|比例|流程|条件|手续|办得成不|能办不|能领不|可以领不|答复|上班|哪个电话|咨询电话|准备|"
                      r"单位办|个人办|本人办|自己办|自己去|本人去|代办|谁办|谁去|啥时候|什么时候|收不收|哪些东西|拿啥|微信上|"
-                     r"年龄限制|要些啥|需要啥")
+                     r"年龄限制|要些啥|需要啥|"
+                     # delivery and someone else applying ("寄不寄", "喊我婆娘帮我去办不"): bot.knowledge.aspects
+                     r"邮寄|寄不寄|能寄|可以寄|寄到|快递|委托|帮我去办|帮我办|上门办|上门来办|本人到场|婆娘帮|婆娘去")
 # Only readings that a short aspect question gets wrong; a real out-of-scope or greeting stays one.
 _MISREAD_REQUESTS = ("seek_help", "complain", "suggest", "report", "praise")
 _MISREAD_FOLLOWUPS = ("affirm", "deny", "nlu_fallback", "thank", "out_of_scope", "greet",
