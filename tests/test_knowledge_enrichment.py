@@ -58,6 +58,14 @@ CASES = [
     ("电子社保卡有啥用", "faq:electronic-social-security-card", None, ["掌上12333", "资格认证", "不能取现"]),
     ("个税APP能干啥", "faq:personal-income-tax-app", None, ["3月1日至6月30日", "专项附加扣除"]),
     ("国家医保服务平台APP能干啥", "faq:medical-insurance-app", None, ["医保电子凭证", "异地就医备案"]),
+    # 代办、邮寄的通用问题：各事项的具体规定
+    ("哪些事必须本人去", "faq:proxy-by-others", None, ["采集人像和指纹", "亲自到场", "委托村（居）民委员会"]),
+    ("证件办好了能寄到家吗", "faq:mail-delivery", None, ["交管12123", "以受理点告知为准"]),
+    # 四川话说法找到对应的办事指南
+    ("扯结婚证要带啥子", "marriage-registration", "materials", ["居民身份证"]),
+    ("农村社保一年交好多", "urban-rural-pension", "fees", ["缴费档次"]),
+    ("公积金咋个取", "housing-provident-fund-withdrawal", None, ["住房公积金提取"]),
+    ("娃儿出生了咋个上户口", "birth-registration", None, ["出生登记"]),
     # 其他常问的时限、规则
     ("护照好久能办好", "passport", "time", ["15日内", "7个工作日"]),
     ("医保断缴了有啥限制", "resident-medical-insurance", "conditions", ["3个月", "1000元"]),
