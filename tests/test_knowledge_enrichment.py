@@ -48,6 +48,8 @@ CASES = [
     # 养老金、补贴的发放和查询：日期未知就说未知
     ("养老金每个月几号发", "faq:pension-payment-date", None, ["按月发放", "没有经过核实的日期", "掌上12333"]),
     ("退休金到账没有咋个查", "faq:pension-payment-date", None, ["掌上12333", "银行"]),
+    ("手机上怎么认证养老金", "faq:pension-face-certification", None, ["12个月", "静默认证", "掌上12333"]),
+    ("屋头老人不会刷脸认证咋办", "faq:pension-face-certification", None, ["上门认证", "现场认证"]),
     ("低保金几号发", "faq:allowance-payment", None, ["按月", "以广安区民政"]),
     ("低保好久批得下来", "minimum-living-allowance", "time", ["30个工作日", "45个工作日"]),
     ("低保一个月好多钱", "minimum-living-allowance", "fees", ["差额", "暂无经核实的金额"]),
