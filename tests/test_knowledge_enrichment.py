@@ -63,6 +63,8 @@ CASES = [
     # 代办、邮寄的通用问题：各事项的具体规定
     ("哪些事必须本人去", "faq:proxy-by-others", None, ["采集人像和指纹", "亲自到场", "委托村（居）民委员会"]),
     ("证件办好了能寄到家吗", "faq:mail-delivery", None, ["交管12123", "以受理点告知为准"]),
+    ("在外地能办广安的事吗", "faq:cross-province", None, ["居住地公安机关受理点", "任一婚姻登记机关"]),
+    ("收费标准在哪看", "faq:fees-general", None, ["临时居民身份证每证10元", "驾驶证工本费每证10元"]),
     # 四川话说法找到对应的办事指南
     ("扯结婚证要带啥子", "marriage-registration", "materials", ["居民身份证"]),
     ("农村社保一年交好多", "urban-rural-pension", "fees", ["缴费档次"]),
