@@ -31,7 +31,7 @@ CASES = [
     ("临时身份证能用多久", "temporary-id-card", "time", ["有效期3个月"]),
     ("办身份证好久能拿到", "resident-id-card", "time", ["60日内"]),
     ("临时身份证好多钱", "temporary-id-card", "fees", ["10元"]),
-    ("办身份证要本人去吗", "resident-id-card", "conditions", ["本人到场", "监护人"]),
+    ("办身份证要本人去吗", "resident-id-card", "proxy", ["本人", "监护人"]),
     # 户口本、社保卡丢失
     ("户口本丢了咋个补", "faq:hukou-book-lost", None, ["户籍所在地公安派出所", "12345"]),
     ("社保卡丢了钱会不会被取走", "faq:social-security-card-lost", None, ["12333", "银行"]),
@@ -44,7 +44,7 @@ CASES = [
     ("车子年检咋个弄", "faq:vehicle-inspection", None, ["第6年、第10年", "交强险"]),
     ("私家车几年年检一次", "faq:vehicle-inspection", None, ["第6年、第10年"]),
     ("驾照补办要好多钱", "driver-license-renewal", "fees", ["10元"]),
-    ("驾照换证能找人代办不", "driver-license-renewal", "conditions", ["交管12123", "车辆管理所"]),
+    ("驾照换证能找人代办不", "driver-license-renewal", "proxy", ["委托", "代办"]),
     # 养老金、补贴的发放和查询：日期未知就说未知
     ("养老金每个月几号发", "faq:pension-payment-date", None, ["按月发放", "没有经过核实的日期", "掌上12333"]),
     ("退休金到账没有咋个查", "faq:pension-payment-date", None, ["掌上12333", "银行"]),

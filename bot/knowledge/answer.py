@@ -323,9 +323,17 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
         named = [r for r in index.search(text, k=3) if r.kind != "faq" and r.confidence >= NAMES_ITEM_CONFIDENCE]
         if not named or named[0].id == context.id:
             return answer_result(index, context, aspect)
-    if not has_words or (context is None and names_no_item(text)):
+    general = _general_rule(index, aspect) if context is None else None
+    if not has_words:
         return Reply(ASK_WHICH_ITEM, [], None, "not_found")
+    if context is None and names_no_item(text):  # all aspect words: an FAQ may still say exactly this
+        found = index.search(text, k=1)
+        if found and found[0].kind == "faq" and found[0].confidence >= MIN_CONFIDENCE:
+            return faq_reply(found[0])
+        return general or Reply(ASK_WHICH_ITEM, [], None, "not_found")
     results = index.search(text, k=MAX_CHOICES + 2)
+    if general is not None and (not results or results[0].confidence < MIN_CONFIDENCE and not _clear_winner(results)):
+        return general  # "证件办好了能寄到家吗" names no item: the general rule, not "which item?"
     if not results:
         return answer_result(index, context, aspect) if context is not None else not_found()
     if results[0].confidence < MIN_CONFIDENCE and not _clear_winner(results):
@@ -345,6 +353,12 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
             return choose(close, aspect)
         return answer_result(index, named, aspect)
     return answer_result(index, results[0], aspect)
+
+
+def _general_rule(index: SearchIndex, aspect: str | None) -> Reply | None:
+    """The FAQ answer of a follow-up aspect (delivery, proxy) asked about no item in particular."""
+    entry = index.knowledge.faq.get(GENERAL_FAQ[aspect]) if aspect in GENERAL_FAQ else None
+    return Reply(entry.answer, [], None, "faq") if entry is not None else None
 
 
 def _without_the_place(text: str, results: list[Result], index: SearchIndex) -> list[Result]:
