@@ -31,6 +31,7 @@ from bot.supervision import notices as texts
 from bot.supervision.lights import GREEN, RED, YELLOW, Supervision, supervise
 from bot.supervision.models import NoticeOptOut, SupervisionNotice, SupervisionState
 from bot.supervision.policy import SupervisionPolicy, load_policy
+from bot.supervision.routes import WECHAT_CHANNELS, send_wechat
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +111,7 @@ async def _applicant_notices(session, app: Application, sv: Supervision, policy:
                 application_id=app.id, application_no=app.application_no, kind="applicant",
                 dedupe_key=texts.dedupe_key(event), channel=channel, recipient=address[:128],
                 text=texts.stage_text(event, status, policy, sv.total_limit), status="pending",
+                fields=texts.stage_fields(event, status, sv.total_limit),
                 created_at=now, attempts=0, next_attempt_at=now)):
             result.notices += 1
 
@@ -178,7 +180,8 @@ async def deliver(url: Optional[str] = None, now: Optional[datetime] = None,
     async with session_scope(url) as session:
         due = (await session.execute(
             select(table.c.id, table.c.application_no, table.c.channel, table.c.recipient, table.c.text,
-                   table.c.attempts, table.c.status)
+                   table.c.attempts, table.c.status, table.c.fields, Application.applicant_phone.label("phone"))
+            .join(Application, Application.id == table.c.application_id)
             .where(table.c.kind == "applicant", table.c.status.in_(("pending", FAILED, "sending")),
                    table.c.next_attempt_at.is_not(None), table.c.next_attempt_at <= now)
             .order_by(table.c.id).limit(BATCH))).all()
@@ -201,12 +204,17 @@ async def deliver(url: Optional[str] = None, now: Optional[datetime] = None,
         return result
     notifier = notifier or ChannelNotifier()
     sms = sms or load_sms_sender()
+    policy = load_policy()
     for row in claimed:
         attempt = row.attempts + 1
-        status, error = "sent", None
+        status, error, route = "sent", None, row.channel
         try:
             if row.channel == "sms":
                 await sms.send(row.recipient, row.text)
+            elif row.channel in WECHAT_CHANNELS:
+                outcome = await send_wechat(row.channel, row.recipient, row.text, row.fields, row.phone,
+                                            policy, notifier, sms, url)
+                status, error, route = outcome.status, outcome.error, outcome.route
             else:
                 delivery = await notifier.send(row.channel, row.recipient, row.text)
                 status, error = delivery.status, delivery.error
@@ -225,7 +233,7 @@ async def deliver(url: Optional[str] = None, now: Optional[datetime] = None,
         async with session_scope(url) as session:
             await session.execute(table.update().where(table.c.id == row.id).values(
                 status=status, error=(error or "")[:200] or None, sent_at=datetime.now(timezone.utc),
-                next_attempt_at=retry_at))
+                next_attempt_at=retry_at, route=route if status != FAILED else None))
     return result
 
 
