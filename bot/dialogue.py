@@ -19,6 +19,9 @@ INTENT_LABELS = {
     "seek_help": "求助",
     "praise": "表扬",
     "request_human": "转人工服务",
+    "urge_ticket": "催办",
+    "unsubscribe_notices": "退订办件进度通知",
+    "resubscribe_notices": "恢复办件进度通知",
     "out_of_scope": "其他问题",
     "inform": "提供信息",
 }

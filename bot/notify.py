@@ -25,6 +25,7 @@ import aiohttp
 
 from bot.privacy import mask_phone, mask_text
 from bot.settings import get_settings
+from bot.wechat_api import WeChatApiError
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ def load_sms_sender(spec: Optional[str] = None) -> SmsSender:
 class Delivery:
     status: str                  # sent | stored | failed
     error: Optional[str] = None
+    errcode: Optional[int] = None  # WeChat's errcode when WeChat refused (e.g. 45015: outside 48 h)
 
 
 class ChannelNotifier:
@@ -81,7 +83,8 @@ class ChannelNotifier:
                 if resp.status != 200:
                     raise RuntimeError(f"rasa answered {resp.status}")
 
-    def _wechat_api(self, channel: str):
+    def wechat_api(self, channel: str):
+        """The WeChat API client of ``wechat`` (Official Account) or ``miniprogram``."""
         if channel not in self._wechat:
             from bot.wechat_api import WeChatAPI
             from bot.redis_client import get_redis
@@ -102,7 +105,7 @@ class ChannelNotifier:
                 await self._rasa_events(conversation_id, text, "socketio", buttons)
                 return Delivery(SENT)
             if channel in ("wechat", "miniprogram"):
-                api = self._wechat_api(channel)
+                api = self.wechat_api(channel)
                 if not api.configured:
                     return Delivery(FAILED, f"{channel} not configured")
                 await api.send_text(conversation_id, text)
@@ -110,6 +113,9 @@ class ChannelNotifier:
             # REST and other pull channels: keep it in the conversation, stored for the next request.
             await self._rasa_events(conversation_id, text, None)
             return Delivery(STORED)
+        except WeChatApiError as exc:
+            logger.warning("citizen notification refused", extra={"channel": channel, "errcode": exc.errcode})
+            return Delivery(FAILED, f"wechat {exc.errcode}", exc.errcode)
         except Exception as exc:  # the caller records the failure; never raises into the worker
             logger.warning("citizen notification failed", extra={"channel": channel, "error": type(exc).__name__})
             return Delivery(STORED if channel not in PUSH_CHANNELS else FAILED, type(exc).__name__)

@@ -46,6 +46,25 @@ class WeChatSettings:
     secret: str = ""
     api_base: str = "https://api.weixin.qq.com"  # WECHAT_API_BASE, shared with the mini-program
     replay_window: int = 300  # WECHAT_REPLAY_WINDOW: seconds a signed push may be old (shared)
+    # WECHAT_NOTICE_TEMPLATES / WECHAT_MP_NOTICE_TEMPLATES: "stage=template_id,..." for the stage
+    # notices (docs/supervision.md); empty: no template/subscription messages
+    notice_templates: str = ""
+
+    def templates(self) -> dict:
+        """The stage → template id map of ``notice_templates`` (``*`` names every stage)."""
+        return parse_stage_templates(self.notice_templates)
+
+
+def parse_stage_templates(spec: str) -> dict:
+    out = {}
+    for part in (spec or "").replace("，", ",").split(","):
+        if not part.strip():
+            continue
+        stage, sep, template_id = part.partition("=")
+        if not sep or not stage.strip() or not template_id.strip():
+            raise ValueError(f"notice templates should be 'stage=template_id,...', got {part.strip()!r}")
+        out[stage.strip()] = template_id.strip()
+    return out
 
 
 @dataclass(frozen=True)
@@ -189,6 +208,7 @@ def get_settings() -> Settings:
             secret=_env("WECHAT_SECRET"),
             api_base=_env("WECHAT_API_BASE", WeChatSettings.api_base).rstrip("/"),
             replay_window=_env_int("WECHAT_REPLAY_WINDOW", WeChatSettings.replay_window),
+            notice_templates=_env("WECHAT_NOTICE_TEMPLATES", ""),
         ),
         rate_limits=RateLimitSettings(
             chat_limit=_env_int("RATE_LIMIT_CHAT", RateLimitSettings.chat_limit),
@@ -212,6 +232,7 @@ def get_settings() -> Settings:
             secret=_env("WECHAT_MP_SECRET"),
             api_base=_env("WECHAT_API_BASE", MiniProgramSettings.api_base).rstrip("/"),
             replay_window=_env_int("WECHAT_REPLAY_WINDOW", MiniProgramSettings.replay_window),
+            notice_templates=_env("WECHAT_MP_NOTICE_TEMPLATES", ""),
             session_ttl=_env_int("WECHAT_MP_SESSION_TTL", MiniProgramSettings.session_ttl)
             or MiniProgramSettings.session_ttl,
         ),

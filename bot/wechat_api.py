@@ -1,7 +1,7 @@
 """The WeChat server API that the WeChat channels (slow answers), ticket notices (bot.notify) and the
 mini-program login (bot.web.mp) call; below all of them, so it lives outside bot.channels: access_token (cached, refreshed before expiry by one
-refresher at a time), the customer-service message API (custom send) and the mini-program's
-code2session.
+refresher at a time), the customer-service message API (custom send), the Official Account's template
+messages, the mini-program's subscription messages and its code2session.
 
 The access_token lives in Redis when configured, so every process and worker shares one token and
 only the holder of a short Redis lock fetches a new one; without Redis it is cached in-process
@@ -196,6 +196,25 @@ class WeChatAPI:
         """The customer-service message API (reaches a user within 48 h of their last message)."""
         return await self.call("POST", "/cgi-bin/message/custom/send", payload={
             "touser": openid, "msgtype": "text", "text": {"content": content}})
+
+    async def send_template(self, openid: str, template_id: str, data: dict, url: Optional[str] = None,
+                            miniprogram: Optional[dict] = None) -> dict:
+        """Official Account template message (``message/template/send``): reaches a follower at any
+        time; ``data`` is ``{key: {"value": ...}}`` with the keys of the chosen template."""
+        payload = {"touser": openid, "template_id": template_id, "data": data}
+        if url:
+            payload["url"] = url
+        if miniprogram:
+            payload["miniprogram"] = miniprogram
+        return await self.call("POST", "/cgi-bin/message/template/send", payload=payload)
+
+    async def send_subscribe(self, openid: str, template_id: str, data: dict, page: Optional[str] = None) -> dict:
+        """Mini-program subscription message (``subscribeMessage.send``): one message per
+        ``wx.requestSubscribeMessage`` the user accepted for this template (43101 otherwise)."""
+        payload = {"touser": openid, "template_id": template_id, "data": data, "lang": "zh_CN"}
+        if page:
+            payload["page"] = page
+        return await self.call("POST", "/cgi-bin/message/subscribe/send", payload=payload)
 
     async def code2session(self, js_code: str) -> dict:
         """Mini-program login: ``wx.login`` code → {openid, session_key, unionid?}."""

@@ -1,5 +1,5 @@
 """Test support for the WeChat channels: a fake WeChat API server on loopback (access_token,
-custom send, code2session) running in its own thread, a client that signs and encrypts pushes the
+custom send, template and subscription messages, code2session) running in its own thread, a client that signs and encrypts pushes the
 way WeChat's server does, and a real Sanic server for a channel's blueprint."""
 from __future__ import annotations
 
@@ -47,8 +47,13 @@ class FakeWeChat:
         self.token_delay = 0.0
         self.token_requests = 0
         self.valid_tokens: set[str] = set()
-        self.sent: list[dict] = []
+        self.sent: list[dict] = []          # customer-service messages delivered
         self.rejected_sends = 0
+        self.delivered: list[tuple] = []    # (kind, body) of every message delivered: custom | template | subscribe
+        self.silent_since_48h: set[str] = set()   # openids whose last message is older than 48 h: custom → 45015
+        self.unfollowed: set[str] = set()          # openids not following the account: template → 43004
+        self.subscribed: dict = {}                 # (openid, template_id) → messages the user accepted
+        self.fail_next: list[int] = []             # errcodes answered to the next sends, in order (-1: busy)
         self.port = free_ports(1)[0]
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._runner: Optional[web.AppRunner] = None
@@ -76,8 +81,46 @@ class FakeWeChat:
             self.rejected_sends += 1
             return web.json_response({"errcode": 40001, "errmsg": "invalid credential, access_token is invalid"})
         body = await request.json()
+        if self.fail_next:
+            return self._error(self.fail_next.pop(0))
+        if body.get("touser") in self.silent_since_48h:
+            return self._error(45015)
         self.sent.append(body)
+        self.delivered.append(("custom", body))
         return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    @staticmethod
+    def _error(errcode: int) -> web.Response:
+        messages = {-1: "system error", 45015: "response out of time limit or subscription is canceled",
+                    43004: "require subscribe", 43101: "user refuse to accept the msg",
+                    40037: "invalid template_id", 47003: "argument invalid! data.thing2.value invalid"}
+        return web.json_response({"errcode": errcode, "errmsg": messages.get(errcode, "error")})
+
+    async def _template_like(self, request: web.Request, kind: str) -> web.Response:
+        if request.query.get("access_token") not in self.valid_tokens:
+            self.rejected_sends += 1
+            return web.json_response({"errcode": 40001, "errmsg": "invalid credential, access_token is invalid"})
+        body = await request.json()
+        if not body.get("touser") or not body.get("template_id") or not isinstance(body.get("data"), dict) or any(
+                not isinstance(v, dict) or not isinstance(v.get("value"), str) for v in body["data"].values()):
+            return self._error(47003)
+        if self.fail_next:
+            return self._error(self.fail_next.pop(0))
+        if kind == "template" and body["touser"] in self.unfollowed:
+            return self._error(43004)
+        if kind == "subscribe":
+            key = (body["touser"], body["template_id"])
+            if self.subscribed.get(key, 0) <= 0:
+                return self._error(43101)
+            self.subscribed[key] -= 1
+        self.delivered.append((kind, body))
+        return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": len(self.delivered)})
+
+    async def template_send(self, request: web.Request) -> web.Response:
+        return await self._template_like(request, "template")
+
+    async def subscribe_send(self, request: web.Request) -> web.Response:
+        return await self._template_like(request, "subscribe")
 
     async def code2session(self, request: web.Request) -> web.Response:
         q = request.query
@@ -100,6 +143,8 @@ class FakeWeChat:
             app = web.Application()
             app.router.add_get("/cgi-bin/token", self.token)
             app.router.add_post("/cgi-bin/message/custom/send", self.custom_send)
+            app.router.add_post("/cgi-bin/message/template/send", self.template_send)
+            app.router.add_post("/cgi-bin/message/subscribe/send", self.subscribe_send)
             app.router.add_get("/sns/jscode2session", self.code2session)
             self._runner = web.AppRunner(app, access_log=None)
             self._loop.run_until_complete(self._runner.setup())

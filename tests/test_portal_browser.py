@@ -34,8 +34,8 @@ def _ensure_chromium() -> None:
         pytest.fail("headless Chromium missing: run scripts/install-chromium (make test does)")
 
 
-@pytest.fixture(scope="module")
-def browser():
+def start_chromium(*extra: str, size: str = "1280,900"):
+    """A headless Chromium driven by Selenium; ``extra`` command-line switches (e.g. an autoplay policy)."""
     _ensure_chromium()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -44,10 +44,16 @@ def browser():
     options.binary_location = str(CHROMIUM)
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-background-networking", "--disable-extensions", "--disable-sync",
-                "--no-first-run", "--mute-audio", "--window-size=1280,900", "--lang=zh-CN"):
+                "--no-first-run", "--mute-audio", f"--window-size={size}", "--lang=zh-CN", *extra):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(30)
+    return driver
+
+
+@pytest.fixture(scope="module")
+def browser():
+    driver = start_chromium()
     yield driver
     driver.quit()
 

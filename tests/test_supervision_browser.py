@@ -105,3 +105,36 @@ def test_supervisor_board_and_handler_warnings(browser, web):
     browser.find_element("css selector", "#sup-warnings li button.gc-link").click()
     wait(browser, lambda d: d.find_element("id", "sup-count").text.strip() == "1", message="not marked read")
     assert not browser.find_element("id", "sup-board").is_displayed()
+
+
+def test_supervision_warnings_in_the_banner_for_department_and_supervisor(browser, web):
+    """The 督办提醒 banner above the tabs carries the stage warnings too: the department's red
+    warning for its handler, the escalation for the supervisor; 知道了 there marks it read."""
+    base, tokens = web
+    start = date.today() - timedelta(days=40)
+    row = application_row("SP2026990002", department="区住建局", submitted_at=f"{start}T09:00:00+08:00",
+                          events=[{"stage": "受理", "at": f"{start}T10:00:00+08:00"}])
+    resp = requests.post(f"{base}/api/approvals/applications", json={"rows": [row]},
+                         headers={"Authorization": f"Bearer {tokens['feed']}"}, timeout=30)
+    assert resp.status_code == 200
+
+    browser.get_log("browser")
+    console_login(browser, base, tokens["zj1"])    # the handler's own tab, not 电子监察
+    banner = wait(browser, lambda d: d.find_element("id", "gc-inbox") if d.find_element("id", "gc-inbox").is_displayed()
+                  else None, message="no 督办提醒 banner")
+    items = banner.find_elements("css selector", "#gc-inbox-items li")
+    assert len(items) == 1 and "【电子监察】" in items[0].text and "SP2026990002" in items[0].text
+    assert "红灯警示" in items[0].text and "gc-inbox-escalation" in items[0].get_attribute("class")
+    assert browser.find_element("id", "gc-inbox-count").text.strip() == "1"
+    items[0].find_element("css selector", "button[data-source='supervision']").click()
+    wait(browser, lambda d: not d.find_element("id", "gc-inbox").is_displayed(), message="not marked read")
+    read = requests.get(f"{base}/api/supervision/notifications",
+                        headers={"Authorization": f"Bearer {tokens['zj1']}"}, timeout=30).json()
+    assert read["unread"] == 0
+
+    console_login(browser, base, tokens["s1"])
+    wait(browser, lambda d: d.find_element("id", "gc-inbox").is_displayed(), message="no banner for the supervisor")
+    text = browser.find_element("id", "gc-inbox-items").text
+    assert "【电子监察·督办】" in text and "SP2026990002" in text and "区住建局" in text
+    errors = [e for e in browser.get_log("browser") if e.get("level") == "SEVERE" and "favicon" not in e.get("message", "")]
+    assert not errors, errors

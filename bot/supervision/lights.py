@@ -125,3 +125,15 @@ def supervise(facts: ApplicationFacts, policy: SupervisionPolicy, today: date) -
     return Supervision(facts=facts, total_limit=total, used=used, finished=finished, paused=paused,
                        stages=tuple(done + ([current] if current else [])), current=current,
                        overall_light=overall, light=light)
+
+
+def detail_of(sv: Supervision) -> dict:
+    """What the board needs of a computation, stored in ``supervision_states.detail`` by every
+    refresh (events, imports, the worker) so the board reads it instead of recomputing."""
+    events = sv.facts.events
+    finished_on = max((local_date(e.at) for e in events), default=local_date(sv.facts.submitted_at)) \
+        if sv.finished else None
+    return {"total_limit": sv.total_limit, "used": sv.used, "paused": sv.paused, "finished": sv.finished,
+            "on_time": sv.on_time, "light": sv.light,
+            "finished_on": finished_on.isoformat() if finished_on else None,
+            "stages": [s.to_json() for s in sv.stages]}

@@ -1,4 +1,4 @@
-"""Tables of 电子监察 and 全程告知 (migration 0010_supervision)."""
+"""Tables of 电子监察 and 全程告知 (migrations 0010_supervision, 0015_notice_subscriptions)."""
 from sqlalchemy import (
     Boolean, Column, DateTime, ForeignKey, Integer, JSON, String, Text, UniqueConstraint,
 )
@@ -47,6 +47,8 @@ class SupervisionNotice(Base):
     error = Column(String(200), nullable=True)
     attempts = Column(Integer, nullable=False, default=0, server_default="0")
     next_attempt_at = Column(DateTime(timezone=True), nullable=True)
+    fields = Column(JSON, nullable=True)     # applicant: values for a template (bot.supervision.notices.stage_fields)
+    route = Column(String(16), nullable=True)  # applicant: template | subscribe | custom | sms | socketio
 
 
 class SupervisionExplanation(Base):
@@ -68,3 +70,17 @@ class NoticeOptOut(Base):
 
     recipient_hash = Column(String(64), primary_key=True)
     created_at = Column(DateTime(timezone=True), nullable=False)
+
+
+class NoticeSubscription(Base):
+    """Mini-program subscription messages a citizen accepted (``wx.requestSubscribeMessage``): each
+    acceptance of a template allows WeChat to deliver one message of it; ``remaining`` counts them."""
+    __tablename__ = "notice_subscriptions"
+    __table_args__ = (UniqueConstraint("channel", "openid", "template_id", name="uq_notice_subscriptions"),)
+
+    id = Column(Integer, primary_key=True)
+    channel = Column(String(16), nullable=False)
+    openid = Column(String(128), nullable=False)
+    template_id = Column(String(128), nullable=False)
+    remaining = Column(Integer, nullable=False, default=0, server_default="0")
+    updated_at = Column(DateTime(timezone=True), nullable=False)

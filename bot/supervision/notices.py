@@ -54,3 +54,38 @@ def stage_text(event: StageEvent, status: ApplicationStatus, policy: Supervision
     else:
         body = f"已于{day}进入{stage}环节。"
     return head + body + policy.notices.footer
+
+
+NEXT_STEP = {"受理": "部门审查材料", "补正": "请补正材料", "承办": "正在办理", "审核": "正在审核",
+             "批准": "请领取办理结果", "办结": "请领取办理结果", "不予受理": "可咨询受理部门"}
+
+
+def stage_fields(event: StageEvent, status: ApplicationStatus, total_limit: int) -> dict:
+    """The notice's values for a WeChat template (keys: policy.NOTICE_FIELDS); stored with the
+    notice so a template can be filled at any later try."""
+    f = status.facts
+    next_step = NEXT_STEP.get(event.stage, "正在办理")
+    if event.stage == "补正" and event.note:
+        next_step = f"请补正：{event.note}"
+    elif event.stage == "不予受理" and event.note:
+        next_step = f"原因：{event.note}"
+    return {"application_no": f.application_no, "item": f.item_name, "stage": event.stage,
+            "date": format_cn_date(local_date(event.at)), "next": next_step, "department": f.department,
+            "promised": format_cn_date(status.promised_date) if status.promised_date else ""}
+
+
+# WeChat's length limits per template key type (subscription-message rules; template messages
+# accept more, these keep both readable). Longer values are cut with "…".
+_LIMITS = (("character_string", 32), ("phrase", 5), ("thing", 20), ("name", 10))
+
+
+def template_data(keys: dict, fields: dict) -> dict:
+    """``{key: {"value": ...}}`` for a template whose data keys are ``keys`` (key → field name)."""
+    data = {}
+    for key, name in keys.items():
+        value = str(fields.get(name) or "")
+        limit = next((n for prefix, n in _LIMITS if key.startswith(prefix)), 200)
+        if len(value) > limit:
+            value = value[:limit - 1] + "…"
+        data[key] = {"value": value}
+    return data

@@ -23,6 +23,11 @@ class SupervisionConfigError(ValueError):
     """knowledge/supervision.yml is missing or malformed."""
 
 
+TEMPLATE_CHANNELS = ("wechat", "miniprogram")
+# the values a stage notice offers to a template (bot.supervision.notices.stage_fields)
+NOTICE_FIELDS = ("application_no", "item", "stage", "date", "next", "department", "promised")
+
+
 @dataclass(frozen=True)
 class ItemRule:
     shares: Optional[dict] = None
@@ -36,6 +41,9 @@ class NoticeRules:
     max_event_age_hours: float
     collect: str
     footer: str = ""
+    # channel (wechat | miniprogram) → {template data key: notice field}; the keys are those of the
+    # templates chosen in the WeChat back office (docs/supervision.md, "How a notice travels")
+    template_fields: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -151,9 +159,17 @@ def parse_policy(data, path: Path | str = "supervision.yml") -> SupervisionPolic
     collect, footer = raw_notices.get("collect", ""), raw_notices.get("footer", "")
     if not isinstance(collect, str) or not isinstance(footer, str):
         raise _err(path, "notices.collect and notices.footer must be text")
+    fields = raw_notices.get("template_fields") or {}
+    if not isinstance(fields, dict) or any(
+            channel not in TEMPLATE_CHANNELS or not isinstance(keys, dict) or not keys
+            or any(not isinstance(k, str) or v not in NOTICE_FIELDS for k, v in keys.items())
+            for channel, keys in fields.items()):
+        raise _err(path, f"notices.template_fields must map {TEMPLATE_CHANNELS} to {{template key: one of "
+                         f"{NOTICE_FIELDS}}}, got {fields!r}")
     return SupervisionPolicy(stages=stages, default_shares=shares, yellow_at=float(yellow),
                              min_stage_working_days=floor, items=items,
-                             notices=NoticeRules(tuple(notice_stages), float(age), collect.strip(), footer.strip()))
+                             notices=NoticeRules(tuple(notice_stages), float(age), collect.strip(), footer.strip(),
+                                                 {c: dict(k) for c, k in fields.items()}))
 
 
 @lru_cache(maxsize=4)

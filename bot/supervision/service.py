@@ -28,9 +28,10 @@ from bot.imports.fields import as_utc, local_tz
 from bot.notify import FAILED, ChannelNotifier, SmsSender, load_sms_sender
 from bot.privacy import mask_phone
 from bot.supervision import notices as texts
-from bot.supervision.lights import GREEN, RED, YELLOW, Supervision, supervise
+from bot.supervision.lights import GREEN, RED, YELLOW, Supervision, detail_of, supervise
 from bot.supervision.models import NoticeOptOut, SupervisionNotice, SupervisionState
 from bot.supervision.policy import SupervisionPolicy, load_policy
+from bot.supervision.routes import WECHAT_CHANNELS, send_wechat
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +111,7 @@ async def _applicant_notices(session, app: Application, sv: Supervision, policy:
                 application_id=app.id, application_no=app.application_no, kind="applicant",
                 dedupe_key=texts.dedupe_key(event), channel=channel, recipient=address[:128],
                 text=texts.stage_text(event, status, policy, sv.total_limit), status="pending",
+                fields=texts.stage_fields(event, status, sv.total_limit),
                 created_at=now, attempts=0, next_attempt_at=now)):
             result.notices += 1
 
@@ -118,9 +120,7 @@ def _state_values(app: Application, sv: Supervision, now: datetime) -> dict:
     c = sv.current
     return dict(application_no=app.application_no, department=app.department, light=sv.light,
                 stage=c.stage if c else None, stage_light=c.light if c else None,
-                detail={"total_limit": sv.total_limit, "used": sv.used, "paused": sv.paused,
-                        "finished": sv.finished, "on_time": sv.on_time,
-                        "stages": [s.to_json() for s in sv.stages]},
+                detail=detail_of(sv),
                 computed_at=now)
 
 
@@ -178,7 +178,8 @@ async def deliver(url: Optional[str] = None, now: Optional[datetime] = None,
     async with session_scope(url) as session:
         due = (await session.execute(
             select(table.c.id, table.c.application_no, table.c.channel, table.c.recipient, table.c.text,
-                   table.c.attempts, table.c.status)
+                   table.c.attempts, table.c.status, table.c.fields, Application.applicant_phone.label("phone"))
+            .join(Application, Application.id == table.c.application_id)
             .where(table.c.kind == "applicant", table.c.status.in_(("pending", FAILED, "sending")),
                    table.c.next_attempt_at.is_not(None), table.c.next_attempt_at <= now)
             .order_by(table.c.id).limit(BATCH))).all()
@@ -201,12 +202,17 @@ async def deliver(url: Optional[str] = None, now: Optional[datetime] = None,
         return result
     notifier = notifier or ChannelNotifier()
     sms = sms or load_sms_sender()
+    policy = load_policy()
     for row in claimed:
         attempt = row.attempts + 1
-        status, error = "sent", None
+        status, error, route = "sent", None, row.channel
         try:
             if row.channel == "sms":
                 await sms.send(row.recipient, row.text)
+            elif row.channel in WECHAT_CHANNELS:
+                outcome = await send_wechat(row.channel, row.recipient, row.text, row.fields, row.phone,
+                                            policy, notifier, sms, url)
+                status, error, route = outcome.status, outcome.error, outcome.route
             else:
                 delivery = await notifier.send(row.channel, row.recipient, row.text)
                 status, error = delivery.status, delivery.error
@@ -225,7 +231,7 @@ async def deliver(url: Optional[str] = None, now: Optional[datetime] = None,
         async with session_scope(url) as session:
             await session.execute(table.update().where(table.c.id == row.id).values(
                 status=status, error=(error or "")[:200] or None, sent_at=datetime.now(timezone.utc),
-                next_attempt_at=retry_at))
+                next_attempt_at=retry_at, route=route if status != FAILED else None))
     return result
 
 
@@ -239,9 +245,79 @@ async def opt_out(address: str, url: Optional[str] = None, now: Optional[datetim
     return True
 
 
+async def opt_in(address: str, url: Optional[str] = None) -> bool:
+    """恢复通知: stage notices to this phone or openid again; True when an opt-out was removed."""
+    digest = texts.recipient_hash(address)
+    async with session_scope(url) as session:
+        row = await session.get(NoticeOptOut, digest)
+        if row is None:
+            return False
+        await session.delete(row)
+    return True
+
+
+@dataclass
+class ChatOptOut:
+    """What 退订 / 恢复通知 in chat changed: the applications it covers (numbers), whether a phone
+    typed in the message was included, whether anything changed."""
+    applications: list = field(default_factory=list)
+    phone: Optional[str] = None
+    changed: bool = False
+
+    @property
+    def found(self) -> bool:
+        return bool(self.applications or self.phone)
+
+
+async def _chat_addresses(sender_id: str, phone: Optional[str], url: Optional[str]) -> tuple[ChatOptOut, set]:
+    """The addresses the conversation's applicant is told at: the conversation id where it is the
+    applications' notify_to (WeChat openid, widget conversation), those applications' phones (the SMS
+    fallback), and a phone the citizen typed."""
+    from bot.identifiers import normalize_phone
+
+    result = ChatOptOut()
+    addresses: set = set()
+    async with session_scope(url) as session:
+        if sender_id:
+            rows = (await session.execute(select(Application.application_no, Application.applicant_phone)
+                                          .where(Application.notify_to == sender_id)
+                                          .order_by(Application.id))).all()
+            if rows:
+                addresses.add(sender_id)
+            for no, app_phone in rows:
+                result.applications.append(no)
+                if app_phone:
+                    addresses.add(app_phone)
+    if phone:
+        result.phone = normalize_phone(phone)
+        addresses.add(result.phone)
+    return result, addresses
+
+
+async def opt_out_chat(sender_id: str, phone: Optional[str] = None, url: Optional[str] = None,
+                       now: Optional[datetime] = None) -> ChatOptOut:
+    """退订 said in chat: no more stage notices to any address of this conversation's applicant."""
+    result, addresses = await _chat_addresses(sender_id, phone, url)
+    for address in sorted(addresses):
+        result.changed = await opt_out(address, url, now) or result.changed
+    if result.found:
+        logger.info("stage notices opted out in chat", extra={
+            "applications": len(result.applications), "typed_phone": mask_phone(result.phone or "")})
+    return result
+
+
+async def opt_in_chat(sender_id: str, phone: Optional[str] = None, url: Optional[str] = None) -> ChatOptOut:
+    """恢复通知 said in chat: stage notices to this conversation's applicant again."""
+    result, addresses = await _chat_addresses(sender_id, phone, url)
+    for address in sorted(addresses):
+        result.changed = await opt_in(address, url) or result.changed
+    return result
+
+
 async def sweep(url: Optional[str] = None, now: Optional[datetime] = None) -> RefreshResult:
     """The worker's beat: every open application, then every due notice."""
     return await refresh(url, None, now)
 
 
-__all__ = ["refresh", "deliver", "sweep", "opt_out", "RefreshResult"]
+__all__ = ["refresh", "deliver", "sweep", "opt_out", "opt_in", "opt_out_chat", "opt_in_chat", "RefreshResult",
+           "ChatOptOut"]

@@ -6,6 +6,12 @@ GET    /api/canned-replies?department=   → {"items": [...]}: the general ones 
 POST   /api/canned-replies               {"title", "text", "department"?} → 201 (admin)
 PUT    /api/canned-replies/{id}          {"title", "text", "department"?} → 200 (admin)
 DELETE /api/canned-replies/{id}          → 204 (admin)
+GET    /api/canned-replies/{id}/history  → {"items": [{at, actor, action, before, after}]} (admin)
+
+Every create, change and removal is written to the audit trail (bot.audit.trail) in the same
+transaction: ``canned_reply_create`` / ``canned_reply_update`` / ``canned_reply_delete`` on
+``canned_reply:<id>``, the admin as actor, ``{"before": …, "after": …}`` (title, text, department)
+as data; the history of a reply, also after its removal, is read back from there.
 """
 from __future__ import annotations
 
@@ -14,6 +20,8 @@ from datetime import datetime, timezone
 from aiohttp import web
 from sqlalchemy import or_, select
 
+from bot.audit import trail
+from bot.audit.models import AuditEntry
 from bot.db import session_scope
 from bot.livechat.models import CannedReply
 from bot.web.errors import ApiError, read_json
@@ -22,6 +30,18 @@ from bot.web.http import json_response, principal
 TITLE_MAX, TEXT_MAX = 64, 1000
 
 
+
+
+AUDITED = ("title", "text", "department")
+
+
+def _audited(r: CannedReply) -> dict:
+    return {k: getattr(r, k) for k in AUDITED}
+
+
+async def _audit(session, who, action: str, row_id: int, before, after) -> None:
+    await trail.append(session, actor=who.username, action=f"canned_reply_{action}", object_type="canned_reply",
+                       object_id=str(row_id), data={"before": before, "after": after})
 
 
 def _out(r: CannedReply) -> dict:
@@ -65,6 +85,7 @@ async def create(request: web.Request) -> web.Response:
         row = CannedReply(**clean, updated_by=who.username, updated_at=datetime.now(timezone.utc))
         session.add(row)
         await session.flush()
+        await _audit(session, who, "create", row.id, None, _audited(row))
         return json_response(_out(row), status=201)
 
 
@@ -75,21 +96,39 @@ async def update(request: web.Request) -> web.Response:
         row = await session.get(CannedReply, _id(request))
         if row is None:
             raise ApiError(404, "not_found", "常用语不存在")
+        before = _audited(row)
         for key, value in clean.items():
             setattr(row, key, value)
         row.updated_by, row.updated_at = who.username, datetime.now(timezone.utc)
         await session.flush()
+        if _audited(row) != before:
+            await _audit(session, who, "update", row.id, before, _audited(row))
         return json_response(_out(row))
 
 
 async def delete(request: web.Request) -> web.Response:
-    await principal(request, "admin")
+    who = await principal(request, "admin")
     async with session_scope() as session:
         row = await session.get(CannedReply, _id(request))
         if row is None:
             raise ApiError(404, "not_found", "常用语不存在")
+        await _audit(session, who, "delete", row.id, _audited(row), None)
         await session.delete(row)
     return web.Response(status=204)
+
+
+async def history(request: web.Request) -> web.Response:
+    await principal(request, "admin")
+    row_id = _id(request)
+    async with session_scope() as session:
+        entries = (await session.execute(select(AuditEntry).where(
+            AuditEntry.object_type == "canned_reply", AuditEntry.object_id == str(row_id))
+            .order_by(AuditEntry.seq))).scalars().all()
+    items = [{"at": e.at.isoformat(), "actor": e.actor, "action": e.action.removeprefix("canned_reply_"),
+              "before": (e.data or {}).get("before"), "after": (e.data or {}).get("after")} for e in entries]
+    if not items:
+        raise ApiError(404, "not_found", "常用语不存在")
+    return json_response({"items": items})
 
 
 def setup(app: web.Application) -> None:
@@ -97,3 +136,4 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/api/canned-replies", create)
     app.router.add_put("/api/canned-replies/{id}", update)
     app.router.add_delete("/api/canned-replies/{id}", delete)
+    app.router.add_get("/api/canned-replies/{id}/history", history)

@@ -4,7 +4,9 @@
   ``{"token": ..., "expires_in": ...}`` (a signed session token for the user's openid).
 - ``POST /api/mp/chat {"message": "..."}`` with ``Authorization: Bearer <token>`` → the bot's
   answer ``{"messages": [{"text": ..., "buttons": [{"title", "payload"}]}]}`` (through Rasa's REST
-  channel, the conversation id being the openid)."""
+  channel, the conversation id being the openid).
+- ``GET /api/mp/subscriptions`` / ``POST /api/mp/subscriptions {"results": {...}}`` (bearer) → the
+  stage-notice subscription templates and the messages left per template (docs/supervision.md)."""
 from __future__ import annotations
 
 import asyncio
@@ -106,6 +108,40 @@ async def chat(request: web.Request) -> web.Response:
     return json_response({"messages": messages})
 
 
+async def subscriptions(request: web.Request) -> web.Response:
+    """The stage-notice templates to ask for, and how many messages of each the citizen may get."""
+    from bot.supervision.routes import subscriptions_left, templates_for
+
+    openid = _openid(request)
+    left = await subscriptions_left(openid, None)
+    ids = templates_for("miniprogram")
+    return json_response({"templates": ids, "remaining": {t: left.get(t, 0) for t in sorted(set(ids.values()))}})
+
+
+async def subscribe(request: web.Request) -> web.Response:
+    """The result of ``wx.requestSubscribeMessage``: ``{"results": {template_id: "accept" | "reject" |
+    "ban" | "filter"}}``; each accepted stage-notice template allows one more message."""
+    from bot.supervision.routes import add_subscriptions, subscriptions_left, templates_for
+
+    openid = _openid(request)
+    body = await read_json(request, max_bytes=4096)
+    results = body.get("results")
+    if not isinstance(results, dict) or not results or len(results) > 20 or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in results.items()):
+        raise ApiError(400, "invalid_results", "results 应为 wx.requestSubscribeMessage 的结果 {模板ID: accept|reject}")
+    known = set(templates_for("miniprogram").values())
+    unknown = sorted(k for k in results if k not in known)
+    if unknown:
+        raise ApiError(400, "unknown_template", f"不是办件通知的模板：{', '.join(unknown)[:200]}")
+    accepted = sorted(k for k, v in results.items() if v == "accept")
+    url = None
+    await add_subscriptions(openid, accepted, url)
+    left = await subscriptions_left(openid, url)
+    return json_response({"accepted": accepted, "remaining": {t: left.get(t, 0) for t in sorted(known)}})
+
+
 def setup(app: web.Application) -> None:
+    app.router.add_get("/api/mp/subscriptions", subscriptions)
+    app.router.add_post("/api/mp/subscriptions", subscribe)
     app.router.add_post("/api/mp/login", login)
     app.router.add_post("/api/mp/chat", chat)

@@ -19,6 +19,15 @@ Page({
     this.send(text, text);
   },
 
+  async onSubscribe() {
+    try {
+      const { accepted } = await api.subscribeNotices();
+      wx.showToast({ title: accepted.length ? "已订阅办件进度通知" : "未订阅", icon: "none" });
+    } catch (err) {
+      wx.showToast({ title: "订阅未成功，请稍后再试", icon: "none" });
+    }
+  },
+
   onButton(e) {
     const { title, payload } = e.currentTarget.dataset;
     this.send(payload || title, title);

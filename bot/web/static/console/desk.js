@@ -5,8 +5,9 @@
  *   with data-open-ticket="GD…" (queue rows, workbench, caller history, dashboard events, the view's
  *   own links);
  * - the queue's search box, filters and pages (GET /api/tickets?q=&urgent=&from=&to=&offset=&limit=);
- * - urgent tickets waiting for dispatch: a red alert above the queue, a badge on the tab and a
- *   short tone when a new one arrives (polled every 15 s on every tab);
+ * - urgent tickets waiting for dispatch: a red alert above the queue, a badge on the tab, the count
+ *   in the page title and a short tone when a new one arrives, audible once the agent has clicked
+ *   or typed anywhere (browsers block sound before that; polled every 15 s on every tab);
  * - the caller's context on a call: their previous tickets and open applications by phone
  *   (GET /api/console/caller, masked);
  * - "who changed what" when an action meets a newer version (409).
@@ -201,17 +202,46 @@
     checkUrgent();
   };
 
-  function beep() {  // a short tone; browsers allow it once the agent has interacted with the page
+  /* The alert tone. Browsers keep an AudioContext "suspended" until the page gets a user gesture
+   * (autoplay policy), and one created later by a timer stays silent: the context is created and
+   * resumed on the agent's first click or key press. A tone due before that is not heard; the badge
+   * on the 派单队列 tab, the alert, a hint in it and the page title show the urgent tickets anyway. */
+  var sound = { ctx: null, played: 0, missed: 0 };
+  GC.desk.sound = sound;
+
+  function soundOn() { return !!(sound.ctx && sound.ctx.state === "running"); }
+
+  function soundHint() {
+    var hint = $("queue-sound");
+    if (hint) hint.hidden = soundOn();
+  }
+
+  function unlockSound() {
     try {
       var Ctx = window.AudioContext || window.webkitAudioContext;
       if (!Ctx) return;
-      var ctx = GC.desk.audio || (GC.desk.audio = new Ctx());
-      var osc = ctx.createOscillator(), gain = ctx.createGain();
+      sound.ctx = sound.ctx || new Ctx();
+      if (sound.ctx.state !== "running") sound.ctx.resume().then(soundHint, soundHint);
+      else soundHint();
+    } catch (e) { /* no sound: the alert and the badge remain */ }
+  }
+
+  function beep() {
+    if (!soundOn()) { sound.missed += 1; return; }
+    try {
+      var ctx = sound.ctx, osc = ctx.createOscillator(), gain = ctx.createGain();
       osc.frequency.value = 880;
       gain.gain.value = 0.1;
       osc.connect(gain); gain.connect(ctx.destination);
       osc.start(); osc.stop(ctx.currentTime + 0.3);
-    } catch (e) { /* no sound: the alert and the badge remain */ }
+      sound.played += 1;
+    } catch (e) { sound.missed += 1; }
+  }
+
+  var baseTitle = null;
+  function showTitle(count) {
+    if (baseTitle === null) baseTitle = document.title;
+    document.title = (count ? "【紧急" + count + "】" : "") + baseTitle;
   }
 
   function showUrgent(items) {
@@ -234,8 +264,12 @@
           alert.appendChild(document.createTextNode(" " + t.category + " " +
             (t.description.length > 30 ? t.description.slice(0, 29) + "…" : t.description)));
         });
+        alert.appendChild(el("span", { className: "gc-sound-hint", text: "（提示音未开启：点击页面任意处即可开启）",
+          attrs: { id: "queue-sound" } }));
+        soundHint();
       }
     }
+    showTitle(items.length);
     var fresh = items.filter(function (t) { return seenUrgent && !seenUrgent[t.ticket_no]; });
     seenUrgent = {};
     items.forEach(function (t) { seenUrgent[t.ticket_no] = true; });
@@ -298,6 +332,9 @@
   /* ---------- start ---------- */
 
   document.addEventListener("DOMContentLoaded", function () {
+    // the first gesture anywhere unlocks the tone (capture: before any handler stops it)
+    document.addEventListener("pointerdown", unlockSound, true);
+    document.addEventListener("keydown", unlockSound, true);
     document.addEventListener("click", opener);
     document.addEventListener("keydown", opener);
     searchBar();
@@ -319,4 +356,5 @@
 
   // After login (core.js calls each tab's init): the first urgent check, without waiting 15 s.
   GC.tabs.desk = { init: function () { seenUrgent = null; checkUrgent(); } };
+  GC.desk.checkUrgent = checkUrgent;
 })();

@@ -136,6 +136,7 @@
     $("sup-board").hidden = !boss;
     if (boss) jobs.push(GC.api("GET", "/api/supervision/board").then(renderBoard));
     return Promise.all(jobs).then(function () {
+      if (GC.refreshInbox) GC.refreshInbox();  // the same warnings are in the 督办提醒 banner
       $("sup-info").textContent = "更新于 " + GC.time(new Date().toISOString());
       Object.keys(charts).forEach(function (k) { charts[k].resize(); });
     }).catch(function (err) { $("sup-info").textContent = err.message; });
@@ -150,6 +151,7 @@
       setInterval(poll, 60000);
       poll();
     },
-    open: refresh
+    open: refresh,
+    poll: poll
   };
 })();
