@@ -1,0 +1,184 @@
+"""Material pre-check (申报预检) over HTTP, for the portal widget and the mini-program (docs/uploads.md).
+
+The citizen's calls carry the upload-session token in ``X-Upload-Token`` (no login: the token,
+returned once when the session is opened, is the key):
+
+POST   /api/uploads                    {"guide", "answers", "name"} → 201 {"token", "ref", "expires_at", "materials"}
+POST   /api/uploads/files              multipart: file (+ material) → 201 the file's id and the type read
+GET    /api/uploads/check              → per material 齐全 / 缺少 / 有问题 with the reasons
+GET    /api/uploads/files/{file_id}    → the stored (re-encoded) file, own session only
+DELETE /api/uploads                    → the session and its files deleted now
+
+Window staff (dispatcher, supervisor, admin; bearer token) with a reason, each read audited:
+
+GET /api/uploads/staff/{ref}?reason=…                  → the session's result and files
+GET /api/uploads/staff/{ref}/files/{file_id}?reason=…  → one file
+"""
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from bot.situations.data import SituationError
+from bot.situations.engine import clean_answers
+from bot.settings import get_settings
+from bot.uploads import service
+from bot.web.errors import ApiError, read_json
+from bot.web.http import json_response, principal
+
+logger = logging.getLogger(__name__)
+TOKEN_HEADER = "X-Upload-Token"
+STAFF_ROLES = ("dispatcher", "supervisor")  # admin always passes
+FILE_HEADERS = {
+    "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store",
+    "Content-Security-Policy": "sandbox; default-src 'none'", "Referrer-Policy": "no-referrer",
+}
+
+
+def _api_error(exc: service.UploadError) -> ApiError:
+    return ApiError(exc.status, exc.code, exc.message)
+
+
+def _token(request: web.Request) -> str | None:
+    return request.headers.get(TOKEN_HEADER, "").strip() or None
+
+
+async def open_session(request: web.Request) -> web.Response:
+    body = await read_json(request, max_bytes=8 * 1024)
+    guide, name, raw = body.get("guide"), body.get("name"), body.get("answers") or {}
+    if not isinstance(guide, str) or not guide:
+        raise ApiError(400, "invalid_guide", "请提供办事指南编号 guide")
+    if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+        raise ApiError(400, "invalid_answer", "answers 应为 {问题: 选项值} 映射")
+    if name is not None and not isinstance(name, str):
+        raise ApiError(400, "invalid_name", "姓名应为文字")
+    try:
+        from bot.situations.data import get_situations
+
+        spec = get_situations().get(guide)
+        answers = clean_answers(spec, raw) if spec else {}
+        opened = await service.open_session(guide, answers, name)
+        materials = service.materials_of(guide, answers)
+    except service.UploadError as exc:
+        raise _api_error(exc) from None
+    except SituationError:
+        raise ApiError(503, "situations_unavailable", "情形引导数据暂不可用，请稍后再试") from None
+    return json_response({"token": opened.token, "ref": opened.ref, "expires_at": opened.expires_at.isoformat(),
+                          "materials": materials, "limits": _limits()}, status=201)
+
+
+def _limits() -> dict:
+    u = get_settings().uploads
+    return {"max_bytes": u.max_bytes, "max_files": u.max_files, "types": ["image/jpeg", "image/png", "image/webp",
+                                                                         "application/pdf"]}
+
+
+async def _read_upload(request: web.Request) -> tuple[bytes, str | None]:
+    """The multipart ``file`` (read up to the size limit, never further) and ``material`` fields."""
+    limit = get_settings().uploads.max_bytes
+    if not request.content_type.startswith("multipart/"):
+        raise ApiError(400, "multipart_required", "请以 multipart/form-data 上传文件（字段 file）")
+    if request.content_length is not None and request.content_length > limit + 64 * 1024:
+        raise ApiError(413, "file_too_large", f"文件过大（最大 {limit // (1024 * 1024)} MB），请压缩后再上传")
+    data, material = None, None
+    try:
+        reader = await request.multipart()
+        while True:
+            part = await reader.next()
+            if part is None:
+                break
+            if part.name == "file" and data is None:
+                buf = bytearray()
+                while True:
+                    chunk = await part.read_chunk(64 * 1024)
+                    if not chunk:
+                        break
+                    buf.extend(chunk)
+                    if len(buf) > limit:
+                        raise ApiError(413, "file_too_large", f"文件过大（最大 {limit // (1024 * 1024)} MB），请压缩后再上传")
+                data = bytes(buf)
+            elif part.name == "material":
+                material = (await part.text())[:500].strip() or None
+    except ApiError:
+        raise
+    except Exception:
+        raise ApiError(400, "bad_multipart", "上传内容格式有误，请重新选择文件") from None
+    if data is None:
+        raise ApiError(400, "missing_file", "请选择要上传的文件（字段 file）")
+    return data, material
+
+
+async def upload_file(request: web.Request) -> web.Response:
+    token = _token(request)
+    data, material = await _read_upload(request)
+    try:
+        return json_response(await service.add_file(token, data, material), status=201)
+    except service.UploadError as exc:
+        raise _api_error(exc) from None
+
+
+async def check(request: web.Request) -> web.Response:
+    try:
+        return json_response(await service.check(_token(request)))
+    except service.UploadError as exc:
+        raise _api_error(exc) from None
+
+
+def _file_response(row, data: bytes) -> web.Response:
+    ext = "pdf" if row.kind == "pdf" else "jpg"
+    return web.Response(body=data, content_type=row.media_type, headers={
+        **FILE_HEADERS, "Content-Disposition": f'attachment; filename="{row.public_id}.{ext}"'})
+
+
+async def own_file(request: web.Request) -> web.Response:
+    try:
+        row, data = await service.citizen_file(_token(request), request.match_info["file_id"])
+    except service.UploadError as exc:
+        raise _api_error(exc) from None
+    return _file_response(row, data)
+
+
+async def delete_session(request: web.Request) -> web.Response:
+    try:
+        files = await service.delete_session(_token(request))
+    except service.UploadError as exc:
+        raise _api_error(exc) from None
+    return json_response({"deleted": True, "files": files})
+
+
+def _reason(request: web.Request) -> str:
+    reason = (request.query.get("reason") or "").strip()
+    if not reason or len(reason) > 200:
+        raise ApiError(400, "reason_required", "查看申请人上传的材料须填写事由（reason，200 字以内）")
+    return reason
+
+
+async def staff_session(request: web.Request) -> web.Response:
+    who = await principal(request, *STAFF_ROLES)
+    reason = _reason(request)
+    try:
+        return json_response(await service.staff_session(request.match_info["ref"], who.username, reason))
+    except service.UploadError as exc:
+        raise _api_error(exc) from None
+
+
+async def staff_file(request: web.Request) -> web.Response:
+    who = await principal(request, *STAFF_ROLES)
+    reason = _reason(request)
+    try:
+        row, data = await service.staff_file(request.match_info["ref"], request.match_info["file_id"],
+                                             who.username, reason)
+    except service.UploadError as exc:
+        raise _api_error(exc) from None
+    return _file_response(row, data)
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_post("/api/uploads", open_session)
+    app.router.add_delete("/api/uploads", delete_session)
+    app.router.add_post("/api/uploads/files", upload_file)
+    app.router.add_get("/api/uploads/check", check)
+    app.router.add_get("/api/uploads/files/{file_id}", own_file)
+    app.router.add_get("/api/uploads/staff/{ref}", staff_session)
+    app.router.add_get("/api/uploads/staff/{ref}/files/{file_id}", staff_file)
