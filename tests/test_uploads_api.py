@@ -179,7 +179,12 @@ async def test_limits_and_hostile_uploads(upload_env, client, staff):
         body = await resp.json()
         assert (resp.status, body["error"]["code"]) == (status, code), body
         assert any("\u4e00" <= ch <= "\u9fff" for ch in body["error"]["message"])
+    # the widget on another site's page: preflight, and errors readable across origins too
+    pre = await client.options("/api/uploads/files", headers={"Origin": "https://www.example.gov.cn",
+                                                             "Access-Control-Request-Method": "POST"})
+    assert pre.status == 204 and "X-Upload-Token" in pre.headers["Access-Control-Allow-Headers"]
     resp = await client.post("/api/uploads/files", json={"file": "x"}, headers=h(token))
+    assert resp.headers["Access-Control-Allow-Origin"] == "*"
     assert resp.status == 400 and (await resp.json())["error"]["code"] == "multipart_required"
     resp = await client.post("/api/uploads/files", data=form(jpeg(paper(["x"]))))
     assert resp.status == 401

@@ -164,7 +164,11 @@ async def add_file(token: str | None, data: bytes, material: str | None, url: st
     except Rejected as exc:
         raise UploadError(413 if exc.code in ("file_too_large",) else 415 if exc.code.endswith(
             ("_not_allowed", "unsupported_type")) else 400, exc.code, str(exc)) from None
-    text = await loop.run_in_executor(None, read_text, cleaned)
+    try:
+        text = await loop.run_in_executor(None, read_text, cleaned)
+    except Exception as exc:  # the OCR failing is an unreadable file, not a 500; only its kind is logged
+        logger.warning("upload not read", extra={"error": type(exc).__name__})
+        text = cleaned.text
     doc_type = checks.classify(text)
     stored = secrets.token_hex(16)
     await loop.run_in_executor(None, _write, stored, crypto.encrypt(cleaned.stored))

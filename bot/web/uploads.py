@@ -24,7 +24,7 @@ from bot.situations.data import SituationError
 from bot.situations.engine import clean_answers
 from bot.settings import get_settings
 from bot.uploads import service
-from bot.web.errors import ApiError, read_json
+from bot.web.errors import ApiError, error_response, read_json
 from bot.web.http import json_response, principal
 
 logger = logging.getLogger(__name__)
@@ -34,6 +34,29 @@ FILE_HEADERS = {
     "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store",
     "Content-Security-Policy": "sandbox; default-src 'none'", "Referrer-Policy": "no-referrer",
 }
+
+
+# The widget runs on other sites' pages: the citizen's calls answer any origin. The token travels in
+# a header (no cookie), so a foreign page can use only a session it opened itself.
+CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
+        "Access-Control-Allow-Headers": f"Content-Type, {TOKEN_HEADER}",
+        "Access-Control-Expose-Headers": "Content-Disposition", "Access-Control-Max-Age": "86400"}
+
+
+def _cors(handler):
+    """The handler's answer, its errors too, with the CORS headers (else a browser hides the error)."""
+    async def wrapped(request: web.Request) -> web.Response:
+        try:
+            response = await handler(request)
+        except ApiError as exc:
+            response = error_response(exc.status, exc.code, exc.message, **exc.details)
+        response.headers.update(CORS)
+        return response
+    return wrapped
+
+
+async def preflight(_request: web.Request) -> web.Response:
+    return web.Response(status=204, headers=CORS)
 
 
 def _api_error(exc: service.UploadError) -> ApiError:
@@ -175,10 +198,12 @@ async def staff_file(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
-    app.router.add_post("/api/uploads", open_session)
-    app.router.add_delete("/api/uploads", delete_session)
-    app.router.add_post("/api/uploads/files", upload_file)
-    app.router.add_get("/api/uploads/check", check)
-    app.router.add_get("/api/uploads/files/{file_id}", own_file)
+    for path, routes in (("/api/uploads", (("POST", open_session), ("DELETE", delete_session))),
+                         ("/api/uploads/files", (("POST", upload_file),)),
+                         ("/api/uploads/check", (("GET", check),)),
+                         ("/api/uploads/files/{file_id}", (("GET", own_file),))):
+        for method, handler in routes:
+            app.router.add_route(method, path, _cors(handler))
+        app.router.add_route("OPTIONS", path, preflight)
     app.router.add_get("/api/uploads/staff/{ref}", staff_session)
     app.router.add_get("/api/uploads/staff/{ref}/files/{file_id}", staff_file)
