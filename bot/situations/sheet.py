@@ -205,7 +205,8 @@ def render_html(sheet: Sheet) -> str:
 <ol class="materials">{''.join(materials)}</ol>
 <h2>办理信息</h2>
 <dl class="facts">{facts}</dl>
-<p class="actions"><a href="{e(sheet.pdf_url)}">下载打印版（PDF）</a></p>
+<p class="actions"><a href="{e(sheet.pdf_url)}">下载打印版（PDF）</a>
+<a href="{e(sheet_path(sheet.guide.id, sheet.checklist.answers).replace('/checklist/', '/precheck/', 1))}">上传材料预检</a></p>
 <figure class="qr"><img src="{qr}" alt="本清单的二维码" width="132" height="132">
 <figcaption>扫码在手机上查看本清单</figcaption></figure>
 <p class="note">生成日期：{e(data['date'])}。{e(WINDOW_NOTE)}</p>

@@ -9,6 +9,9 @@ GET    /api/uploads/check              → per material 齐全 / 缺少 / 有问
 GET    /api/uploads/files/{file_id}    → the stored (re-encoded) file, own session only
 DELETE /api/uploads                    → the session and its files deleted now
 
+The page ``GET /precheck/{guide_id}?q=v`` (linked from the 一次性告知单's mobile page) does these
+calls in the browser (static/precheck.js).
+
 Window staff (dispatcher, supervisor, admin; bearer token) with a reason, each read audited:
 
 GET /api/uploads/staff/{ref}?reason=…                  → the session's result and files
@@ -16,14 +19,18 @@ GET /api/uploads/staff/{ref}/files/{file_id}?reason=…  → one file
 """
 from __future__ import annotations
 
+import json
 import logging
+from html import escape
 
 from aiohttp import web
 
 from bot.situations.data import SituationError
 from bot.situations.engine import clean_answers
 from bot.settings import get_settings
+from bot.situations.sheet import SheetError, parse_answers
 from bot.uploads import service
+from bot.uploads.checks import ON_SITE_FORMS, WINDOW_NOTE
 from bot.web.errors import ApiError, error_response, read_json
 from bot.web.http import json_response, principal
 
@@ -197,7 +204,69 @@ async def staff_file(request: web.Request) -> web.Response:
     return _file_response(row, data)
 
 
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+                               "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store",
+}
+ACCEPT = "image/jpeg,image/png,image/webp,application/pdf"
+
+
+async def page(request: web.Request) -> web.Response:
+    """The pre-check page for a guide and the answers in the query (as the 告知单's links)."""
+    from bot.web.situations import _spec
+
+    guide = request.match_info["guide_id"]
+    spec = _spec(guide)
+    try:
+        answers = parse_answers(spec, dict(request.query))
+        materials = service.materials_of(guide, answers)
+    except SheetError as exc:
+        raise ApiError(400, exc.code, str(exc)) from None
+    except service.UploadError as exc:
+        raise _api_error(exc) from None
+    e = escape
+    rows = []
+    for m in materials:
+        if m["form"] in ON_SITE_FORMS:
+            continue
+        cond = f'<span class="note">（{e(m["condition"])}）</span>' if m["condition"] else ""
+        rows.append(f'<li class="pc-row"><span class="name">{e(m["name"])}</span>{cond}'
+                    f'<input type="file" accept="{ACCEPT}" multiple data-material="{e(m["name"])}" '
+                    f'aria-label="上传{e(m["name"])}"><span class="pc-file-status"></span></li>')
+    on_site = [m["name"] for m in materials if m["form"] in ON_SITE_FORMS]
+    limit_mb = get_settings().uploads.max_bytes // (1024 * 1024)
+    days = get_settings().uploads.retention_days
+    html = f"""<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>材料预检</title>
+<link rel="stylesheet" href="/static/checklist.css">
+</head>
+<body>
+<main class="sheet" id="precheck" data-guide="{e(guide)}" data-answers="{e(json.dumps(answers, ensure_ascii=False))}">
+<h1>材料预检</h1>
+<p class="note">为每项材料拍照或选择 PDF（JPG、PNG、WebP 或 PDF，每个不超过 {limit_mb} MB），系统自动识别并提示缺少或有问题的材料。
+文件加密保存，{days} 天后自动删除，您也可以随时删除。</p>
+<p class="pc-name"><label>申请人姓名（用于核对证件，可不填）：<input id="pc-name" maxlength="20" autocomplete="name"></label></p>
+<ol class="materials">{''.join(rows)}</ol>
+{f'<p class="note">现场办理、无需上传：{e("、".join(on_site))}</p>' if on_site else ''}
+<p><button type="button" id="pc-check">查看预检结果</button><button type="button" class="secondary" id="pc-delete">删除我上传的材料</button></p>
+<p id="pc-message" role="status"></p>
+<ul class="pc-result" id="pc-result"></ul>
+<p class="note" id="pc-ref"></p>
+<p class="note">{e(WINDOW_NOTE)}</p>
+</main>
+<script src="/static/precheck.js"></script>
+</body>
+</html>"""
+    return web.Response(text=html, content_type="text/html", charset="utf-8", headers=PAGE_HEADERS)
+
+
 def setup(app: web.Application) -> None:
+    app.router.add_get(r"/precheck/{guide_id:[a-z0-9][a-z0-9_\-]*}", page)
     for path, routes in (("/api/uploads", (("POST", open_session), ("DELETE", delete_session))),
                          ("/api/uploads/files", (("POST", upload_file),)),
                          ("/api/uploads/check", (("GET", check),)),
