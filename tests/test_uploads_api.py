@@ -206,3 +206,29 @@ async def test_file_count_limit(upload_env, client, staff, monkeypatch):
     assert (await client.post("/api/uploads/files", data=form(blank, PHOTO), headers=h(token))).status == 201
     resp = await client.post("/api/uploads/files", data=form(blank, PHOTO), headers=h(token))
     assert resp.status == 409 and (await resp.json())["error"]["code"] == "too_many_files"
+
+
+async def test_ocr_busy_or_failing(upload_env, client, staff, monkeypatch):
+    from bot.uploads import ocr, service
+
+    token = (await open_session(client))["token"]
+    data = form(jpeg(id_front("张三丰", id_number())), ID_MATERIAL)
+    monkeypatch.setattr(service, "_ocr_waiting", service.MAX_OCR_WAITING)
+    resp = await client.post("/api/uploads/files", data=data, headers=h(token))
+    assert resp.status == 503 and (await resp.json())["error"]["code"] == "precheck_busy"
+    monkeypatch.setattr(service, "_ocr_waiting", 0)
+
+    class Broken:
+        def read(self, image):
+            raise RuntimeError("onnxruntime failed")
+
+    ocr.set_engine(Broken())
+    try:
+        resp = await client.post("/api/uploads/files", data=form(jpeg(id_front("张三丰", id_number())), ID_MATERIAL),
+                                 headers=h(token))
+    finally:
+        ocr.set_engine(None)
+    body = await resp.json()
+    assert resp.status == 201 and body["read"] is False and body["doc_type"] is None
+    item = {m["name"]: m for m in (await (await client.get("/api/uploads/check", headers=h(token))).json())["materials"]}
+    assert item[ID_MATERIAL]["status"] == "有问题" and "重拍" in item[ID_MATERIAL]["reasons"][0]

@@ -17,7 +17,7 @@ from bot.uploads import checks, ocr
 from bot.uploads.sanitize import Rejected, clean, sniff
 from bot.uploads.service import read_text
 from tests.uploads_helpers import (SVG_SCRIPT, id_back, id_front, id_number, jpeg, paper, pdf_with_text, png,
-                                   png_bomb, rotated_blurred, wrong_check, zip_bomb)
+                                   pdf_scan, png_bomb, rotated_blurred, wrong_check, zip_bomb)
 
 LIMITS = dict(max_bytes=8 * 1024 * 1024, max_pixels=40_000_000, max_pages=10)
 TODAY = local_today()
@@ -45,6 +45,8 @@ def texts(engine):
         "back_expired": read(engine, jpeg(id_back(TODAY - timedelta(days=3680), TODAY - timedelta(days=30)))),
         "front_rotated": read(engine, jpeg(rotated_blurred(id_front(NAME, GOOD)))),
         "bill": read(engine, jpeg(paper(["广安市人民医院", "住院费用明细清单", "床位费 120.00"]))),
+        # a scanned PDF: no text layer, its picture decoded through the image path and read
+        "scan_pdf": read(engine, pdf_scan(id_front(NAME, GOOD))),
     }
 
 
@@ -96,6 +98,11 @@ def test_one_side_only_is_a_problem(texts):
     assert result.status == checks.PROBLEM and any("国徽面" in r for r in result.reasons)
     result, _ = _one(texts, ["back"])
     assert result.status == checks.PROBLEM and any("人像面" in r for r in result.reasons)
+
+
+def test_scanned_pdf_is_read_from_its_picture(texts):
+    facts = checks.id_card_facts(texts["scan_pdf"])
+    assert (facts.number, facts.name) == (GOOD, NAME)
 
 
 def test_rotated_blurred_photo_still_reads(texts):

@@ -121,3 +121,16 @@ def pdf_with_text(lines: list[str], javascript: bool = False) -> bytes:
         writer.write(out)
         data = out.getvalue()
     return data
+
+
+def pdf_scan(im: Image.Image) -> bytes:
+    """A scanned PDF: one page holding only a picture, no text layer."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    c.drawImage(ImageReader(im), 40, 400, width=im.width, height=im.height)
+    c.showPage()
+    c.save()
+    return buf.getvalue()

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -31,6 +32,11 @@ from bot.uploads.sanitize import Clean, Rejected, clean
 
 logger = logging.getLogger(__name__)
 MAX_NAME = 20
+# OCR has a thread of its own (one inference at a time on a small machine), so it never holds up the
+# default executor the other pages use; more uploads than this waiting for it answer 503.
+MAX_OCR_WAITING = 8
+_ocr_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocr")
+_ocr_waiting = 0
 REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
@@ -164,11 +170,17 @@ async def add_file(token: str | None, data: bytes, material: str | None, url: st
     except Rejected as exc:
         raise UploadError(413 if exc.code in ("file_too_large",) else 415 if exc.code.endswith(
             ("_not_allowed", "unsupported_type")) else 400, exc.code, str(exc)) from None
+    global _ocr_waiting
+    if _ocr_waiting >= MAX_OCR_WAITING:
+        raise UploadError(503, "precheck_busy", "预检识别繁忙，请稍后再上传")
+    _ocr_waiting += 1
     try:
-        text = await loop.run_in_executor(None, read_text, cleaned)
+        text = await loop.run_in_executor(_ocr_pool, read_text, cleaned)
     except Exception as exc:  # the OCR failing is an unreadable file, not a 500; only its kind is logged
         logger.warning("upload not read", extra={"error": type(exc).__name__})
         text = cleaned.text
+    finally:
+        _ocr_waiting -= 1
     doc_type = checks.classify(text)
     stored = secrets.token_hex(16)
     await loop.run_in_executor(None, _write, stored, crypto.encrypt(cleaned.stored))

@@ -129,7 +129,8 @@ async def _read_upload(request: web.Request) -> tuple[bytes, str | None]:
                         raise ApiError(413, "file_too_large", f"文件过大（最大 {limit // (1024 * 1024)} MB），请压缩后再上传")
                 data = bytes(buf)
             elif part.name == "material":
-                material = (await part.text())[:500].strip() or None
+                raw = await part.read_chunk(2048)  # a material's name; never read further
+                material = raw.decode("utf-8", errors="replace")[:500].strip() or None
     except ApiError:
         raise
     except Exception:
