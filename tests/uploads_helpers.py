@@ -1,5 +1,5 @@
 """Documents the pre-check tests render themselves: a resident ID card's two sides and plain
-papers, drawn with Pillow in the system's Noto CJK font (fonts-noto-cjk, scripts/install-cjk-fonts),
+papers, drawn with Pillow in the system's Noto CJK font (fonts-noto-cjk, scripts/install-precheck-deps),
 plus hostile files built byte by byte."""
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def cjk_font_path() -> str:
     found = sorted(glob.glob("/usr/share/fonts/**/NotoSansCJK-Regular.tt*", recursive=True)) or \
         sorted(glob.glob("/usr/share/fonts/**/*CJK*.tt*", recursive=True))
     if not found:
-        pytest.fail("no CJK font under /usr/share/fonts: run scripts/install-cjk-fonts (fonts-noto-cjk)")
+        pytest.fail("no CJK font under /usr/share/fonts: run scripts/install-precheck-deps (fonts-noto-cjk)")
     return found[0]
 
 
