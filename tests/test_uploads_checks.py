@@ -136,6 +136,24 @@ def test_unreadable_photo_and_unmatched_file():
     assert others == [{"file": "x", "doc_type": None, "reason": blank.problems[0]}] and "重拍" in blank.problems[0]
 
 
+def test_names_across_documents(texts):
+    hukou = "居民户口簿\n常住人口登记卡\n姓名 李四 户主或与户主关系 户主\n性别 男"
+    material = ("申请人居民身份证或户口簿", "原件")
+    # no name typed: the ID card's name is the reference, and the 户口簿 page is someone else's
+    results, _, _ = checks.evaluate([material], [_reading("id", texts["front"]), _reading("id2", texts["back"]),
+                                                 _reading("hk", hukou)], None, TODAY)
+    assert results[0].status == checks.PROBLEM
+    assert results[0].reasons == ["居民户口簿上的姓名（李四）与身份证上的姓名「张三丰」不一致"]
+    # the applicant's own page agrees
+    own = hukou.replace("李四", "张三丰")
+    results, _, _ = checks.evaluate([material], [_reading("hk", own)], "张三丰", TODAY)
+    assert (results[0].status, results[0].reasons) == (checks.PRESENT, [])
+    # a parent's 户口簿 carries the parent's name: not compared
+    results, _, _ = checks.evaluate([("父亲的居民户口簿", "原件")], [_reading("hk", hukou)], "张三丰", TODAY)
+    assert results[0].status == checks.PRESENT
+    assert checks.names_in("结婚证\n持证人 王五\n姓名 王五 性别 男\n姓名 赵六 性别 女") == ["王五", "赵六"]
+
+
 def test_business_licence_credit_code_on_text():
     good = "91350100M000100Y4" + uscc_check_char("91350100M000100Y4")
     assert is_valid_uscc(good) and not is_valid_uscc(good[:17] + "0")

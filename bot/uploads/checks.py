@@ -136,6 +136,24 @@ def same_name(a: str | None, b: str | None) -> bool:
     return bool(a) and bool(b) and norm(a) == norm(b)
 
 
+_PERSON = re.compile(r"(?:姓名|权利人|持证人)([\u4e00-\u9fff·]{2,12})")
+# Materials of someone else than the applicant: their documents carry other names.
+OTHER_PERSON = ("父", "母", "配偶", "监护人", "被投靠人", "代办", "子女", "继承人", "对方", "双方", "老人", "老年人")
+# Documents whose names are compared with the applicant's across the upload.
+NAMED_TYPES = ("hukou", "marriage", "divorce", "property", "labour_contract")
+
+
+def names_in(text: str) -> list[str]:
+    """The persons' names a document states (姓名 / 权利人 / 持证人 lines)."""
+    out = []
+    for line in (text or "").splitlines():
+        for m in _PERSON.finditer(norm(line)):
+            name = re.split(r"性别|民族|出生|与户主|户主|身份|共有|登记", m.group(1))[0]
+            if len(name) >= 2:
+                out.append(name)
+    return list(dict.fromkeys(out))
+
+
 # --- 营业执照 ---------------------------------------------------------------------------------------
 _USCC = re.compile(r"统一社会信用代码([0-9A-Z]{18})")
 
@@ -226,6 +244,35 @@ def _id_card_side_missing(files: list[FileReading]) -> str | None:
     return None
 
 
+def _reference_name(readings: list[FileReading], applicant_name: str | None) -> tuple[str, str] | None:
+    """The name the documents are held against: what the applicant typed, else the name read on
+    an ID card that is not someone else's (source, name)."""
+    if applicant_name:
+        return "您填写的姓名", applicant_name
+    for r in readings:
+        if r.doc_type == "id_card" and not any(w in (r.material or "") for w in OTHER_PERSON):
+            name = id_card_facts(r.text).name
+            if name:
+                return "身份证上的姓名", name
+    return None
+
+
+def _name_problems(files: list[FileReading], reference: tuple[str, str] | None) -> list[str]:
+    """Names across documents: an 户口簿 / 结婚证 / 不动产权证书 / 劳动合同 of the applicant that does
+    not name them."""
+    if reference is None:
+        return []
+    label, name = reference
+    out = []
+    for r in files:
+        if r.doc_type not in NAMED_TYPES:
+            continue
+        names = names_in(r.text)
+        if names and not any(same_name(n, name) for n in names):
+            out.append(f"{DOC_NAMES[r.doc_type]}上的姓名（{'、'.join(names)}）与{label}「{name}」不一致")
+    return out
+
+
 def evaluate(materials: list[tuple[str, str]], readings: list[FileReading], applicant_name: str | None,
              today: date) -> tuple[list[MaterialResult], list[dict], list[str]]:
     """``materials``: (name, form) of the applicant's list. Returns the result per material to
@@ -233,6 +280,7 @@ def evaluate(materials: list[tuple[str, str]], readings: list[FileReading], appl
     for r in readings:
         check_file(r, applicant_name, today)
     results, used = [], set()
+    reference = _reference_name(readings, applicant_name)
     on_site = [name for name, form in materials if form in ON_SITE_FORMS]
     for name, form in materials:
         if form in ON_SITE_FORMS:
@@ -255,6 +303,8 @@ def evaluate(materials: list[tuple[str, str]], readings: list[FileReading], appl
             side = _id_card_side_missing(matched)
             if side:
                 reasons.append(side)
+        if not any(w in name for w in OTHER_PERSON):
+            reasons.extend(r for r in _name_problems(matched, reference) if r not in reasons)
         used.update(r.file_id for r in matched + labelled)
         if not matched and not labelled:
             status = MISSING
