@@ -232,3 +232,36 @@ async def test_ocr_busy_or_failing(upload_env, client, staff, monkeypatch):
     assert resp.status == 201 and body["read"] is False and body["doc_type"] is None
     item = {m["name"]: m for m in (await (await client.get("/api/uploads/check", headers=h(token))).json())["materials"]}
     assert item[ID_MATERIAL]["status"] == "有问题" and "重拍" in item[ID_MATERIAL]["reasons"][0]
+
+
+async def test_worker_sweeps_expired_uploads(upload_env, client, staff):
+    """The worker's beat (leader) runs the uploads' retention with the ticket sweeps."""
+    from sqlalchemy import update
+
+    from bot.uploads.models import UploadSession
+    from bot.worker import Worker
+
+    token = (await open_session(client))["token"]
+    keep = (await open_session(client))["token"]
+    for t in (token, keep):
+        assert (await client.post("/api/uploads/files", data=form(jpeg(paper([""], width=120)), PHOTO),
+                                  headers=h(t))).status == 201
+    engine = sync_engine(staff.url)
+    with Session(engine, future=True) as s, s.begin():
+        first = s.execute(select(UploadSession).order_by(UploadSession.id)).scalars().first()
+        s.execute(update(UploadSession).where(UploadSession.id == first.id)
+                  .values(expires_at=datetime.now(timezone.utc) - timedelta(minutes=1)))
+    engine.dispose()
+
+    class Leader:
+        async def hold(self):
+            return True
+
+        async def release(self):
+            pass
+
+    worker = Worker(url=staff.url, leader=Leader(), interval=1)
+    assert await worker.tick() is True and worker.sweeps == 1
+    assert (await client.get("/api/uploads/check", headers=h(token))).status == 404
+    assert (await client.get("/api/uploads/check", headers=h(keep))).status == 200
+    assert len([p for p in upload_env.iterdir() if p.is_file()]) == 1
