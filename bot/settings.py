@@ -85,6 +85,7 @@ class UploadSettings:
     max_files: int = 12          # files per upload session
     max_pixels: int = 40_000_000  # an image's width × height (decompression-bomb limit)
     max_pdf_pages: int = 10
+    max_stored_bytes: int = 2 * 1024 ** 3  # all sessions' files together; past it new uploads answer 503
     retention_days: int = 7      # days an upload session and its files are kept (at least 1)
 
 
@@ -224,6 +225,7 @@ def get_settings() -> Settings:
             max_files=max(1, _env_int("UPLOAD_MAX_FILES", UploadSettings.max_files)),
             max_pixels=max(10_000, _env_int("UPLOAD_MAX_PIXELS", UploadSettings.max_pixels)),
             max_pdf_pages=max(1, _env_int("UPLOAD_MAX_PDF_PAGES", UploadSettings.max_pdf_pages)),
+            max_stored_bytes=max(1024, _env_int("UPLOAD_MAX_STORED_BYTES", UploadSettings.max_stored_bytes)),
             retention_days=max(1, _env_int("UPLOAD_RETENTION_DAYS", UploadSettings.retention_days)),
         ),
         miniprogram=MiniProgramSettings(

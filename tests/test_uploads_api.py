@@ -206,6 +206,12 @@ async def test_file_count_limit(upload_env, client, staff, monkeypatch):
     assert (await client.post("/api/uploads/files", data=form(blank, PHOTO), headers=h(token))).status == 201
     resp = await client.post("/api/uploads/files", data=form(blank, PHOTO), headers=h(token))
     assert resp.status == 409 and (await resp.json())["error"]["code"] == "too_many_files"
+    # all sessions together: past the stored total, new uploads wait for the sweep
+    monkeypatch.setenv("UPLOAD_MAX_STORED_BYTES", "1024")
+    reload_settings()
+    other = (await open_session(client))["token"]
+    resp = await client.post("/api/uploads/files", data=form(blank, PHOTO), headers=h(other))
+    assert resp.status == 503 and (await resp.json())["error"]["code"] == "precheck_full"
 
 
 async def test_ocr_busy_or_failing(upload_env, client, staff, monkeypatch):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import trail
@@ -161,6 +161,10 @@ async def add_file(token: str | None, data: bytes, material: str | None, url: st
         if len(await _files(session, upload)) >= limits.max_files:
             raise UploadError(409, "too_many_files", f"每次预检最多上传 {limits.max_files} 个文件")
         names = [m["name"] for m in materials_of(upload.guide, upload.answers)]
+        stored_total = (await session.execute(select(func.coalesce(func.sum(UploadFile.size), 0)))).scalar_one()
+    if stored_total + len(data) > limits.max_stored_bytes:  # a flood of uploads cannot fill the disk
+        logger.warning("upload storage full", extra={"bytes": int(stored_total)})
+        raise UploadError(503, "precheck_full", "预检暂时无法接收更多文件，请稍后再试或直接到窗口办理")
     if material is not None and material not in names:
         raise UploadError(400, "unknown_material", "所选材料不在本事项的材料清单中")
     loop = asyncio.get_running_loop()
