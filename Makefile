@@ -81,6 +81,7 @@ test-e2e: model
 test: $(STAMP)
 	@mkdir -p results
 	@scripts/install-chromium
+	@scripts/install-precheck-deps
 	$(MAKE) --no-print-directory validate
 	$(MAKE) --no-print-directory model
 	$(MAKE) --no-print-directory test-nlu

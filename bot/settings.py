@@ -96,6 +96,19 @@ class PendingSettings:
 
 
 @dataclass(frozen=True)
+class UploadSettings:
+    """UPLOAD_*: the material pre-check's uploads (docs/uploads.md)."""
+
+    dir: str = ""                # UPLOAD_DIR: where encrypted files are kept; empty: var/uploads (never under the web root)
+    max_bytes: int = 8 * 1024 * 1024  # one file
+    max_files: int = 12          # files per upload session
+    max_pixels: int = 40_000_000  # an image's width × height (decompression-bomb limit)
+    max_pdf_pages: int = 10
+    max_stored_bytes: int = 2 * 1024 ** 3  # all sessions' files together; past it new uploads answer 503
+    retention_days: int = 7      # days an upload session and its files are kept (at least 1)
+
+
+@dataclass(frozen=True)
 class Settings:
     project_root: Path
     var_dir: Path
@@ -125,6 +138,7 @@ class Settings:
     livechat_hours: str = "09:00-17:30"  # live-chat service hours on working days, or "always" (docs/console.md)
     rate_limits: RateLimitSettings = field(default_factory=RateLimitSettings)
     pending: PendingSettings = field(default_factory=PendingSettings)
+    uploads: UploadSettings = field(default_factory=UploadSettings)
     tracker_url: str = ""  # Rasa's SQL tracker store, for `python -m bot privacy` (docs/privacy.md)
     visit_reminder_days: int = 2  # VISIT_REMINDER_DAYS: working days after 办结 before the return visit's reminder
     visit_window_days: int = 5  # VISIT_WINDOW_DAYS: working days the citizen has to answer (then 未评价)
@@ -224,6 +238,15 @@ def get_settings() -> Settings:
         pending=PendingSettings(
             retry_interval=max(1, _env_int("PENDING_RETRY_INTERVAL", PendingSettings.retry_interval)),
             max_attempts=_env_int("PENDING_MAX_ATTEMPTS", PendingSettings.max_attempts),
+        ),
+        uploads=UploadSettings(
+            dir=_env("UPLOAD_DIR", str(var_dir / "uploads")),
+            max_bytes=max(1024, _env_int("UPLOAD_MAX_BYTES", UploadSettings.max_bytes)),
+            max_files=max(1, _env_int("UPLOAD_MAX_FILES", UploadSettings.max_files)),
+            max_pixels=max(10_000, _env_int("UPLOAD_MAX_PIXELS", UploadSettings.max_pixels)),
+            max_pdf_pages=max(1, _env_int("UPLOAD_MAX_PDF_PAGES", UploadSettings.max_pdf_pages)),
+            max_stored_bytes=max(1024, _env_int("UPLOAD_MAX_STORED_BYTES", UploadSettings.max_stored_bytes)),
+            retention_days=max(1, _env_int("UPLOAD_RETENTION_DAYS", UploadSettings.retention_days)),
         ),
         miniprogram=MiniProgramSettings(
             token=_env("WECHAT_MP_TOKEN"),

@@ -1,4 +1,5 @@
-"""The ticket worker: SLA sweeps, reminders, escalation and citizen notices (bot.tickets.sweep).
+"""The ticket worker: SLA sweeps, reminders, escalation and citizen notices (bot.tickets.sweep), and
+the deletion of expired pre-check uploads (bot.uploads.service.sweep).
 
 Several workers may run (``python -m bot worker`` processes, and one inside each web service
 process for ``make run``); exactly one leads and sweeps, the others stand by:
@@ -131,9 +132,11 @@ class Worker:
                 else:
                     from bot.supervision.service import sweep as supervision_sweep  # 电子监察, 全程告知
                     from bot.tickets.sweep import sweep
+                    from bot.uploads.service import sweep as uploads_sweep  # retention of pre-check uploads
 
                     await sweep(self.url)
                     await supervision_sweep(self.url)
+                    await uploads_sweep(self.url)
                 self.sweeps += 1
             except Exception:
                 logger.exception("worker sweep failed")

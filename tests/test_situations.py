@@ -203,6 +203,7 @@ def test_start_skips_what_the_message_said_and_lists_when_nothing_is_left(real, 
     turn = replies.start("residence-permit", "居住证申领", "帮我妈办居住证签注要带什么")
     assert turn.done and "【居住证申领】您的材料清单（年度签注 · 委托他人代办）" in turn.text
     assert "/checklist/residence-permit?agent=agent&stage=endorse" in turn.text
+    assert "拍照上传预检" in turn.text and "/precheck/residence-permit?agent=agent&stage=endorse" in turn.text
     assert "以受理窗口审核为准" in turn.text
 
     turn = replies.start("residence-permit", "居住证申领", "办居住证要带什么材料")

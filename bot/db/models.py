@@ -15,3 +15,4 @@ from bot.livechat.models import AgentMessage, CannedReply, Handoff  # noqa: F401
 from bot.publication.models import PublicAnswer  # noqa: F401
 from bot.feedback.models import AnswerRating  # noqa: F401
 from bot.supervision.models import NoticeOptOut, SupervisionExplanation, SupervisionNotice, SupervisionState  # noqa: F401
+from bot.uploads.models import UploadFile, UploadSession  # noqa: F401

@@ -93,6 +93,7 @@ def render_list(spec: Situations, name: str, answers: dict[str, str]) -> str:
     if conditions:
         lines.append("注意：" + "；".join(conditions))
     lines.append(f"一次性告知单（可打印、可转发）：{sheet_url(spec.guide, result.answers)}")
+    lines.append(f"材料备好后可拍照上传预检，提前发现缺少或有问题的材料：{sheet_url(spec.guide, result.answers, page='precheck')}")
     lines.append("以上为准备材料的参考，最终以受理窗口审核为准。回答有误可以直接说“不对，是……”更正。")
     return "\n".join(lines)
 

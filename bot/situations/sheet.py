@@ -47,13 +47,14 @@ def parse_answers(spec: Situations, query: dict[str, str]) -> dict[str, str]:
     return clean_answers(spec, answers)
 
 
-def sheet_path(guide_id: str, answers: dict[str, str], suffix: str = "") -> str:
+def sheet_path(guide_id: str, answers: dict[str, str], suffix: str = "", page: str = "checklist") -> str:
+    """``/checklist/{guide}?answers``; ``page="precheck"``: the material pre-check page of the same list."""
     query = urlencode(sorted(answers.items()))
-    return f"/checklist/{guide_id}{suffix}" + (f"?{query}" if query else "")
+    return f"/{page}/{guide_id}{suffix}" + (f"?{query}" if query else "")
 
 
-def sheet_url(guide_id: str, answers: dict[str, str], suffix: str = "") -> str:
-    return get_settings().public_url + sheet_path(guide_id, answers, suffix)
+def sheet_url(guide_id: str, answers: dict[str, str], suffix: str = "", page: str = "checklist") -> str:
+    return get_settings().public_url + sheet_path(guide_id, answers, suffix, page)
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,8 @@ def render_html(sheet: Sheet) -> str:
 <ol class="materials">{''.join(materials)}</ol>
 <h2>办理信息</h2>
 <dl class="facts">{facts}</dl>
-<p class="actions"><a href="{e(sheet.pdf_url)}">下载打印版（PDF）</a></p>
+<p class="actions"><a href="{e(sheet.pdf_url)}">下载打印版（PDF）</a>
+<a href="{e(sheet_path(sheet.guide.id, sheet.checklist.answers, page='precheck'))}">上传材料预检</a></p>
 <figure class="qr"><img src="{qr}" alt="本清单的二维码" width="132" height="132">
 <figcaption>扫码在手机上查看本清单</figcaption></figure>
 <p class="note">生成日期：{e(data['date'])}。{e(WINDOW_NOTE)}</p>

@@ -9,12 +9,12 @@ from aiohttp import web
 from bot.db import dispose_engine
 from bot.redis_client import close_redis
 from bot.web import assist, console, errors, health, inbox, knowledge, portal, mp, sync, tickets
-from bot.web import dbfaults, disclosure, feedback, hot, limits, openapi, public, situations, supervision, visits
+from bot.web import dbfaults, disclosure, feedback, hot, limits, openapi, public, situations, supervision, uploads, visits
 
 logger = logging.getLogger(__name__)
 
 # Areas of the API, in registration order. Each module exposes setup(app).
-AREAS = [health, knowledge, situations, portal, public, visits, feedback, mp, tickets, inbox, hot, assist, console, sync,
+AREAS = [health, knowledge, situations, uploads, portal, public, visits, feedback, mp, tickets, inbox, hot, assist, console, sync,
          supervision, disclosure, openapi, limits, dbfaults]
 
 
