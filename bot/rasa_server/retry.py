@@ -17,7 +17,7 @@ from typing import Any, Optional
 import aiohttp
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from bot.channels.action_probe import watch
+from bot.rasa_server.action_probe import watch
 from bot.pending import store
 from bot.settings import get_settings
 

@@ -32,12 +32,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.plaintext import render_messages, resolve_choice
-from bot.channels.state import ChannelState
+from bot.rasa_server.channels.plaintext import render_messages, resolve_choice
+from bot.rasa_server.channels.state import ChannelState
 from bot.wechat_api import WeChatAPI, WeChatApiError
 from bot.ratelimit import CHAT_LIMITED_REPLY, RateLimiter, chat_limiter
 from bot.settings import WeChatSettings, get_settings
-from bot.channels.wechat_crypto import (
+from bot.rasa_server.channels.wechat_crypto import (
     MAX_BODY_BYTES,
     MessageCrypto,
     WeChatRequestError,

@@ -7,7 +7,7 @@
   (bot.ratelimit, shared through Redis when configured); beyond that a polite reply;
 - when a custom action fails (the action server is down or erroring) or the tracker store cannot
   load or save the conversation (database restarting), the user gets an apology, the message is
-  kept in ``pending_messages`` and re-sent to the bot by bot.channels.retry once the action server
+  kept in ``pending_messages`` and re-sent to the bot by bot.rasa_server.retry once the action server
   is healthy again (the answer is recorded: REST cannot push). When even that table cannot be
   written, the apology asks the user to try again later;
 - ticket notices that could not be pushed to a REST conversation (bot.tickets.sweep stores them)
@@ -27,7 +27,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import action_probe
+from bot.rasa_server import action_probe
 from bot.ratelimit import CHAT_LIMITED_REPLY, RateLimiter, chat_limiter
 
 logger = logging.getLogger(__name__)
@@ -151,14 +151,14 @@ class RestInput(RasaRestInput):
 
         @blueprint.listener("after_server_start")
         async def start_retry(app, _loop) -> None:
-            from bot.channels.retry import start_retry_loop
+            from bot.rasa_server.retry import start_retry_loop
 
             start_retry_loop(app)
 
         @blueprint.listener("before_server_stop")
         async def stop_retry(app, _loop) -> None:
-            from bot.channels.retry import stop_retry_loop
-            from bot.rasa_patches import close_kept_sessions
+            from bot.rasa_server.retry import stop_retry_loop
+            from bot.rasa_server.patches import close_kept_sessions
 
             await stop_retry_loop(app)
             agent = getattr(app.ctx, "agent", None)

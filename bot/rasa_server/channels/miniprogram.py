@@ -13,8 +13,8 @@ from typing import Optional, Text
 
 from sanic.request import Request
 
-from bot.channels.wechat import UNSUPPORTED, WELCOME, WeChatInput
-from bot.channels.wechat_crypto import MAX_BODY_BYTES, WeChatRequestError, bad_request, parse_xml
+from bot.rasa_server.channels.wechat import UNSUPPORTED, WELCOME, WeChatInput
+from bot.rasa_server.channels.wechat_crypto import MAX_BODY_BYTES, WeChatRequestError, bad_request, parse_xml
 
 
 def parse_json_push(body: bytes) -> dict[str, str]:
