@@ -1,4 +1,4 @@
-"""The WeChat server API that the WeChat channels (slow answers), ticket notices (bot.notify) and the
+"""The WeChat server API that the WeChat channels (slow answers), citizen deliveries (bot.delivery) and the
 mini-program login (bot.web.mp) call; below all of them, so it lives outside bot.rasa_server.channels: access_token (cached, refreshed before expiry by one
 refresher at a time), the customer-service message API (custom send) and the mini-program's
 code2session.
