@@ -24,7 +24,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.rasa_server.channels.rest import APOLOGY, BUSY
+from bot.rasa_server.channels.replies import APOLOGY, BUSY
 from bot.ports import free_ports
 from bot.stack import rasa_server_command
 

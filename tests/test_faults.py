@@ -11,7 +11,7 @@ import uuid
 import pytest
 import requests
 
-from bot.rasa_server.channels.rest import APOLOGY
+from bot.rasa_server.channels.replies import APOLOGY
 from tests.hardening_helpers import MODEL, PrivatePostgres, PrivateRedis, Services, texts
 
 pytestmark = pytest.mark.stack

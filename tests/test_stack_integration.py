@@ -127,7 +127,7 @@ def response(name: str) -> str:
 
 def not_a_failure(replies: list[dict]) -> None:
     """Neither the crash apology of the channel nor the bot's give-up answer."""
-    from bot.rasa_server.channels.rest import APOLOGY
+    from bot.rasa_server.channels.replies import APOLOGY
 
     assert APOLOGY not in texts(replies) and response("utter_default") not in texts(replies), replies
 
