@@ -5,6 +5,8 @@ SHELL := /bin/bash
 VENV    := .venv
 PY      := $(VENV)/bin/python
 RASA    := $(VENV)/bin/rasa
+# Rasa with bot.rasa_server.install() first (version check, patches): for anything that serves the model.
+RASA_SERVER := $(PY) -m bot.rasa_server
 export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
@@ -74,7 +76,7 @@ test-e2e: model
 	LIVECHAT_HOURS=never $(PY) -m rasa_sdk --actions actions --port $$port >results/actions-e2e.log 2>&1 & pid=$$!; \
 	trap "kill $$pid 2>/dev/null" EXIT; \
 	for i in $$(seq 60); do curl -sf http://127.0.0.1:$$port/health >/dev/null && break; sleep 0.5; done; \
-	ACTION_ENDPOINT_URL=http://127.0.0.1:$$port/webhook $(RASA) test core --model $(MODEL_DIR)/current.tar.gz \
+	ACTION_ENDPOINT_URL=http://127.0.0.1:$$port/webhook $(RASA_SERVER) test core --model $(MODEL_DIR)/current.tar.gz \
 	  --stories tests/stories --endpoints endpoints.yml --out results/e2e --fail-on-prediction-errors; \
 	echo "e2e stories: all passed"
 

@@ -3,8 +3,7 @@
 action_request_human: in the live-chat service hours, puts the conversation in the agents' queue
 (bot.livechat) and tells the citizen an agent is coming; outside them, says when agents are there
 and offers 12345 and leaving a message.
-action_agent_reply: run by the web service through Rasa's ``POST /conversations/{id}/execute`` on
-the conversation's own output channel; delivers the agent's stored replies.
+The agents' replies reach the citizen from the web service, by bot.delivery (bot.livechat.service).
 """
 from __future__ import annotations
 
@@ -59,14 +58,4 @@ class ActionRequestHuman(Action):
             dispatcher.utter_message(text=BUSY)
             return []
         dispatcher.utter_message(text=CONNECTING)
-        return []
-
-
-class ActionAgentReply(Action):
-    def name(self) -> Text:
-        return "action_agent_reply"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        for text in await service.take_undelivered(tracker.sender_id):
-            dispatcher.utter_message(text=f"【人工客服】{text}")
         return []

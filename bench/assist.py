@@ -84,14 +84,15 @@ def _rasa_up(url: str) -> bool:
 
 def _start_rasa(var: Path):
     from bot.ports import free_ports
+    from bot.stack import rasa_server_command
 
     port = free_ports(1)[0]
     url = f"http://127.0.0.1:{port}"
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TRACKER_DB=str(var / "tracker.db"),
                ACTION_ENDPOINT_URL="http://127.0.0.1:9/webhook", PYTHONPATH=str(ROOT))
     log = (var / "rasa.log").open("ab")
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "rasa"), "run", "--enable-api", "--port", str(port),
-                             "--model", str(MODEL), "--endpoints", "endpoints.yml"],
+    proc = subprocess.Popen(rasa_server_command("run", "--enable-api", "--port", str(port),
+                                               "--model", str(MODEL), "--endpoints", "endpoints.yml"),
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and proc.poll() is None:

@@ -24,8 +24,9 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.channels.rest import APOLOGY, BUSY
+from bot.rasa_server.channels.replies import APOLOGY, BUSY
 from bot.ports import free_ports
+from bot.stack import rasa_server_command
 
 FAILURE_REPLIES = {APOLOGY, BUSY}
 
@@ -69,6 +70,10 @@ def train(config: str, name: str) -> tuple[str, float]:
     return str(MODELS / f"{name}.tar.gz"), round(time.perf_counter() - started, 1)
 
 
+def _plain_rasa(*args: str) -> list[str]:
+    return [str(Path(sys.executable).parent / "rasa"), *args]
+
+
 class Servers:
     """Rasa + action server for one model (the web service is started separately)."""
 
@@ -89,14 +94,15 @@ class Servers:
         env = dict(os.environ, PYTHONPATH=str(ROOT), RASA_TELEMETRY_ENABLED="false",
                    ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.actions_port}/webhook",
                    TRACKER_DB=str(self.tmp / f"tracker-{uuid.uuid4().hex[:6]}.db"))
-        bindir = Path(sys.executable).parent
         log = (self.tmp / "servers.log").open("ab")
         self.procs["actions"] = subprocess.Popen(
             [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.actions_port)],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        # The baseline is stock Rasa (its own tracker store, none of our patches): plain `rasa`.
+        rasa = rasa_server_command if self.endpoints == "endpoints.yml" else _plain_rasa
         self.procs["rasa"] = subprocess.Popen(
-            [str(bindir / "rasa"), "run", "--enable-api", "--port", str(self.rasa_port), "--model", self.model,
-             "--endpoints", self.endpoints, "--credentials", "credentials.yml"],
+            rasa("run", "--enable-api", "--port", str(self.rasa_port), "--model", self.model,
+                                "--endpoints", self.endpoints, "--credentials", "credentials.yml"),
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         import requests
 

@@ -20,7 +20,7 @@ def prod_endpoints(database_url: str, redis_url: str, action_endpoint_url: str) 
     if redis.scheme not in ("redis", "rediss"):
         raise ValueError("the production profile needs REDIS_URL=redis://host:port/db")
     tracker = {
-        "type": "bot.tracker_store.FastSQLTrackerStore",  # Rasa's SQL store, fewer queries per turn
+        "type": "bot.rasa_server.tracker_store.FastSQLTrackerStore",  # Rasa's SQL store, fewer queries per turn
         "dialect": "postgresql",
         "url": db.hostname or "127.0.0.1",
         "port": db.port or 5432,
@@ -30,7 +30,7 @@ def prod_endpoints(database_url: str, redis_url: str, action_endpoint_url: str) 
     }
     # Rasa's RedisLockStore, falling back to in-process locks while Redis is down (docs/hardening.md).
     lock = {
-        "type": "bot.lockstore.ResilientRedisLockStore",
+        "type": "bot.rasa_server.lock_store.ResilientRedisLockStore",
         "url": redis.hostname or "127.0.0.1",
         "port": redis.port or 6379,
         "db": int((redis.path or "/0").lstrip("/") or 0),

@@ -1,4 +1,4 @@
-"""Fixed-window rate limits: per chat sender (bot.channels.rest) and per client IP (web API).
+"""Fixed-window rate limits: per chat sender (bot.rasa_server.channels.rest) and per client IP (web API).
 
 With Redis (REDIS_URL) the counters are shared by every worker and process (``INCR`` + ``EXPIRE``
 on ``gov:rl:<scope>:<key>:<window>``); without it, or while Redis is unreachable, each process

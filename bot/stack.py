@@ -23,15 +23,19 @@ class Ports:
     web: int = 8080
 
 
+def rasa_server_command(*args: str) -> list[str]:
+    """``rasa ARGS`` through the Rasa server's launcher, which installs bot.rasa_server first."""
+    return [sys.executable, "-m", "bot.rasa_server", *args]
+
+
 def stack_commands(model: str, ports: Ports, endpoints: str = "endpoints.yml",
                    credentials: str = "credentials.yml") -> dict[str, list[str]]:
-    bindir = Path(sys.executable).parent
     return {
         "actions": [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(ports.actions)],
-        "rasa": [
-            str(bindir / "rasa"), "run", "--enable-api", "--cors", "*", "--port", str(ports.rasa),
+        "rasa": rasa_server_command(
+            "run", "--enable-api", "--cors", "*", "--port", str(ports.rasa),
             "--model", model, "--endpoints", endpoints, "--credentials", credentials,
-        ],
+        ),
         "web": [sys.executable, "-m", "bot", "serve", "--port", str(ports.web)],
     }
 

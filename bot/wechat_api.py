@@ -1,7 +1,8 @@
-"""The WeChat server API that the WeChat channels (slow answers), ticket notices (bot.notify) and the
-mini-program login (bot.web.mp) call; below all of them, so it lives outside bot.channels: access_token (cached, refreshed before expiry by one
-refresher at a time), the customer-service message API (custom send), the Official Account's template
-messages, the mini-program's subscription messages and its code2session.
+"""The WeChat server API that the WeChat channels (slow answers), citizen deliveries (bot.delivery), stage
+notices (bot.supervision.routes) and the mini-program login (bot.web.mp) call; below all of them, so it lives
+outside bot.rasa_server.channels: access_token (cached, refreshed before expiry by one refresher at a time),
+the customer-service message API (custom send), the Official Account's template messages, the mini-program's
+subscription messages and its code2session.
 
 The access_token lives in Redis when configured, so every process and worker shares one token and
 only the holder of a short Redis lock fetches a new one; without Redis it is cached in-process

@@ -13,7 +13,7 @@ from typing import Optional
 import aiohttp
 from aiohttp import web
 
-from bot.channels.wechat_crypto import MessageCrypto, signature
+from bot.rasa_server.channels.wechat_crypto import MessageCrypto, signature
 from bot.ports import free_ports
 
 # Tencent's sample account (WXBizMsgCrypt sample code; see test_wechat_crypto.py for the source).
@@ -208,7 +208,7 @@ class WeChatPusher:
         ts = str(int(time.time()) if timestamp is None else timestamp)
         nonce = str(secrets.randbelow(10 ** 9))
         wrapped = self.crypto.encrypt_reply(xml, timestamp=ts, nonce=nonce)  # same envelope format
-        from bot.channels.wechat_crypto import parse_xml
+        from bot.rasa_server.channels.wechat_crypto import parse_xml
 
         envelope = parse_xml(wrapped)
         body = (f"<xml><ToUserName><![CDATA[gh_account]]></ToUserName>"
@@ -219,7 +219,7 @@ class WeChatPusher:
 
     def open_reply(self, body: str, safe: bool) -> dict:
         """The reply XML as fields (decrypted and its signature checked in safe mode)."""
-        from bot.channels.wechat_crypto import parse_xml
+        from bot.rasa_server.channels.wechat_crypto import parse_xml
 
         fields = parse_xml(body)
         if not safe:

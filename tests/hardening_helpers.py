@@ -14,6 +14,7 @@ from pathlib import Path
 import requests
 
 from bot.ports import free_ports
+from bot.stack import rasa_server_command
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_TOKEN = "hardening-admin-token-0123456789"
@@ -236,15 +237,14 @@ class Services:
         self.env = base_env(var_dir, ACTION_ENDPOINT_URL=f"http://127.0.0.1:{actions_port}/webhook",
                             RASA_URL=f"http://127.0.0.1:{rasa_port}",
                             ACTION_SERVER_URL=f"http://127.0.0.1:{actions_port}", **env)
-        bindir = Path(sys.executable).parent
         self.rasa_url = f"http://127.0.0.1:{rasa_port}"
         self.actions_url = f"http://127.0.0.1:{actions_port}"
         self.actions = Proc("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
                                         "--port", str(actions_port)], self.env, var_dir / "actions.log",
                             self.actions_url + "/health")
-        self.rasa = Proc("rasa", [str(bindir / "rasa"), "run", "--enable-api", "--port", str(rasa_port),
-                                  "--model", str(MODEL), "--endpoints", endpoints,
-                                  "--credentials", "credentials.yml"], self.env, var_dir / "rasa.log",
+        self.rasa = Proc("rasa", rasa_server_command("run", "--enable-api", "--port", str(rasa_port),
+                                                     "--model", str(MODEL), "--endpoints", endpoints,
+                                                     "--credentials", "credentials.yml"), self.env, var_dir / "rasa.log",
                          self.rasa_url + "/status")
 
     def start(self) -> "Services":

@@ -11,7 +11,7 @@ import uuid
 import pytest
 import requests
 
-from bot.channels.rest import APOLOGY
+from bot.rasa_server.channels.replies import APOLOGY
 from tests.hardening_helpers import MODEL, PrivatePostgres, PrivateRedis, Services, texts
 
 pytestmark = pytest.mark.stack
@@ -105,11 +105,11 @@ ENDPOINTS_WITH_REDIS = """
 action_endpoint:
   url: ${ACTION_ENDPOINT_URL}
 tracker_store:
-  type: bot.tracker_store.FastSQLTrackerStore
+  type: bot.rasa_server.tracker_store.FastSQLTrackerStore
   dialect: "sqlite"
   db: ${TRACKER_DB}
 lock_store:
-  type: bot.lockstore.ResilientRedisLockStore
+  type: bot.rasa_server.lock_store.ResilientRedisLockStore
   url: 127.0.0.1
   port: %d
   db: 0
@@ -220,7 +220,7 @@ ENDPOINTS_WITH_POSTGRES = """
 action_endpoint:
   url: ${ACTION_ENDPOINT_URL}
 tracker_store:
-  type: bot.tracker_store.FastSQLTrackerStore
+  type: bot.rasa_server.tracker_store.FastSQLTrackerStore
   dialect: postgresql
   url: 127.0.0.1
   port: %d

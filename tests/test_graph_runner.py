@@ -1,4 +1,4 @@
-"""bot.graph_runner.SequentialGraphRunner gives what Rasa's DaskGraphRunner gives, on the trained
+"""bot.rasa_server.graph_runner.SequentialGraphRunner gives what Rasa's DaskGraphRunner gives, on the trained
 model: the same parse of each message and the same next-action predictions along a conversation."""
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.graph_runner import SequentialGraphRunner
+from bot.rasa_server.graph_runner import SequentialGraphRunner
 
 MODEL = Path(__file__).resolve().parent.parent / "models" / "current.tar.gz"
 TEXTS = ["你好", "請問辦身份證要帶什麼資料", "我的申请SP20260114003到哪一步了", "我要投诉楼下烧烤店油烟太大",

@@ -11,7 +11,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from bot.channels.rest import TOO_LONG_REPLY
+from bot.rasa_server.channels.rest import TOO_LONG_REPLY
 from bot.ratelimit import CHAT_LIMITED_REPLY
 from tests.hardening_helpers import ADMIN_TOKEN
 from tests.test_stack_integration import MODEL, Stack, not_a_failure, response, texts

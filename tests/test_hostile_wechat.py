@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from bot.channels.miniprogram import MiniProgramInput
-from bot.channels.wechat import WeChatConfig, WeChatInput
+from bot.rasa_server.channels.miniprogram import MiniProgramInput
+from bot.rasa_server.channels.wechat import WeChatConfig, WeChatInput
 from tests.conftest_wechat import (SAMPLE_AES_KEY, SAMPLE_APPID, SAMPLE_SECRET, SAMPLE_TOKEN, SanicChannelServer, WeChatPusher,
                                    get, post)
 from tests.test_wechat_channel import StubBot

@@ -21,6 +21,34 @@ def tracker(sender: str, texts: list[str], channel: str = "socketio") -> Tracker
                    "action_listen")
 
 
+class RecordingDeliverer:
+    """bot.delivery.Deliverer's interface; fails while ``down``."""
+
+    def __init__(self, down: bool = False):
+        self.sent, self.down = [], down
+
+    async def deliver(self, channel, recipient, message):
+        from bot.delivery import FAILED, SENT, Delivery
+
+        if self.down:
+            return Delivery(FAILED, "ClientConnectorError")
+        self.sent.append((channel, recipient, message.text))
+        return Delivery(SENT)
+
+
+async def test_a_failed_delivery_keeps_the_reply_and_its_followers_for_the_next_one(staff):
+    handoff = await service.request_handoff("conv-3", "wechat", "转人工")
+    await service.add_agent_message(handoff["id"], "d1", "第一条")
+    await service.add_agent_message(handoff["id"], "d1", "第二条")
+    down = RecordingDeliverer(down=True)
+    assert not await service.deliver_agent_messages("conv-3", "wechat", deliverer=down)
+    assert [m["delivered"] for m in await service.messages(handoff["id"])] == [False, False]
+    up = RecordingDeliverer()
+    assert await service.deliver_agent_messages("conv-3", "wechat", deliverer=up)
+    assert up.sent == [("wechat", "conv-3", "【人工客服】第一条"), ("wechat", "conv-3", "【人工客服】第二条")]
+    assert [m["delivered"] for m in await service.messages(handoff["id"])] == [True, True]
+
+
 def test_service_hours():
     monday_10 = datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)  # a Monday, a working day
     assert service.in_service(monday_10, "09:00-17:30")
@@ -35,7 +63,7 @@ def test_service_hours():
 
 
 async def test_request_human_queues_in_service_hours_and_agent_reply_delivers(staff, monkeypatch):
-    from actions.livechat import CONNECTING, ActionAgentReply, ActionRequestHuman
+    from actions.livechat import CONNECTING, ActionRequestHuman
     from bot.settings import reload_settings
 
     monkeypatch.setenv("LIVECHAT_HOURS", "always")
@@ -50,12 +78,11 @@ async def test_request_human_queues_in_service_hours_and_agent_reply_delivers(st
     assert queue[0]["status"] == "waiting" and queue[0]["last_text"] == "人呢"
     handoff, _ = await service.add_agent_message(queue[0]["id"], "d1", "您好，我是人工客服")
     assert handoff["status"] == "active" and handoff["agent"] == "d1"
-    delivered = CollectingDispatcher()
-    await ActionAgentReply().run(delivered, tracker("conv-1", ["人呢"]), {})
-    assert [m["text"] for m in delivered.messages] == ["【人工客服】您好，我是人工客服"]
-    again = CollectingDispatcher()
-    await ActionAgentReply().run(again, tracker("conv-1", ["人呢"]), {})
-    assert again.messages == [], "each reply is delivered once"
+    courier = RecordingDeliverer()
+    assert await service.deliver_agent_messages("conv-1", queue[0]["channel"], deliverer=courier)
+    assert courier.sent == [("socketio", "conv-1", "【人工客服】您好，我是人工客服")]
+    assert await service.deliver_agent_messages("conv-1", "socketio", deliverer=courier)
+    assert len(courier.sent) == 1, "each reply is delivered once"
     closed = await service.close_handoff(queue[0]["id"], "d1")
     assert closed["status"] == "closed" and await service.list_handoffs("open") == []
     with pytest.raises(service.LiveChatError) as exc:

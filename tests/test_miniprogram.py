@@ -12,10 +12,10 @@ import pytest
 import requests
 from aiohttp import web
 
-from bot.channels import mp_session
-from bot.channels.miniprogram import MiniProgramInput
-from bot.channels.wechat import WeChatConfig
-from bot.channels.wechat_crypto import parse_xml
+from bot.web import mp_session
+from bot.rasa_server.channels.miniprogram import MiniProgramInput
+from bot.rasa_server.channels.wechat import WeChatConfig
+from bot.rasa_server.channels.wechat_crypto import parse_xml
 from tests.conftest_channels import channels_stack  # noqa: F401  (fixture)
 from tests.conftest_wechat import (
     SAMPLE_AES_KEY,

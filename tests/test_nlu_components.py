@@ -1,4 +1,4 @@
-"""bot.nlu.components: the guarded classifier builds the same feature matrix as Rasa's, faster."""
+"""bot.rasa_server.components: the guarded classifier builds the same feature matrix as Rasa's, faster."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +8,7 @@ from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUEN
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.components import GuardedLogisticRegressionClassifier
+from bot.rasa_server.components import GuardedLogisticRegressionClassifier
 
 
 def _message(seed: int, dense: bool) -> Message:

@@ -1,11 +1,12 @@
-"""bot.rasa_patches: Rasa's calls to the action server reuse keep-alive connections, and still work
+"""bot.rasa_server.patches: Rasa's calls to the action server reuse keep-alive connections, and still work
 when the server closed them or restarted in between."""
 from __future__ import annotations
 
 from aiohttp import web
 from rasa.utils.endpoints import EndpointConfig
 
-from bot import rasa_patches
+from bot.rasa_server import patches as rasa_patches
+from bot.rasa_server.install import install
 
 
 async def _server(port: int = 0):
@@ -25,7 +26,7 @@ async def _server(port: int = 0):
 
 
 async def test_action_calls_share_one_connection_and_survive_a_restart(monkeypatch):
-    rasa_patches.apply()
+    install()
     monkeypatch.setattr(rasa_patches, "KEEPALIVE_SECONDS", 0.5)
     runner, port, peers = await _server()
     endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook", headers={"X-Test": "1"})
@@ -51,7 +52,7 @@ def test_action_responses_are_validated_as_rasa_does():
     from jsonschema import ValidationError
     from rasa.core.actions.action import RemoteAction
 
-    rasa_patches.apply()
+    install()
     action = RemoteAction("action_x", None)
     good = {"events": [{"event": "slot", "name": "item", "value": "身份证", "timestamp": None},
                        {"event": "active_loop", "name": "ticket_form"}],
@@ -68,7 +69,7 @@ def test_event_classes_resolve_as_in_rasa():
     import pytest
     from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
 
-    rasa_patches.apply()
+    install()
     for _ in range(2):  # the second time from memory
         assert Event.resolve_by_type("user") is UserUttered
         assert Event.resolve_by_type("slot") is SlotSet
@@ -86,7 +87,7 @@ def test_action_requests_encode_the_same_json_values():
     import json
     import math
 
-    rasa_patches.apply()
+    install()
     tracker = {"sender_id": "s", "slots": {"phone": None, "count": 3, "score": 0.1 + 0.2, "item": "居民身份证"},
                "events": [{"event": "user", "text": "你好 😀", "timestamp": 1764374400.123456,
                            "parse_data": {"intent": {"name": "greet", "confidence": 0.987654321}}}],

@@ -127,7 +127,7 @@ def response(name: str) -> str:
 
 def not_a_failure(replies: list[dict]) -> None:
     """Neither the crash apology of the channel nor the bot's give-up answer."""
-    from bot.channels.rest import APOLOGY
+    from bot.rasa_server.channels.replies import APOLOGY
 
     assert APOLOGY not in texts(replies) and response("utter_default") not in texts(replies), replies
 
@@ -139,7 +139,7 @@ def not_a_failure(replies: list[dict]) -> None:
     ("🙏🏻👍", "utter_thank"),                  # gesture emoji are read as words: 谢谢
 ])
 def test_hostile_messages_get_a_polite_chinese_reply(stack, message, expected):
-    from bot.channels.rest import TOO_LONG_REPLY
+    from bot.rasa_server.channels.rest import TOO_LONG_REPLY
 
     replies = stack.say(f"t-{uuid.uuid4().hex}", message)
     not_a_failure(replies)

@@ -243,8 +243,8 @@ async def test_chat_channel_of_the_applicant_is_used(staff):
         def __init__(self):
             self.sent = []
 
-        async def send(self, channel, to, text):
-            from bot.notify import SENT, Delivery
+        async def deliver(self, channel, to, message):
+            from bot.delivery import SENT, Delivery
 
             self.sent.append((channel, to))
             return Delivery(SENT)

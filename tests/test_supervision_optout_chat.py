@@ -32,8 +32,8 @@ class Chat:
     def __init__(self):
         self.sent = []
 
-    async def send(self, channel, to, text):
-        from bot.notify import SENT, Delivery
+    async def deliver(self, channel, to, text):
+        from bot.delivery import SENT, Delivery
 
         self.sent.append((channel, to, text))
         return Delivery(SENT)

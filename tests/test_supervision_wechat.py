@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db import sync_engine
-from bot.notify import ChannelNotifier
+from bot.delivery import Deliverer as ChannelNotifier
 from bot.supervision import service
 from bot.supervision.models import SupervisionNotice
 from tests.conftest_wechat import SAMPLE_APPID, SAMPLE_SECRET, FakeWeChat

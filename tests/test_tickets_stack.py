@@ -11,7 +11,7 @@ import uuid
 import pytest
 import requests
 
-from bot.channels.rest import NOTICE_REFRESH_SECONDS
+from bot.rasa_server.channels.rest import NOTICE_REFRESH_SECONDS
 from tests.test_stack_integration import MODEL, Stack, texts
 
 pytestmark = pytest.mark.stack

@@ -13,7 +13,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot.db import dispose_engine, session_scope
-from bot.notify import ChannelNotifier, LogSmsSender, load_sms_sender
+from bot.delivery import Deliverer as ChannelNotifier, LogSmsSender, load_sms_sender
 from bot.tickets import notices, sweep as sw
 from bot.tickets.models import Ticket, TicketNotification
 from bot.tickets.service import act, create_ticket
@@ -230,7 +230,7 @@ async def test_unreachable_channel_is_recorded_as_failed(worker_db):
 async def test_log_only_sms_is_masked(caplog):
     assert isinstance(load_sms_sender(""), LogSmsSender)
     assert isinstance(load_sms_sender("tests.test_tickets_worker:RecordingSms"), RecordingSms)
-    with caplog.at_level(logging.INFO, logger="bot.notify"):
+    with caplog.at_level(logging.INFO, logger="bot.delivery"):
         await LogSmsSender().send("13800001234", "张先生您好，工单已答复，电话13800001234")
     record = caplog.records[-1]
     assert "13800001234" not in record.phone and "13800001234" not in record.text

@@ -1,4 +1,4 @@
-"""bot.tracker_store.FastSQLTrackerStore: Rasa's SQL tracker store, same rows, fewer queries per turn
+"""bot.rasa_server.tracker_store.FastSQLTrackerStore: Rasa's SQL tracker store, same rows, fewer queries per turn
 (on SQLite and PostgreSQL)."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.tracker_store import FastSQLTrackerStore
+from bot.rasa_server.tracker_store import FastSQLTrackerStore
 
 DOMAIN = Domain.from_yaml("""
 version: "3.1"

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.notify import ChannelNotifier
+from bot.delivery import Deliverer as ChannelNotifier
 from bot.tickets import kpi, service, visits
 from bot.tickets.models import Ticket, TicketNotification
 from tests.test_tickets_worker import RecordingSms, fake_rasa  # noqa: F401  (fixture, helper)

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from bot.channels.state import ChannelState
+from bot.rasa_server.channels.state import ChannelState
 from bot.wechat_api import WeChatAPI, WeChatApiError
 from tests.conftest_wechat import SAMPLE_APPID, SAMPLE_SECRET, FakeWeChat
 

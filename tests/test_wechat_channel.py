@@ -7,8 +7,9 @@ import time
 
 import pytest
 
-from bot.channels.state import ChannelState
-from bot.channels.wechat import ASK_TO_TYPE_IMAGE, BUSY, WELCOME, WeChatConfig, WeChatInput
+from bot.rasa_server.channels.state import ChannelState
+from bot.rasa_server.channels.replies import ASK_TO_TYPE_IMAGE, BUSY, WELCOME
+from bot.rasa_server.channels.wechat import WeChatConfig, WeChatInput
 from bot.wechat_api import WeChatAPI
 from tests.conftest_wechat import (
     SAMPLE_AES_KEY,

@@ -21,8 +21,8 @@ import time
 
 import pytest
 
-from bot.channels.plaintext import render_messages, resolve_choice
-from bot.channels.wechat_crypto import (
+from bot.rasa_server.channels.plaintext import render_messages, resolve_choice
+from bot.rasa_server.channels.wechat_crypto import (
     MessageCrypto,
     WeChatRequestError,
     check_signature,

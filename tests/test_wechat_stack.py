@@ -7,7 +7,7 @@ import uuid
 import pytest
 import requests
 
-from bot.channels.wechat import WELCOME
+from bot.rasa_server.channels.replies import WELCOME
 from tests.conftest_channels import channels_stack  # noqa: F401  (fixture)
 from tests.conftest_wechat import WeChatPusher
 

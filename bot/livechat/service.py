@@ -1,11 +1,11 @@
-"""Live chat hand-off over the database, shared by the action server (request, deliver) and the
-web service (queue, accept, reply, close).
+"""Live chat hand-off over the database, shared by the action server (request) and the web service
+(queue, accept, reply, deliver, close).
 
 Flow: the citizen asks for a human → in service hours ``request_handoff`` records a *waiting*
-hand-off (one open hand-off per conversation) → an agent opens it in the console (*active*) and
-replies: ``add_agent_message`` stores the text, the web service asks Rasa to execute
-``action_agent_reply`` on the conversation's channel, and that action delivers the undelivered
-messages (``take_undelivered``) → the agent closes the hand-off.
+hand-off (one open hand-off per conversation, with the conversation's channel) → an agent opens it
+in the console (*active*) and replies: ``add_agent_message`` stores the text and
+``deliver_agent_messages`` sends every undelivered message as ``【人工客服】…`` on the conversation's
+channel by bot.delivery → the agent closes the hand-off.
 """
 from __future__ import annotations
 
@@ -17,11 +17,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.calendar import is_working_day
+from bot.delivery import FAILED, Deliverer, Message, deliver
 from bot.db import session_scope
 from bot.livechat.models import AgentMessage, Handoff
 from bot.settings import get_settings
 
 OPEN = ("waiting", "active")
+AGENT_PREFIX = "【人工客服】"   # before each agent's message, so the citizen knows a person wrote it
 MAX_MESSAGE = 1000
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -155,9 +157,11 @@ async def close_handoff(handoff_id: int, agent: str, url: Optional[str] = None,
         return _json(h)
 
 
-async def take_undelivered(conversation_id: str, url: Optional[str] = None,
-                           now: Optional[datetime] = None) -> list[str]:
-    """The agents' messages not yet delivered to the conversation, oldest first, marked delivered."""
+async def deliver_agent_messages(conversation_id: str, channel: Optional[str], url: Optional[str] = None,
+                                 now: Optional[datetime] = None, deliverer: Optional[Deliverer] = None) -> bool:
+    """Deliver the agents' messages not yet delivered to the conversation, oldest first (each claimed
+    as delivered first, so two replies at once send it once). False when a delivery failed: that
+    message and the ones after it are released, to go with the next reply."""
     now = now or datetime.now(timezone.utc)
     async with session_scope(url) as session:
         rows = list((await session.execute(
@@ -166,7 +170,18 @@ async def take_undelivered(conversation_id: str, url: Optional[str] = None,
         )).scalars())
         for row in rows:
             row.delivered_at = now
-        return [row.text for row in rows]
+        claimed = [(row.id, row.text) for row in rows]
+    send = deliverer.deliver if deliverer is not None else deliver
+    for index, (_id, text) in enumerate(claimed):
+        delivery = await send(channel, conversation_id, Message(AGENT_PREFIX + text))
+        # ``stored`` with an error: not even appended to the conversation (Rasa unreachable).
+        if delivery.status == FAILED or delivery.error:
+            released = [i for i, _ in claimed[index:]]
+            async with session_scope(url) as session:
+                await session.execute(AgentMessage.__table__.update()
+                                      .where(AgentMessage.id.in_(released)).values(delivered_at=None))
+            return False
+    return True
 
 
 async def messages(handoff_id: int, url: Optional[str] = None) -> list[dict]:

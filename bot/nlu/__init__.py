@@ -1,1 +1,3 @@
-"""Custom Rasa NLU components and the generated jieba dictionary."""
+"""The NLU's rules and tools outside the Rasa server: text normalisation, the readings that correct
+the classifier, the generated jieba dictionary, the model fingerprint and the evaluation. The Rasa
+pipeline components that apply them are in bot.rasa_server.components."""

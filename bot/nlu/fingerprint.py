@@ -7,7 +7,7 @@ from pathlib import Path
 from bot.settings import get_settings
 
 # knowledge/ feeds the model only through the jieba user dictionary (bot.nlu.userdict).
-MODEL_INPUTS = ["config.yml", "domain.yml", "data", "bot/nlu", "knowledge/departments.yml",
+MODEL_INPUTS = ["config.yml", "domain.yml", "data", "bot/nlu", "bot/rasa_server/components.py", "knowledge/departments.yml",
                 "knowledge/guides", "knowledge/synonyms.yml", "knowledge/terms.txt"]
 EXCLUDED_DIRS = {"test", "dev", "__pycache__"}  # evaluation sets are not model inputs
 

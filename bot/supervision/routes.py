@@ -27,7 +27,7 @@ from sqlalchemy import case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.db import session_scope
-from bot.notify import FAILED, SENT, ChannelNotifier, SmsSender
+from bot.delivery import FAILED, SENT, SMS, Deliverer
 from bot.settings import get_settings
 from bot.supervision.models import NoticeSubscription
 from bot.supervision.notices import template_data
@@ -116,14 +116,13 @@ async def subscriptions_left(openid: str, url: Optional[str] = None) -> dict:
 
 
 async def send_wechat(channel: str, openid: str, text: str, fields: Optional[dict], phone: Optional[str],
-                      policy: SupervisionPolicy, notifier: ChannelNotifier, sms: SmsSender,
-                      url: Optional[str] = None) -> Outcome:
+                      policy: SupervisionPolicy, courier: Deliverer, url: Optional[str] = None) -> Outcome:
     """template/subscribe → custom → SMS for one notice (see the module docstring)."""
     outcome = Outcome(FAILED)
     stage = (fields or {}).get("stage")
     template_id = template_id_for(channel, stage)
     keys = policy.notices.template_fields.get(channel)
-    api = notifier.wechat_api(channel) if template_id and keys else None
+    api = courier.wechat_api(channel) if template_id and keys else None
     if api is not None and api.configured:
         way = "template" if channel == "wechat" else "subscribe"
         if way == "subscribe" and not await _take_subscription(url, openid, template_id):
@@ -142,7 +141,7 @@ async def send_wechat(channel: str, openid: str, text: str, fields: Optional[dic
                 if exc.errcode not in UNREACHABLE:
                     return Outcome(FAILED, way, f"{way} {exc.errcode}", outcome.passed)
                 outcome.passed.append(f"{way}:{exc.errcode}")
-    delivery = await notifier.send(channel, openid, text)
+    delivery = await courier.deliver(channel, openid, text)
     if delivery.status != FAILED:
         return Outcome(delivery.status, "custom", None, outcome.passed)
     refused = delivery.errcode in UNREACHABLE or (delivery.error or "").endswith("not configured")
@@ -151,8 +150,8 @@ async def send_wechat(channel: str, openid: str, text: str, fields: Optional[dic
     outcome.passed.append(f"custom:{delivery.errcode or 'off'}")
     if not phone:
         return Outcome(FAILED, None, "unreachable: " + ", ".join(outcome.passed), outcome.passed)
-    await sms.send(phone, text)   # an exception is a passing failure: the caller retries
-    return Outcome(SENT, "sms", None, outcome.passed)
+    sent = await courier.deliver(SMS, phone, text)  # a failure passes: the caller retries from the top
+    return Outcome(sent.status, "sms", sent.error, outcome.passed)
 
 
 __all__ = ["send_wechat", "add_subscriptions", "subscriptions_left", "template_id_for", "UNREACHABLE", "Outcome"]

@@ -7,7 +7,7 @@ missing. Each warning and notice is an INSERT … ON CONFLICT DO NOTHING on the 
 ``(application, kind, dedupe_key)``, so duplicate and concurrent events produce it once.
 Applicant notices are written ``pending`` (the outbox) and sent by ``deliver()``: claimed with a
 conditional UPDATE (one sender per row), retried with growing pauses on failure
-(bot.tickets.notices.retry_delay, MAX_ATTEMPTS), ``skipped`` when the recipient opted out (退订).
+(bot.delivery.retry_delay, MAX_ATTEMPTS), ``skipped`` when the recipient opted out (退订).
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from bot.approvals.queries import facts_of
 from bot.approvals.status import compute_status
 from bot.db import session_scope
 from bot.imports.fields import as_utc, local_tz
-from bot.notify import FAILED, ChannelNotifier, SmsSender, load_sms_sender
+from bot.delivery import FAILED, MAX_ATTEMPTS, Deliverer, SmsSender, deliverer, retry_delay
 from bot.privacy import mask_phone
 from bot.supervision import notices as texts
 from bot.supervision.lights import GREEN, RED, YELLOW, Supervision, detail_of, supervise
@@ -126,7 +126,7 @@ def _state_values(app: Application, sv: Supervision, now: datetime) -> dict:
 
 async def refresh(url: Optional[str] = None, numbers: Optional[Iterable[str]] = None,
                   now: Optional[datetime] = None, policy: Optional[SupervisionPolicy] = None,
-                  send: bool = True, notifier: Optional[ChannelNotifier] = None,
+                  send: bool = True, notifier: Optional[Deliverer] = None,
                   sms: Optional[SmsSender] = None, live: bool = False) -> RefreshResult:
     """Recompute the lights of the given applications (all open ones when ``numbers`` is None),
     write warnings and applicant notices once, then deliver what is due. ``live``: the events were
@@ -166,11 +166,9 @@ async def refresh(url: Optional[str] = None, numbers: Optional[Iterable[str]] = 
 
 
 async def deliver(url: Optional[str] = None, now: Optional[datetime] = None,
-                  notifier: Optional[ChannelNotifier] = None, sms: Optional[SmsSender] = None) -> RefreshResult:
+                  notifier: Optional[Deliverer] = None, sms: Optional[SmsSender] = None) -> RefreshResult:
     """Send the applicant notices that are due (new, failed and due again, or claimed by a sender
     that died); each claimed by one sender only."""
-    from bot.tickets.notices import MAX_ATTEMPTS, retry_delay
-
     now = as_utc(now or datetime.now(timezone.utc))
     result = RefreshResult()
     table = SupervisionNotice.__table__
@@ -200,24 +198,21 @@ async def deliver(url: Optional[str] = None, now: Optional[datetime] = None,
                 claimed.append(row)
     if not claimed:
         return result
-    notifier = notifier or ChannelNotifier()
-    sms = sms or load_sms_sender()
+    courier = deliverer(notifier, sms)
     policy = load_policy()
     for row in claimed:
         attempt = row.attempts + 1
-        status, error, route = "sent", None, row.channel
-        try:
-            if row.channel == "sms":
-                await sms.send(row.recipient, row.text)
-            elif row.channel in WECHAT_CHANNELS:
+        route = row.channel
+        if row.channel in WECHAT_CHANNELS:  # template/subscribe → customer-service message → SMS
+            try:
                 outcome = await send_wechat(row.channel, row.recipient, row.text, row.fields, row.phone,
-                                            policy, notifier, sms, url)
+                                            policy, courier, url)
                 status, error, route = outcome.status, outcome.error, outcome.route
-            else:
-                delivery = await notifier.send(row.channel, row.recipient, row.text)
-                status, error = delivery.status, delivery.error
-        except Exception as exc:
-            status, error = FAILED, type(exc).__name__
+            except Exception as exc:  # network, WeChat busy: a passing failure, retried from the top
+                status, error = FAILED, type(exc).__name__
+        else:
+            delivery = await courier.deliver(row.channel, row.recipient, row.text)
+            status, error = delivery.status, delivery.error
         retry_at = None
         if status == FAILED:
             result.failed += 1

@@ -2,19 +2,19 @@
 kind and key), its delivery by chat or SMS with the outcome recorded, and the schedule of retries.
 
 Written by the worker's sweeps (bot.tickets.sweep: replies and reminders; bot.tickets.visits: return
-visits), which both deliver through ``deliver`` here."""
+visits), which both send through ``send_notice`` here, by bot.delivery."""
 from __future__ import annotations
 
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Optional
 
 from sqlalchemy import select
 
 from bot.db import session_scope
-from bot.notify import FAILED, ChannelNotifier, SmsSender
+from bot.delivery import FAILED, MAX_ATTEMPTS, Deliverer, Message, retry_delay
 from bot.settings import get_settings
 from bot.tickets.models import SATISFACTION, Ticket, TicketNotification
 
@@ -22,9 +22,6 @@ logger = logging.getLogger(__name__)
 
 CHAT_KINDS = ("citizen", "visit")    # notices to a conversation (the return visit's: bot.tickets.visits)
 SMS_KINDS = ("sms", "visit_sms")
-MAX_ATTEMPTS = 6                      # a failed citizen notice / SMS is tried this often in all
-RETRY_FIRST = timedelta(minutes=1)    # then 2, 4, 8 … minutes
-RETRY_LONGEST = timedelta(hours=1)
 
 
 @dataclass
@@ -50,29 +47,22 @@ def notice_row(t: Ticket, kind: str, key: str, channel: str, recipient: str, tex
                               created_at=now, sent_at=now if status != "pending" else None)
 
 
-def retry_delay(attempts: int) -> timedelta:
-    """Pause before the next try of a notice that failed ``attempts`` times: 1, 2, 4 … 60 minutes."""
-    return min(RETRY_FIRST * 2 ** (attempts - 1), RETRY_LONGEST)
-
-
-async def deliver(url: Optional[str], notice, attempt: int, notifier: ChannelNotifier, sms: SmsSender,
-                   result: SweepResult, now: datetime) -> None:
-    """Send one citizen notice (chat) or SMS — ``notice`` is its ticket_notifications row — and
-    record the outcome; a failure is scheduled for another try until MAX_ATTEMPTS."""
-    status, error = "sent", None
-    if notice.kind in CHAT_KINDS:
-        extra = {}
-        if notice.kind == "visit":  # the return visit's 满意/基本满意/不满意 buttons (bot.tickets.visits)
-            extra["buttons"] = visit_buttons_in(notice.text)
-        delivery = await notifier.send(notice.channel, notice.recipient, notice.text, **extra)
-        status, error = delivery.status, delivery.error
-        result.citizen += status != FAILED
-    else:
-        try:
-            await sms.send(notice.recipient, notice.text)
+async def send_notice(url: Optional[str], notice, attempt: int, deliverer: Deliverer,
+                      result: SweepResult, now: datetime) -> None:
+    """Deliver one citizen notice (chat) or SMS — ``notice`` is its ticket_notifications row, whose
+    channel is ``sms`` for an SMS — and record the outcome; a failure is scheduled for another try
+    until MAX_ATTEMPTS."""
+    buttons = None
+    if notice.kind == "visit":  # the return visit's 满意/基本满意/不满意 buttons (bot.tickets.visits)
+        buttons = visit_buttons_in(notice.text)
+    channel = notice.channel if notice.kind in CHAT_KINDS else "sms"
+    delivery = await deliverer.deliver(channel, notice.recipient, Message(notice.text, buttons=buttons))
+    status, error = delivery.status, delivery.error
+    if status != FAILED:
+        if notice.kind in CHAT_KINDS:
+            result.citizen += 1
+        else:
             result.sms += 1
-        except Exception as exc:
-            status, error = FAILED, type(exc).__name__
     retry_at = None
     if status == FAILED:
         retry_at = now + retry_delay(attempt) if attempt < MAX_ATTEMPTS else None

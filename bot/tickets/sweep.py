@@ -6,7 +6,7 @@
 2. **Reminders** to the ticket's handler (or its department / the dispatchers when nobody holds it)
    when a limit turns yellow or red, and **escalation** to every supervisor when it turns red.
 3. **Citizen notices**: each reply / 办结 text goes back to the citizen through the channel the
-   ticket came from (bot.notify), and by SMS when a phone was left.
+   ticket came from, and by SMS (both by bot.delivery) when a phone was left.
 
 Everything sent is a row of ``ticket_notifications``; its unique ``(ticket, kind, dedupe_key)``
 makes each notice once-only (a limit's key names the limit and its deadline, so an extension or a
@@ -22,13 +22,13 @@ from sqlalchemy import select
 
 from bot.auth.models import User
 from bot.db import session_scope
-from bot.notify import FAILED, ChannelNotifier, SmsSender, load_sms_sender
+from bot.delivery import FAILED, Deliverer, SmsSender, deliverer
 from bot.tickets import sla
 from bot.tickets.intake import local
 from bot.tickets.lifecycle import ticket_light
 from bot.tickets.models import OPEN_STATUSES, Ticket, TicketEvent, TicketNotification
 from bot.tickets.notices import (
-    CHAT_KINDS, SMS_KINDS, SweepResult, deliver, exists, notice_row,
+    CHAT_KINDS, SMS_KINDS, SweepResult, exists, notice_row, send_notice,
 )
 
 logger = logging.getLogger(__name__)
@@ -124,12 +124,11 @@ def citizen_text(t: Ticket, reply: str) -> str:
 
 
 async def notify_citizens(url: Optional[str] = None, now: Optional[datetime] = None,
-                          notifier: Optional[ChannelNotifier] = None,
+                          notifier: Optional[Deliverer] = None,
                           sms: Optional[SmsSender] = None) -> SweepResult:
     """Send every reply/办结 text not yet sent to its citizen (chat channel, then SMS)."""
     now = sla.as_utc(now or datetime.now(timezone.utc))
-    notifier = notifier or ChannelNotifier()
-    sms = sms or load_sms_sender()
+    courier = deliverer(notifier, sms)
     result = SweepResult()
     todo = []
     async with session_scope(url) as session:
@@ -157,12 +156,12 @@ async def notify_citizens(url: Optional[str] = None, now: Optional[datetime] = N
                 todo.append(row)
     # Claimed (rows committed as pending); now deliver outside the transaction.
     for row in todo:
-        await deliver(url, row, 1, notifier, sms, result, now)
+        await send_notice(url, row, 1, courier, result, now)
     return result
 
 
 async def retry_failed_notices(url: Optional[str] = None, now: Optional[datetime] = None,
-                               notifier: Optional[ChannelNotifier] = None,
+                               notifier: Optional[Deliverer] = None,
                                sms: Optional[SmsSender] = None) -> SweepResult:
     """Send again the citizen notices and SMS that failed and are due for another try."""
     now = sla.as_utc(now or datetime.now(timezone.utc))
@@ -183,10 +182,9 @@ async def retry_failed_notices(url: Optional[str] = None, now: Optional[datetime
                 claimed.append(row)
     if not claimed:
         return result
-    notifier = notifier or ChannelNotifier()
-    sms = sms or load_sms_sender()
+    courier = deliverer(notifier, sms)
     for row in claimed:
-        await deliver(url, row, row.attempts + 1, notifier, sms, result, now)
+        await send_notice(url, row, row.attempts + 1, courier, result, now)
     return result
 
 
@@ -221,7 +219,7 @@ async def take_stored(conversation_id: str, url: Optional[str] = None) -> list[s
 
 
 async def sweep(url: Optional[str] = None, now: Optional[datetime] = None,
-                notifier: Optional[ChannelNotifier] = None, sms: Optional[SmsSender] = None) -> SweepResult:
+                notifier: Optional[Deliverer] = None, sms: Optional[SmsSender] = None) -> SweepResult:
     first = await sweep_lights_and_reminders(url, now)
     second = await notify_citizens(url, now, notifier, sms)
     from bot.tickets.visits import sweep_visits

@@ -31,7 +31,7 @@ from bot.settings import get_settings
 from bot.tickets import lifecycle, sla
 from bot.tickets.lifecycle import InvalidInput, TicketError
 from bot.tickets.models import SATISFACTION, Ticket, TicketEvent, TicketNotification
-from bot.tickets.notices import SweepResult, deliver, exists, notice_row, visit_link
+from bot.tickets.notices import SweepResult, exists, notice_row, send_notice, visit_link
 
 logger = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ async def record_verdict(token: str, satisfaction: str, comment: Optional[str] =
 async def sweep_visits(url: Optional[str] = None, now: Optional[datetime] = None, notifier=None, sms=None):
     """Invite, remind, expire (see the module's docstring) and escalate second 不满意 verdicts.
     Returns a bot.tickets.notices.SweepResult (citizen / sms counts of what was sent)."""
-    from bot.notify import ChannelNotifier, load_sms_sender
+    from bot.delivery import deliverer
 
     now = sla.as_utc(now or datetime.now(timezone.utc))
     result, todo = SweepResult(), []
@@ -204,10 +204,9 @@ async def sweep_visits(url: Optional[str] = None, now: Optional[datetime] = None
                 session.add(row)
                 todo.append(row)
         await _escalate(session, now, result)
-    notifier = notifier or ChannelNotifier()
-    sms = sms or load_sms_sender()
+    courier = deliverer(notifier, sms)
     for row in todo:
-        await deliver(url, row, 1, notifier, sms, result, now)
+        await send_notice(url, row, 1, courier, result, now)
     return result
 
 

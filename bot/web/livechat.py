@@ -2,8 +2,8 @@
 
 GET  /api/livechat?status=open|waiting|active|closed   → {"items": [...], "in_service": bool, "hours": "..."}
 GET  /api/livechat/{id}                                → hand-off + transcript (from Rasa's tracker)
-POST /api/livechat/{id}/reply {"text": "..."}          → stored, then delivered by Rasa on the
-                                                         conversation's channel (action_agent_reply)
+POST /api/livechat/{id}/reply {"text": "..."}          → stored, then delivered on the conversation's
+                                                         channel (bot.livechat.service, bot.delivery)
 POST /api/livechat/{id}/close                          → closed
 """
 from __future__ import annotations
@@ -77,22 +77,6 @@ async def get(request: web.Request) -> web.Response:
     return json_response(handoff)
 
 
-async def _deliver(conversation_id: str) -> bool:
-    """Rasa runs action_agent_reply on the conversation's latest input channel."""
-    url = f"{get_settings().rasa_url}/conversations/{conversation_id}/execute"
-    try:
-        async with aiohttp.ClientSession(timeout=RASA_TIMEOUT) as http:
-            async with http.post(url, params={"output_channel": "latest"},
-                                 json={"name": "action_agent_reply"}) as resp:
-                if resp.status != 200:
-                    logger.warning("live chat: rasa execute failed", extra={"status": resp.status})
-                    return False
-                return True
-    except Exception as exc:
-        logger.warning("live chat: rasa unreachable", extra={"error": type(exc).__name__})
-        return False
-
-
 async def reply(request: web.Request) -> web.Response:
     who = await principal(request, *AGENT_ROLES)
     body = await read_json(request, max_bytes=16 * 1024)
@@ -100,7 +84,7 @@ async def reply(request: web.Request) -> web.Response:
         handoff, message_id = await service.add_agent_message(_id(request), who.username, body.get("text"))
     except service.LiveChatError as exc:
         raise _error(exc) from exc
-    delivered = await _deliver(handoff["conversation_id"])
+    delivered = await service.deliver_agent_messages(handoff["conversation_id"], handoff["channel"])
     if not delivered:
         raise ApiError(503, "rasa_unavailable", "回复已保存，但对话服务暂时不可用，未能送达群众；服务恢复后会随您的下一条回复一并送达")
     return json_response({"handoff": handoff, "message_id": message_id, "delivered": True})

@@ -15,7 +15,7 @@ import logging
 import aiohttp
 from aiohttp import web
 
-from bot.channels import mp_session
+from bot.web import mp_session
 from bot.wechat_api import WeChatAPI, WeChatApiError
 from bot.settings import get_settings
 from bot.web.errors import ApiError, read_json

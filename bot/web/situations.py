@@ -15,7 +15,7 @@ import logging
 from aiohttp import web
 
 from bot.identifiers import is_valid_mobile, normalize_phone
-from bot.notify import load_sms_sender
+from bot.delivery import FAILED, deliver
 from bot.privacy import mask_phone
 from bot.situations.data import SituationError, Situations, get_situations
 from bot.situations.engine import next_question
@@ -115,13 +115,10 @@ async def send_sms(request: web.Request) -> web.Response:
     guide = index.knowledge.guides.get(spec.guide)
     url = sheet_url(spec.guide, answers)
     phone = normalize_phone(phone)
-    failed = None
-    try:
-        await load_sms_sender().send(phone, sms_text(guide.name if guide else spec.guide, url))
-    except Exception as exc:  # the sender's message may hold the number: only its kind is logged
-        failed = type(exc).__name__
-    if failed:  # raised outside the handler, so no chained cause reads as a database fault
-        logger.error("告知单 sms failed", extra={"phone": mask_phone(phone), "error": failed})
+    # deliver() never raises: only the error's kind comes back (the sender's message may hold the number).
+    delivery = await deliver("sms", phone, sms_text(guide.name if guide else spec.guide, url))
+    if delivery.status == FAILED:
+        logger.error("告知单 sms failed", extra={"phone": mask_phone(phone), "error": delivery.error})
         raise ApiError(503, "sms_unavailable", "短信暂时发送失败，请稍后再试或口头告知链接")
     logger.info("告知单 sms sent", extra={"guide": spec.guide, "phone": mask_phone(phone), "by": who.username})
     return json_response({"sent": True, "phone": mask_phone(phone), "url": url})

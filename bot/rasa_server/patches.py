@@ -1,6 +1,6 @@
-"""Small, behaviour-preserving fixes to Rasa 3.6 internals, applied when the Rasa server creates our
-tracker store (bot.tracker_store, before the model is loaded) or loads our pipeline components
-(bot.nlu.components).
+"""Small, behaviour-preserving fixes to Rasa 3.6 internals. Applied only by
+bot.rasa_server.install.install() (which first checks the Rasa version and every name in
+``PATCHED``), called by the Rasa server's launcher ``python -m bot.rasa_server``.
 
 1. RemoteAction._validate_action_result calls ``jsonschema.validate`` on every action-server
    response, which re-checks Rasa's large event schema against the JSON-Schema meta-schema each
@@ -19,7 +19,7 @@ tracker store (bot.tracker_store, before the model is loaded) or loads our pipel
 3. Event.resolve_by_type walks every subclass of Event to find the class of an event type, for
    each event of a conversation loaded from the tracker store (a tenth of a turn's time). The
    class found for a type name is remembered; an unknown name still goes through Rasa's code.
-4. Prediction graphs run with bot.graph_runner.SequentialGraphRunner instead of DaskGraphRunner
+4. Prediction graphs run with bot.rasa_server.graph_runner.SequentialGraphRunner instead of DaskGraphRunner
    (the same nodes called in a precomputed order, without dask's per-run scheduling).
 """
 from __future__ import annotations
@@ -32,10 +32,36 @@ from typing import Any
 
 import orjson
 
+# The Rasa version these patches (and the subclasses of this package) were written against.
+RASA_VERSION = "3.6.21"
+
+# Every attribute of Rasa that this package replaces, or overrides in a subclass and relies on:
+# (module, dotted attribute). install() refuses to start when one is missing.
+PATCHED = [
+    ("rasa.core.actions.action", "RemoteAction._validate_action_result"),
+    ("rasa.core.actions.action", "RemoteAction.action_response_format_spec"),
+    ("rasa.utils.endpoints", "EndpointConfig.session"),
+    ("rasa.utils.endpoints", "DEFAULT_REQUEST_TIMEOUT"),
+    ("rasa.shared.core.events", "Event.resolve_by_type"),
+    ("rasa.core.processor", "DaskGraphRunner"),
+    ("rasa.engine.runner.dask", "DaskGraphRunner.run"),
+    ("rasa.core.tracker_store", "SQLTrackerStore._additional_events"),
+    ("rasa.core.tracker_store", "SQLTrackerStore.SQLEvent"),
+    ("rasa.core.tracker_store", "SQLTrackerStore.session_scope"),
+    ("rasa.core.tracker_store", "SQLTrackerStore.stream_events"),
+    ("rasa.core.lock_store", "RedisLockStore.get_lock"),
+    ("rasa.core.lock_store", "RedisLockStore.save_lock"),
+    ("rasa.core.lock_store", "RedisLockStore.delete_lock"),
+    ("rasa.nlu.classifiers.logistic_regression_classifier", "LogisticRegressionClassifier._create_X"),
+    ("rasa.core.channels.rest", "RestInput.stream_response"),
+    ("rasa.core.channels.socketio", "SocketIOInput.blueprint"),
+]
+
 _applied = False
 
 
 def apply() -> None:
+    """Apply the four fixes (once). Call bot.rasa_server.install() instead: it checks first."""
     global _applied
     if _applied:
         return
@@ -83,7 +109,7 @@ def apply() -> None:
 
 def _run_graphs_in_order() -> None:
     import rasa.core.processor
-    from bot.graph_runner import SequentialGraphRunner
+    from bot.rasa_server.graph_runner import SequentialGraphRunner
 
     # MessageProcessor._load_model passes this name to the loader for every model it loads.
     rasa.core.processor.DaskGraphRunner = SequentialGraphRunner

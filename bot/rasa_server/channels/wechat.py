@@ -32,12 +32,16 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.plaintext import render_messages, resolve_choice
-from bot.channels.state import ChannelState
+from bot.rasa_server.channels import replies
+from bot.rasa_server.channels.plaintext import render_messages, resolve_choice
+from bot.rasa_server.channels.replies import (
+    ASK_TO_TYPE_IMAGE, ASK_TO_TYPE_VOICE, BUSY, EMPTY_TEXT, UNSUPPORTED, WELCOME,
+)
+from bot.rasa_server.channels.state import ChannelState
 from bot.wechat_api import WeChatAPI, WeChatApiError
 from bot.ratelimit import CHAT_LIMITED_REPLY, RateLimiter, chat_limiter
 from bot.settings import WeChatSettings, get_settings
-from bot.channels.wechat_crypto import (
+from bot.rasa_server.channels.wechat_crypto import (
     MAX_BODY_BYTES,
     MessageCrypto,
     WeChatRequestError,
@@ -54,12 +58,6 @@ SUCCESS = "success"
 _ASYNC = "\x00async"  # stored result of a message answered through custom send
 _NOTHING = "\x00none"  # stored result of a message that needs no reply
 
-WELCOME = "感谢关注广安区政务智能助手！"
-ASK_TO_TYPE_IMAGE = "暂时无法识别图片内容，请用文字描述您要咨询的问题。"
-ASK_TO_TYPE_VOICE = "没有识别出您的语音内容，请用文字输入您的问题。"
-UNSUPPORTED = "目前只能处理文字消息，请用文字描述您要咨询的问题。"
-EMPTY_TEXT = "请输入您要咨询的问题。"
-BUSY = "抱歉，系统暂时繁忙，请稍后再试，或拨打12345政务服务便民热线。"
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
@@ -215,7 +213,7 @@ class WeChatInput(InputChannel):
     def _refuse_if_disabled(self) -> None:
         if self.disabled_reason:
             raise WeChatRequestError(503, "channel_disabled",
-                                     f"微信渠道未启用：{self.disabled_reason}")
+                                     replies.CHANNEL_DISABLED.format(reason=self.disabled_reason))
 
     def _verify(self, request: Request) -> str:
         self._refuse_if_disabled()
@@ -224,10 +222,10 @@ class WeChatInput(InputChannel):
         echostr = args.get("echostr") or ""
         check_timestamp(timestamp, self.config.replay_window)
         if not echostr:
-            raise WeChatRequestError(400, "missing_echostr", "缺少 echostr 参数")
+            raise WeChatRequestError(400, "missing_echostr", replies.MISSING_ECHOSTR)
         if args.get("msg_signature"):
             if self.crypto is None:
-                raise WeChatRequestError(503, "safe_mode_disabled", f"安全模式未配置：{self.crypto_problem}")
+                raise WeChatRequestError(503, "safe_mode_disabled", replies.SAFE_MODE_DISABLED.format(problem=self.crypto_problem))
             return self.crypto.verify_echostr(args.get("msg_signature"), timestamp, nonce, echostr)
         check_signature((self.config.token, timestamp, nonce), args.get("signature"))
         return echostr
@@ -239,11 +237,11 @@ class WeChatInput(InputChannel):
         check_timestamp(timestamp, self.config.replay_window)
         body = request.body or b""
         if len(body) > MAX_BODY_BYTES:
-            raise WeChatRequestError(413, "payload_too_large", "请求体过大")
+            raise WeChatRequestError(413, "payload_too_large", replies.PAYLOAD_TOO_LARGE)
         safe = (args.get("encrypt_type") or "raw").lower() == "aes"
         if safe:
             if self.crypto is None:
-                raise WeChatRequestError(503, "safe_mode_disabled", f"安全模式未配置：{self.crypto_problem}")
+                raise WeChatRequestError(503, "safe_mode_disabled", replies.SAFE_MODE_DISABLED.format(problem=self.crypto_problem))
             envelope = self._parse_envelope(body, request)
             plain = self.crypto.decrypt_message(envelope, args.get("msg_signature"), timestamp, nonce)
             return self._parse_envelope(plain.encode("utf-8"), request), True
@@ -259,7 +257,7 @@ class WeChatInput(InputChannel):
         openid = message.get("FromUserName") or ""
         account = message.get("ToUserName") or ""
         if not openid or not account or len(openid) > 128:
-            raise WeChatRequestError(400, "invalid_message", "缺少 FromUserName 或 ToUserName")
+            raise WeChatRequestError(400, "invalid_message", replies.MISSING_USERS)
         deadline = started + self.config.reply_timeout
         reply = await self._process(message, openid, on_new_message, deadline)
         if not reply or not self.passive_replies:

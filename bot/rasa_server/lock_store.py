@@ -6,7 +6,7 @@ to an in-process lock table (as Rasa's InMemoryLockStore) during the outage — 
 then serialised per process only, which is the degraded mode — and returns to Redis by itself once
 Redis answers again (checked at most every ``RETRY_AFTER`` seconds).
 
-endpoints: ``lock_store: {type: bot.lockstore.ResilientRedisLockStore, url: HOST, port: 6379,
+endpoints: ``lock_store: {type: bot.rasa_server.lock_store.ResilientRedisLockStore, url: HOST, port: 6379,
 db: 0, password: ..., key_prefix: gov}`` (the same keys as ``type: redis``). Rasa counts a custom
 lock store as multi-worker compatible, so SANIC_WORKERS > 1 works as with ``type: redis``.
 """

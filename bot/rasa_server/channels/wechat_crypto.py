@@ -17,6 +17,8 @@ import defusedxml.ElementTree as SafeET
 from wechatpy.crypto import PrpCrypto, WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
+from bot.rasa_server.channels import replies
+
 MAX_BODY_BYTES = 64 * 1024
 
 
@@ -47,18 +49,18 @@ def signature(*parts: str) -> str:
 
 def check_signature(expected_parts: tuple, given: Optional[str]) -> None:
     if not given or not hmac.compare_digest(signature(*expected_parts), str(given).lower()):
-        raise forbidden("签名校验失败", "bad_signature")
+        raise forbidden(replies.BAD_SIGNATURE, "bad_signature")
 
 
 def check_timestamp(timestamp: Optional[str], window: int, now: Optional[float] = None) -> None:
     """A timestamp further than ``window`` seconds from now (either way) is a replay: 403.
     ``window`` 0 disables the check (the signature still covers the timestamp)."""
     if not timestamp or not str(timestamp).isdigit() or len(str(timestamp)) > 12:
-        raise forbidden("时间戳无效", "bad_timestamp")
+        raise forbidden(replies.BAD_TIMESTAMP, "bad_timestamp")
     if window and window > 0:
         now = time.time() if now is None else now
         if abs(now - int(timestamp)) > window:
-            raise forbidden("请求已过期", "stale_timestamp")
+            raise forbidden(replies.STALE_TIMESTAMP, "stale_timestamp")
 
 
 def validate_aes_key(aes_key: str) -> Optional[str]:
@@ -81,18 +83,18 @@ def parse_xml(body: bytes | str) -> dict[str, str]:
     if isinstance(body, str):
         body = body.encode("utf-8")
     if len(body) > MAX_BODY_BYTES:
-        raise WeChatRequestError(413, "payload_too_large", "请求体过大")
+        raise WeChatRequestError(413, "payload_too_large", replies.PAYLOAD_TOO_LARGE)
     if not body.strip():
-        raise bad_request("请求体为空", "empty_body")
+        raise bad_request(replies.EMPTY_BODY, "empty_body")
     try:
         root = SafeET.fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except (defusedxml.DTDForbidden, defusedxml.EntitiesForbidden,
             defusedxml.ExternalReferenceForbidden) as exc:
-        raise bad_request("不接受含 DTD 或实体声明的 XML", "xml_forbidden") from exc
+        raise bad_request(replies.XML_FORBIDDEN, "xml_forbidden") from exc
     except (ParseError, ValueError, UnicodeError) as exc:
-        raise bad_request("XML 格式错误", "invalid_xml") from exc
+        raise bad_request(replies.INVALID_XML, "invalid_xml") from exc
     if root.tag != "xml":
-        raise bad_request("XML 根元素必须是 <xml>", "invalid_xml")
+        raise bad_request(replies.XML_ROOT, "invalid_xml")
     fields: dict[str, str] = {}
     for child in root:
         if isinstance(child.tag, str) and child.tag not in fields:
@@ -116,18 +118,18 @@ class MessageCrypto:
         try:
             raw = base64.b64decode(encrypted, validate=True)
         except (binascii.Error, ValueError) as exc:
-            raise bad_request("密文不是合法的 base64", "bad_ciphertext") from exc
+            raise bad_request(replies.BAD_BASE64, "bad_ciphertext") from exc
         if not raw or len(raw) % 16:
-            raise bad_request("密文长度错误", "bad_ciphertext")
+            raise bad_request(replies.BAD_CIPHER_LENGTH, "bad_ciphertext")
         try:
             text = PrpCrypto(self._key).decrypt(encrypted, self.appid)
         except UnicodeDecodeError as exc:
-            raise bad_request("密文解密失败", "bad_ciphertext") from exc
+            raise bad_request(replies.DECRYPT_FAILED, "bad_ciphertext") from exc
         except Exception as exc:  # wrong AppID (InvalidAppIdException) or a garbled payload
             name = type(exc).__name__
             if name == "InvalidAppIdException":
-                raise forbidden("AppID 不匹配", "bad_appid") from exc
-            raise bad_request("密文解密失败", "bad_ciphertext") from exc
+                raise forbidden(replies.BAD_APPID, "bad_appid") from exc
+            raise bad_request(replies.DECRYPT_FAILED, "bad_ciphertext") from exc
         return text
 
     def verify_echostr(self, msg_signature: str, timestamp: str, nonce: str, echostr: str) -> str:
@@ -140,7 +142,7 @@ class MessageCrypto:
         """The plaintext XML inside a safe-mode push (``envelope`` is the parsed outer XML)."""
         encrypted = envelope.get("Encrypt") or ""
         if not encrypted:
-            raise bad_request("缺少 Encrypt 字段", "missing_encrypt")
+            raise bad_request(replies.MISSING_ENCRYPT, "missing_encrypt")
         check_signature((self.token, timestamp, nonce, encrypted), msg_signature)
         return self._decrypt(encrypted)
 

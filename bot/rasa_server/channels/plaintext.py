@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Iterable, Optional
 
-MENU_HINT = "请回复数字选择："
+from bot.rasa_server.channels.replies import IMAGE_LINE, MENU_HINT
+
 _NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.。、]?\s*$")
 
 
@@ -20,7 +21,7 @@ def render_messages(messages: Iterable[dict]) -> tuple[str, list[str]]:
         if text:
             lines.append(text)
         if message.get("image"):
-            lines.append(f"图片：{message['image']}")
+            lines.append(IMAGE_LINE.format(url=message['image']))
         attachment = message.get("attachment")
         if isinstance(attachment, str) and attachment:
             lines.append(attachment)

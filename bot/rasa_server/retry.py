@@ -2,8 +2,9 @@
 blueprint, one loop per Sanic worker; claims are atomic so no message is answered twice).
 
 Every ``PENDING_RETRY_INTERVAL`` seconds, while the action server answers ``/health``, due
-messages are re-sent to the bot. The answer is pushed through the channel the message came from
-when that channel can push (socket.io, WeChat: its ``get_output_channel()``), and recorded in
+messages are re-sent to the bot. The answer is delivered by bot.delivery on the channel the message
+came from, as a message the conversation already holds: pushed when that channel can push (socket.io,
+WeChat: the output channel of the server's input channel), and recorded in
 ``pending_messages.answer`` in every case (REST cannot push: the client finds the answer in the
 conversation). A message whose custom action fails again waits with back-off; after
 ``PENDING_MAX_ATTEMPTS`` it is marked ``failed``.
@@ -17,7 +18,8 @@ from typing import Any, Optional
 import aiohttp
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from bot.channels.action_probe import watch
+from bot.delivery import SENT, Deliverer, Message
+from bot.rasa_server.action_probe import watch
 from bot.pending import store
 from bot.settings import get_settings
 
@@ -48,14 +50,21 @@ async def action_server_healthy(agent: Any) -> bool:
         return False
 
 
-def _output_channel(app: Any, channel: str):
+def _outputs(app: Any) -> dict:
+    """The output channels of the server's input channels that can push (not REST), by name."""
+    outputs = {}
     for input_channel in getattr(app.ctx, "input_channels", None) or []:
-        if input_channel.name() == channel and channel != "rest":
-            try:
-                return input_channel.get_output_channel()
-            except Exception:
-                logger.exception("output channel %s unavailable", channel)
-    return None
+        name = input_channel.name()
+        if name == "rest":
+            continue
+        try:
+            output = input_channel.get_output_channel()
+        except Exception:
+            logger.exception("output channel %s unavailable", name)
+            continue
+        if output is not None:
+            outputs[name] = output
+    return outputs
 
 
 async def retry_once(app: Any, limit: int = 20) -> dict:
@@ -84,15 +93,16 @@ async def retry_once(app: Any, limit: int = 20) -> dict:
             counts["failed" if status == "failed" else "waiting"] += 1
             continue
         delivered = "recorded"
-        output = _output_channel(app, item["channel"])
-        if output is not None and collector.messages:
-            try:
-                for reply in collector.messages:
-                    body = {k: v for k, v in reply.items() if k != "recipient_id"}
-                    await output.send_response(item["sender_id"], body)
+        if collector.messages:
+            deliverer = Deliverer(outputs=_outputs(app))
+            for reply in collector.messages:
+                body = {k: v for k, v in reply.items() if k != "recipient_id"}
+                delivery = await deliverer.deliver(item["channel"], item["sender_id"],
+                                                   Message(body=body, recorded=True))
+                if delivery.status != SENT:
+                    break
+            else:
                 delivered = "pushed"
-            except Exception as exc:
-                logger.warning("pending answer not pushed through %s: %s", item["channel"], type(exc).__name__)
         await store.settle_done(item["id"], collector.messages, delivered)
         counts["answered"] += 1
         logger.info("pending message answered", extra={"pending_id": item["id"], "delivered": delivered})

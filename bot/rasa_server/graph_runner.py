@@ -11,7 +11,7 @@ topological order, then calls each node with its dependencies' results — what 
 synchronous scheduler does, minus the bookkeeping. Nodes, hooks, inputs, results and errors are
 Rasa's own: ``GraphNode`` is called exactly as dask calls it, an input that clashes with a node
 name raises the same ``GraphRunError``, and a ``RuntimeError`` becomes a ``GraphRunError`` as in
-``DaskGraphRunner.run``. Used for predictions only (bot.rasa_patches); training keeps dask.
+``DaskGraphRunner.run``. Used for predictions only (bot.rasa_server.patches); training keeps dask.
 """
 from __future__ import annotations
 

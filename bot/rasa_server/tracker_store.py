@@ -1,6 +1,6 @@
 """Rasa's SQL tracker store without three avoidable costs of every dialogue turn.
 
-Endpoints: ``tracker_store: {type: bot.tracker_store.FastSQLTrackerStore, ...}`` with the same keys
+Endpoints: ``tracker_store: {type: bot.rasa_server.tracker_store.FastSQLTrackerStore, ...}`` with the same keys
 as ``type: SQL`` (dialect, url, port, db, username, password, login_db, query). The table, its rows
 and what ``retrieve`` returns are exactly Rasa's: a conversation written by either store is read
 by the other.
@@ -80,11 +80,11 @@ def _loads(text: str) -> Any:
 
 class FastSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        # Rasa creates the tracker store before it loads the model: the patches must be in place
-        # by then for the model's graph runner (bot.rasa_patches, item 4).
-        from bot import rasa_patches
+        # The launcher (python -m bot.rasa_server) installs the patches before Rasa starts; a store
+        # created by a bare `rasa ...` command works without them, only slower per turn.
+        from bot.rasa_server.install import warn_if_not_installed
 
-        rasa_patches.apply()
+        warn_if_not_installed("FastSQLTrackerStore")
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
             url = self.engine.url

@@ -1,4 +1,6 @@
-"""Rasa 3.6 graph components for Chinese citizens' messages."""
+"""Rasa 3.6 graph components for Chinese citizens' messages (the NLU pipeline's custom steps in
+config.yml). The rules they apply live outside the Rasa server: bot.nlu (normalisation, readings),
+bot.cases, bot.tickets.emergency, bot.identifiers."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -13,13 +15,9 @@ from rasa.shared.nlu.constants import ENTITIES, FEATURE_TYPE_SENTENCE, INTENT, I
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot import rasa_patches
 from bot.identifiers import is_valid_id_number, is_valid_mobile
 from bot.nlu.normalize import has_content, normalize_text, to_simplified
 
-
-# Rasa imports this module when it loads the model: the place to apply our Rasa fixes.
-rasa_patches.apply()
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)

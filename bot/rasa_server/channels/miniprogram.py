@@ -13,20 +13,21 @@ from typing import Optional, Text
 
 from sanic.request import Request
 
-from bot.channels.wechat import UNSUPPORTED, WELCOME, WeChatInput
-from bot.channels.wechat_crypto import MAX_BODY_BYTES, WeChatRequestError, bad_request, parse_xml
+from bot.rasa_server.channels import replies
+from bot.rasa_server.channels.wechat import WeChatInput
+from bot.rasa_server.channels.wechat_crypto import MAX_BODY_BYTES, WeChatRequestError, bad_request, parse_xml
 
 
 def parse_json_push(body: bytes) -> dict[str, str]:
     """A JSON push as a flat dict of field → text (nested objects are dropped)."""
     if len(body) > MAX_BODY_BYTES:
-        raise WeChatRequestError(413, "payload_too_large", "请求体过大")
+        raise WeChatRequestError(413, "payload_too_large", replies.PAYLOAD_TOO_LARGE)
     try:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise bad_request("JSON 格式错误", "invalid_json") from exc
+        raise bad_request(replies.MP_INVALID_JSON, "invalid_json") from exc
     if not isinstance(data, dict):
-        raise bad_request("JSON 必须是对象", "invalid_json")
+        raise bad_request(replies.MP_JSON_NOT_OBJECT, "invalid_json")
     return {str(k): str(v) for k, v in data.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)}
 
 
@@ -47,7 +48,7 @@ class MiniProgramInput(WeChatInput):
     def _user_input(self, message: dict) -> tuple[Optional[str], Optional[str], str]:
         msg_type = (message.get("MsgType") or "").lower()
         if msg_type == "event" and (message.get("Event") or "").lower() == "user_enter_tempsession":
-            return "/greet", None, WELCOME.replace("关注", "使用")
+            return "/greet", None, replies.MP_WELCOME
         if msg_type == "miniprogrampage":
-            return None, UNSUPPORTED, ""
+            return None, replies.UNSUPPORTED, ""
         return super()._user_input(message)

@@ -7,7 +7,7 @@
   (bot.ratelimit, shared through Redis when configured); beyond that a polite reply;
 - when a custom action fails (the action server is down or erroring) or the tracker store cannot
   load or save the conversation (database restarting), the user gets an apology, the message is
-  kept in ``pending_messages`` and re-sent to the bot by bot.channels.retry once the action server
+  kept in ``pending_messages`` and re-sent to the bot by bot.rasa_server.retry once the action server
   is healthy again (the answer is recorded: REST cannot push). When even that table cannot be
   written, the apology asks the user to try again later;
 - ticket notices that could not be pushed to a REST conversation (bot.tickets.sweep stores them)
@@ -27,7 +27,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import action_probe
+from bot.rasa_server import action_probe
+from bot.rasa_server.channels import replies
 from bot.ratelimit import CHAT_LIMITED_REPLY, RateLimiter, chat_limiter
 
 logger = logging.getLogger(__name__)
@@ -35,9 +36,7 @@ logger = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 2000
 NOTICE_REFRESH_SECONDS = 5.0
 MAX_SENDER_CHARS = 128
-TOO_LONG_REPLY = f"您的消息过长，请精简到{MAX_MESSAGE_CHARS}字以内后再发送。"
-APOLOGY = "抱歉，系统暂时繁忙，您的问题已记录，稍后会继续为您处理。"
-BUSY = "抱歉，系统暂时繁忙，请稍后再试，或拨打12345政务服务便民热线。"
+TOO_LONG_REPLY = replies.TOO_LONG.format(limit=MAX_MESSAGE_CHARS)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
@@ -102,21 +101,21 @@ class RestInput(RasaRestInput):
             try:
                 body = json.loads(request.body or b"")
             except (ValueError, UnicodeDecodeError):
-                return _error(400, "invalid_json", "请求体不是合法的 JSON")
+                return _error(400, "invalid_json", replies.INVALID_JSON)
             if not isinstance(body, dict):
-                return _error(400, "invalid_json", "请求体必须是 JSON 对象")
+                return _error(400, "invalid_json", replies.JSON_NOT_OBJECT)
             sender = body.get("sender")
             if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
-                return _error(400, "invalid_sender", f"sender 应为不超过 {MAX_SENDER_CHARS} 个字符的文本")
+                return _error(400, "invalid_sender", replies.INVALID_SENDER.format(limit=MAX_SENDER_CHARS))
             sender = sender.strip()
             text = body.get("message")
             if text is None:
                 text = ""
             if not isinstance(text, str):
-                return _error(400, "invalid_message", "message 应为文本")
+                return _error(400, "invalid_message", replies.INVALID_MESSAGE)
             metadata = body.get("metadata")
             if metadata is not None and not isinstance(metadata, dict):
-                return _error(400, "invalid_metadata", "metadata 应为 JSON 对象")
+                return _error(400, "invalid_metadata", replies.INVALID_METADATA)
             input_channel = body.get("input_channel")
             if not isinstance(input_channel, str) or not input_channel or len(input_channel) > 32:
                 input_channel = self.name()
@@ -151,14 +150,14 @@ class RestInput(RasaRestInput):
 
         @blueprint.listener("after_server_start")
         async def start_retry(app, _loop) -> None:
-            from bot.channels.retry import start_retry_loop
+            from bot.rasa_server.retry import start_retry_loop
 
             start_retry_loop(app)
 
         @blueprint.listener("before_server_stop")
         async def stop_retry(app, _loop) -> None:
-            from bot.channels.retry import stop_retry_loop
-            from bot.rasa_patches import close_kept_sessions
+            from bot.rasa_server.retry import stop_retry_loop
+            from bot.rasa_server.patches import close_kept_sessions
 
             await stop_retry_loop(app)
             agent = getattr(app.ctx, "agent", None)
@@ -171,17 +170,17 @@ class RestInput(RasaRestInput):
                     failures: list, error: Optional[str]) -> str:
         """Store the message for a retry; the apology to send (a plainer one if even that failed)."""
         if not text:
-            return BUSY
+            return replies.BUSY
         from bot.pending import store
 
         try:
             row_id = await store.add(sender, channel, text, metadata)
         except Exception as exc:
             logger.error("could not keep a failed message for retry: %s", type(exc).__name__)
-            return BUSY
+            return replies.BUSY
         logger.warning("custom action failed; message kept for retry",
                        extra={"pending_id": row_id, "failures": failures, "error": error})
-        return APOLOGY
+        return replies.APOLOGY
 
 
 class StoredNotices:

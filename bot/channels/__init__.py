@@ -1,1 +1,0 @@
-"""Rasa input channels (socket.io fix, WeChat) and outbound senders."""
