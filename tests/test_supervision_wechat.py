@@ -124,7 +124,7 @@ async def test_unreachable_everywhere_without_a_phone_fails_and_is_retried(staff
 
 
 async def test_mini_program_subscription_message_only_where_the_citizen_subscribed(client, staff, fake_wechat):
-    from bot.channels import mp_session
+    from bot.web import mp_session
 
     token = mp_session.issue(OPENID, 600)
     auth = {"Authorization": f"Bearer {token}"}
