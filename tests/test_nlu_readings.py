@@ -22,8 +22,14 @@ from bot.nlu.readings import reread
     ("屋头进了只老鼠 咋办", "seek_help", None),
     ("建议大厅增加上门帮办服务", "suggest", None),
     ("老板欠我工资不给咋个办", "seek_help", None),
+    # the matter put aside for a question; a plain "算了" keeps the classifier's reading
+    ("我要反映我们老板欠工资的事他… 算了，我先问下劳动仲裁咋个申请", "complain", "ask_procedure"),
+    ("算了 不说了", "deny", None),
+    ("算了，我还是想反映楼上噪音的问题", "complain", None),
     # dialect question endings after an answer
     ("收费不", "deny", "ask_procedure"),
+    ("办好了寄不寄 我住得远", "query_application_status", "ask_procedure"),
+    ("可以喊我婆娘帮我去办不", "affirm", "ask_procedure"),
     ("多久能办好嘛", "affirm", "ask_procedure"),
     ("网上办得成不", "out_of_scope", "ask_procedure"),
     ("好的", "affirm", None),

@@ -85,8 +85,15 @@ def announces_matter(text: str) -> bool:
     return bool(_WANTS_TO_REPORT.match((text or "").strip()))
 
 
+# "我要反映老板欠工资… 算了，我先问下劳动仲裁咋个申请": the matter is put aside for a question.
+_ASK_INSTEAD = re.compile(r"(算了|先不说|先不反映|等下再说|回头再说)[，,。.…！!\s]*(我)?(还是|先|就)?(问下|问一下|问问|想问|咨询|了解)")
+
+
 def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[str]:
     """The intent the message should have, or None to keep the classifier's."""
+    aside = _ASK_INSTEAD.search(text)
+    if aside and not has_case_number and _HOWTO.search(text[aside.end():]):
+        return "ask_procedure"
     if _OVERDUE_WHO.search(text) and not has_case_number:
         return "ask_procedure"  # answered by the knowledge base (FAQ application-overdue)
     if not has_case_number and _LOOKUP_WITHOUT_NUMBER.search(text):
