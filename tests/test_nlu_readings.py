@@ -22,6 +22,10 @@ from bot.nlu.readings import reread
     ("屋头进了只老鼠 咋办", "seek_help", None),
     ("建议大厅增加上门帮办服务", "suggest", None),
     ("老板欠我工资不给咋个办", "seek_help", None),
+    # asking where an application or a reply is stays a lookup (the flow asks for the number)
+    ("我的食品许可证批了没有", "query_application_status", None),
+    ("我交的规划许可证申请现在在哪个部门", "query_application_status", None),
+    ("12345给我的回复还没收到", "query_ticket_status", None),
     # the matter put aside for a question; a plain "算了" keeps the classifier's reading
     ("我要反映我们老板欠工资的事他… 算了，我先问下劳动仲裁咋个申请", "complain", "ask_procedure"),
     ("算了 不说了", "deny", None),

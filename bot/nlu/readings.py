@@ -51,7 +51,7 @@ _ASPECT = re.compile(r"收费|要钱|交钱|要交|交好多|交多少|费用|�
                      r"单位办|个人办|本人办|自己办|自己去|本人去|代办|谁办|谁去|啥时候|什么时候|收不收|哪些东西|拿啥|微信上|"
                      r"年龄限制|要些啥|需要啥|"
                      # delivery and someone else applying ("寄不寄", "喊我婆娘帮我去办不"): bot.knowledge.aspects
-                     r"邮寄|寄不寄|能寄|可以寄|寄到|快递|委托|帮我去办|帮我办|上门办|上门来办|本人到场|婆娘帮|婆娘去")
+                     r"邮寄|寄不寄|能寄|可以寄|寄到|快递给|快递到|能快递|可以快递|委托|帮我去办|帮我办|上门办|上门来办|本人到场|婆娘帮|婆娘去")
 # Only readings that a short aspect question gets wrong; a real out-of-scope or greeting stays one.
 _MISREAD_REQUESTS = ("seek_help", "complain", "suggest", "report", "praise")
 _MISREAD_FOLLOWUPS = ("affirm", "deny", "nlu_fallback", "thank", "out_of_scope", "greet",
@@ -85,6 +85,9 @@ def announces_matter(text: str) -> bool:
     return bool(_WANTS_TO_REPORT.match((text or "").strip()))
 
 
+# Asking where an application or a reply is: "审核过了吗", "批了没有", "在哪个部门", "回复还没收到".
+_ASKS_STATE = re.compile(r"(审核|审批|批准|批|受理|办理|办)(过|好|完|结|下来)?了?(吗|没|沒|没有|不|嘛|没得|莫得)|"
+                         r"在哪个部门|到哪一?步|进度|(回复|答复)(还)?(没|沒)|的(回复|答复)")
 # "我要反映老板欠工资… 算了，我先问下劳动仲裁咋个申请": the matter is put aside for a question.
 _ASK_INSTEAD = re.compile(r"(算了|先不说|先不反映|等下再说|回头再说)[，,。.…！!\s]*(我)?(还是|先|就)?(问下|问一下|问问|想问|咨询|了解)")
 
@@ -133,8 +136,9 @@ def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[
         if emergency_in(text) is None:
             return "ask_procedure"
     # A lookup starts only with a number or a reference to an earlier case: "我的养老金这个月少发了两百多
-    # 不晓得为啥子" tells a matter to be looked into.
+    # 不晓得为啥子" tells a matter to be looked into; "我的食品许可证批了没有" asks where a case is.
     if intent in STATUS_INTENTS and not has_case_number and not _EARLIER_CASE.search(text) \
+            and not _ASKS_STATE.search(text) \
             and len(re.findall(r"[\u4e00-\u9fff]", text)) >= 8:  # a matter told in words, not a mistyped number
         return "seek_help"
     return None
