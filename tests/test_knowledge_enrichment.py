@@ -111,3 +111,12 @@ def test_every_enriched_faq_entry_names_its_sources():
     assert len(enriched) >= 12
     for entry in enriched:
         assert isinstance(entry["sources"], list) and all(isinstance(s, str) and s for s in entry["sources"]), entry["id"]
+
+
+def test_a_short_follow_up_that_names_another_item_moves_on(real_index):
+    """"请的两个帮工 健康证在哪里办" after 食品经营许可 asks about the workers' health certificate, not the
+    licence's office; a bare "多久到账" stays on the item in context."""
+    moved = compose("请的两个帮工 健康证在哪里办", "food-business-license", index=real_index)
+    assert moved.procedure_item != "food-business-license" and "体检" in moved.text, moved.text[:80]
+    stays = compose("多久到账", "retirement-pension", index=real_index)
+    assert stays.procedure_item == "retirement-pension" and stays.aspect == "time"

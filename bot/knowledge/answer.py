@@ -320,7 +320,10 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
     # another item (a confident catalog match); an FAQ match does not take it away.
     short_follow_up = aspect is not None and len(clean(text).replace(" ", "")) <= FOLLOW_UP_MAX_CHARS
     if context is not None and short_follow_up:
-        named = [r for r in index.search(text, k=3) if r.kind != "faq" and r.confidence >= NAMES_ITEM_CONFIDENCE]
+        found = index.search(text, k=3)
+        named = [r for r in found if r.kind != "faq" and r.confidence >= NAMES_ITEM_CONFIDENCE]
+        if not named and _names_another(found, context):  # "请的两个帮工 健康证在哪里办" after 食品经营许可
+            named = found[:1]
         if not named or named[0].id == context.id:
             return answer_result(index, context, aspect)
     general = _general_rule(index, aspect) if context is None else None
@@ -372,6 +375,13 @@ def _without_the_place(text: str, results: list[Result], index: SearchIndex) -> 
     again = index.search(stripped, k=MAX_CHOICES + 2)
     sure = bool(again) and (again[0].confidence >= MIN_CONFIDENCE or _clear_winner(again))
     return again if sure else results
+
+
+def _names_another(found: list[Result], context: Result) -> bool:
+    """A short follow-up that still names another item: it alone matches a fair share of the words,
+    far ahead of the rest."""
+    return bool(found) and found[0].kind != "faq" and found[0].id != context.id \
+        and found[0].confidence >= FALLBACK_ITEM_CONFIDENCE and _clear_winner(found)
 
 
 def _clear_winner(results: list[Result]) -> bool:
