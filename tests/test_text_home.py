@@ -83,3 +83,35 @@ def test_shared_apology_words():
     assert LIVECHAT_BUSY == "抱歉，人工客服暂时无法接入，请稍后再试，或拨打12345政务服务便民热线。"
     assert FAILED == "抱歉，暂时无法办理，请稍后再试，或拨打12345政务服务便民热线。"
     assert URGE_FAILED == "抱歉，催办暂时没有记录成功，请稍后再试，或拨打12345政务服务便民热线催办。"
+
+
+async def test_fallback_affirmation_words_and_buttons(monkeypatch):
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    import actions.common as common
+
+    monkeypatch.setattr(common, "plausible_items", lambda text: [])
+    message = {"text": "查一下我的办件", "intent": {"name": "nlu_fallback"},
+               "intent_ranking": [{"name": "nlu_fallback"}, {"name": "query_application_status"}]}
+    dispatcher = CollectingDispatcher()
+    await common.ActionAskAffirmation().run(
+        dispatcher, Tracker("t", {}, message, [], False, None, {}, "action_listen"), {})
+    assert dispatcher.messages[0]["text"] == "您是想办件进度查询吗？"
+    assert dispatcher.messages[0]["buttons"] == [{"title": "是的", "payload": "/query_application_status"},
+                                                 {"title": "不是", "payload": "/out_of_scope"}]
+
+
+def test_live_chat_closed_and_phone_question_words():
+    from bot.livechat import replies as livechat
+    from bot.livechat.service import hours_text
+    from bot.tickets import replies as tickets
+
+    assert hours_text("never") == "暂未开通" and hours_text("always") == "全天"
+    assert hours_text("08:30-17:30") == "工作日 08:30–17:30"
+    assert livechat.closed(livechat.HOURS_NEVER) == "在线人工客服暂未开通；12345政务服务便民热线24小时有人接听。"
+    assert livechat.closed("工作日 08:30–17:30") == \
+        "人工客服的在线时间是工作日 08:30–17:30，现在不在这个时间内；12345政务服务便民热线24小时有人接听。"
+    assert tickets.ask_phone(True) == "请留下您的手机号码，方便工作人员向您反馈（号码仅用于办理本诉求）。不想留可以回复“不留”。"
+    assert tickets.ask_phone(False) == ("请留下您的手机号码，方便承办部门联系您核实和答复（号码仅用于办理本诉求）。"
+                                        "不方便留也可以回复“不留”。")

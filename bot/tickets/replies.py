@@ -1,4 +1,5 @@
-"""Composed Chinese lines of ticket intake in chat (the static questions are domain.yml responses)."""
+"""Chinese lines of ticket intake in chat said by actions/tickets.py: composed lines, and the form's own
+lines and buttons (the static questions are domain.yml responses; docs/replies.md)."""
 from __future__ import annotations
 
 import re
