@@ -8,15 +8,13 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.dialogue import intent_label
-from bot.knowledge.answer import choice_buttons, plausible_items
+from bot.dialogue import affirmation
+from bot.knowledge.answer import FALLBACK_ITEMS, NONE_OF_THESE, choice_buttons, plausible_items
 from bot.nlu.readings import plausible_reading
 from bot.nlu.normalize import has_content
 
 
 logger = logging.getLogger(__name__)
-FALLBACK_ITEMS = "我没有完全听明白。您是想问下面这些事项吗？都不是的话，可以换个说法告诉我。"
-NONE_OF_THESE = {"title": "都不是", "payload": "/out_of_scope"}
 
 
 class ActionAskAffirmation(Action):
@@ -41,14 +39,8 @@ class ActionAskAffirmation(Action):
         if not candidates:
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
-        intent = candidates[0]["name"]
-        dispatcher.utter_message(
-            text=f"您是想{intent_label(intent)}吗？",
-            buttons=[
-                {"title": "是的", "payload": f"/{intent}"},
-                {"title": "不是", "payload": "/out_of_scope"},
-            ],
-        )
+        text, buttons = affirmation(candidates[0]["name"])
+        dispatcher.utter_message(text=text, buttons=buttons)
         return []
 
 

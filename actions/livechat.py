@@ -14,16 +14,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.livechat import service
+from bot.livechat import replies, service
 
 logger = logging.getLogger(__name__)
-
-CONNECTING = "正在为您转接人工客服，请稍候。您可以先把要咨询或反映的问题发给我，客服接入后会直接看到。"
-CLOSED = ("现在不是人工客服在线时间（{hours}）。您可以继续向我咨询，或拨打12345政务服务便民热线（24小时）；"
-          "也可以说“我要反映问题”留言，工作人员会尽快联系您。")
-OUT_OF_HOURS = "人工客服的在线时间是{hours}，现在不在这个时间内；12345政务服务便民热线24小时有人接听。"
-NO_LIVE_CHAT = "在线人工客服暂未开通；12345政务服务便民热线24小时有人接听。"
-BUSY = "抱歉，人工客服暂时无法接入，请稍后再试，或拨打12345政务服务便民热线。"
 
 
 class ActionCheckAgents(Action):
@@ -36,8 +29,7 @@ class ActionCheckAgents(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         available = service.in_service()
         if not available:  # when people are back, before the call-back ticket is offered
-            hours = service.hours_text()
-            dispatcher.utter_message(text=NO_LIVE_CHAT if hours == "暂未开通" else OUT_OF_HOURS.format(hours=hours))
+            dispatcher.utter_message(text=replies.closed(service.hours_text()))
         return [SlotSet("agent_available", available)]
 
 
@@ -47,7 +39,7 @@ class ActionRequestHuman(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         if not service.in_service():
-            dispatcher.utter_message(text=CLOSED.format(hours=service.hours_text()))
+            dispatcher.utter_message(text=replies.CLOSED.format(hours=service.hours_text()))
             return []
         texts = [e.get("text") for e in tracker.events if e.get("event") == "user" and e.get("text")]
         last = next((t for t in reversed(texts) if not t.startswith("/")), None)
@@ -55,7 +47,7 @@ class ActionRequestHuman(Action):
             await service.request_handoff(tracker.sender_id, tracker.get_latest_input_channel(), last)
         except Exception:
             logger.exception("live chat hand-off not recorded")
-            dispatcher.utter_message(text=BUSY)
+            dispatcher.utter_message(text=replies.BUSY)
             return []
-        dispatcher.utter_message(text=CONNECTING)
+        dispatcher.utter_message(text=replies.CONNECTING)
         return []

@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.knowledge.answer import compose
+from bot.knowledge.answer import ANSWER_FAILED, compose
 from bot.knowledge.search import get_index
 from bot.privacy import mask_text
 from bot.situations import replies as situation_replies
@@ -51,7 +51,7 @@ async def respond(dispatcher: CollectingDispatcher, tracker: Tracker):
             None, lambda: compose(text, context_item, asked_item, asked_aspect))
     except Exception:
         logger.exception("procedure answer failed for %s", mask_text(text))
-        dispatcher.utter_message(text="抱歉，办事指南查询暂时出现问题。请稍后再试，或拨打12345政务服务便民热线咨询。")
+        dispatcher.utter_message(text=ANSWER_FAILED)
         return [], None
     situation = _situation(reply, text, tracker)
     if situation is not None:
@@ -73,7 +73,7 @@ def _situation(reply, text: str, tracker: Tracker):
     a list, a correction of it: "不对，我是代办的")."""
     if reply.kind not in ("answer", "overview") or not reply.procedure_item:
         return None
-    name = reply.text.split("】")[0].lstrip("【") if reply.text.startswith("【") else reply.procedure_item
+    name = reply.item_name
     try:
         state = situation_replies.load_state(tracker.get_slot("situation_state"))
         same = bool(state) and state.get("guide") == reply.procedure_item

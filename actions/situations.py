@@ -29,7 +29,7 @@ EXTRA_SLOTS = ("situation_state", "procedure_item", "aspect")
 def _name(state: dict | None) -> str:
     from bot.knowledge.search import get_index
     guide = get_index().knowledge.guides.get((state or {}).get("guide") or "")
-    return guide.name if guide else "该事项"
+    return guide.name if guide else replies.UNNAMED_GUIDE
 
 
 class ValidateSituationForm(FormValidationAction):

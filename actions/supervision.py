@@ -11,7 +11,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.supervision import replies, service
 
 logger = logging.getLogger(__name__)
-FAILED = "抱歉，暂时无法办理，请稍后再试，或拨打12345政务服务便民热线。"
 
 
 def _phone(tracker: Tracker):
@@ -31,7 +30,7 @@ class _NoticeChoice:
             done = await getattr(service, self.change)(tracker.sender_id, _phone(tracker))
         except Exception:
             logger.exception("%s in chat failed", self.change)
-            dispatcher.utter_message(text=FAILED)
+            dispatcher.utter_message(text=replies.FAILED)
             return []
         dispatcher.utter_message(text=getattr(replies, self.reply)(done.applications, done.phone, done.changed))
         return []

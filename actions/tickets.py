@@ -33,18 +33,9 @@ TICKET_SLOTS = ("ticket_description", "ticket_location", "ticket_phone", "ticket
                 "ticket_edit", "ticket_intent", "ticket_unresolved", "ticket_emergency", "ticket_side",
                 "ticket_followup")
 CANCEL = "cancel"
-CANCEL_BUTTON = {"title": "取消", "payload": "取消"}
 OPTIONAL_ANSWERS = {"ticket_phone": "phone", "ticket_name": "name", "ticket_location": "location"}
 RETRY = "retry"      # ticket_edit: a submission failed; the slots are kept for "确认提交"
 CHOOSE = "choose"    # ticket_edit: the citizen asked to change something and picks the field
-
-CANCELLED = "好的，已取消本次诉求登记，您填写的信息不会保存。如需帮助，请随时告诉我，或拨打12345政务服务便民热线。"
-SUBMIT_FAILED = ("抱歉，工单系统暂时繁忙，您的诉求还没有提交成功。您填写的信息已为您保留，请稍后点击“确认提交”再试一次；"
-                 "如情况紧急，请直接拨打12345政务服务便民热线。")
-PHONE_INVALID = "没有识别到手机号码，请输入11位手机号码，例如 13800001234；不想留可以回复“不留”。"
-DESCRIPTION_TOO_SHORT = "请再具体描述一下您要反映的问题，例如发生了什么、持续多久。"
-NAME_INVALID = "称呼请控制在20个字以内，不想留可以回复“不留”。"
-UNRESOLVED = "抱歉没能帮您解决问题。我先为您登记诉求，由工作人员跟进处理并答复您。"
 
 
 def _category(tracker: Tracker) -> str:
@@ -238,7 +229,7 @@ class ValidateTicketForm(FormValidationAction):
         if not _answering(tracker, "ticket_location") or self._handled(tracker):
             return {}
         text = intake.clean(text_of(tracker))
-        if intake.is_skip(text) or re.search(r"不清楚|不知道|不确定|说不清|记不得", text):
+        if intake.is_skip(text) or intake.place_unknown(text):
             return {"ticket_location": intake.NONE_VALUE}
         if intake.is_payload(text):
             return {"ticket_location": None}
@@ -254,7 +245,7 @@ class ValidateTicketForm(FormValidationAction):
             dispatcher.utter_message(text=replies.LOCATION_LEFT_OUT)
             return {"ticket_location": intake.NONE_VALUE}
         if place is None:  # a place must look like a place — never a question or a greeting
-            dispatcher.utter_message(text=replies.LOCATION_HINT, buttons=[{"title": "跳过", "payload": "跳过"}])
+            dispatcher.utter_message(text=replies.LOCATION_HINT, buttons=[replies.SKIP_BUTTON])
             return {"ticket_location": None}
         return {"ticket_location": place[:intake.MAX_LOCATION_CHARS]}
 
@@ -282,7 +273,7 @@ class ValidateTicketForm(FormValidationAction):
             dispatcher.utter_message(text=replies.LANDLINE_NOTED.format(number=landline))
             description = tracker.get_slot("ticket_description") or ""
             return {"ticket_phone": intake.NONE_VALUE,
-                    "ticket_description": intake.told_more(description, f"联系座机：{landline}")}
+                    "ticket_description": intake.told_more(description, replies.LANDLINE_IN_DESCRIPTION.format(number=landline))}
         if intake.refuses(text, "phone", asked=True):
             return {"ticket_phone": intake.NONE_VALUE}
         if place_in(text) or intake.name_in(text):  # "我是白果村4组的": a place or name given instead is noted
@@ -299,7 +290,7 @@ class ValidateTicketForm(FormValidationAction):
         if not _answering(tracker, "ticket_name") or self._handled(tracker):
             return {}
         text = intake.clean(text_of(tracker))
-        if intake.refuses(text, "name", asked=True) or re.search(r"不知道|随便|无所谓", text):
+        if intake.refuses(text, "name", asked=True) or intake.name_indifferent(text):
             return {"ticket_name": intake.NONE_VALUE}
         if intake.is_payload(text):
             return {"ticket_name": None}
@@ -308,7 +299,7 @@ class ValidateTicketForm(FormValidationAction):
             if hinted(tracker, replies.NAME_HINT):  # missed twice: go on without a name, never a third time
                 dispatcher.utter_message(text=replies.NAME_LEFT_OUT)
                 return {"ticket_name": intake.NONE_VALUE}
-            dispatcher.utter_message(text=replies.NAME_HINT, buttons=[{"title": "不留", "payload": "不留"}])
+            dispatcher.utter_message(text=replies.NAME_HINT, buttons=[replies.DECLINE_BUTTON])
         return {"ticket_name": name}
 
     async def extract_ticket_confirm(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -337,7 +328,7 @@ class ValidateTicketForm(FormValidationAction):
         text = intake.clean(value if isinstance(value, str) else "")
         if intake.meaningful_length(text) < 2:
             if value is not None:
-                dispatcher.utter_message(text=DESCRIPTION_TOO_SHORT)
+                dispatcher.utter_message(text=replies.DESCRIPTION_TOO_SHORT)
             return {"ticket_description": None}
         return {"ticket_description": text[:intake.MAX_DESCRIPTION_CHARS]}
 
@@ -351,7 +342,7 @@ class ValidateTicketForm(FormValidationAction):
             return {"ticket_phone": intake.NONE_VALUE}
         if isinstance(value, str) and is_valid_mobile(value):
             return {"ticket_phone": normalize_phone(value)}
-        dispatcher.utter_message(text=PHONE_INVALID)
+        dispatcher.utter_message(text=replies.PHONE_INVALID)
         return {"ticket_phone": None}
 
     def validate_ticket_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -359,7 +350,7 @@ class ValidateTicketForm(FormValidationAction):
         if value is None or value == intake.NONE_VALUE:
             return {"ticket_name": value}
         if not isinstance(value, str) or len(value.strip()) > intake.MAX_NAME_CHARS:
-            dispatcher.utter_message(text=NAME_INVALID)
+            dispatcher.utter_message(text=replies.NAME_INVALID)
             return {"ticket_name": None}
         return {"ticket_name": value.strip()}
 
@@ -369,13 +360,8 @@ class ActionAskTicketPhone(Action):
         return "action_ask_ticket_phone"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        if intake.phone_optional(_category(tracker)):
-            dispatcher.utter_message(text="请留下您的手机号码，方便工作人员向您反馈（号码仅用于办理本诉求）。不想留可以回复“不留”。",
-                                     buttons=[{"title": "不留", "payload": "不留"}, CANCEL_BUTTON])
-        else:
-            dispatcher.utter_message(text="请留下您的手机号码，方便承办部门联系您核实和答复（号码仅用于办理本诉求）。"
-                                          "不方便留也可以回复“不留”。",
-                                     buttons=[{"title": "不留", "payload": "不留"}, CANCEL_BUTTON])
+        dispatcher.utter_message(text=replies.ask_phone(intake.phone_optional(_category(tracker))),
+                                 buttons=[replies.DECLINE_BUTTON, replies.CANCEL_BUTTON])
         return []
 
 
@@ -390,17 +376,14 @@ class ActionAskTicketConfirm(Action):
         ask_location = intake.needs_location(category, tracker.get_slot("ticket_emergency"),
                                              tracker.get_slot("ticket_description"))
         if tracker.get_slot("ticket_edit") == CHOOSE:
-            buttons = [{"title": f"修改{label}", "payload": f"修改{label}"} for slot, label, _w in intake.EDIT_FIELDS
-                       if slot != "ticket_location" or ask_location]
-            buttons.append({"title": "不用改，确认提交", "payload": "/affirm"})
-            dispatcher.utter_message(text="请问要修改哪一项？", buttons=buttons)
+            labels = [label for slot, label, _w in intake.EDIT_FIELDS if slot != "ticket_location" or ask_location]
+            dispatcher.utter_message(text=replies.WHICH_TO_EDIT, buttons=replies.edit_buttons(labels))
             return []
         dispatcher.utter_message(
             text=intake.summary_text(tracker.get_slot("ticket_description") or "", tracker.get_slot("ticket_location"),
                                      tracker.get_slot("ticket_phone"), tracker.get_slot("ticket_name"),
                                      category, ask_location),
-            buttons=[{"title": "确认提交", "payload": "/affirm"}, intake.PUBLISH_BUTTON,
-                     {"title": "修改", "payload": "修改"}, {"title": "取消", "payload": "/deny"}])
+            buttons=[replies.CONFIRM_BUTTON, intake.PUBLISH_BUTTON, replies.EDIT_BUTTON, replies.DENY_BUTTON])
         return []
 
 
@@ -423,11 +406,11 @@ class ActionSubmitTicket(Action):
                                          else "utter_deny_ack")
                 return []
             if intent_of(tracker) != "affirm":
-                dispatcher.utter_message(text=CANCELLED)
+                dispatcher.utter_message(text=replies.CANCELLED)
                 return _reset()
         elif tracker.get_slot("ticket_confirm") not in ("yes", "public") or not description:
             dispatcher.utter_message(response="utter_goodbye" if intent_of(tracker) == "goodbye" else None,
-                                     text=None if intent_of(tracker) == "goodbye" else CANCELLED)
+                                     text=None if intent_of(tracker) == "goodbye" else replies.CANCELLED)
             followup = tracker.get_slot("ticket_followup")
             if followup:  # "算了，我先问问结婚登记": the question after the cancel is answered
                 reply = await asyncio.get_running_loop().run_in_executor(None, lambda: compose(followup))
@@ -456,7 +439,7 @@ class ActionSubmitTicket(Action):
         except TicketError as exc:
             if not isinstance(exc, Unavailable):
                 logger.warning("ticket submission refused: %s", mask_text(exc.message))
-                dispatcher.utter_message(text=f"抱歉，诉求未能提交：{exc.message}")
+                dispatcher.utter_message(text=replies.REFUSED.format(reason=exc.message))
                 return _reset()
             logger.error("ticket submission failed: database unavailable")
             return self._failed(dispatcher, tracker)
@@ -468,8 +451,7 @@ class ActionSubmitTicket(Action):
 
     @staticmethod
     def _failed(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict]:
-        dispatcher.utter_message(text=SUBMIT_FAILED, buttons=[{"title": "确认提交", "payload": "/affirm"},
-                                                              {"title": "取消", "payload": "/deny"}])
+        dispatcher.utter_message(text=replies.SUBMIT_FAILED, buttons=[replies.CONFIRM_BUTTON, replies.DENY_BUTTON])
         # the citizen's answer (with or without consent to publication) is kept for the retry
         return [SlotSet("ticket_confirm", tracker.get_slot("ticket_confirm") or "yes"), SlotSet("ticket_edit", RETRY)]
 
@@ -498,7 +480,7 @@ class ActionTicketUnresolved(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         if intake.is_unresolved(text_of(tracker)) or intent_of(tracker) == "complain":
             await _rate_last_answer_down(tracker)
-            dispatcher.utter_message(text=UNRESOLVED)
+            dispatcher.utter_message(text=replies.UNRESOLVED)
             return [SlotSet("ticket_unresolved", True)]
         dispatcher.utter_message(response="utter_deny_ack")
         return [SlotSet("ticket_unresolved", False)]

@@ -1,4 +1,5 @@
-"""Dialogue vocabulary shared by actions and consoles: Chinese labels of the intents."""
+"""Dialogue vocabulary shared by actions and consoles: Chinese labels of the intents, and the
+fallback's "did you mean" question built from them."""
 from __future__ import annotations
 
 INTENT_LABELS = {
@@ -29,3 +30,9 @@ INTENT_LABELS = {
 
 def intent_label(intent: str | None) -> str:
     return INTENT_LABELS.get(intent or "", "其他问题")
+
+
+def affirmation(intent: str) -> tuple[str, list[dict]]:
+    """The first stage of the two-stage fallback for a guessed intent: "您是想……吗？" with 是的/不是."""
+    return (f"您是想{intent_label(intent)}吗？",
+            [{"title": "是的", "payload": f"/{intent}"}, {"title": "不是", "payload": "/out_of_scope"}])

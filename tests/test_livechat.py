@@ -63,7 +63,8 @@ def test_service_hours():
 
 
 async def test_request_human_queues_in_service_hours_and_agent_reply_delivers(staff, monkeypatch):
-    from actions.livechat import CONNECTING, ActionRequestHuman
+    from actions.livechat import ActionRequestHuman
+    from bot.livechat.replies import CONNECTING
     from bot.settings import reload_settings
 
     monkeypatch.setenv("LIVECHAT_HOURS", "always")

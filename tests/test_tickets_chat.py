@@ -197,7 +197,7 @@ async def test_a_landline_goes_into_the_description_and_is_said_so(chat_db):
     assert chat.slots["requested_slot"] == "ticket_phone"
     out = await chat.say("我没得手机 只有座机 0826-2123456")
     assert any("0826-2123456" in o and "座机" in o for o in out)
-    assert replies.ANONYMOUS not in out and ta.PHONE_INVALID not in out   # no "no phone" warning, no format error
+    assert replies.ANONYMOUS not in out and replies.PHONE_INVALID not in out   # no "no phone" warning, no format error
     assert chat.slots["ticket_phone"] == "无" and "0826-2123456" in chat.slots["ticket_description"]
     assert chat.slots["requested_slot"] == "ticket_name"
 
@@ -213,7 +213,7 @@ async def test_phone_is_validated_and_a_refusal_makes_an_anonymous_complaint(cha
     await chat.say("奎阁街道东门小区3栋")
     assert chat.slots["ticket_location"] == "奎阁街道东门小区3栋"
     out = await chat.say("12345")
-    assert ta.PHONE_INVALID in out and chat.slots["ticket_phone"] is None
+    assert replies.PHONE_INVALID in out and chat.slots["ticket_phone"] is None
     await chat.say("我的手机是 138-0000-5678")
     assert chat.slots["ticket_phone"] == "13800005678"
     # Someone else declines: accepted, with what that means said once; never a format error.
@@ -221,7 +221,7 @@ async def test_phone_is_validated_and_a_refusal_makes_an_anonymous_complaint(cha
     await other.start("举报东门小区有人在楼顶违章搭建彩钢房", "report")
     await other.say("东门小区5栋楼顶")
     out = await other.say("我不想留电话")
-    assert replies.ANONYMOUS in out and ta.PHONE_INVALID not in out
+    assert replies.ANONYMOUS in out and replies.PHONE_INVALID not in out
     assert other.slots["ticket_phone"] == "无" and other.slots["requested_slot"] == "ticket_name"
 
 
@@ -229,13 +229,13 @@ async def test_cancel_anywhere_stores_nothing(chat_db):
     chat = Chat()
     await chat.start("我要投诉", "complain")
     out = await chat.say("算了", "deny")
-    assert out[-1] == ta.CANCELLED and chat.active_loop is None
+    assert out[-1] == replies.CANCELLED and chat.active_loop is None
     chat2 = Chat()
     await chat2.start("表扬一下社区的王书记，工作很负责", "praise")
     await chat2.say("不留", "deny")
     await chat2.say("不留", "deny")
     out = await chat2.say("/deny", "deny")
-    assert out[-1] == ta.CANCELLED
+    assert out[-1] == replies.CANCELLED
     for c in (chat, chat2):
         assert await list_tickets(chat_db.principals["a1"], conversation_id=c.sender) == []
         assert all(c.slots.get(s) is None for s in ta.TICKET_SLOTS)
@@ -289,7 +289,7 @@ async def test_unresolved_after_an_answer(chat_db):
     chat.events.append({"event": "bot", "text": "补办社保卡请带身份证到区政务服务中心。", "timestamp": 1.0})
     chat._user("不满意，没解决", "deny")
     out = await chat.run(ta.ActionTicketUnresolved())
-    assert chat.slots["ticket_unresolved"] is True and out == [ta.UNRESOLVED]
+    assert chat.slots["ticket_unresolved"] is True and out == [replies.UNRESOLVED]
     # "没解决" is a 👎 on the answer before it, in the admins' review queue (docs/feedback.md)
     from bot.auth.service import SYSTEM
     from bot.feedback.service import queue
@@ -318,7 +318,7 @@ async def test_database_down_keeps_the_slots_for_a_retry(chat_db, monkeypatch):
     reload_settings()
     await dispose_engine()
     out = await chat.say("确认提交", "affirm")
-    assert out[-1] == ta.SUBMIT_FAILED and chat.buttons[-1] == ["确认提交", "取消"]
+    assert out[-1] == replies.SUBMIT_FAILED and chat.buttons[-1] == ["确认提交", "取消"]
     assert chat.slots["ticket_description"] and chat.slots["ticket_phone"] == "13800001234"
     assert chat.slots["ticket_edit"] == ta.RETRY
     monkeypatch.setenv("DATABASE_URL", good_url)

@@ -8,9 +8,9 @@ import logging
 from functools import lru_cache
 
 from bot.knowledge.loader import KnowledgeError, load_departments
+from bot.replies import HOTLINE
 
 logger = logging.getLogger(__name__)
-HOTLINE = "12345"
 
 
 @lru_cache(maxsize=1)

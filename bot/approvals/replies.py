@@ -4,6 +4,7 @@ from __future__ import annotations
 from bot.approvals.departments import department_phone
 from bot.approvals.status import ApplicationStatus
 from bot.calendar import format_cn_date
+from bot.replies import HOTLINE, HOTLINE_NAME
 
 
 def status_message(s: ApplicationStatus) -> str:
@@ -30,6 +31,6 @@ def status_message(s: ApplicationStatus) -> str:
             lines.append(f"是否超期：已超期（超出承诺时限{s.working_days_used - f.promised_working_days}个工作日）")
         else:
             lines.append("是否超期：未超期")
-    lines.append(f"如有疑问，请联系{f.department}：{phone}" if phone != "12345"
-                 else f"如有疑问，请拨打12345政务服务便民热线转{f.department}。")
+    lines.append(f"如有疑问，请联系{f.department}：{phone}" if phone != HOTLINE
+                 else f"如有疑问，请拨打{HOTLINE_NAME}转{f.department}。")
     return "\n".join(lines)

@@ -16,12 +16,16 @@ from bot.knowledge.aspects import ASPECT_ORDER, ASPECT_PHRASES, ASPECTS, DETECTI
 from bot.knowledge.models import Department, Guide, Material, TimeLimit
 from bot.knowledge.search import Result, SearchIndex, get_index
 from bot.knowledge.text import clean
+from bot.replies import HOTLINE, HOTLINE_NAME
 from bot.settings import get_settings
 
 ASK_WHICH_ITEM = "请问您想办理什么事项？例如“办身份证”“申领社保卡”“营业执照怎么办”。"
-HOTLINE = "12345"
 PORTAL = "四川政务服务网（天府通办）"
 INTENT = "ask_procedure"
+# The fallback's first stage when the message looks like a procedure question (actions/common.py)
+FALLBACK_ITEMS = "我没有完全听明白。您是想问下面这些事项吗？都不是的话，可以换个说法告诉我。"
+NONE_OF_THESE = {"title": "都不是", "payload": "/out_of_scope"}
+ANSWER_FAILED = f"抱歉，办事指南查询暂时出现问题。请稍后再试，或拨打{HOTLINE_NAME}咨询。"
 
 _ASPECT_PHRASES = ASPECT_PHRASES
 # Words of a bare follow-up ("那要多久？") that name no item.
@@ -46,6 +50,13 @@ class Reply:
     procedure_item: str | None = None
     kind: str = "answer"  # answer | overview | choose | suggest | no_guide | faq | not_found
     aspect: str | None = None  # the aspect answered (kind "answer")
+
+    @property
+    def item_name(self) -> str | None:
+        """The item's name as the answer shows it ("【name】…"), else the item id."""
+        if self.text.startswith("【"):
+            return self.text.split("】")[0].lstrip("【")
+        return self.procedure_item
 
 
 def detect_aspect(text: str | None) -> str | None:
@@ -239,7 +250,7 @@ def overview(index: SearchIndex, result: Result) -> Reply:
 def no_guide(index: SearchIndex, result: Result) -> Reply:
     dept = index.knowledge.department(result.department)
     phone = dept.phone.value if dept is not None and dept.phone.known else None
-    contact = f"咨询电话 {phone}" if phone else f"可拨打{HOTLINE}政务服务便民热线咨询"
+    contact = f"咨询电话 {phone}" if phone else f"可拨打{HOTLINE_NAME}咨询"
     text = (f"【{result.name}】由{result.department}办理。暂时没有该事项的详细办事指南，"
             f"所需材料、时限等请以窗口答复为准：{contact}。")
     if result.url:
@@ -270,17 +281,17 @@ def suggest(candidates: list[Result], aspect: str | None) -> Reply:
     clear = best is not None and (best.confidence >= FALLBACK_ITEM_CONFIDENCE or best.score >= GUESS_RATIO * second)
     if best is None or best.kind == "faq" or not clear:
         text = (f"没有找到与您的问题完全对应的事项。您是不是想问以下事项？"
-                f"也可以换个说法告诉我，或拨打{HOTLINE}政务服务便民热线咨询。")
+                f"也可以换个说法告诉我，或拨打{HOTLINE_NAME}咨询。")
         return Reply(text, choice_buttons(candidates, aspect), None, "suggest")
     others = "，或者下面的其他事项" if len(candidates) > 1 else ""
     text = (f"您是不是想问“{best.name}”{others}？请点选，也可以换个说法告诉我，"
-            f"或拨打{HOTLINE}政务服务便民热线咨询。")
+            f"或拨打{HOTLINE_NAME}咨询。")
     return Reply(text, choice_buttons(candidates, aspect), best.id, "suggest")
 
 
 def not_found() -> Reply:
     return Reply(f"抱歉，没有找到相关的办事事项。请换个说法告诉我想办什么事（例如“办身份证要带什么材料”），"
-                 f"或拨打{HOTLINE}政务服务便民热线咨询。", [], None, "not_found")
+                 f"或拨打{HOTLINE_NAME}咨询。", [], None, "not_found")
 
 
 def answer_result(index: SearchIndex, result: Result, aspect: str | None) -> Reply:

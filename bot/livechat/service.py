@@ -18,12 +18,12 @@ from sqlalchemy import select
 
 from bot.calendar import is_working_day
 from bot.delivery import FAILED, Deliverer, Message, deliver
+from bot.livechat import replies
 from bot.db import session_scope
 from bot.livechat.models import AgentMessage, Handoff
 from bot.settings import get_settings
 
 OPEN = ("waiting", "active")
-AGENT_PREFIX = "【人工客服】"   # before each agent's message, so the citizen knows a person wrote it
 MAX_MESSAGE = 1000
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -71,10 +71,10 @@ def in_service(now: Optional[datetime] = None, spec: Optional[str] = None) -> bo
 def hours_text(spec: Optional[str] = None) -> str:
     hours = service_hours(spec)
     if hours is None:
-        return "全天"
+        return replies.HOURS_ALWAYS
     if hours == NEVER:
-        return "暂未开通"
-    return f"工作日 {hours[0].strftime('%H:%M')}–{hours[1].strftime('%H:%M')}"
+        return replies.HOURS_NEVER
+    return replies.HOURS.format(start=hours[0].strftime('%H:%M'), end=hours[1].strftime('%H:%M'))
 
 
 def _json(h: Handoff) -> dict:
@@ -173,7 +173,7 @@ async def deliver_agent_messages(conversation_id: str, channel: Optional[str], u
         claimed = [(row.id, row.text) for row in rows]
     send = deliverer.deliver if deliverer is not None else deliver
     for index, (_id, text) in enumerate(claimed):
-        delivery = await send(channel, conversation_id, Message(AGENT_PREFIX + text))
+        delivery = await send(channel, conversation_id, Message(replies.AGENT_PREFIX + text))
         # ``stored`` with an error: not even appended to the conversation (Rasa unreachable).
         if delivery.status == FAILED or delivery.error:
             released = [i for i, _ in claimed[index:]]

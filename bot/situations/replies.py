@@ -18,6 +18,7 @@ QUIT_BUTTON = {"title": "退出", "payload": "算了"}
 CANCELLED = "好的，不再询问。需要时说“{name}要带什么材料”，我再帮您列清单。"
 NOT_UNDERSTOOD = "抱歉，没能从您的回答里找到对应的选项。请点选下面的按钮，或者回答“不知道”跳过。"
 MAX_LIST = 20
+UNNAMED_GUIDE = "该事项"   # the guide's name when it is no longer in the knowledge base
 
 
 @dataclass

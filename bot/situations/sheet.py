@@ -17,6 +17,7 @@ import segno
 from bot.calendar import format_cn_date, local_today
 from bot.knowledge.answer import aspect_text
 from bot.knowledge.models import Guide, Knowledge
+from bot.replies import HOTLINE_NAME
 from bot.settings import get_settings
 from bot.situations.data import Situations
 from bot.situations.engine import Checklist, checklist, clean_answers
@@ -162,7 +163,7 @@ def render_pdf(sheet: Sheet) -> bytes:
     qr = Image(io.BytesIO(_qr_png(sheet.url)), width=28 * mm, height=28 * mm)
     footer = [p("扫码在手机上查看本清单", small), p(sheet.url, small), p(f"生成日期：{data['date']}", small),
               p(WINDOW_NOTE, small), p("信息来源：" + "；".join(data["sources"]), small),
-              p("咨询：12345政务服务便民热线", small)]
+              p(f"咨询：{HOTLINE_NAME}", small)]
     story.append(Table([[qr, footer]], colWidths=[32 * mm, 142 * mm],
                        style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")])))
     buf = io.BytesIO()
@@ -211,7 +212,7 @@ def render_html(sheet: Sheet) -> str:
 <figure class="qr"><img src="{qr}" alt="本清单的二维码" width="132" height="132">
 <figcaption>扫码在手机上查看本清单</figcaption></figure>
 <p class="note">生成日期：{e(data['date'])}。{e(WINDOW_NOTE)}</p>
-<p class="note">信息来源：{e('；'.join(data['sources']))}。咨询：12345政务服务便民热线。</p>
+<p class="note">信息来源：{e('；'.join(data['sources']))}。咨询：{HOTLINE_NAME}。</p>
 </main>
 </body>
 </html>

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from bot.privacy import mask_phone
+from bot.replies import try_later
 
+FAILED = try_later("暂时无法办理")
 RESUBSCRIBE_HOW = "如需恢复，随时发送“恢复通知”即可（短信通知请发送“恢复通知”加申请时留的手机号）。"
 STATUS_HOW = "退订后您仍可随时向我发送办件编号查询进度。"
 

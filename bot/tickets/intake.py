@@ -192,6 +192,20 @@ def is_skip(text: Optional[str]) -> bool:
     return bool(_SKIP.match(clean(text)))
 
 
+_PLACE_UNKNOWN = re.compile(r"不清楚|不知道|不确定|说不清|记不得")
+_NAME_INDIFFERENT = re.compile(r"不知道|随便|无所谓")
+
+
+def place_unknown(text: str) -> bool:
+    """An answer to "where" that says the citizen cannot tell ("说不清")."""
+    return bool(_PLACE_UNKNOWN.search(text))
+
+
+def name_indifferent(text: str) -> bool:
+    """An answer to "how to call you" that gives no name ("随便")."""
+    return bool(_NAME_INDIFFERENT.search(text))
+
+
 def is_cancel(text: Optional[str]) -> bool:
     text = clean(text)
     return bool(_CANCEL.match(text)) or (len(text) <= 8 and bool(_CANCEL_IN.search(text)))

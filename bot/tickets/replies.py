@@ -1,20 +1,22 @@
-"""Composed Chinese lines of ticket intake in chat (the static questions are domain.yml responses)."""
+"""Chinese lines of ticket intake in chat said by actions/tickets.py: composed lines, and the form's own
+lines and buttons (the static questions are domain.yml responses; docs/replies.md)."""
 from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
 
 from bot.calendar import format_cn_date
+from bot.replies import HOTLINE_NAME, try_later
 from bot.tickets import sla
 
 ACKNOWLEDGE_ANGER = "非常理解您的心情，给您添麻烦了。我马上帮您把问题登记下来，转给负责的部门处理。"
 HUMAN_WITH_TICKET = ("您要找人工服务：我先把您的问题完整登记下来，工作人员会按登记的内容回电联系您；"
-                     "着急的话也可以直接拨打12345政务服务便民热线。")
+                     f"着急的话也可以直接拨打{HOTLINE_NAME}。")
 HUMAN_CALLBACK = ("人工坐席现在接不进来，我给您登记一个人工回电：工作人员会按您留的手机号码给您回电话。"
-                  "着急的话也可以直接拨打12345政务服务便民热线。")
+                  f"着急的话也可以直接拨打{HOTLINE_NAME}。")
 CALLBACK_DESCRIPTION = "市民要求人工客服回电（在对话中未说明具体事项，请回电时询问）。"
 RESUME = "我们继续刚才的诉求登记："
-SIDE_NOT_ANSWERED = "这个问题我暂时答不上来，您可以拨打12345政务服务便民热线咨询。"
+SIDE_NOT_ANSWERED = f"这个问题我暂时答不上来，您可以拨打{HOTLINE_NAME}咨询。"
 STORY_NOTED = "好的，这些情况我补充到诉求里了。"
 SIDE_NOTED = "这个问题我记下了，登记后会随诉求一并转给承办部门，由他们答复您。"
 LOCATION_HINT = "没有听明白具体地点。请告诉我问题发生在哪里，例如“北辰街道万盛小区3栋”或“协兴镇牌坊村3组”；说不清可以回复“跳过”。"
@@ -124,13 +126,13 @@ def processing_time(category: str, urgent: bool, now: datetime | None = None) ->
 
 
 URGE_NEEDS_NUMBER = ("请先告诉我工单编号和登记时预留手机号的后四位，核验后我帮您催办；"
-                     "也可以拨打12345政务服务便民热线催办。")
-URGE_FAILED = "抱歉，催办暂时没有记录成功，请稍后再试，或拨打12345政务服务便民热线催办。"
+                     f"也可以拨打{HOTLINE_NAME}催办。")
+URGE_FAILED = try_later("催办暂时没有记录成功", "催办")
 
 
 def urged(ticket: dict | None, number: str) -> str:
     if ticket is None:
-        return f"工单 {number} 已经办结，不需要催办了。如对结果不满意，可以拨打12345政务服务便民热线反映。"
+        return f"工单 {number} 已经办结，不需要催办了。如对结果不满意，可以拨打{HOTLINE_NAME}反映。"
     return (f"已为您催办工单 {number}：催办已记录在工单上，承办部门（{ticket.get('department') or '12345热线分派中'}）"
             "会看到并尽快联系您。")
 
@@ -151,3 +153,36 @@ def plain_question(asked: str | None) -> str:
 
 def noted(location: str) -> str:
     return f"好的，地点记下了：{location}。"
+
+
+# -- the form's own lines and buttons (actions/tickets.py) ---------------------------------------------
+CANCEL_BUTTON = {"title": "取消", "payload": "取消"}          # under a question: "取消" as typed
+DENY_BUTTON = {"title": "取消", "payload": "/deny"}           # at the summary and after a failed submission
+CONFIRM_BUTTON = {"title": "确认提交", "payload": "/affirm"}
+EDIT_BUTTON = {"title": "修改", "payload": "修改"}
+KEEP_AND_SUBMIT_BUTTON = {"title": "不用改，确认提交", "payload": "/affirm"}
+SKIP_BUTTON = {"title": "跳过", "payload": "跳过"}
+DECLINE_BUTTON = {"title": "不留", "payload": "不留"}
+WHICH_TO_EDIT = "请问要修改哪一项？"
+PHONE_USE = "（号码仅用于办理本诉求）"   # the privacy notice with every request for a phone number
+ASK_PHONE_OPTIONAL = f"请留下您的手机号码，方便工作人员向您反馈{PHONE_USE}。不想留可以回复“不留”。"
+ASK_PHONE = f"请留下您的手机号码，方便承办部门联系您核实和答复{PHONE_USE}。不方便留也可以回复“不留”。"
+CANCELLED = f"好的，已取消本次诉求登记，您填写的信息不会保存。如需帮助，请随时告诉我，或拨打{HOTLINE_NAME}。"
+SUBMIT_FAILED = ("抱歉，工单系统暂时繁忙，您的诉求还没有提交成功。您填写的信息已为您保留，请稍后点击“确认提交”再试一次；"
+                 f"如情况紧急，请直接拨打{HOTLINE_NAME}。")
+REFUSED = "抱歉，诉求未能提交：{reason}"
+PHONE_INVALID = "没有识别到手机号码，请输入11位手机号码，例如 13800001234；不想留可以回复“不留”。"
+DESCRIPTION_TOO_SHORT = "请再具体描述一下您要反映的问题，例如发生了什么、持续多久。"
+NAME_INVALID = "称呼请控制在20个字以内，不想留可以回复“不留”。"
+UNRESOLVED = "抱歉没能帮您解决问题。我先为您登记诉求，由工作人员跟进处理并答复您。"
+LANDLINE_IN_DESCRIPTION = "联系座机：{number}"   # added to the description for the handler
+
+
+def ask_phone(optional: bool) -> str:
+    """The phone question: softer when the category needs no call-back."""
+    return ASK_PHONE_OPTIONAL if optional else ASK_PHONE
+
+
+def edit_buttons(labels) -> list[dict]:
+    """After 修改: one button per field that can be changed, and 不用改."""
+    return [{"title": f"修改{label}", "payload": f"修改{label}"} for label in labels] + [KEEP_AND_SUBMIT_BUTTON]

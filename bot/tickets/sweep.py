@@ -23,6 +23,7 @@ from sqlalchemy import select
 from bot.auth.models import User
 from bot.db import session_scope
 from bot.delivery import FAILED, Deliverer, SmsSender, deliverer
+from bot.replies import HOTLINE_NAME
 from bot.tickets import sla
 from bot.tickets.intake import local
 from bot.tickets.lifecycle import ticket_light
@@ -120,7 +121,7 @@ async def sweep_lights_and_reminders(url: Optional[str] = None, now: Optional[da
 
 def citizen_text(t: Ticket, reply: str) -> str:
     return (f"您反映的诉求（工单{t.ticket_no}）已有答复：{reply}\n"
-            "如有疑问，可发送工单编号查询办理进度，或拨打12345政务服务便民热线。")
+            f"如有疑问，可发送工单编号查询办理进度，或拨打{HOTLINE_NAME}。")
 
 
 async def notify_citizens(url: Optional[str] = None, now: Optional[datetime] = None,

@@ -27,6 +27,7 @@ from bot.auth.service import SYSTEM, Principal
 from bot.calendar import add_working_days, format_cn_date
 from bot.db import session_scope
 from bot.identifiers import is_valid_ticket_no, normalize_ticket_no
+from bot.replies import HOTLINE_NAME
 from bot.settings import get_settings
 from bot.tickets import lifecycle, sla
 from bot.tickets.lifecycle import InvalidInput, TicketError
@@ -115,7 +116,7 @@ async def _current(session, ticket_no: str, epoch: int, now: datetime) -> Ticket
     resolved = sla.as_utc(t.resolved_at)
     if now >= expires_at(resolved) or any(e.action == "visit_expire" and sla.as_utc(e.at) >= resolved
                                           for e in t.events):
-        raise LinkUsed("该评价链接已过期。如对办理结果有意见，请拨打12345政务服务便民热线")
+        raise LinkUsed(f"该评价链接已过期。如对办理结果有意见，请拨打{HOTLINE_NAME}")
     return t
 
 

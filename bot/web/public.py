@@ -21,6 +21,7 @@ from datetime import date, datetime, timezone
 from aiohttp import web
 
 from bot.publication import figures, service
+from bot.replies import HOTLINE_NAME
 from bot.settings import get_settings
 from bot.tickets import sla
 from bot.tickets.lifecycle import TicketError
@@ -177,7 +178,7 @@ def atom_feed(items: list[dict], base: str, now: datetime) -> bytes:
     sub(feed, "link", href=f"{base}/portal/answers", rel="alternate", type="text/html")
     sub(feed, "link", href=f"{base}/api/public/answers.atom", rel="self", type="application/atom+xml")
     author = sub(feed, "author")
-    sub(author, "name", "广安区12345政务服务便民热线")
+    sub(author, "name", f"广安区{HOTLINE_NAME}")
     for item in items:
         entry = sub(feed, "entry")
         sub(entry, "title", f"【{item['category']}】{item['question'][:40]}")

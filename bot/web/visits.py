@@ -14,6 +14,7 @@ from html import escape
 
 from aiohttp import web
 
+from bot.replies import HOTLINE_NAME
 from bot.tickets import visits
 from bot.tickets.lifecycle import TicketError
 from bot.tickets.models import SATISFACTION
@@ -44,7 +45,7 @@ def _page(body: str, status: int = 200) -> web.Response:
 
 def _message(title: str, text: str, status: int) -> web.Response:
     return _page(f"<h2>{escape(title)}</h2><p>{escape(text)}</p>"
-                 "<p>如有其他问题，请拨打12345政务服务便民热线。</p>", status)
+                 f"<p>如有其他问题，请拨打{HOTLINE_NAME}。</p>", status)
 
 
 def _form(info: dict, token: str, choice: str | None, error: str = "") -> str:

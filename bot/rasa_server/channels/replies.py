@@ -3,6 +3,8 @@ before or instead of the dialogue (whose words are domain.yml responses and the 
 and the messages of the error answers to malformed webhook requests."""
 from __future__ import annotations
 
+from bot.replies import try_later
+
 # -- to citizens --------------------------------------------------------------------------------
 WELCOME = "感谢关注广安区政务智能助手！"            # WeChat OA: on subscribing
 MP_WELCOME = "感谢使用广安区政务智能助手！"         # mini-program: on entering the chat
@@ -10,7 +12,7 @@ ASK_TO_TYPE_IMAGE = "暂时无法识别图片内容，请用文字描述您要�
 ASK_TO_TYPE_VOICE = "没有识别出您的语音内容，请用文字输入您的问题。"
 UNSUPPORTED = "目前只能处理文字消息，请用文字描述您要咨询的问题。"
 EMPTY_TEXT = "请输入您要咨询的问题。"
-BUSY = "抱歉，系统暂时繁忙，请稍后再试，或拨打12345政务服务便民热线。"
+BUSY = try_later("系统暂时繁忙")
 APOLOGY = "抱歉，系统暂时繁忙，您的问题已记录，稍后会继续为您处理。"   # the message was kept for a retry
 TOO_LONG = "您的消息过长，请精简到{limit}字以内后再发送。"
 MENU_HINT = "请回复数字选择："                     # before numbered buttons on text-only channels
