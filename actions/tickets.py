@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.tracker import fresh_message, hinted, intent_of, text_of
 from bot.identifiers import is_valid_mobile, normalize_phone
-from bot.knowledge.answer import compose
+from bot.knowledge.answer import compose, item_name
 from bot.nlu.readings import tells_problem
 from bot.privacy import mask_text
 from bot.tickets import intake, replies
@@ -132,6 +132,7 @@ class ValidateTicketForm(FormValidationAction):
 
     def _activation(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
         description = intake.description_from_messages(intake.user_messages(tracker.events))
+        description = intake.with_item_asked(description, item_name(tracker.get_slot("procedure_item")))
         intent = intent_of(tracker)
         text = description or ""
         emergency = emergency_in(text) if intent != "praise" else None  # thanks for a rescue is no alarm

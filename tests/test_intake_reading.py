@@ -381,3 +381,16 @@ def test_a_landline_is_noted_not_taken_for_a_mobile():
     # a mobile, a case number, a date and a request number are no landline
     for text in ("13981234567", "GAQ20251103000217", "2026-01-29", "YSQ2025-0001", "不留"):
         assert intake.landline_in(text) is None, text
+
+
+def test_a_matter_about_the_handling_of_an_item_names_the_item_asked_before():
+    """"窗口跑了三趟 每次都说差东西" right after asking about 营业执照: the handler needs to know which
+    item; a noise complaint after a procedure question gets nothing added."""
+    from bot.tickets.intake import with_item_asked
+
+    item = "个体工商户设立登记（办营业执照）"
+    told = with_item_asked("我就是按照网上说的带的 在区政务服务中心窗口跑了三趟了 每次都说差东西", item)
+    assert told.endswith("（此前咨询的事项：个体工商户设立登记（办营业执照））")
+    assert with_item_asked("楼上天天半夜吵得睡不着", item) == "楼上天天半夜吵得睡不着"
+    assert with_item_asked("营业执照办了三趟都没办成", "营业执照") == "营业执照办了三趟都没办成"
+    assert with_item_asked(None, item) is None and with_item_asked("窗口态度差", None) == "窗口态度差"

@@ -453,6 +453,14 @@ def _nearest_to_context(close: list[Result], context: Result | None) -> Result |
     return _sole_best([(len(known & _bigrams(r.name)) / (len(known | _bigrams(r.name)) or 1), r) for r in close])[1]
 
 
+def item_name(item_id: str | None, index: SearchIndex | None = None) -> str | None:
+    """The name of a guide or catalog item by its id (the slot procedure_item), None when unknown."""
+    if not item_id:
+        return None
+    result = (index or get_index()).get(item_id)
+    return result.name if result is not None else None
+
+
 def plausible_items(text: str | None, index: SearchIndex | None = None) -> list[Result]:
     """Catalog items a message not understood may be about (for the fallback's "您是想问…吗"):
     the top retrieved guides and items that match a fair share of its words."""

@@ -155,6 +155,19 @@ def told_more(description: str, text: str) -> str:
     return f"{description}；{text}"[:MAX_DESCRIPTION_CHARS]
 
 
+# A matter about how an item was handled ("窗口跑了三趟 每次都说差东西"): the item asked about just before
+# is part of it, and the handler needs its name.
+_ABOUT_THE_SERVICE = re.compile(r"窗口|跑了.{0,3}趟|来回跑|跑了好几|材料|差东西|缺东西|不给办|办不了|办不成|退回|审批|"
+                                r"工作人员|态度|不受理|不予受理|网上说|办事")
+
+
+def with_item_asked(description: Optional[str], item_name: Optional[str]) -> Optional[str]:
+    """The description with the name of the item asked about before, when the matter is about its handling."""
+    if not description or not item_name or item_name in description or not _ABOUT_THE_SERVICE.search(description):
+        return description
+    return f"{description}（此前咨询的事项：{item_name}）"[:MAX_DESCRIPTION_CHARS]
+
+
 def category_for(description: Optional[str], intent: Optional[str]) -> str:
     """The category shown in the summary: the one the ticket will be created with (a danger → 求助)."""
     return classify(description or "", intent if intent in TICKET_INTENTS else None).category
