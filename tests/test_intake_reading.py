@@ -243,6 +243,15 @@ def test_a_place_said_in_pieces_goes_on_from_the_division():
     assert place_in("他脑壳有点糊涂 记不到路") is None
 
 
+def test_a_division_said_after_the_site_goes_in_front_of_it():
+    """"学府名城小区大门口…", then "在广福街道": the place is 广福街道学府名城小区, not the 街道 alone."""
+    from bot.tickets.places import place_said_later
+
+    assert place_said_later(place_in("在广福街道 我电话13908264417"), "学府名城小区") == "广福街道学府名城小区"
+    assert place_said_later("广福街道", "万盛街道阳光花园") is None, "another 街道 is no division of this place"
+    assert place_said_later("石龙村3组", "东岳乡") == "东岳乡石龙村3组"
+
+
 def test_suggestions_about_a_place_are_asked_where():
     from bot.tickets.intake import needs_location
 

@@ -175,13 +175,24 @@ def without_places(text: str) -> str:
 
 def place_said_later(new: Optional[str], old: Optional[str]) -> Optional[str]:
     """The place once a later message names ``new`` after ``old`` was taken, or None to keep ``old``:
-    the more specific one ("这条街" → "井河镇老街农贸市场外面"), the division continued ("东岳乡" →
-    "东岳乡石龙村3组"), or the same 街道 with something added ("…垃圾站，卫生院隔壁")."""
+    the division put in front ("学府名城小区", then "广福街道"), the more specific one ("这条街" →
+    "井河镇老街农贸市场外面"), the division continued ("东岳乡" → "东岳乡石龙村3组"), or the same 街道 with
+    something added ("…垃圾站，卫生院隔壁")."""
+    if heads_place(new, old):
+        return new + old
     if more_specific(new, old):
         return new
     if continues_place(new, old):
         return old + new
     return adds_to_place(new, old)
+
+
+def heads_place(new: Optional[str], old: Optional[str]) -> bool:
+    """Whether a place said next is the division of the one said before ("学府名城小区", then "在广福街道")."""
+    if not new or not old or division_in(old):
+        return False
+    found = division_in(new)
+    return bool(found) and not _without_division(new, found[0]).strip()
 
 
 def more_specific(new: Optional[str], old: Optional[str]) -> bool:
