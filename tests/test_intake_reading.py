@@ -403,3 +403,14 @@ def test_a_matter_about_the_handling_of_an_item_names_the_item_asked_before():
     assert with_item_asked("楼上天天半夜吵得睡不着", item) == "楼上天天半夜吵得睡不着"
     assert with_item_asked("营业执照办了三趟都没办成", "营业执照") == "营业执照办了三趟都没办成"
     assert with_item_asked(None, item) is None and with_item_asked("窗口态度差", None) == "窗口态度差"
+
+
+def test_a_story_saying_the_property_was_no_use_is_still_the_story():
+    """"物业说了也没用" inside a long story is part of it (the form must not ask for the problem again);
+    "没用，还是没解决" on its own says an answer did not help."""
+    from bot.tickets.intake import reusable_description
+
+    story = ("我们楼道头好多家把电瓶车推到楼道头充电 插线板从窗子拉出来 晚上一排排的充 "
+             "新闻上都看到好多烧死人的 物业说了也没用 北辰街道阳光小区8栋")
+    assert reusable_description(story) == story
+    assert reusable_description("没用，还是没解决") is None and reusable_description("你说的这些对我没用") is None

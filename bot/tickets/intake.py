@@ -40,6 +40,7 @@ _EDIT = re.compile(r"(修改|更改|改一下|改下|有误|不对|错了|重填
 _PUBLISH = re.compile(r"同意公开|可以公开|愿意公开|公开也行|公开也可以")
 _NO_PUBLISH = re.compile(r"不同意公开|不要公开|不公开|别公开|不愿意公开")
 PUBLISH_BUTTON = {"title": "确认提交并同意公开", "payload": "确认提交，同意公开答复"}
+UNRESOLVED_MAX_CHARS = 16  # longer than this, a message with "没用" in it is a story, not a verdict
 _UNRESOLVED = re.compile(r"(没解决|没有解决|未解决|不满意|没用|没帮助|没有帮助|答非所问|不是我要的|没看懂|看不懂|不管用|解决不了)")
 _MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86)?(1[3-9]\d{9})(?!\d)")
 # 组, 栋 and 单元 are written in digits or in Chinese numerals ("四组"); a bare "三号" is a date.
@@ -95,7 +96,10 @@ def is_unresolved(text: Optional[str]) -> bool:
 def reusable_description(text: Optional[str]) -> Optional[str]:
     """The message as the description, when it says more than a few characters about the matter."""
     text = clean(text)
-    if not text or is_payload(text) or is_unresolved(text) or _CANCEL.match(text) or announces_matter(text):
+    if not text or is_payload(text) or _CANCEL.match(text) or announces_matter(text):
+        return None
+    # "没用" alone says an answer did not help; "物业说了也没用" inside a story is part of the story
+    if is_unresolved(text) and meaningful_length(text) <= UNRESOLVED_MAX_CHARS:
         return None
     if meaningful_length(text) < MIN_DESCRIPTION_CHARS:
         return None
