@@ -152,7 +152,9 @@ function fileProblem(file, limits) {
   }
   const max = limits && limits.max_bytes;
   if (max && file.size > max) {
-    return "文件过大（最大 " + Math.max(1, Math.floor(max / (1024 * 1024))) + " MB），请压缩或重新拍照后上传";
+    const mb = 1024 * 1024;
+    const most = max >= mb ? Math.floor(max / mb) + " MB" : Math.floor(max / 1024) + " KB";
+    return "文件过大（最大 " + most + "），请压缩或重新拍照后上传";
   }
   return "";
 }
