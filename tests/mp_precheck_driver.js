@@ -226,6 +226,7 @@ async function main() {
   const stored = Array.from(storage.values());
   if (stored.length !== 1) throw new Error("expected one stored session, found " + stored.length);
   const token = JSON.parse(stored[0]).token;
+  log.stored = JSON.parse(stored[0]);
   queues.modal.push(false);
   await page.onDelete();
   step("delete-cancelled", page);
@@ -242,6 +243,29 @@ async function main() {
   } catch (err) {
     log.after_delete = { status: err.status, code: err.code, message: err.message };
   }
+
+  // after deleting, the citizen can start again; a session deleted behind the page's back (another
+  // phone, the retention sweep) is forgotten and the file's 重试 opens a new one
+  const storedToken = () => JSON.parse(Array.from(storage.values())[0]).token;
+  queues.files.push([f.pdf]);
+  await page.onPickFile(tap({ index: ARCHIVE }));
+  step("again", page);
+  await client.remove(storedToken());
+  await page.onCheck();
+  step("gone-on-check", page);
+  queues.files.push([f.pdf]);
+  await page.onPickFile(tap({ index: ARCHIVE }));
+  const second = storedToken();
+  await client.remove(second);
+  queues.files.push([f.pdf]);
+  await page.onPickFile(tap({ index: ARCHIVE }));
+  step("gone-on-upload", page);
+  const lost = page.data.materials[ARCHIVE].files.slice(-1)[0];
+  await page.onRetry(tap({ key: lost.key }));
+  step("new-session", page, { replaced: storedToken() !== second });
+  queues.modal.push(true);
+  await page.onDelete();
+  step("deleted-again", page);
 
   // a link without a guide: a clear message, no request
   const broken = instance(spec);

@@ -27,7 +27,7 @@ NODE = shutil.which("node") or "/usr/bin/node"
 GUIDE = "marriage-certificate-replacement"
 ID, PHOTO, ARCHIVE = "本人居民身份证", "近期半身免冠照片", "原登记机关出具的婚姻登记档案证明"
 MAX_BYTES = 300 * 1024
-NETWORK = "网络连接失败，请检查网络后点“重试”"
+NETWORK = "网络连接失败，请检查网络后重试（可点“重试”）"
 
 pytestmark = pytest.mark.skipif(not os.path.exists(NODE), reason="node not installed")
 
@@ -139,7 +139,8 @@ def test_citizen_prechecks_in_the_miniprogram(service, tmp_path):
     svg = by_name(steps["svg"])[PHOTO]["files"][-1]
     assert svg["state"] == "failed" and "SVG" in svg["message"] and not svg["canRetry"], svg
     full = by_name(steps["full"])[PHOTO]["files"][-1]
-    assert full["state"] == "failed" and full["message"].startswith("预检暂时无法接收更多文件") and full["canRetry"]
+    assert full["state"] == "failed" and full["canRetry"]
+    assert full["message"] == "预检暂时无法接收更多文件，请稍后再试或直接到窗口办理（可点“重试”）"
     docx = by_name(steps["docx"])[ARCHIVE]["files"][-1]
     assert steps["docx"]["sent"] == 0 and docx["message"] == "只接受照片（JPG、PNG、WebP）或 PDF 文件，请重新选择"
     assert log["chosen"][-1]["api"] == "chooseMessageFile" and "pdf" in log["chosen"][-1]["extension"]
@@ -158,7 +159,9 @@ def test_citizen_prechecks_in_the_miniprogram(service, tmp_path):
 
     # coming back to the page finds the same session and result
     reopened = steps["reopened"]["data"]
-    assert reopened["ref"] == checked["data"]["ref"] and reopened["nameLocked"] and reopened["name"] == "张三丰"
+    assert reopened["ref"] == checked["data"]["ref"] and reopened["nameLocked"] and reopened["named"]
+    assert reopened["name"] == "" and "张三丰" not in json.dumps(log["stored"], ensure_ascii=False)  # never on the phone
+    assert [m["uploaded"] for m in reopened["materials"]] == [2, 0, 1]
     assert {m["name"]: m["status"] for m in reopened["materials"]} == {k: v[0] for k, v in result.items()}
 
     # delete: asked first (cancel keeps everything), then the session and every file are gone
@@ -169,6 +172,18 @@ def test_citizen_prechecks_in_the_miniprogram(service, tmp_path):
     assert deleted["data"]["ref"] == "" and not deleted["data"]["nameLocked"]
     assert all(not m["files"] and not m["status"] for m in deleted["data"]["materials"])
     assert log["after_delete"]["status"] == 404
+
+    again = steps["again"]["data"]
+    assert again["ref"] and again["ref"] != reopened["ref"] and by_name(steps["again"])[ARCHIVE]["status"] == "齐全"
+    gone = steps["gone-on-check"]
+    assert gone["data"]["message"] == "预检已过期或已删除，请重新上传材料" and gone["storage"] == []
+    assert gone["data"]["ref"] == "" and not gone["data"]["nameLocked"]
+    lost = by_name(steps["gone-on-upload"])[ARCHIVE]["files"][-1]
+    assert lost["message"] == "预检已过期或已删除，请点“重试”重新上传" and lost["canRetry"]
+    renewed = steps["new-session"]
+    assert renewed["replaced"] and by_name(renewed)[ARCHIVE]["files"][-1]["state"] == "done"
+    assert by_name(renewed)[ARCHIVE]["status"] == "齐全" and renewed["data"]["ref"]
+    assert steps["deleted-again"]["data"]["message"] == "已删除您上传的全部文件"
     assert [p for p in (service.var_dir / "uploads").iterdir() if p.is_file()] == []
 
     broken = steps["broken-link"]

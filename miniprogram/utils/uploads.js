@@ -9,9 +9,9 @@ const TOKEN_HEADER = "X-Upload-Token";
 const TIMEOUT = 60000;  // an upload waits for the OCR (a few seconds per photo, more when busy)
 const EXTENSIONS = ["jpg", "jpeg", "png", "webp", "pdf"];
 const STATUS_CLASS = { "齐全": "ok", "缺少": "missing", "有问题": "problem" };
-const NETWORK_MESSAGE = "网络连接失败，请检查网络后点“重试”";
-const TIMEOUT_MESSAGE = "网络超时，请稍后点“重试”";
-const BUSY_MESSAGE = "服务繁忙，请稍后点“重试”";
+const NETWORK_MESSAGE = "网络连接失败，请检查网络后重试";
+const TIMEOUT_MESSAGE = "网络超时，请稍后重试";
+const BUSY_MESSAGE = "服务繁忙，请稍后重试";
 // Errors after which the same file may succeed later (the network, a busy or full service, a rate limit)
 const RETRY_STATUS = [0, 429, 500, 502, 503, 504];
 // The session is gone (deleted, expired, unknown token): the page forgets it and starts a new one
@@ -42,7 +42,7 @@ function httpFailure(statusCode, data) {
   const error = (body && body.error) || {};
   let message = typeof error.message === "string" && error.message ? error.message : "";
   if (!message) {
-    if (statusCode === 429) message = "操作太频繁，请稍后点“重试”";
+    if (statusCode === 429) message = "操作太频繁，请稍后重试";
     else if (statusCode >= 500) message = BUSY_MESSAGE;
     else message = "请求未成功（" + statusCode + "），请稍后再试";
   }

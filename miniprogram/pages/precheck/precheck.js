@@ -23,7 +23,7 @@ function chooseFailed(err) {
 
 Page({
   data: {
-    title: "", loading: true, loadError: "", materials: [], onSite: [], name: "", nameLocked: false,
+    title: "", loading: true, loadError: "", materials: [], onSite: [], name: "", nameLocked: false, named: false,
     ref: "", expires: "", uploading: 0, message: "", messageBad: false, unmatched: [], note: "", checked: false
   },
 
@@ -71,7 +71,7 @@ Page({
       const sheet = await this.client.checklist(this.guide, this.query);
       const onSiteForms = ["现场填写", "现场采集"];
       const materials = (sheet.materials || []).filter((m) => onSiteForms.indexOf(m.form) < 0).map((m) => ({
-        name: m.name, condition: m.condition || "", files: [], status: "", cls: "", reasons: ""
+        name: m.name, condition: m.condition || "", files: [], status: "", cls: "", reasons: "", uploaded: 0
       }));
       const onSite = (sheet.materials || []).filter((m) => onSiteForms.indexOf(m.form) >= 0).map((m) => m.name);
       this.setData({ loading: false, title: sheet.name || "", materials, onSite });
@@ -82,7 +82,7 @@ Page({
     }
     if (this.session) {
       this.setData({ ref: this.session.ref, expires: cnDate(this.session.expiresAt), nameLocked: true,
-                     name: this.session.name || "" });
+                     named: !!this.session.named });
       await this.refresh(true);
     }
   },
@@ -95,22 +95,32 @@ Page({
     this.setData({ name: e.detail.value });
   },
 
-  async ensureSession() {
-    if (this.session) return this.session;
-    const name = (this.data.name || "").trim();
-    const opened = await this.client.open(this.guide, this.answers, name || undefined);
-    this.session = { token: opened.token, ref: opened.ref, expiresAt: opened.expires_at, limits: opened.limits,
-                     name };
-    try { wx.setStorageSync(this.storageKey(), this.session); } catch (e) { /* kept for this visit only */ }
-    this.setData({ ref: opened.ref, expires: cnDate(opened.expires_at), nameLocked: true });
-    return this.session;
+  // The upload session, opened with the first file (one at a time: two quick picks share it). Kept in
+  // the phone's storage for this list — the token, never the name — so the citizen can come back.
+  ensureSession() {
+    if (this.session) return Promise.resolve(this.session);
+    if (!this.opening) {
+      const name = (this.data.name || "").trim();
+      this.opening = this.client.open(this.guide, this.answers, name || undefined).then((opened) => {
+        this.session = { token: opened.token, ref: opened.ref, expiresAt: opened.expires_at, limits: opened.limits,
+                         named: !!name };
+        try { wx.setStorageSync(this.storageKey(), this.session); } catch (e) { /* kept for this visit only */ }
+        this.setData({ ref: opened.ref, expires: cnDate(opened.expires_at), nameLocked: true, named: !!name });
+        this.opening = null;
+        return this.session;
+      }, (err) => {
+        this.opening = null;
+        throw err;
+      });
+    }
+    return this.opening;
   },
 
   // The session is gone (deleted elsewhere, expired): start afresh with the next upload.
   forgetSession() {
     this.session = null;
     this.forgetStorage();
-    this.setData({ ref: "", expires: "", nameLocked: false, checked: false, unmatched: [], note: "" });
+    this.setData({ ref: "", expires: "", nameLocked: false, named: false, checked: false, unmatched: [], note: "" });
   },
 
   pickCount() {
@@ -196,7 +206,8 @@ Page({
     } catch (err) {
       if (err.sessionGone) this.forgetSession();
       const retry = err.retryable || err.sessionGone || err.code === "invalid_name";  // fix the name, retry
-      this.setFile(key, { state: "failed", message: err.sessionGone ? "预检已过期或已删除，请点“重试”重新上传" : err.message,
+      this.setFile(key, { state: "failed", message: err.sessionGone ? "预检已过期或已删除，请点“重试”重新上传"
+                            : err.message + (retry ? "（可点“重试”）" : ""),
                           canRetry: retry });
     } finally {
       this.setData({ uploading: this.data.uploading - 1 });
@@ -228,7 +239,8 @@ Page({
       result.materials.forEach((m) => { by[m.name] = m; });
       const materials = this.data.materials.map((m) => {
         const r = by[m.name];
-        return Object.assign({}, m, r ? { status: r.status, cls: r.cls, reasons: r.reasons } : { status: "", cls: "", reasons: "" });
+        return Object.assign({}, m, r ? { status: r.status, cls: r.cls, reasons: r.reasons, uploaded: r.files }
+          : { status: "", cls: "", reasons: "", uploaded: 0 });
       });
       const c = result.counts;
       this.setData({ materials, unmatched: result.unmatched, note: result.note, checked: true });
@@ -265,7 +277,8 @@ Page({
     }
     this.forgetSession();
     this.files = {};
-    const materials = this.data.materials.map((m) => Object.assign({}, m, { files: [], status: "", cls: "", reasons: "" }));
+    const materials = this.data.materials.map((m) => Object.assign({}, m, { files: [], status: "", cls: "", reasons: "",
+                                                                            uploaded: 0 }));
     this.setData({ materials, name: "" });
     this.say("已删除您上传的全部文件", false);
   }
