@@ -29,7 +29,12 @@ ID, PHOTO, ARCHIVE = "本人居民身份证", "近期半身免冠照片", "原�
 MAX_BYTES = 300 * 1024
 NETWORK = "网络连接失败，请检查网络后重试（可点“重试”）"
 
-pytestmark = pytest.mark.skipif(not os.path.exists(NODE), reason="node not installed")
+
+
+@pytest.fixture(autouse=True)
+def node_installed():
+    if not os.path.exists(NODE):
+        pytest.fail("node not installed: run scripts/install-precheck-deps (Debian nodejs)")
 
 
 def test_every_miniprogram_js_file_parses():
