@@ -179,6 +179,11 @@ async function main() {
   await page.onDelete();
   step("delete-before-upload", page);
 
+  const opens = () => log.requests.filter((r) => r.method === "POST" && /\/api\/uploads$/.test(r.url)).length;
+  queues.files.push([f.docx]);
+  await page.onPickFile(tap({ index: ARCHIVE }));
+  step("docx-first", page, { opened: opens() });
+
   page.onName({ detail: { value: "张三丰" } });
   queues.media.push([f.front, f.back]);
   await page.onPickImage(tap({ index: ID }));

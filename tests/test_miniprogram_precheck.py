@@ -122,6 +122,9 @@ def test_citizen_prechecks_in_the_miniprogram(service, tmp_path):
     assert steps["check-before-upload"]["data"]["message"] == "请先为至少一项材料拍照或选择文件"
     assert steps["delete-before-upload"]["data"]["message"] == "您还没有上传文件"
     assert log["modals"][0]["confirm"] is False  # no dialog before anything was uploaded
+    first = steps["docx-first"]  # a wrong type is refused on the phone, without opening a session
+    assert first["opened"] == 0 and first["data"]["ref"] == "" and first["storage"] == []
+    assert by_name(first)[ARCHIVE]["files"][0]["message"] == "只接受照片（JPG、PNG、WebP）或 PDF 文件，请重新选择"
 
     # the ID card: both sides read, the expired back makes it 有问题 with the reason
     card = steps["id-card"]
@@ -131,7 +134,7 @@ def test_citizen_prechecks_in_the_miniprogram(service, tmp_path):
     assert "年" in card["data"]["expires"] and len(card["storage"]) == 1
     assert [u["formData"] for u in log["uploads"][:2]] == [{"material": ID}] * 2
     assert all(u["token"] for u in log["uploads"])
-    assert log["chosen"][0] == {"api": "chooseMedia", "count": 9, "mediaType": ["image"],
+    assert log["chosen"][1] == {"api": "chooseMedia", "count": 9, "mediaType": ["image"],
                                 "sourceType": ["album", "camera"]}
 
     # refusals are polite, say what to do, and never a dead end

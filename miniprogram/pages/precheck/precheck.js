@@ -194,8 +194,12 @@ Page({
     this.setData({ uploading: this.data.uploading + 1 });
     this.setFile(key, { state: "uploading", message: "正在上传并识别…", canRetry: false });
     try {
-      const session = await this.ensureSession();
-      const problem = uploads.fileProblem(file, session.limits);
+      let problem = uploads.fileProblem(file, null);  // the type needs no session
+      let session = null;
+      if (!problem) {
+        session = await this.ensureSession();  // the size limit comes with it
+        problem = uploads.fileProblem(file, session.limits);
+      }
       if (problem) {
         this.setFile(key, { state: "failed", message: problem, canRetry: false });
         return;
