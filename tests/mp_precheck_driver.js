@@ -169,7 +169,11 @@ async function main() {
   const spec = loadPage("pages/precheck/precheck.js");
   const options = optionsOf(log.navigated[0]);
   let page = instance(spec);
+  offline = true;  // opened without a network: a message and 重新加载
   await page.onLoad(options);
+  step("load-offline", page);
+  offline = false;
+  await page.onReload();
   step("loaded", page, { options });
   const ID = indexOf(page, cfg.materials.id), PHOTO = indexOf(page, cfg.materials.photo);
   const ARCHIVE = indexOf(page, cfg.materials.archive);

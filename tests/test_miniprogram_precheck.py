@@ -37,6 +37,16 @@ def node_installed():
         pytest.fail("node not installed: run scripts/install-precheck-deps (Debian nodejs)")
 
 
+def test_the_page_knows_the_services_on_site_forms():
+    from bot.uploads.checks import ON_SITE_FORMS
+
+    script = "process.stdout.write(JSON.stringify(require(process.argv[1]).ON_SITE_FORMS))"
+    run = subprocess.run([NODE, "-e", script, str(ROOT / "miniprogram/utils/uploads.js")], capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == list(ON_SITE_FORMS)
+
+
 def test_every_miniprogram_js_file_parses():
     files = sorted((ROOT / "miniprogram").rglob("*.js"))
     assert {f.relative_to(ROOT).as_posix() for f in files} >= {
@@ -113,6 +123,8 @@ def test_citizen_prechecks_in_the_miniprogram(service, tmp_path):
     assert log["navigated"] == ["/pages/precheck/precheck?guide=" + GUIDE + "&q=place%3Delsewhere"]
     assert log["copied"] == [links[0]["target"]] and links[0]["target"].endswith(f"/checklist/{GUIDE}?place=elsewhere")
 
+    first_load = steps["load-offline"]["data"]
+    assert first_load["loadError"] == "网络连接失败，请检查网络后重试" and not first_load["loading"]
     # the page lists this applicant's own materials (the archive proof because registered elsewhere)
     loaded = steps["loaded"]["data"]
     assert [m["name"] for m in loaded["materials"]] == [ID, PHOTO, ARCHIVE]

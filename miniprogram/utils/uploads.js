@@ -8,6 +8,8 @@
 const TOKEN_HEADER = "X-Upload-Token";
 const TIMEOUT = 60000;  // an upload waits for the OCR (a few seconds per photo, more when busy)
 const EXTENSIONS = ["jpg", "jpeg", "png", "webp", "pdf"];
+// Materials made at the window, not uploaded (the service's bot.uploads.checks.ON_SITE_FORMS)
+const ON_SITE_FORMS = ["现场填写", "现场采集"];
 const STATUS_CLASS = { "齐全": "ok", "缺少": "missing", "有问题": "problem" };
 const NETWORK_MESSAGE = "网络连接失败，请检查网络后重试";
 const TIMEOUT_MESSAGE = "网络超时，请稍后重试";
@@ -174,6 +176,6 @@ function summarize(result) {
 }
 
 module.exports = {
-  TOKEN_HEADER, EXTENSIONS, UploadFailure, createClient, parseQuery, linksIn, precheckPage, fileProblem,
+  TOKEN_HEADER, EXTENSIONS, ON_SITE_FORMS, UploadFailure, createClient, parseQuery, linksIn, precheckPage, fileProblem,
   summarize, decodeSafe
 };

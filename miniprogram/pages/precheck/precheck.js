@@ -69,7 +69,7 @@ Page({
     this.setData({ loading: true, loadError: "" });
     try {
       const sheet = await this.client.checklist(this.guide, this.query);
-      const onSiteForms = ["现场填写", "现场采集"];
+      const onSiteForms = uploads.ON_SITE_FORMS;
       const materials = (sheet.materials || []).filter((m) => onSiteForms.indexOf(m.form) < 0).map((m) => ({
         name: m.name, condition: m.condition || "", files: [], status: "", cls: "", reasons: "", uploaded: 0
       }));
