@@ -1,5 +1,13 @@
 const api = require("../../utils/api.js");
+const uploads = require("../../utils/uploads.js");
 let seq = 0;
+
+// The 告知单 and pre-check links a reply carries, as buttons under it.
+function linkButtons(text) {
+  return uploads.linksIn(text).map((link) => (link.page === "precheck"
+    ? { kind: "precheck", title: "上传材料预检", target: uploads.precheckPage(link) }
+    : { kind: "copy", title: "复制告知单链接", target: link.url }));
+}
 
 Page({
   data: { messages: [], draft: "", typing: false, lastId: "" },
@@ -28,6 +36,20 @@ Page({
     }
   },
 
+  // A link in a bot reply: 上传材料预检 opens the pre-check page; the 告知单 (a web page) is copied
+  // to paste into a browser or forward.
+  onLink(e) {
+    const { kind, target } = e.currentTarget.dataset;
+    if (kind === "precheck") {
+      wx.navigateTo({ url: target });
+    } else {
+      wx.setClipboardData({
+        data: target,
+        success: () => wx.showToast({ title: "链接已复制，可在浏览器打开或转发", icon: "none" })
+      });
+    }
+  },
+
   onButton(e) {
     const { title, payload } = e.currentTarget.dataset;
     this.send(payload || title, title);
@@ -35,7 +57,8 @@ Page({
 
   push(message) {
     const id = "m" + (++seq);
-    const messages = this.data.messages.concat([Object.assign({ id, buttons: [] }, message)]);
+    const links = message.from === "bot" ? linkButtons(message.text) : [];
+    const messages = this.data.messages.concat([Object.assign({ id, buttons: [], links }, message)]);
     this.setData({ messages, lastId: id });
   },
 
