@@ -36,6 +36,9 @@ def test_not_urgent(text):
     (None, "我要举报 楼道电表箱在冒烟", "举报"),
     ("seek_help", "我们村一天只有早上一趟车进城 能不能多开两趟", "建议"),
     ("seek_help", "小区大门口天天有车乱停 消防通道都堵死了", "投诉"),
+    # noise that keeps people awake is a complaint even when the classifier read a suggestion
+    ("suggest", "思源广场每天晚上坝坝舞音响开得震天响 老人睡不着", "投诉"),
+    ("suggest", "建议公园广场舞音响晚上九点后关小", "建议"),
 ])
 def test_category(intent, text, category):
     assert classify.classify(text, intent).category == category
