@@ -120,3 +120,11 @@ def test_a_short_follow_up_that_names_another_item_moves_on(real_index):
     assert moved.procedure_item != "food-business-license" and "体检" in moved.text, moved.text[:80]
     stays = compose("多久到账", "retirement-pension", index=real_index)
     assert stays.procedure_item == "retirement-pension" and stays.aspect == "time"
+
+
+def test_an_aspect_question_naming_nothing_else_stays_on_the_item(real_index):
+    """"卖家在浙江打工回不来 可以委托别人来办不" while talking about 二手房过户: nothing else is named, so it
+    is the transfer's proxy rule, not a list of unrelated items."""
+    reply = compose("卖家在浙江打工回不来 可以委托别人来办不", "property-transfer-registration", index=real_index)
+    assert reply.procedure_item == "property-transfer-registration" and reply.aspect == "proxy"
+    assert "委托书" in reply.text

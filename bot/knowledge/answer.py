@@ -353,6 +353,9 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
     if results[0].confidence < MIN_CONFIDENCE and not _clear_winner(results):
         results = _without_the_place(text, results, index)
     if results[0].confidence < MIN_CONFIDENCE and not _clear_winner(results):
+        if context is not None and aspect is not None:
+            # "卖家在浙江打工回不来 可以委托别人来办不" about the item talked about: nothing else is named
+            return answer_result(index, context, aspect)
         return suggest([r for r in results if r.kind != "faq"][:MAX_CHOICES] or results[:1], aspect)
     moved_on = _moved_on_from(text, context, results)
     if moved_on is not None:
