@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.knowledge.answer import ANSWER_FAILED, compose
+from bot.knowledge.answer import ANSWER_FAILED, compose, item_name
 from bot.knowledge.search import get_index
 from bot.privacy import mask_text
 from bot.situations import replies as situation_replies
@@ -73,7 +73,7 @@ def _situation(reply, text: str, tracker: Tracker):
     a list, a correction of it: "不对，我是代办的")."""
     if reply.kind not in ("answer", "overview") or not reply.procedure_item:
         return None
-    name = reply.item_name
+    name = item_name(reply.procedure_item)
     try:
         state = situation_replies.load_state(tracker.get_slot("situation_state"))
         same = bool(state) and state.get("guide") == reply.procedure_item

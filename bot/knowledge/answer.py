@@ -51,13 +51,6 @@ class Reply:
     kind: str = "answer"  # answer | overview | choose | suggest | no_guide | faq | not_found
     aspect: str | None = None  # the aspect answered (kind "answer")
 
-    @property
-    def item_name(self) -> str | None:
-        """The item's name as the answer shows it ("【name】…"), else the item id."""
-        if self.text.startswith("【"):
-            return self.text.split("】")[0].lstrip("【")
-        return self.procedure_item
-
 
 def detect_aspect(text: str | None) -> str | None:
     t = clean(text).replace(" ", "")

@@ -33,22 +33,26 @@ def _utc(day: date) -> datetime:
 def _ticket_entry(item: ev.Item, event: ev.Event) -> dict:
     from bot.privacy import mask
 
-    text = (item.text or "").strip().replace("\n", " ")
     evidence = event.links.get(item.id)
     return {"ticket_no": item.ticket_no, "created_at": sla.iso(item.at), "status": item.status,
             "status_label": STATUSES.get(item.status, item.status), "department": item.department,
             "urgent": item.urgent, "location": mask(item.location) if item.location else None,
-            "description": mask(text if len(text) <= DESCRIPTION_CHARS else text[:DESCRIPTION_CHARS - 1] + "…"),
+            "description": _short_masked(item.text),
             "follows": next((i.ticket_no for i in event.items if i.id == item.lead_id), None),
             "evidence": evidence.as_json()["text"] if evidence is not None else None}
 
 
-def _call_entry(item: ev.Item) -> dict:
+def _short_masked(text: Optional[str]) -> str:
+    """A ticket's or call's text on one line, cut to DESCRIPTION_CHARS, personal data masked."""
     from bot.privacy import mask
 
-    text = (item.text or "").strip().replace("\n", " ")
+    text = (text or "").strip().replace("\n", " ")
+    return mask(text if len(text) <= DESCRIPTION_CHARS else text[:DESCRIPTION_CHARS - 1] + "…")
+
+
+def _call_entry(item: ev.Item) -> dict:
     return {"created_at": sla.iso(item.at), "department": item.department, "urgent": item.urgent,
-            "description": mask(text if len(text) <= DESCRIPTION_CHARS else text[:DESCRIPTION_CHARS - 1] + "…")}
+            "description": _short_masked(item.text)}
 
 
 def event_json(event: ev.Event, now: datetime, params: ev.HotParams, tickets: bool = True) -> dict:
