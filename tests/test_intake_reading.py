@@ -264,6 +264,8 @@ def test_suggestions_about_a_place_are_asked_where():
     ("会不会被学校晓得是我反映的？娃儿还在那读书", "学校乱收费", "保密"), ("你是机器人吗", "路灯坏了", "转人工"),
     ("到底哪个管！！", "包工头跑了，欠我们工钱三个月不给", "区人社局"), ("办身份证要带什么", "路灯坏了", None),
     ("为啥子要我的名字 你们不要给他们说是我反映的哈", "烧烤摊油烟", "保密"),
+    ("会不会告诉老板是我反映的", "老板拖欠工资", "保密"), ("你们会不会把我的电话给物业", "物业乱收费", "保密"),
+    ("会不会给我回个电话", "路灯坏了", None),
 ])
 def test_questions_about_intake_itself(question, description, expected):
     from bot.tickets.replies import side_answer

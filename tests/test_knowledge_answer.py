@@ -207,7 +207,20 @@ def test_delivery_and_proxy_follow_ups_quote_the_guide_then_the_general_rule():
     assert proxy.kind == "answer" and proxy.aspect == "proxy" and proxy.procedure_item == "resident-id-card"
     assert "本人须到场" in proxy.text and "委托书" in proxy.text and "上门" in proxy.text
     assert "身份证号码或其他身份证明" not in proxy.text, "a line that only says 本人 is not about proxies"
+    assert "婚姻登记" not in proxy.text and len(proxy.text) < 450, \
+        "the guide said it: the general rule's list of other items is left out"
     mail = compose("办好了寄不寄 我住得远", "resident-id-card")
     assert mail.aspect == "delivery" and "邮寄送达" in mail.text and "收件地址" in mail.text
     home = compose("我妈瘫在床上好几年了 身份证过期了 她人去不了派出所 可以上门来办不", None)
     assert home.procedure_item == "resident-id-card" and home.aspect == "proxy" and "上门" in home.text
+
+
+def test_a_short_follow_up_naming_another_item_by_name_moves_to_it():
+    """"营业执照多久能办好" after 身份证: the scores split over several 营业执照 items, but the words are
+    in one item's name and in nothing of the ID card's; a bare aspect question stays."""
+    from bot.knowledge.answer import compose
+
+    assert compose("营业执照多久能办好", "resident-id-card").procedure_item == "individual-business-registration"
+    assert compose("那结婚证呢要带啥", "divorce-registration").procedure_item == "marriage-registration"
+    assert compose("能领好久", "resident-id-card").procedure_item == "resident-id-card"
+    assert compose("身份证补办要多久", "resident-id-card").procedure_item == "resident-id-card"

@@ -60,14 +60,19 @@ def detect_aspect(text: str | None) -> str | None:
     return None
 
 
-def names_no_item(text: str | None) -> bool:
-    """True when the message is a bare follow-up: nothing left once aspect words and fillers go."""
+def _named_part(text: str | None) -> str:
+    """What a follow-up says besides aspect words and fillers ("营业执照多久能办好" → "营业执照好")."""
     t = clean(text).replace(" ", "")
     for phrase in _ASPECT_PHRASES:
         t = t.replace(phrase, "")
     for filler in sorted(_FOLLOW_UP_FILLERS, key=len, reverse=True):
         t = t.replace(filler, "")
-    return len(re.sub(r"[^\u4e00-\u9fffa-z0-9]", "", t)) <= 1
+    return re.sub(r"[^\u4e00-\u9fffa-z0-9]", "", t)
+
+
+def names_no_item(text: str | None) -> bool:
+    """True when the message is a bare follow-up: nothing left once aspect words and fillers go."""
+    return len(_named_part(text)) <= 1
 
 
 def _payload(**entities) -> str:
@@ -142,16 +147,19 @@ def _lines_about(guide: Guide, aspect: str) -> list[str]:
 
 
 def _follow_up_text(guide: Guide, aspect: str, general: str | None) -> str:
-    """What this guide says about ``aspect`` (delivery, proxy), then the general rule."""
+    """What this guide says about ``aspect`` (delivery, proxy), then the general rule (whole only when
+    the guide says nothing of it)."""
     own = _lines_about(guide, aspect)
     parts = []
     if own:
         parts.append("本事项办事指南中的说明：\n" + _numbered(own))
+        # the guide has said it: of the general rule only its opening sentence, not its list of items
+        general = general.split("。")[0] + "。" if general else None
     else:
         parts.append(f"本事项的办事指南没有写明，请办理前向{guide.department}窗口或{HOTLINE}热线确认。")
     if general:
         parts.append(f"一般规定：{general}")
-    if aspect == "proxy":
+    if aspect == "proxy" and not any("上门" in line for line in own):
         parts.append(f"行动不便的老人、重病或残疾人，可拨打{HOTLINE}或联系{guide.department}，问能否预约上门服务或绿色通道；"
                      "是否提供以当地公布为准。")
     return "\n".join(parts)
@@ -328,6 +336,10 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
         named = [r for r in found if r.kind != "faq" and r.confidence >= NAMES_ITEM_CONFIDENCE]
         if not named and _names_another(found, context):  # "请的两个帮工 健康证在哪里办" after 食品经营许可
             named = found[:1]
+        if not named:  # "营业执照多久能办好" after 身份证: scores split over several 营业执照 items
+            other = _named_by_name(text, context, index)
+            if other is not None:
+                return answer_result(index, other, aspect)
         if not named or named[0].id == context.id:
             return answer_result(index, context, aspect)
     general = _general_rule(index, aspect) if context is None else None
@@ -389,6 +401,20 @@ def _names_another(found: list[Result], context: Result) -> bool:
     far ahead of the rest."""
     return bool(found) and found[0].kind != "faq" and found[0].id != context.id \
         and found[0].confidence >= FALLBACK_ITEM_CONFIDENCE and _clear_winner(found)
+
+
+def _named_by_name(text: str | None, context: Result, index: SearchIndex) -> Result | None:
+    """The item a short follow-up names by (part of) its name when that shares nothing with the name
+    of the item in context: "营业执照多久能办好" after 身份证 asks about 营业执照, "屋头娃儿的要多久"
+    (no item's name) and "老人的那个" (too short to name one) stay on the item in context."""
+    rest = _named_part(text)
+    asked = _bigrams(rest)
+    if len(asked) < 2 or asked & _bigrams(context.name):
+        return None
+    items = [r for r in index.search(rest, k=5) if r.kind != "faq"]
+    if not items or items[0].id == context.id or not asked & _bigrams(items[0].name):
+        return None
+    return items[0]
 
 
 def _clear_winner(results: list[Result]) -> bool:
