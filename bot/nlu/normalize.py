@@ -64,6 +64,11 @@ def normalize_text(text: str | None, max_chars: int = MAX_MESSAGE_CHARS) -> str:
     """Length-preserving (up to ``max_chars``) normalisation of a citizen's message."""
     if not text:
         return ""
+    return _normalized(text, max_chars)
+
+
+@lru_cache(maxsize=4096)  # one message is normalised by many readers in one turn
+def _normalized(text: str, max_chars: int) -> str:
     text = text[:max_chars]
     text = "".join(_clean_char(ch) for ch in text)
     return to_simplified(text)

@@ -116,6 +116,11 @@ def category_of(text: str, intent: Optional[str] = None) -> str:
 
 
 def classify(text: str, intent: Optional[str] = None) -> Classification:
+    return _classified(str(get_settings().knowledge_dir), text, intent)
+
+
+@lru_cache(maxsize=1024)  # the ticket form classifies the same description at every step
+def _classified(_knowledge_dir: str, text: str, intent: Optional[str]) -> Classification:
     emergency = emergency_in(text) if intent != "praise" else None
     reason = urgent_reason(text) or (emergency.kind if emergency else None)
     category = category_of(text, intent)
