@@ -113,7 +113,7 @@ async def held_db(migrated_db_url, tmp_path):
         "promised_working_days": 10, "legal_working_days": 20, "status": "in_progress", "events": []},
         ensure_ascii=False), encoding="utf-8")
     reqs = tmp_path / "r.jsonl"
-    reqs.write_text(json.dumps({"request_no": "YSQ20250930011", "subject": "预算", "applicant_phone": "13550281234",
+    reqs.write_text(json.dumps({"request_no": "YSQ-2025-0930-011", "subject": "预算", "applicant_phone": "13550281234",
                                 "received_at": "2026-11-02T10:00:00+08:00", "extended": False,
                                 "status": "processing"}), encoding="utf-8")
     assert import_approvals(apps, migrated_db_url).inserted == 1
@@ -123,9 +123,12 @@ async def held_db(migrated_db_url, tmp_path):
 
 
 async def test_lookup_across_tables_and_shared_lockout(held_db):
+    # the request is stored with dashes; the citizen types it without (or with spaces, gone in normalisation)
     held = await find_held(["GAQ20251103000217", "ysq20250930011", "GD7KX3M9QP"], held_db)
     assert {n: h.kind for n, h in held.items()} == {"GAQ20251103000217": "application",
                                                      "YSQ20250930011": "disclosure"}
+    assert held["YSQ20250930011"].number == "YSQ-2025-0930-011", "the stored number, for the status query"
+    assert kinds_held_sync(["YSQ 2025 0930 011"], held_db) == {"YSQ20250930011": "disclosure"}
     assert kinds_held_sync(["GAQ20251103000217", "NOPE123456"], held_db) == {"GAQ20251103000217": "application"}
     lock = Lockout()
     ok = await verify_case("gaq20251103000217", "7552", held_db, lock)

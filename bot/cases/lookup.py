@@ -1,6 +1,8 @@
 """Which table holds a case number, and the phone it was registered with.
 
-One indexed query per table (the number columns are unique). The tables are named here rather than
+One indexed query per table (the number columns are unique); a number not found as typed is looked
+for once more without its dashes on both sides, because citizens copy "511602-2026-SP-004512" as
+"511602 2026 SP 004512" (the spaces go in normalisation, the dashes with them). The tables are named here rather than
 imported from the approvals, disclosure and tickets packages, so those packages can use this one
 without an import loop; tests/test_cases.py checks the names against the models."""
 from __future__ import annotations
@@ -10,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
-from sqlalchemy import column, select, table
+from sqlalchemy import column, func, select, table
 
 from bot.cases.numbers import normalize_case_no
 from bot.db import session_scope, sync_engine
@@ -40,10 +42,22 @@ class Held:
     phone: str
 
 
-def _query(source: Source, numbers: list[str]):
+def _bare(number: str) -> str:
+    return number.replace("-", "")
+
+
+def _query(source: Source, numbers: list[str], loose: bool = False):
     t = table(source.table, column(source.number_column), column(source.phone_column))
     number = t.c[source.number_column]
+    if loose:  # no index on the expression: only for the few numbers the exact query did not find
+        return select(number, t.c[source.phone_column]).where(
+            func.replace(number, "-", "").in_(sorted({_bare(n) for n in numbers})))
     return select(number, t.c[source.phone_column]).where(number.in_(numbers))
+
+
+def _asked_as(stored: str, wanted: list[str]) -> list[str]:
+    """The asked numbers a stored number answers: itself, or those equal to it without dashes."""
+    return [n for n in wanted if n == stored or _bare(n) == _bare(stored)]
 
 
 def _clean(numbers: Iterable[str]) -> list[str]:
@@ -57,9 +71,12 @@ async def find_held(numbers: Iterable[str], url: Optional[str] = None) -> dict[s
         return {}
     found: dict[str, Held] = {}
     async with session_scope(url) as session:
-        for source in SOURCES:
-            for number, phone in (await session.execute(_query(source, wanted))).all():
-                found.setdefault(number, Held(source.kind, number, phone or ""))
+        for loose in (False, True):
+            missing = [n for n in wanted if n not in found]
+            for source in SOURCES if missing else ():
+                for number, phone in (await session.execute(_query(source, missing, loose))).all():
+                    for asked in _asked_as(number, missing):
+                        found.setdefault(asked, Held(source.kind, number, phone or ""))
     return found
 
 
@@ -81,9 +98,12 @@ def kinds_held_sync(numbers: Iterable[str], url: Optional[str] = None) -> dict[s
             engine = _sync_engines[key] = sync_engine(url)
         found: dict[str, str] = {}
         with engine.connect() as conn:
-            for source in SOURCES:
-                for number, _phone in conn.execute(_query(source, wanted)).all():
-                    found.setdefault(number, source.kind)
+            for loose in (False, True):
+                missing = [n for n in wanted if n not in found]
+                for source in SOURCES if missing else ():
+                    for number, _phone in conn.execute(_query(source, missing, loose)).all():
+                        for asked in _asked_as(number, missing):
+                            found.setdefault(asked, source.kind)
         return found
     except Exception as exc:  # no tables yet (fresh database, NLU evaluation), database down
         global _last_warning
