@@ -2,6 +2,7 @@
 validation action driven turn by turn as Rasa drives it, the submission, and the status check."""
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from pathlib import Path
@@ -376,6 +377,7 @@ async def test_status_with_number_and_digits(chat_db):
     text = out[-1]
     assert t["ticket_no"] in text and "当前状态：待签收" in text and f"承办部门：{t['department']}" in text
     assert "应办结时间" in text and "时限状态：正常办理中" in text and "13800001234" not in text
+    assert re.search(r"应办结时间：.*前（还有\d+个工作日）", text), "how long is left, in working days"
     # A handler's reply shows up as the latest reply.
     from bot.tickets.service import act
     handler = chat_db.principals["a1"]

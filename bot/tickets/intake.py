@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Iterable, Optional
 from zoneinfo import ZoneInfo
 
-from bot.calendar import format_cn_date
+from bot.calendar import format_cn_date, local_today, working_days_between
 from bot.identifiers import COMMON_SURNAMES, COMPOUND_SURNAMES, is_valid_mobile, normalize_phone
 from bot.nlu.readings import announces_matter
 from bot.settings import get_settings
@@ -361,6 +361,16 @@ LIGHT_LABELS = {"green": "正常办理中", "yellow": "临近办理时限", "red
 URGE_HINT = "如已超过应联系时间仍没人联系您，或者事情紧急，可以回复“催办”，催办会记录在工单上，承办部门会看到。"
 
 
+def _left(iso: str, urgent: bool) -> str:
+    """"（还有3个工作日）": what "多久能有结果" asks, beside the date (an urgent ticket counts hours)."""
+    due = local(iso).date()
+    today = local_today()
+    if urgent or due < today:
+        return ""
+    days = working_days_between(today, due)
+    return f"（还有{days}个工作日）" if days else "（今天到期）"
+
+
 def status_text(ticket: dict, urge_hint: bool = True) -> str:
     """A ticket's status; an open one says how to urge it (urge_hint=False where the caller says so)."""
     lines = [f"工单 {ticket['ticket_no']}（{ticket['category']}）",
@@ -373,7 +383,7 @@ def status_text(ticket: dict, urge_hint: bool = True) -> str:
         urgent = bool(ticket.get("urgent"))
         if not ticket.get("first_contacted_at"):
             lines.append(f"应联系时间：{_when(ticket['first_contact_by'], urgent)}前")
-        lines.append(f"应办结时间：{_when(ticket['resolve_by'], urgent)}前")
+        lines.append(f"应办结时间：{_when(ticket['resolve_by'], urgent)}前{_left(ticket['resolve_by'], urgent)}")
         lines.append(f"时限状态：{LIGHT_LABELS.get(ticket.get('light'), '正常办理中')}")
     if ticket.get("reply"):
         lines.append(f"最新答复：{ticket['reply']}")
