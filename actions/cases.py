@@ -14,15 +14,18 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.tracker import fresh_message, intent_of, text_of
 from bot.approvals.queries import status_of_verified as application_status_of
 from bot.approvals.replies import status_message as application_message
+from bot.approvals.urge import urge_application
 from bot.cases import replies
 from bot.cases.lookup import find_held
 from bot.cases.numbers import candidates, digits_outside, example_hint, pick
 from bot.cases.verify import LOCKED, OK, verify_case
 from bot.disclosure.queries import status_of_verified as request_status_of
 from bot.disclosure.replies import request_status_message
+from bot.nlu.readings import asks_to_urge
 from bot.tickets import intake
+from bot.tickets import replies as ticket_replies
 from bot.tickets.citizen import status_of_verified as ticket_status_of
-from bot.tickets.service import find_ticket
+from bot.tickets.service import find_ticket, urge_ticket
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +118,9 @@ class CaseStatusForm(StatusFormParts, FormValidationAction):
             # Another topic: nothing is extracted, the form rejects the message and the rules in
             # data/approvals.yml leave it and answer (no citizen is trapped in a status lookup).
             return {}
+        if asked not in out and asks_to_urge(text):  # done after the check (CaseStatusAnswer), no format error
+            dispatcher.utter_message(text=replies.URGE_AFTER_CHECK)
+            return {FAILS_SLOT: int(tracker.get_slot(FAILS_SLOT) or 0)}
         if asked not in out:
             misses = int(tracker.get_slot(FAILS_SLOT) or 0) + 1
             if misses >= MAX_MISSES:  # no third format error: the form ends with the other ways
@@ -218,7 +224,10 @@ class CaseStatusAnswer(Action):
             return reset
         if text:
             verified_ticket = outcome.record.kind == "ticket"
-            dispatcher.utter_message(text=text, buttons=[replies.URGE_BUTTON] if verified_ticket else None)
+            urge = _urge_asked(tracker, self.form)
+            dispatcher.utter_message(text=text, buttons=[replies.URGE_BUTTON] if verified_ticket and not urge else None)
+            if urge:
+                await _urge(dispatcher, tracker, outcome.record.kind, outcome.record.number)
             return reset + [SlotSet(RETRY_SLOT, None), SlotSet(RETRY_FLAG, False)] + (
                 [SlotSet(SESSION_SLOT, outcome.record.number)] if verified_ticket else [])
         if outcome.kind == LOCKED:
@@ -242,6 +251,32 @@ class CaseStatusAnswer(Action):
         dispatcher.utter_message(text=intake.status_text(ticket, urge_hint=False) + "\n" + replies.SESSION_FOLLOW_UP,
                                  buttons=[replies.URGE_BUTTON])
         return []
+
+
+def _urge_asked(tracker: Tracker, form: str) -> bool:
+    """The citizen asked for 催办 in this lookup: in the message that started it or while it waited."""
+    start = next((i for i in range(len(tracker.events) - 1, -1, -1)
+                  if tracker.events[i].get("event") == "active_loop" and tracker.events[i].get("name") == form),
+                 len(tracker.events))
+    opening = [e for e in tracker.events[:start] if e.get("event") == "user"][-1:]
+    during = [e for e in tracker.events[start:] if e.get("event") == "user"]
+    return any(asks_to_urge(e.get("text") or "") for e in opening + during)
+
+
+async def _urge(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, number: str) -> None:
+    """催办 right after a verified status: recorded on a ticket; for an application, a ticket to its
+    department that carries the urge (bot.approvals.urge)."""
+    try:
+        if kind == "ticket":
+            dispatcher.utter_message(text=ticket_replies.urged(await urge_ticket(number), number))
+        elif kind == "application":
+            ticket = await urge_application(number, tracker.sender_id,
+                                            (tracker.get_latest_input_channel() or "chat")[:32])
+            if ticket is not None:
+                dispatcher.utter_message(text=replies.application_urged(ticket))
+    except Exception:
+        logger.exception("urge after a status lookup not recorded")
+        dispatcher.utter_message(text=replies.URGE_NOT_RECORDED)
 
 
 def case_answer(form: str, number_slot: str, action_name: str) -> type:

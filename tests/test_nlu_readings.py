@@ -55,6 +55,8 @@ from bot.nlu.readings import reread
     # how much, and entitlement: questions about a service, not suggestions
     ("那要是以后买房 公积金贷款最多能贷好多", "suggest", "ask_procedure"),
     ("办了残疾证能不能吃低保嘛", "complain", "ask_procedure"),
+    ("娃儿半岁了 新生儿医保是不是过了时间就不能办了", "seek_help", "ask_procedure"),
+    ("身份证过了期限还能补办不", "seek_help", "ask_procedure"),
     # someone else's report that went nowhere, and a request to us to take it up: a new matter
     ("村上说报上去了，一个多月没得动静，路塌了一半，请帮我们反映一下早点修", "query_ticket_status", "seek_help"),
     ("我上次反映的路灯坏了的事 帮我催一下", "query_ticket_status", "urge_ticket"),
@@ -63,6 +65,9 @@ from bot.nlu.readings import reread
     ("编号搞忘了 用身份证能查不", "ask_procedure", "query_ticket_status"),
     ("万盛街道阳光花园小区的电梯又坏了", "inform", "seek_help"), ("电梯又坏了", "nlu_fallback", "seek_help"),
     ("北辰街道万盛小区3栋", "inform", None), ("13990040006", "inform", None),
+    # a person asked for outright, whatever else the message tells
+    ("我已经打了三次12345了 每次都说转给相关部门 结果啥子都没解决 我不想跟机器人说 给我转人工", "query_ticket_status",
+     "request_human"),
     ("反映个事", "nlu_fallback", "complain"), ("我想举报", "inform", "report"), ("你好，我要投诉", "greet", "complain"),
 ])
 def test_rereading(text, intent, expected):

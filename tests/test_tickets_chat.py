@@ -349,6 +349,8 @@ async def _status_turn(chat: Chat, text: str, intent: str = "inform", entities=N
     events = await ca.ValidateTicketStatusForm().run(dispatcher, chat.tracker(), DOMAIN)
     chat._apply(events)
     out = chat._collect(dispatcher)
+    if chat.active_loop != "ticket_status_form":
+        chat.events.append({"event": "active_loop", "name": "ticket_status_form"})
     chat.active_loop = "ticket_status_form"
     required = () if chat.slots.get("case_gave_up") else ("ticket_no", "verification_code")  # required_slots
     nxt = next((s for s in required if chat.slots.get(s) is None), None)
@@ -389,6 +391,25 @@ async def test_status_with_number_and_digits(chat_db):
     out = await _status_turn(chat, "1234", entities=[{"entity": "verification_code", "value": "1234"}])
     assert "当前状态：已答复" in out[-1] and "最新答复：已责令商家安装油烟净化设施" in out[-1]
     assert chat.slots["ticket_no"] is None and chat.slots["verification_code"] is None
+
+
+async def test_urge_said_while_the_lookup_waits_is_done_after_the_check(chat_db):
+    """"帮我催一下" before the digits: no format error, the check, then the urge on the ticket."""
+    t = await _ticket(chat_db)
+    chat = Chat()
+    await _status_turn(chat, f"{t['ticket_no']} 咋个还没人管", "query_ticket_status",
+                       entities=[{"entity": "ticket_no", "value": t["ticket_no"]}], activation=True)
+    out = await _status_turn(chat, "都超过时间了 你们帮我催一下嘛", "urge_ticket")
+    assert out == [case_replies.URGE_AFTER_CHECK] and chat.slots["requested_slot"] == "verification_code"
+    out = await _status_turn(chat, "1234", entities=[{"entity": "verification_code", "value": "1234"}])
+    assert "当前状态" in out[-2] and out[-1].startswith(f"已为您催办工单 {t['ticket_no']}")
+    assert any(e["action"] == "urge" for e in (await get_ticket(t["ticket_no"], chat_db.principals["a1"]))["history"])
+    # without an urge, none is recorded
+    chat = Chat()
+    await _status_turn(chat, t["ticket_no"], entities=[{"entity": "ticket_no", "value": t["ticket_no"]}],
+                       activation=True)
+    out = await _status_turn(chat, "1234", entities=[{"entity": "verification_code", "value": "1234"}])
+    assert not any("催办工单" in line for line in out)
 
 
 async def test_status_neutral_answer_and_lockout(chat_db):

@@ -11,6 +11,15 @@ NEUTRAL = ("未能核验到与该编号和手机号后四位相符的记录。�
            f"如果是后四位记错了，直接告诉我正确的后四位即可。如需帮助，请拨打{HOTLINE_NAME}。")
 BAD_CODE = "请输入登记时预留手机号码的后4位数字（例如“1234”），也可以直接输入完整手机号。"
 SYSTEM_BUSY = try_later("查询服务暂时不可用")
+# "帮我催一下" while the lookup waits for the digits: the urge is done right after the check.
+URGE_AFTER_CHECK = "好的，核验通过后马上为您催办。"
+URGE_NOT_RECORDED = try_later("催办暂时没有登记成功", "催办")
+
+
+def application_urged(ticket: dict) -> str:
+    """The answer to an application's 催办: the ticket that now carries it."""
+    return (f"已为您登记催办，工单编号：{ticket['ticket_no']}，已转{ticket.get('department') or '负责部门'}"
+            "督促办理，办理情况会答复您；也可以随时发送工单编号查询催办进度。")
 OTHER_WAYS = f"\n也可以：回复“转人工”由工作人员帮您查，回复“我要反映问题”登记诉求，或拨打{HOTLINE_NAME}；不查了请回复“取消”。"
 URGE_BUTTON = {"title": "催办", "payload": "/urge_ticket"}
 SESSION_FOLLOW_UP = ("承办部门会在上面的“应联系时间”前与您联系，时限按工作日计算；如果已经超过时间还没人联系，"

@@ -34,7 +34,9 @@ _HOWTO = re.compile(r"(咋个|怎么|怎样|如何|咋)(办|办理|申请|弄|�
                     r"要带(啥|什么)|(什么|啥子?)(材料|手续|资料|条件)|(去|在|到)哪(里|儿|个地方)?(办|申请|领|交)|"
                     r"可以上门|能不能上门|能上门|上门来办|上门办不|能领不|可以领不|能办不|能不能办|(要|收)(钱|费)不|"
                     # how much, and whether one is entitled: "公积金贷款最多能贷好多", "能不能吃低保"
-                    r"最多(能|可以)|(能|可以)(贷|取|提|领|报|退|补|拿)(好多|多少|几)|(能不能|可不可以|能否)(吃|享受|领|拿|申请)")
+                    r"最多(能|可以)|(能|可以)(贷|取|提|领|报|退|补|拿)(好多|多少|几)|(能不能|可不可以|能否)(吃|享受|领|拿|申请)|"
+                    # whether it is too late: "新生儿医保是不是过了时间就不能办了", "过了期限还能补办不"
+                    r"(是不是|会不会).{0,10}(不能|办不了|不得)(办|领|报|补|参保|上)?|还(能|可以)(办|补办|补|领|报|申请|参保)")
 # "咋办" about a snake in the house is a call for help: a how-to question is about a service.
 _SERVICE = re.compile(r"证|照|卡|保|户口|户籍|登记|许可|补贴|津贴|补助|手续|备案|公积金|养老|低保|报销|入学|转学|落户|"
                       r"执照|发票|税|金|申请|认定|参保|上户|迁|护照|签注|预约|年审|驾照|出生|结婚|离婚|上门办|上门来办")
@@ -80,6 +82,11 @@ _OVERDUE_WHO = re.compile(r"(超时|超期|逾期|过了时限|超过.{0,6}(时�
 _QUESTION_END = re.compile(r"[?？]|吗$|不$|没$|呢$")
 
 
+def asks_to_urge(text: str) -> bool:
+    """"帮我催一下", "快点处理": the citizen wants the case hurried along."""
+    return bool(_URGE.search(text or ""))
+
+
 def announces_matter(text: str) -> bool:
     """"我想反映个问题", "我要投诉": the citizen is about to tell a matter, and has not yet."""
     return bool(_WANTS_TO_REPORT.match((text or "").strip()))
@@ -92,8 +99,14 @@ _ASKS_STATE = re.compile(r"(审核|审批|批准|批|受理|办理|办)(过|好|
 _ASK_INSTEAD = re.compile(r"(算了|先不说|先不反映|等下再说|回头再说)[，,。.…！!\s]*(我)?(还是|先|就)?(问下|问一下|问问|想问|咨询|了解)")
 
 
+# "我打了三次12345都没解决 不想跟机器人说 给我转人工": the person is asked for, whatever else is said.
+_ASKS_HUMAN = re.compile(r"转人工|人工客服|人工服务|要人工|找人工|接人工|(不想|不要|不跟|不和|不愿意?).{0,4}机器人")
+
+
 def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[str]:
     """The intent the message should have, or None to keep the classifier's."""
+    if _ASKS_HUMAN.search(text) and not has_case_number:
+        return "request_human"
     aside = _ASK_INSTEAD.search(text)
     if aside and not has_case_number and _HOWTO.search(text[aside.end():]):
         return "ask_procedure"
