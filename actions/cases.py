@@ -21,11 +21,11 @@ from bot.cases.numbers import candidates, digits_outside, example_hint, pick
 from bot.cases.verify import LOCKED, OK, verify_case
 from bot.disclosure.queries import status_of_verified as request_status_of
 from bot.disclosure.replies import request_status_message
-from bot.nlu.readings import asks_to_urge
+from bot.nlu.readings import asks_to_urge, rejects_the_answer
 from bot.tickets import intake
 from bot.tickets import replies as ticket_replies
 from bot.tickets.citizen import status_of_verified as ticket_status_of
-from bot.tickets.service import find_ticket, urge_ticket
+from bot.tickets.service import find_ticket, not_satisfied, urge_ticket
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ class CaseStatusForm(StatusFormParts, FormValidationAction):
             # Another topic: nothing is extracted, the form rejects the message and the rules in
             # data/approvals.yml leave it and answer (no citizen is trapped in a status lookup).
             return {}
-        if asked not in out and asks_to_urge(text):  # done after the check (CaseStatusAnswer), no format error
+        if asked not in out and (asks_to_urge(text) or rejects_the_answer(text)):  # done after the check (CaseStatusAnswer), no format error
             dispatcher.utter_message(text=replies.URGE_AFTER_CHECK)
             return {FAILS_SLOT: int(tracker.get_slot(FAILS_SLOT) or 0)}
         if asked not in out:
@@ -224,9 +224,16 @@ class CaseStatusAnswer(Action):
             return reset
         if text:
             verified_ticket = outcome.record.kind == "ticket"
-            urge = _urge_asked(tracker, self.form)
-            dispatcher.utter_message(text=text, buttons=[replies.URGE_BUTTON] if verified_ticket and not urge else None)
-            if urge:
+            said = _said_in_lookup(tracker, self.form)
+            rejected = verified_ticket and any(rejects_the_answer(t) for t in said)
+            urge = not rejected and any(asks_to_urge(t) for t in said)
+            dispatcher.utter_message(text=text, buttons=None if urge or rejected or not verified_ticket
+                                     else [replies.URGE_BUTTON])
+            if rejected:
+                # only the messages that say it (never the digits typed for the check)
+                await _not_satisfied(dispatcher, outcome.record.number,
+                                     " ".join(t for t in said if rejects_the_answer(t)))
+            elif urge:
                 await _urge(dispatcher, tracker, outcome.record.kind, outcome.record.number)
             return reset + [SlotSet(RETRY_SLOT, None), SlotSet(RETRY_FLAG, False)] + (
                 [SlotSet(SESSION_SLOT, outcome.record.number)] if verified_ticket else [])
@@ -253,14 +260,25 @@ class CaseStatusAnswer(Action):
         return []
 
 
-def _urge_asked(tracker: Tracker, form: str) -> bool:
-    """The citizen asked for 催办 in this lookup: in the message that started it or while it waited."""
+def _said_in_lookup(tracker: Tracker, form: str) -> list[str]:
+    """What the citizen wrote in this lookup: the message that started it and those while it waited
+    (read for 催办 and for 不满意 after the check)."""
     start = next((i for i in range(len(tracker.events) - 1, -1, -1)
                   if tracker.events[i].get("event") == "active_loop" and tracker.events[i].get("name") == form),
                  len(tracker.events))
     opening = [e for e in tracker.events[:start] if e.get("event") == "user"][-1:]
     during = [e for e in tracker.events[start:] if e.get("event") == "user"]
-    return any(asks_to_urge(e.get("text") or "") for e in opening + during)
+    return [e.get("text") or "" for e in opening + during]
+
+
+async def _not_satisfied(dispatcher: CollectingDispatcher, number: str, words: str) -> None:
+    try:
+        outcome = await not_satisfied(number, words)
+    except Exception:
+        logger.exception("dissatisfaction after a status lookup not recorded")
+        dispatcher.utter_message(text=replies.URGE_NOT_RECORDED)
+        return
+    dispatcher.utter_message(text=ticket_replies.not_satisfied_text(outcome, number))
 
 
 async def _urge(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, number: str) -> None:

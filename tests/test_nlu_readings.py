@@ -77,3 +77,12 @@ def test_rereading(text, intent, expected):
 def test_a_number_keeps_the_status_flow():
     assert reread("GD7KX3M9QP 帮我催一下", "query_ticket_status", has_case_number=True) is None
     assert reread("我的件SP20261113001多久办好", "query_application_status", has_case_number=True) is None
+
+
+def test_urges_and_rejected_answers():
+    from bot.nlu.readings import asks_to_urge, rejects_the_answer
+
+    assert asks_to_urge("都超过时间了 你们帮我催一下嘛") and not asks_to_urge("多久能办好")
+    assert rejects_the_answer("你们回复说已经处理了 结果昨天晚上照样吵 我对这个处理结果不满意 要求重新处理")
+    assert rejects_the_answer("还是没有解决") and rejects_the_answer("等于没处理")
+    assert not rejects_the_answer("处理得很好 谢谢") and not rejects_the_answer("我很满意")

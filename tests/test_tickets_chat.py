@@ -412,6 +412,31 @@ async def test_urge_said_while_the_lookup_waits_is_done_after_the_check(chat_db)
     assert not any("催办工单" in line for line in out)
 
 
+async def test_not_satisfied_after_the_check_reopens_an_answered_ticket_or_urges_an_open_one(chat_db):
+    """"回复说处理了 结果照样吵 我不满意 要求重新处理": an answered ticket goes back to its department with
+    the citizen's words (the return visit's 不满意); an open one is urged with them."""
+    from bot.tickets.service import act
+
+    t = await _ticket(chat_db)
+    handler = chat_db.principals["a1"]
+    chat = Chat()
+    words = f"工单{t['ticket_no']} 结果照样熏人 我对处理结果不满意 要求重新处理"
+    await _status_turn(chat, words, "query_ticket_status",
+                       entities=[{"entity": "ticket_no", "value": t["ticket_no"]}], activation=True)
+    out = await _status_turn(chat, "1234", entities=[{"entity": "verification_code", "value": "1234"}])
+    assert out[-1] == replies.NOT_SATISFIED["urged"]
+    urge = [e for e in (await get_ticket(t["ticket_no"], handler))["history"] if e["action"] == "urge"][-1]
+    assert "不满意" in urge["reason"] and "1234" not in urge["reason"]
+    for action, params in (("sign", None), ("reply", {"text": "已责令整改"}), ("resolve", None)):
+        await act(t["ticket_no"], action, handler, params)
+    chat = Chat()
+    await _status_turn(chat, words, "query_ticket_status",
+                       entities=[{"entity": "ticket_no", "value": t["ticket_no"]}], activation=True)
+    out = await _status_turn(chat, "1234", entities=[{"entity": "verification_code", "value": "1234"}])
+    assert out[-1] == replies.NOT_SATISFIED["reopened"]
+    assert (await get_ticket(t["ticket_no"], handler))["status"] == "dispatched"
+
+
 async def test_status_neutral_answer_and_lockout(chat_db):
     t = await _ticket(chat_db)
     answers = []

@@ -11,8 +11,8 @@ NEUTRAL = ("未能核验到与该编号和手机号后四位相符的记录。�
            f"如果是后四位记错了，直接告诉我正确的后四位即可。如需帮助，请拨打{HOTLINE_NAME}。")
 BAD_CODE = "请输入登记时预留手机号码的后4位数字（例如“1234”），也可以直接输入完整手机号。"
 SYSTEM_BUSY = try_later("查询服务暂时不可用")
-# "帮我催一下" while the lookup waits for the digits: the urge is done right after the check.
-URGE_AFTER_CHECK = "好的，核验通过后马上为您催办。"
+# "帮我催一下" / "不满意" while the lookup waits for the digits: done right after the check.
+URGE_AFTER_CHECK = "好的，核验通过后马上帮您催办、反映。"
 URGE_NOT_RECORDED = try_later("催办暂时没有登记成功", "催办")
 
 

@@ -82,9 +82,19 @@ _OVERDUE_WHO = re.compile(r"(超时|超期|逾期|过了时限|超过.{0,6}(时�
 _QUESTION_END = re.compile(r"[?？]|吗$|不$|没$|呢$")
 
 
+# "你们回复说处理了 结果照样吵 我不满意 要求重新处理": the answer given is not accepted.
+_NOT_SATISFIED = re.compile(r"不满意|重新(处理|办理|办|调查|核实|派)|再(处理|办)一(次|下)|(结果|还是|照样|依然|仍然)(一样|照样|没|没有|没得)"
+                            r".{0,6}(解决|变|改|处理)|根本没(有)?(解决|处理)|等于没(处理|办)")
+
+
 def asks_to_urge(text: str) -> bool:
     """"帮我催一下", "快点处理": the citizen wants the case hurried along."""
     return bool(_URGE.search(text or ""))
+
+
+def rejects_the_answer(text: str) -> bool:
+    """"我对这个处理结果不满意 要求重新处理": the ticket's answer is not accepted."""
+    return bool(_NOT_SATISFIED.search(text or ""))
 
 
 def announces_matter(text: str) -> bool:

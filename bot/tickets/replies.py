@@ -137,7 +137,20 @@ def urged(ticket: dict | None, number: str) -> str:
     if ticket is None:
         return f"工单 {number} 已经办结，不需要催办了。如对结果不满意，可以拨打{HOTLINE_NAME}反映。"
     return (f"已为您催办工单 {number}：催办已记录在工单上，承办部门（{ticket.get('department') or '12345热线分派中'}）"
-            "会看到并尽快联系您。")
+            "会看到并尽快处理、联系您。")
+
+
+# "处理结果不满意 要求重新处理" after a verified status, by what became of it (service.not_satisfied)
+NOT_SATISFIED = {
+    "reopened": "已记录您对办理结果不满意，工单已退回承办部门重新办理，办理后会再次答复您。",
+    "escalated": "已记录您对办理结果不满意。这件事已重新办理过一次，现转交督办人员跟进，会再联系您。",
+    "urged": "已记录您对目前处理情况不满意，并已催办：您的意见已写在工单上，承办部门会看到并尽快处理、联系您。",
+}
+
+
+def not_satisfied_text(outcome: str | None, number: str) -> str:
+    return NOT_SATISFIED.get(outcome or "", f"工单 {number} 已经办结并完成回访。如仍有意见，可以拨打{HOTLINE_NAME}反映，"
+                                             "或者告诉我新的情况，我帮您重新登记。")
 
 
 # The current question said again in plain words ("我听不懂", "为啥子还要名字").

@@ -255,13 +255,13 @@ async def find_ticket(ticket_no: str, url: Optional[str] = None) -> Optional[dic
         return ticket_json(t) if t is not None else None
 
 
-async def urge_ticket(ticket_no: str, url: Optional[str] = None) -> Optional[dict]:
+async def urge_ticket(ticket_no: str, url: Optional[str] = None, reason: str = "市民在对话中催办") -> Optional[dict]:
     """催办 from the citizen: an audited "urge" event on an open ticket; None when it is closed."""
     async with session_scope(url) as session:
         t = await _load(session, ticket_no)
         if t.status not in OPEN_STATUSES:
             return None
-        params = {"reason": "市民在对话中催办"}
+        params = {"reason": reason}
         await lifecycle.apply(session, t, "urge", SYSTEM, params=params)
         # 一事多诉: the event is hurried — the lead this ticket follows, and every follower of that lead
         lead = await linking.lead_of(session, t)
@@ -270,6 +270,26 @@ async def urge_ticket(ticket_no: str, url: Optional[str] = None) -> Optional[dic
         await linking.follow(session, lead if lead is not None else t, "urge", SYSTEM, {**params, "skip": t.id},
                              datetime.now(timezone.utc))
         return ticket_json(t)
+
+
+async def not_satisfied(ticket_no: str, words: str, url: Optional[str] = None) -> Optional[str]:
+    """"处理结果不满意 要求重新处理" from the verified citizen in chat, with their words: an answered
+    (办结) ticket gets the citizen's 不满意 verdict (reopened once, then escalated — the lifecycle
+    ``visit``); an open one an urge that carries the words. Returns "reopened", "escalated", "urged",
+    or None when the ticket is closed (the return visit is over)."""
+    from bot.tickets.visits import CITIZEN
+
+    words = (words or "").strip()[:500]
+    async with session_scope(url) as session:
+        t = await _load(session, ticket_no)
+        if t.status == "resolved":
+            await lifecycle.apply(session, t, "visit", CITIZEN, params={"satisfaction": "不满意", "reason": words})
+            return "reopened" if t.status != "closed" else "escalated"
+        still_open = t.status in OPEN_STATUSES
+    if not still_open:
+        return None
+    await urge_ticket(ticket_no, url, reason=f"市民在对话中表示不满意：{words}")
+    return "urged"
 
 
 async def list_tickets(actor: Principal, status: Optional[str] = None, department: Optional[str] = None,
