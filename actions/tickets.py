@@ -99,7 +99,8 @@ class ValidateTicketForm(FormValidationAction):
         text = intake.clean(text_of(tracker))
         asked = tracker.get_slot("requested_slot")
         rest = intake.cancel_with_rest(text)
-        if rest == "" and asked in OPTIONAL_ANSWERS and intake.refuses(text, OPTIONAL_ANSWERS[asked], asked=True):
+        if rest == "" and asked in OPTIONAL_ANSWERS and intake.refuses(text, OPTIONAL_ANSWERS[asked], asked=True) \
+                and not intake.says_goodbye(text):
             rest = None  # "不用了" to "怎么称呼您" declines the name, it does not cancel the ticket
         if rest is not None or intent_of(tracker) == "goodbye":
             return {"ticket_confirm": CANCEL, "ticket_followup": rest or None, "ticket_side": False}

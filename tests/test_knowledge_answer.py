@@ -224,3 +224,12 @@ def test_a_short_follow_up_naming_another_item_by_name_moves_to_it():
     assert compose("那结婚证呢要带啥", "divorce-registration").procedure_item == "marriage-registration"
     assert compose("能领好久", "resident-id-card").procedure_item == "resident-id-card"
     assert compose("身份证补办要多久", "resident-id-card").procedure_item == "resident-id-card"
+
+
+def test_dialect_follow_ups_stay_on_the_item_and_homophones_name_nothing():
+    """"在哪里申请嘛" after 高龄津贴: the 嘛 that sounds like 麻醉药品's 麻 does not take it elsewhere."""
+    from bot.knowledge.answer import compose
+
+    for question, aspect in (("在哪里申请嘛", "location"), ("要带些啥子", "materials")):
+        reply = compose(question, "elderly-allowance")
+        assert (reply.procedure_item, reply.aspect) == ("elderly-allowance", aspect), question

@@ -31,7 +31,10 @@ _ASPECT_PHRASES = ASPECT_PHRASES
 # Words of a bare follow-up ("那要多久？") that name no item.
 _FOLLOW_UP_FILLERS = ("那", "这个", "那个", "它", "请问", "还有", "呢", "吗", "啊", "呀", "要", "需要", "的", "是",
                       "我", "想", "问", "一下", "办", "办理", "怎么", "么", "什么", "多", "哪", "里", "去", "能",
-                      "可以", "得", "了", "再", "还", "就", "在", "有", "没有", "用", "不", "个", "们")
+                      "可以", "得", "了", "再", "还", "就", "在", "有", "没有", "用", "不", "个", "们",
+                      # dialect particles and question words ("在哪里申请嘛", "要带些啥子"), and the verb
+                      # every item shares
+                      "嘛", "哦", "哈", "噻", "嘞", "咯", "撒", "些", "啥子", "啥", "咋个", "咋", "申请")
 CLOSE_RATIO = 0.92      # the second candidate this close to the first: ask which one
 MIN_CONFIDENCE = 0.2    # less of the question matched than this: suggest, do not answer ...
 CLEAR_WINNER_RATIO = 1.5  # ... unless the first item scores this many times the second
@@ -333,7 +336,11 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
     short_follow_up = aspect is not None and len(clean(text).replace(" ", "")) <= FOLLOW_UP_MAX_CHARS
     if context is not None and short_follow_up:
         found = index.search(text, k=3)
-        named = [r for r in found if r.kind != "faq" and r.confidence >= NAMES_ITEM_CONFIDENCE]
+        # an item named in so few words shares a character of its name with them: "嘛" sounds like
+        # the 麻 of 麻醉药品 (the search's homophones), which names nothing
+        said = set(_named_part(text))
+        named = [r for r in found if r.kind != "faq" and r.confidence >= NAMES_ITEM_CONFIDENCE
+                 and said & set(r.name)]
         if not named and _names_another(found, context):  # "请的两个帮工 健康证在哪里办" after 食品经营许可
             named = found[:1]
         if not named:  # "营业执照多久能办好" after 身份证: scores split over several 营业执照 items

@@ -507,6 +507,14 @@ def asks_about_processing(text: Optional[str]) -> bool:
     return bool(_PROCESS_QUESTION.search(clean(text)))
 
 
+_BYE = re.compile(r"再见|拜拜|拜了|bye|不聊了|挂了")
+
+
+def says_goodbye(text: Optional[str]) -> bool:
+    """"算了不说了 再见": leaving, whatever else the message could be read as."""
+    return bool(_BYE.search(clean(text).lower()))
+
+
 def cancel_with_rest(text: Optional[str]) -> Optional[str]:
     """"算了，我先问问结婚登记" → "我先问问结婚登记" (the form is cancelled and the rest answered);
     "" for a bare cancel; None when the message does not start by cancelling."""
