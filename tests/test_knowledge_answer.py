@@ -254,3 +254,5 @@ def test_the_facts_citizens_ask_after_a_procedure_are_in_the_knowledge():
     assert check.aspect == "conditions" and "A2" in check.text and "身体条件证明" in check.text
     birth = compose("办出生登记有啥子条件", "birth-registration")
     assert "父母一方" in birth.text and "亲子鉴定" in birth.text
+    heir = compose("一定要去公证吗 听说公证费好贵", "property-transfer-registration")
+    assert "不一定要先公证" in heir.text and "全部法定继承人" in heir.text
