@@ -184,6 +184,8 @@ class ValidateTicketForm(FormValidationAction):
         for field, slot in (("phone", "ticket_phone"), ("name", "ticket_name")):
             if slot != asked and not tracker.get_slot(slot) and intake.refuses(text, field):
                 out[slot] = intake.NONE_VALUE
+            elif slot != asked and _value(tracker.get_slot(slot)) and intake.withdraws(text, field):
+                out[slot] = intake.NONE_VALUE  # "算了名字还是莫写了": a name given earlier is taken back
         return out
 
     @staticmethod

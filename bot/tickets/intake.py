@@ -46,7 +46,7 @@ _MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86)?(1[3-9]\d{9})(?!\d)")
 # 组, 栋 and 单元 are written in digits or in Chinese numerals ("四组"); a bare "三号" is a date.
 _NUMBER = r"(?:\d+|[一二三四五六七八九十两百零]+)"
 # Address-like phrases: a place name ending in a road, building or area word, or a house number.
-_PLACE_WORD = (r"(?:(?<![线思网套门一二三四五六七八九十\d到得认错找走问带迷])路(?![灯费况线子口])|街道|大街|(?<![逛上])街|巷|胡同|大道|小区|社区|花园|家园|公寓|大厦|广场|公园|"
+_PLACE_WORD = (r"(?:(?<![线思网套门一二三四五六七八九十\d到得认错找走问带迷])路(?![灯费况线子口])|街道|大街|(?<![逛上])街|巷|胡同|大道|小区|楼盘|社区|花园|家园|公寓|大厦|广场|公园|"
                r"市场|商场|村|镇|乡|" + _NUMBER + r"(?:组|号楼|栋|幢|单元)|\d+号|\d+期|医院|学校|小学|中学|幼儿园|车站|加油站|"
                r"派出所|卫生院|敬老院|养老院|大桥|[东西南北中]段|[一二三四五六七八九]段|"
                # landmarks people name a place by: 粮站/垃圾站/汽车站, 体育馆/图书馆, 镇政府, 文化中心, 工业园区…
@@ -409,7 +409,7 @@ def user_messages(events: list[dict]) -> list[dict]:
 
 # ---- reading the whole message: refusals, names, corrections, side questions -------------------
 
-_REFUSAL = re.compile(r"(不想|不愿意?|不方便|不能|不要|不用|没必要|不必|不敢|不)(留|给|说|告诉|透露|提供|登记|写)"
+_REFUSAL = re.compile(r"(不想|不愿意?|不方便|不能|不要|不用|没必要|不必|不敢|不|莫|别)(留|给|说|告诉|透露|提供|登记|写)"
                       r"|(不用|不要|免)(名字|姓名|称呼|电话|号码)|匿名|保密|不留")
 # A bare "不用了" answers an optional question; it cancels only the description or the summary.
 _BARE_NO = re.compile(r"^(不用了?|不要了?|不需要|不必了?|没得|没有)[。.!！]*$")
@@ -460,13 +460,38 @@ def refuses(text: Optional[str], field: str, asked: bool = False) -> bool:
     return any(w in text for w in words) or (asked and len(text) <= 10)
 
 
+# "社保窗口的一个小姑娘 姓周", "那个师傅，姓李": a surname said right after someone else is described is theirs.
+_THIRD_PERSON = re.compile(r"(小姑娘|姑娘|小伙子?|工作人员|师傅|医生|护士|老师|民警|警察|辅警|司机|干部|书记|主任|经理|"
+                           r"老板|包工头|网格员|同志|女的|男的|女娃子?|男娃子?|小妹|小哥|大姐|大哥|那个人|这个人|他|她)"
+                           r"[^，,。.!！?？\s]{0,3}[，,。.!！?？\s]*$")
+
+
+_CLAUSE = re.compile(r"[，,。.!！?？；;\s]+")
+
+
+def withdraws(text: Optional[str], field: str) -> bool:
+    """The citizen takes back ``field`` ("phone" or "name") given before: "算了名字还是莫写了 电话可以留 180…"
+    withdraws the name and not the phone — the refusal and the field's word are in one clause, and the
+    message gives no new value for it."""
+    text = clean(text)
+    if (phone_in(text) if field == "phone" else name_in(text)):
+        return False
+    words = {"phone": _PHONE_WORDS, "name": _NAME_WORDS}[field]
+    return any(_REFUSAL.search(part) and any(w in part for w in words) for part in _CLAUSE.split(text))
+
+
 def name_in(text: Optional[str]) -> Optional[str]:
     """The citizen's own name or surname in a message: "我姓陈" → 陈, "王大爷" → 王, "我叫李明" → 李明.
-    "包工头姓张" is someone else's."""
+    "包工头姓张" and "窗口的一个小姑娘 姓周" are someone else's."""
     text = clean(text)
     for pattern in _NAME_IN_TEXT:
-        m = pattern.search(text)
-        if m and not _NOT_NAME.search(m.group(1)):
+        for m in pattern.finditer(text):
+            if _NOT_NAME.search(m.group(1)):
+                break
+            said = text[m.start():m.start(1)]
+            if "姓" in said and not said.startswith(("我", "本人", "免贵", "俺")) \
+                    and _THIRD_PERSON.search(text[max(0, m.start() - 16):m.start() + 1]):
+                continue
             return m.group(1)
     return None
 
