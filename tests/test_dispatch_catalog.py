@@ -232,6 +232,8 @@ def test_gas_smell_goes_to_the_gas_authority_not_ecology(router, text):
     ("楼下一群流浪狗 前天把一个小娃娃咬了一口 去打了狂犬疫苗 物业说不归他们管", "区综合执法局"),
     ("乡场口那座桥的栏杆断了两截 娃娃放学天天从那里过", "区交通运输局"),
     ("我们村到镇上那段水泥路才修一年就全是坑 肯定偷工减料", "区交通运输局"),
+    ("国道边上有个流动加油车天天卖散装柴油 好多拖拉机去加", "区应急管理局"),
+    ("石桥村3组有个养猪场 猪粪水直接往河沟里头放", "区生态环境局"),  # a 桥 in a village's name is no bridge
 ])
 def test_boundary_cases_route_to_the_responsible_department(router, text, department):
     ranked = router.suggest(text)

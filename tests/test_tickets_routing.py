@@ -48,6 +48,7 @@ def test_not_urgent(text):
     # the one complained about asks the rules: a question, not a complaint
     ("complain", "楼上住户天天打12345投诉我们噪音 我想问清楚几点到几点可以施工", "咨询"),
     (None, "我要投诉 邻居投诉我们家狗叫 物业就来罚款", "投诉"),
+    ("complain", "我要投诉我们小区物业 电梯坏了二十多天了 这合法吗", "投诉"),
 ])
 def test_category(intent, text, category):
     assert classify.classify(text, intent).category == category

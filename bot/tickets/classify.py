@@ -78,7 +78,10 @@ _EXPLICIT = re.compile(r"举报|投诉|表扬|建议|求助")
 _NEGATED = re.compile(r"(不是|不算|也不算|不要|不想)$")
 # "楼上住户天天打12345投诉我们噪音", "我被举报了": the citizen is the one complained about, so the word
 # names what others did, not the kind of the citizen's own request.
-_AGAINST_ME = re.compile(r"(被|遭|挨)(人|别人|邻居|住户)?.{0,3}(投诉|举报)|(投诉|举报|告)(了)?(我|我们|我家|我的|我们家|我们店|咱们)")
+# "我要投诉我们小区物业" is the citizen's own complaint about "our 小区's 物业".
+_AGAINST_ME = re.compile(r"(被|遭|挨)(人|别人|邻居|住户)?.{0,3}(投诉|举报)"
+                         r"|(?<!我要)(?<!我想)(?<!我来)(?<!我就)(?<!我)(投诉|举报|告)了?(我们家|我们店|我家|我们|我|咱们)"
+                         r"(?![\u4e00-\u9fff]{0,2}(小区|村|社区|单位|公司|物业|学校|医院|楼|街|镇|乡|这|那|的|老板|领导|家长|老师))")
 # "我想问清楚到底几点可以施工": what the one complained about asks is a question
 _ASKS = re.compile(r"想问|问一下|问下|问清楚|请问|搞清楚|弄清楚|几点|多久|啥时候|什么时候|可不可以|能不能|[?？吗]")
 
