@@ -358,6 +358,21 @@ class ValidateTicketForm(FormValidationAction):
         return {"ticket_name": value.strip()}
 
 
+class ActionAskTicketLocation(Action):
+    """Where the matter is; for praise, which unit the praised one works at."""
+
+    def name(self) -> Text:
+        return "action_ask_ticket_location"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        if _category(tracker) == "表扬":
+            dispatcher.utter_message(text=replies.ASK_PRAISED_UNIT,
+                                     buttons=[replies.SKIP_BUTTON, replies.CANCEL_BUTTON])
+        else:
+            dispatcher.utter_message(response="utter_ask_ticket_location")
+        return []
+
+
 class ActionAskTicketPhone(Action):
     def name(self) -> Text:
         return "action_ask_ticket_phone"

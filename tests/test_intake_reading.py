@@ -262,6 +262,8 @@ def test_suggestions_about_a_place_are_asked_where():
     assert needs_location("建议", None, "小区门口那几步台阶好高，能不能修个坡坡")
     assert not needs_location("建议", None, "建议延长政务大厅的办公时间")
     assert needs_location("投诉") and not needs_location("求助", "self_harm")
+    assert needs_location("表扬", None, "表扬社区的小王 帮我办高龄补贴")  # which 社区?
+    assert not needs_location("表扬", None, "表扬东门社区的小王") and not needs_location("表扬", None, "感谢你们")
 
 
 @pytest.mark.parametrize("question, description, expected", [
