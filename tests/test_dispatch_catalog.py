@@ -234,6 +234,7 @@ def test_gas_smell_goes_to_the_gas_authority_not_ecology(router, text):
     ("我们村到镇上那段水泥路才修一年就全是坑 肯定偷工减料", "区交通运输局"),
     ("国道边上有个流动加油车天天卖散装柴油 好多拖拉机去加", "区应急管理局"),
     ("石桥村3组有个养猪场 猪粪水直接往河沟里头放", "区生态环境局"),  # a 桥 in a village's name is no bridge
+    ("养老金资格认证咋个弄 我不会用手机 屋头就我一个人", "区人社局"),
 ])
 def test_boundary_cases_route_to_the_responsible_department(router, text, department):
     ranked = router.suggest(text)

@@ -184,6 +184,10 @@ def test_the_description_is_the_story_told_so_far():
     assert d([{"text": "出生医学证明咋个办", "intent": "ask_procedure"},
               {"text": "楼下烧烤店油烟太大了", "intent": "complain"}]) == "楼下烧烤店油烟太大了"
     assert d([{"text": "我要投诉", "intent": "complain"}]) is None
+    # "弄不来" says the citizen cannot do what they just asked about: that question is the matter
+    assert d([{"text": "养老金认证咋么弄 我不会用手机", "intent": "out_of_scope"},
+              {"text": "我儿子在外地打工 屋头就我一个人 弄不来", "intent": "seek_help"}]) == \
+        "养老金认证咋么弄 我不会用手机；我儿子在外地打工 屋头就我一个人 弄不来"
 
 
 def test_what_an_elderly_caller_says_at_a_question():

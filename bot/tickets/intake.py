@@ -113,6 +113,9 @@ _REGISTER_ME = re.compile(r"(那你|你)?(帮我|给我|帮忙)?(登记|记下�
 # bot did not understand (a reply to a status question or a procedure answer does not).
 STORY_INTENTS = TICKET_INTENTS + ("nlu_fallback",)
 STORY_MESSAGES = 4
+# "我儿子在外地打工 屋头就我一个人 弄不来" after "养老金认证咋么弄": the citizen cannot do what they just asked
+# about, so that question is the matter, whatever it was read as.
+_CANNOT_MANAGE = re.compile(r"弄不来|搞不来|整不来|办不来|弄不到|搞不懂|弄不懂|不会弄|不会搞|不会办|不会用|用不来|操作不来")
 
 
 def description_from_messages(messages: list[dict]) -> Optional[str]:
@@ -133,7 +136,9 @@ def description_from_messages(messages: list[dict]) -> Optional[str]:
         if i == 0:
             register_me = bool(_REGISTER_ME.search(text)) and not reusable_description(
                 _REGISTER_ME.sub("", text).strip(" ，,。.!！"))
-        elif message.get("intent") not in STORY_INTENTS and not (register_me and not parts):
+            cannot_manage = bool(_CANNOT_MANAGE.search(text))
+        elif message.get("intent") not in STORY_INTENTS and not (register_me and not parts) \
+                and not (cannot_manage and i == 1):
             break
         found = reusable_description(_REGISTER_ME.sub("", text).strip(" ，,。.!！"))
         if found:
