@@ -185,6 +185,8 @@ class ValidateTicketForm(FormValidationAction):
         for field, slot in (("phone", "ticket_phone"), ("name", "ticket_name")):
             if slot != asked and not tracker.get_slot(slot) and intake.refuses(text, field):
                 out[slot] = intake.NONE_VALUE
+            elif slot != asked and _value(tracker.get_slot(slot)) and intake.withdraws(text, field):
+                out[slot] = intake.NONE_VALUE  # "算了名字还是莫写了": a name given earlier is taken back
         return out
 
     @staticmethod
@@ -355,6 +357,21 @@ class ValidateTicketForm(FormValidationAction):
             dispatcher.utter_message(text=replies.NAME_INVALID)
             return {"ticket_name": None}
         return {"ticket_name": value.strip()}
+
+
+class ActionAskTicketLocation(Action):
+    """Where the matter is; for praise, which unit the praised one works at."""
+
+    def name(self) -> Text:
+        return "action_ask_ticket_location"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        if _category(tracker) == "表扬":
+            dispatcher.utter_message(text=replies.ASK_PRAISED_UNIT,
+                                     buttons=[replies.SKIP_BUTTON, replies.CANCEL_BUTTON])
+        else:
+            dispatcher.utter_message(response="utter_ask_ticket_location")
+        return []
 
 
 class ActionAskTicketPhone(Action):

@@ -226,6 +226,15 @@ def test_gas_smell_goes_to_the_gas_authority_not_ecology(router, text):
     ("城乡居民医保费今年在哪里缴", "广安区税务局"),
     ("烧烤店的油烟熏到我家阳台", "区综合执法局"),
     ("住院的钱医保报销比例太低了", "区医疗保障局"),
+    # a road stretch named by a petrol station is about the road (#12)
+    ("东街从加油站到二小那一段的路灯坏了快一个月了", "区综合执法局"),
+    ("小区大门口天天有车乱停 消防通道都堵死了", "区公安分局"),
+    ("楼下一群流浪狗 前天把一个小娃娃咬了一口 去打了狂犬疫苗 物业说不归他们管", "区综合执法局"),
+    ("乡场口那座桥的栏杆断了两截 娃娃放学天天从那里过", "区交通运输局"),
+    ("我们村到镇上那段水泥路才修一年就全是坑 肯定偷工减料", "区交通运输局"),
+    ("国道边上有个流动加油车天天卖散装柴油 好多拖拉机去加", "区应急管理局"),
+    ("石桥村3组有个养猪场 猪粪水直接往河沟里头放", "区生态环境局"),  # a 桥 in a village's name is no bridge
+    ("养老金资格认证咋个弄 我不会用手机 屋头就我一个人", "区人社局"),
 ])
 def test_boundary_cases_route_to_the_responsible_department(router, text, department):
     ranked = router.suggest(text)

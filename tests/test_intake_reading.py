@@ -40,6 +40,7 @@ from bot.tickets.places import adds_to_place, division_in, divisions, place_in, 
     ("我隔壁张大爷一个人住 刚刚看到他倒在堂屋地上 说腿动不得起不来 门是反锁起的 这种情况找哪个", "fallen"),
     ("停车场一辆车里头有个娃儿一直在哭 大人不在 车是锁起的 这个找哪个", "trapped"),
     ("电杆上有根线吊下来 一头搭在地上 有时候还啪啪冒火花", "electric"),
+    ("河水涨起来了 已经淹到我们屋门口了 还有老年人走不动", "outdoor_flood"),
 ])
 def test_emergencies(text, kind):
     found = emergency_in(text)
@@ -52,7 +53,9 @@ def test_emergencies(text, kind):
                                   "盲道天天被电动车占用，他走路差点摔倒",
                                   "村里上礼拜就没得自来水了，说是管子爆了",
                                   "小区停车位被占了车子出不来了",
-                                  "砖厂晚上偷偷排黑烟，呛得人喘不过气", "早上起不来床 上班迟到了"])
+                                  "砖厂晚上偷偷排黑烟，呛得人喘不过气", "早上起不来床 上班迟到了",
+                                  # a feared danger is no alarm
+                                  "有人在门口摆摊 把消防通道都堵死了 万一着火车都进不来", "楼道堆满纸箱 容易着火"])
 def test_not_emergencies(text):
     assert emergency_in(text) is None
 
@@ -117,6 +120,7 @@ def test_divisions_come_from_the_gazetteer():
 @pytest.mark.parametrize("text, name", [
     ("我姓陈，电话13981230000", "陈"), ("我是王大爷", "王"), ("免贵姓刘", "刘"), ("我叫李明，住在北辰", "李明"),
     ("叫我李师傅就行", "李师傅"), ("姓名：赵四", "赵四"), ("包工头姓张，跑了", None), ("你好", None),
+    ("我想表扬社保窗口的一个小姑娘 姓周 她耐心得很", None), ("你好 姓王 电话13981230000", "王"),
 ])
 def test_names_in_a_story(text, name):
     assert intake.name_in(text) == name
@@ -180,6 +184,10 @@ def test_the_description_is_the_story_told_so_far():
     assert d([{"text": "出生医学证明咋个办", "intent": "ask_procedure"},
               {"text": "楼下烧烤店油烟太大了", "intent": "complain"}]) == "楼下烧烤店油烟太大了"
     assert d([{"text": "我要投诉", "intent": "complain"}]) is None
+    # "弄不来" says the citizen cannot do what they just asked about: that question is the matter
+    assert d([{"text": "养老金认证咋么弄 我不会用手机", "intent": "out_of_scope"},
+              {"text": "我儿子在外地打工 屋头就我一个人 弄不来", "intent": "seek_help"}]) == \
+        "养老金认证咋么弄 我不会用手机；我儿子在外地打工 屋头就我一个人 弄不来"
 
 
 def test_what_an_elderly_caller_says_at_a_question():
@@ -258,6 +266,8 @@ def test_suggestions_about_a_place_are_asked_where():
     assert needs_location("建议", None, "小区门口那几步台阶好高，能不能修个坡坡")
     assert not needs_location("建议", None, "建议延长政务大厅的办公时间")
     assert needs_location("投诉") and not needs_location("求助", "self_harm")
+    assert needs_location("表扬", None, "表扬社区的小王 帮我办高龄补贴")  # which 社区?
+    assert not needs_location("表扬", None, "表扬东门社区的小王") and not needs_location("表扬", None, "感谢你们")
 
 
 @pytest.mark.parametrize("question, description, expected", [
@@ -352,8 +362,21 @@ def test_a_place_given_while_declining_is_no_refusal():
     assert intake.refuses("不晓得", "phone", asked=True)
 
 
+def test_a_name_or_phone_taken_back():
+    said = "算了名字还是莫写了 电话可以留 18090213367 有事打这个"
+    assert intake.withdraws(said, "name") and not intake.withdraws(said, "phone")
+    assert not intake.withdraws("我叫王五 名字可以写", "name")
+
+
+def test_a_building_site_is_a_place():
+    assert "御景湾楼盘" in place_in("工地就是官盛镇协兴大道旁边在修的那个御景湾楼盘")
+
+
 def test_landmarks_do_not_route():
     assert without_landmarks("体育馆背后那条路有根大树倒在路中间") == "那条路有根大树倒在路中间"
+    assert without_landmarks("鹏程路靠近加油站那一段路面烂了") == "路面烂了"
+    assert "加油站" not in without_landmarks("紫金路 从加油站到二小那一段的路灯坏了")
+    assert without_landmarks("加油站那一段油价太高") == "加油站那一段油价太高"
     assert without_landmarks("学校乱收费") == "学校乱收费"
     assert without_landmarks("北辰街道万盛小区3栋楼道漏水") == "北辰街道万盛小区3栋楼道漏水"
 

@@ -84,7 +84,8 @@ class Chat:
             self.active_loop = None
             return out + await self.run(ta.ActionSubmitTicket(), latest_action="ticket_form")
         self.active_loop = "ticket_form"
-        ask = {"ticket_phone": ta.ActionAskTicketPhone(), "ticket_confirm": ta.ActionAskTicketConfirm()}.get(nxt)
+        ask = {"ticket_location": ta.ActionAskTicketLocation(), "ticket_phone": ta.ActionAskTicketPhone(),
+               "ticket_confirm": ta.ActionAskTicketConfirm()}.get(nxt)
         if ask is not None:
             return out + await self.run(ask, latest_action="ticket_form")
         d = CollectingDispatcher()
@@ -232,7 +233,7 @@ async def test_cancel_anywhere_stores_nothing(chat_db):
     out = await chat.say("算了", "deny")
     assert out[-1] == replies.CANCELLED and chat.active_loop is None
     chat2 = Chat()
-    await chat2.start("表扬一下社区的王书记，工作很负责", "praise")
+    await chat2.start("表扬一下东门社区的王书记，工作很负责", "praise")
     await chat2.say("不留", "deny")
     await chat2.say("不留", "deny")
     out = await chat2.say("/deny", "deny")
@@ -245,6 +246,17 @@ async def test_cancel_anywhere_stores_nothing(chat_db):
     for c in (chat, chat2, chat3):
         assert await list_tickets(chat_db.principals["a1"], conversation_id=c.sender) == []
         assert all(c.slots.get(s) is None for s in ta.TICKET_SLOTS)
+
+
+async def test_praise_of_a_bare_unit_asks_which_one(chat_db):
+    chat = Chat()
+    out = await chat.start("我要表扬一下社区的小王 她跑到我屋头来帮我办高龄补贴", "praise")
+    assert out[-1] == replies.ASK_PRAISED_UNIT and chat.slots["requested_slot"] == "ticket_location"
+    await chat.say("北辰街道东门社区")
+    assert chat.slots["ticket_location"] == "北辰街道东门社区" and chat.slots["requested_slot"] == "ticket_phone"
+    named = Chat()
+    await named.start("表扬一下北辰派出所的民警 帮我找回了钱包", "praise")
+    assert named.slots["requested_slot"] == "ticket_phone"
 
 
 async def test_edit_a_field_before_submitting(chat_db):

@@ -68,14 +68,23 @@ def emergency_in(text: Optional[str]) -> Optional[Emergency]:
     """The first emergency kind (file order) the message describes, or None."""
     norm = normalize_text(text or "", 2000)
     for emergency in emergencies():
-        if any(_happened(p, norm) for p in emergency.patterns) and not any(p.search(norm) for p in emergency.unless):
+        if any(happened(p, norm) for p in emergency.patterns) and not any(p.search(norm) for p in emergency.unless):
             return emergency
     return None
 
 
-# "差点摔倒", "险些被车撞": a danger that did not happen is a complaint about its cause, not an alarm.
-_NEAR_MISS = re.compile(r"(差点|差一点|差点儿|险些|差些|几乎)$")
+# "差点摔倒", "险些被车撞": a danger that did not happen is a complaint about its cause, not an alarm;
+# nor is one feared ("消防通道堵死了 万一着火车都进不来", "堆那么多纸箱 容易起火") — "怕是气漏了" (it is
+# probably gas) is no fear of what may come.
+_NEAR_MISS = re.compile(r"(差点|差一点|差点儿|险些|差些|几乎|万一|要是|如果|假如|假若|一旦|若是|以免|防止|容易|"
+                        r"怕|担心)$")
 
 
-def _happened(pattern: re.Pattern, text: str) -> bool:
-    return any(not _NEAR_MISS.search(text[max(0, m.start() - 4):m.start()]) for m in pattern.finditer(text))
+def happens_at(text: str, start: int) -> bool:
+    """Whether what is said from ``start`` on is told as happening, not as a near miss or a fear."""
+    return not _NEAR_MISS.search(text[max(0, start - 4):start])
+
+
+def happened(pattern: re.Pattern, text: str) -> bool:
+    return any(happens_at(text, m.start()) for m in pattern.finditer(text))
+

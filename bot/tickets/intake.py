@@ -46,7 +46,7 @@ _MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86)?(1[3-9]\d{9})(?!\d)")
 # 组, 栋 and 单元 are written in digits or in Chinese numerals ("四组"); a bare "三号" is a date.
 _NUMBER = r"(?:\d+|[一二三四五六七八九十两百零]+)"
 # Address-like phrases: a place name ending in a road, building or area word, or a house number.
-_PLACE_WORD = (r"(?:(?<![线思网套门一二三四五六七八九十\d到得认错找走问带迷])路(?![灯费况线子口])|街道|大街|(?<![逛上])街|巷|胡同|大道|小区|社区|花园|家园|公寓|大厦|广场|公园|"
+_PLACE_WORD = (r"(?:(?<![线思网套门一二三四五六七八九十\d到得认错找走问带迷])路(?![灯费况线子口])|街道|大街|(?<![逛上])街|巷|胡同|大道|小区|楼盘|社区|花园|家园|公寓|大厦|广场|公园|"
                r"市场|商场|村|镇|乡|" + _NUMBER + r"(?:组|号楼|栋|幢|单元)|\d+号|\d+期|医院|学校|小学|中学|幼儿园|车站|加油站|"
                r"派出所|卫生院|敬老院|养老院|大桥|[东西南北中]段|[一二三四五六七八九]段|"
                # landmarks people name a place by: 粮站/垃圾站/汽车站, 体育馆/图书馆, 镇政府, 文化中心, 工业园区…
@@ -113,6 +113,9 @@ _REGISTER_ME = re.compile(r"(那你|你)?(帮我|给我|帮忙)?(登记|记下�
 # bot did not understand (a reply to a status question or a procedure answer does not).
 STORY_INTENTS = TICKET_INTENTS + ("nlu_fallback",)
 STORY_MESSAGES = 4
+# "我儿子在外地打工 屋头就我一个人 弄不来" after "养老金认证咋么弄": the citizen cannot do what they just asked
+# about, so that question is the matter, whatever it was read as.
+_CANNOT_MANAGE = re.compile(r"弄不来|搞不来|整不来|办不来|弄不到|搞不懂|弄不懂|不会弄|不会搞|不会办|不会用|用不来|操作不来")
 
 
 def description_from_messages(messages: list[dict]) -> Optional[str]:
@@ -133,7 +136,9 @@ def description_from_messages(messages: list[dict]) -> Optional[str]:
         if i == 0:
             register_me = bool(_REGISTER_ME.search(text)) and not reusable_description(
                 _REGISTER_ME.sub("", text).strip(" ，,。.!！"))
-        elif message.get("intent") not in STORY_INTENTS and not (register_me and not parts):
+            cannot_manage = bool(_CANNOT_MANAGE.search(text))
+        elif message.get("intent") not in STORY_INTENTS and not (register_me and not parts) \
+                and not (cannot_manage and i == 1):
             break
         found = reusable_description(_REGISTER_ME.sub("", text).strip(" ，,。.!！"))
         if found:
@@ -192,13 +197,28 @@ def address_in(text: Optional[str]) -> Optional[str]:
 
 def needs_location(category: str, emergency: Optional[str] = None, description: Optional[str] = None) -> bool:
     """Someone threatening self-harm is not asked where "the problem" is; a suggestion is asked where
-    when it is about a place ("小区门口那几步台阶…能不能修个坡坡")."""
+    when it is about a place ("小区门口那几步台阶…能不能修个坡坡"); praise is asked which unit when it names
+    the praised one's unit by a bare word only ("表扬社区的小王": which 社区?)."""
     if emergency == "self_harm":
         return False
+    if category == "表扬":
+        return praised_unit_unnamed(description)
     return category in PLACE_CATEGORIES or category == "建议" and bool(_PLACE_HINT.search(clean(description)))
 
 
 _PLACE_HINT = re.compile(r"小区|门口|路口|路段|街上|村里|我们村|这条路|那条路|桥|台阶|楼道|广场|公园|车站|站台|学校门口|红绿灯|斑马线")
+# The units whose staff are praised, as citizens name them without saying which one.
+_BARE_UNIT = re.compile(r"(社区|村上|村里|村委会?|居委会|派出所|卫生院|敬老院|养老院|窗口|街道办|镇政府|乡政府|镇上|乡上)"
+                        r"(的|里的|上的|头的)")
+
+
+def praised_unit_unnamed(description: Optional[str]) -> bool:
+    """Whether praise names the praised one's unit only by a bare word ("社区的小王") and no place in the
+    message says which one — the dispatcher could not pass the thanks on."""
+    from bot.tickets.places import place_in
+
+    text = clean(description)
+    return bool(_BARE_UNIT.search(text)) and place_in(text) is None
 
 
 def phone_optional(category: str) -> bool:
@@ -419,7 +439,7 @@ def user_messages(events: list[dict]) -> list[dict]:
 
 # ---- reading the whole message: refusals, names, corrections, side questions -------------------
 
-_REFUSAL = re.compile(r"(不想|不愿意?|不方便|不能|不要|不用|没必要|不必|不敢|不)(留|给|说|告诉|透露|提供|登记|写)"
+_REFUSAL = re.compile(r"(不想|不愿意?|不方便|不能|不要|不用|没必要|不必|不敢|不|莫|别)(留|给|说|告诉|透露|提供|登记|写)"
                       r"|(不用|不要|免)(名字|姓名|称呼|电话|号码)|匿名|保密|不留")
 # A bare "不用了" answers an optional question; it cancels only the description or the summary.
 _BARE_NO = re.compile(r"^(不用了?|不要了?|不需要|不必了?|没得|没有)[。.!！]*$")
@@ -470,13 +490,38 @@ def refuses(text: Optional[str], field: str, asked: bool = False) -> bool:
     return any(w in text for w in words) or (asked and len(text) <= 10)
 
 
+# "社保窗口的一个小姑娘 姓周", "那个师傅，姓李": a surname said right after someone else is described is theirs.
+_THIRD_PERSON = re.compile(r"(小姑娘|姑娘|小伙子?|工作人员|师傅|医生|护士|老师|民警|警察|辅警|司机|干部|书记|主任|经理|"
+                           r"老板|包工头|网格员|同志|女的|男的|女娃子?|男娃子?|小妹|小哥|大姐|大哥|那个人|这个人|他|她)"
+                           r"[^，,。.!！?？\s]{0,3}[，,。.!！?？\s]*$")
+
+
+_CLAUSE = re.compile(r"[，,。.!！?？；;\s]+")
+
+
+def withdraws(text: Optional[str], field: str) -> bool:
+    """The citizen takes back ``field`` ("phone" or "name") given before: "算了名字还是莫写了 电话可以留 180…"
+    withdraws the name and not the phone — the refusal and the field's word are in one clause, and the
+    message gives no new value for it."""
+    text = clean(text)
+    if (phone_in(text) if field == "phone" else name_in(text)):
+        return False
+    words = {"phone": _PHONE_WORDS, "name": _NAME_WORDS}[field]
+    return any(_REFUSAL.search(part) and any(w in part for w in words) for part in _CLAUSE.split(text))
+
+
 def name_in(text: Optional[str]) -> Optional[str]:
     """The citizen's own name or surname in a message: "我姓陈" → 陈, "王大爷" → 王, "我叫李明" → 李明.
-    "包工头姓张" is someone else's."""
+    "包工头姓张" and "窗口的一个小姑娘 姓周" are someone else's."""
     text = clean(text)
     for pattern in _NAME_IN_TEXT:
-        m = pattern.search(text)
-        if m and not _NOT_NAME.search(m.group(1)):
+        for m in pattern.finditer(text):
+            if _NOT_NAME.search(m.group(1)):
+                break
+            said = text[m.start():m.start(1)]
+            if "姓" in said and not said.startswith(("我", "本人", "免贵", "俺")) \
+                    and _THIRD_PERSON.search(text[max(0, m.start() - 16):m.start() + 1]):
+                continue
             return m.group(1)
     return None
 

@@ -143,17 +143,26 @@ def _cut(text: str, spans) -> str:
     return "".join(out)
 
 
+# A stretch of road named by its ends or by what it passes ("从加油站到二小那一段", "靠近加油站那一段"):
+# everything up to the stretch word only says where.
+_STRETCH = re.compile(r"(?:那|这)?一?段|之间")
+_NEAR = re.compile(r"靠近|挨着|紧挨|临近|挨到|从")
+
+
 def without_landmarks(text: str) -> str:
     """The text with the places that only say where removed: a place phrase up to its last position
-    word ("体育馆背后", "学校门口", "医院旁边的"), so that the landmark does not decide who handles the
-    matter ("体育馆背后那条路有根树倒了" is about a road, not sport)."""
+    word ("体育馆背后", "学校门口", "医院旁边的") or stretch word ("从加油站到二小那一段", "靠近加油站那一段"),
+    so that the landmark does not decide who handles the matter ("体育馆背后那条路有根树倒了" is about a
+    road, not sport; "靠近加油站那一段路面烂了" about a road, not the petrol station)."""
     from bot.tickets.intake import POSITION_WORD
 
     spans = []
     for start, end in _phrases(text):
-        positions = list(POSITION_WORD.finditer(text, start, end))
-        if positions:
-            spans.append((start, positions[-1].end()))
+        ends = [m.end() for m in POSITION_WORD.finditer(text, start, end)]
+        if _NEAR.search(text, start, end):
+            ends += [m.end() for m in _STRETCH.finditer(text, start, end)]
+        if ends:
+            spans.append((start, max(ends)))
     return _cut(text, spans)
 
 

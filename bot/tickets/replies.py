@@ -194,6 +194,9 @@ UNRESOLVED = "抱歉没能帮您解决问题。我先为您登记诉求，由工
 LANDLINE_IN_DESCRIPTION = "联系座机：{number}"   # added to the description for the handler
 
 
+ASK_PRAISED_UNIT = "请问您要表扬的是哪个单位的工作人员（如哪个街道、社区或窗口）？说清楚了我们好把您的感谢转达到位；不清楚可以回复“跳过”。"
+
+
 def ask_phone(optional: bool) -> str:
     """The phone question: softer when the category needs no call-back."""
     return ASK_PHONE_OPTIONAL if optional else ASK_PHONE
