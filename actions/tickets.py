@@ -22,7 +22,7 @@ from bot.nlu.readings import tells_problem
 from bot.privacy import mask_text
 from bot.tickets import intake, replies
 from bot.tickets.emergency import emergencies, emergency_in
-from bot.tickets.places import corrected_place, place_in, place_said_later, plausible_place_answer
+from bot.tickets.places import corrected_place, needs_location, place_in, place_said_later, plausible_place_answer
 from bot.tickets.lifecycle import TicketError
 from bot.tickets.service import Unavailable, create_ticket, urge_ticket
 
@@ -68,7 +68,7 @@ class ValidateTicketForm(FormValidationAction):
         if tracker.get_slot("ticket_confirm") == CANCEL:
             return []  # the form ends; action_submit_ticket says it was cancelled
         slots = ["ticket_description"]
-        if intake.needs_location(_category(tracker), tracker.get_slot("ticket_emergency"),
+        if needs_location(_category(tracker), tracker.get_slot("ticket_emergency"),
                                  tracker.get_slot("ticket_description")):
             slots.append("ticket_location")
         return slots + ["ticket_phone", "ticket_name", "ticket_confirm"]
@@ -392,7 +392,7 @@ class ActionAskTicketConfirm(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         category = _category(tracker)
-        ask_location = intake.needs_location(category, tracker.get_slot("ticket_emergency"),
+        ask_location = needs_location(category, tracker.get_slot("ticket_emergency"),
                                              tracker.get_slot("ticket_description"))
         if tracker.get_slot("ticket_edit") == CHOOSE:
             labels = [label for slot, label, _w in intake.EDIT_FIELDS if slot != "ticket_location" or ask_location]

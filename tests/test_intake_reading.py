@@ -261,7 +261,7 @@ def test_a_division_said_after_the_site_goes_in_front_of_it():
 
 
 def test_suggestions_about_a_place_are_asked_where():
-    from bot.tickets.intake import needs_location
+    from bot.tickets.places import needs_location
 
     assert needs_location("建议", None, "小区门口那几步台阶好高，能不能修个坡坡")
     assert not needs_location("建议", None, "建议延长政务大厅的办公时间")

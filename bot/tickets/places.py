@@ -296,3 +296,36 @@ def plausible_place_answer(text: Optional[str]) -> Optional[str]:
     if len(re.findall(r"[\u4e00-\u9fff]", t)) < 2 or not 2 <= len(chars) <= 24 or tells_problem(t) or _NOT_A_PLACE.search(t) or is_question(t) or is_confused(t):
         return None
     return t[:_max_chars()]
+
+
+# ---- whether a matter needs a place --------------------------------------------------------
+
+PLACE_CATEGORIES = ("投诉", "举报", "求助")  # the matter is usually about a place
+
+
+def needs_location(category: str, emergency: Optional[str] = None, description: Optional[str] = None) -> bool:
+    """Someone threatening self-harm is not asked where "the problem" is; a suggestion is asked where
+    when it is about a place ("小区门口那几步台阶…能不能修个坡坡"); praise is asked which unit when it names
+    the praised one's unit by a bare word only ("表扬社区的小王": which 社区?)."""
+    if emergency == "self_harm":
+        return False
+    if category == "表扬":
+        return praised_unit_unnamed(description)
+    from bot.tickets.intake import clean
+
+    return category in PLACE_CATEGORIES or category == "建议" and bool(_PLACE_HINT.search(clean(description)))
+
+
+_PLACE_HINT = re.compile(r"小区|门口|路口|路段|街上|村里|我们村|这条路|那条路|桥|台阶|楼道|广场|公园|车站|站台|学校门口|红绿灯|斑马线")
+# The units whose staff are praised, as citizens name them without saying which one.
+_BARE_UNIT = re.compile(r"(社区|村上|村里|村委会?|居委会|派出所|卫生院|敬老院|养老院|窗口|街道办|镇政府|乡政府|镇上|乡上)"
+                        r"(的|里的|上的|头的)")
+
+
+def praised_unit_unnamed(description: Optional[str]) -> bool:
+    """Whether praise names the praised one's unit only by a bare word ("社区的小王") and no place in the
+    message says which one — the dispatcher could not pass the thanks on."""
+    from bot.tickets.intake import clean
+
+    text = clean(description)
+    return bool(_BARE_UNIT.search(text)) and place_in(text) is None
