@@ -36,6 +36,23 @@ CANCEL = "cancel"
 OPTIONAL_ANSWERS = {"ticket_phone": "phone", "ticket_name": "name", "ticket_location": "location"}
 RETRY = "retry"      # ticket_edit: a submission failed; the slots are kept for "确认提交"
 CHOOSE = "choose"    # ticket_edit: the citizen asked to change something and picks the field
+STORY_MIN_CHARS = 20  # a problem told at this length inside the form is more of the story, not a side question
+
+
+def _names_part_of(text: str, name: Optional[str]) -> bool:
+    """The question uses two characters of the item's name in a row ("采伐证" of 林木采伐许可证核发): an
+    item without a guide is offered only then ("晚上打得通不" is no question about 夜间施工许可)."""
+    return bool(name) and any(name[i:i + 2] in text for i in range(len(name) - 1))
+
+
+def _last_clause(text: str) -> str:
+    parts = [p for p in re.split(r"[，,。！!；;\s]+", text) if p]
+    return parts[-1] if parts else text
+
+
+def _long_story(text: str) -> bool:
+    """Long enough to be more of the story even where a question word stands ("丢了好几天了")."""
+    return len(re.findall(r"[\u4e00-\u9fff]", text)) >= STORY_MIN_CHARS
 
 
 def _category(tracker: Tracker) -> str:
@@ -208,6 +225,10 @@ class ValidateTicketForm(FormValidationAction):
             return False
         if asked == "ticket_description" and tells_problem(text):  # "水这几天放出来是黄的" is the answer
             return False
+        if replies.side_answer(text, tracker.get_slot("ticket_description")):
+            return True  # "会不会被学校晓得是我反映的？娃儿还在那读书": about the intake itself
+        if tells_problem(text) and _long_story(text) and not intake.is_question(_last_clause(text)):
+            return False  # "…掉到没盖盖子的井里面摔的 井盖丢了好几天了 你们要赶紧派人…": the story goes on
         return not (asked == "ticket_confirm" and tracker.get_slot("ticket_edit") == CHOOSE)
 
     async def _answer_side(self, dispatcher: CollectingDispatcher, text: str, tracker: Tracker) -> None:
@@ -221,7 +242,8 @@ class ValidateTicketForm(FormValidationAction):
             try:
                 reply = await asyncio.get_running_loop().run_in_executor(None, lambda: compose(text))
                 # a guess at a catalog item is no answer to a question asked in the middle of intake
-                answered = reply.kind not in ("suggest", "not_found", "choose")
+                answered = reply.kind not in ("suggest", "not_found", "choose") and (
+                    reply.kind != "no_guide" or _names_part_of(text, item_name(reply.procedure_item)))
                 dispatcher.utter_message(text=reply.text if answered else replies.SIDE_NOTED)
             except Exception:
                 logger.exception("side question inside the ticket form not answered")
@@ -259,7 +281,7 @@ class ValidateTicketForm(FormValidationAction):
         instead of answering the question (at the summary, any statement that is no yes, no or
         change: "还有 里面关过人"); None otherwise."""
         description = tracker.get_slot("ticket_description")
-        if not description or intake.is_question(text) or not (at_summary or tells_problem(text)) \
+        if not description or intake.is_question(text) and not _long_story(text) or not (at_summary or tells_problem(text)) \
                 or intake.meaningful_length(text) < intake.MIN_DESCRIPTION_CHARS or text in description:
             return None
         return intake.told_more(description, text)

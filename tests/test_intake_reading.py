@@ -13,6 +13,8 @@ from bot.tickets.places import adds_to_place, division_in, divisions, place_in, 
     ("屋头厨房好大股然气味道 是不是漏气了哦", "gas"),
     ("天然气管道破了在呲呲响", "gas"),
     ("蜂窝煤炉子关起门烤火，老汉头昏想吐", "co_poisoning"),
+    ("我们村今天中午办坝坝宴 吃了席的有二十几个人又吐又拉 是不是食物中毒哦", "food_poisoning"),
+    ("学校食堂吃了午饭 班上好几个娃儿都在呕吐", "food_poisoning"),
     ("楼下着火了好大的烟", "fire"),
     ("电梯卡在5楼 我妈关在里面出不来", "lift"),
     ("电线杆遭撞断了 电线吊到地上冒火花", "electric"),
@@ -99,6 +101,10 @@ def test_emergency_file_is_validated(tmp_path):
     ("万达广场后头的烧烤摊半夜吵得很", "万达广场后头"),
     # a place phrase stops at the words of the story ("…那条路有根大树倒在路中间")
     ("体育馆背后那条路有根大树倒在路中间", "体育馆背后那条路"),
+    # a shop named right after the street, and a bridge's end
+    ("投诉一下 北辰街道九龙街 老码头火锅店 吃了一千二的饭", "北辰街道九龙街 老码头火锅店"),
+    ("举报一下 中桥街道人民路上 康福大药房 在用医保卡刷米", "中桥街道人民路上 康福大药房"),
+    ("就在浓洄街道渠江边上 老码头桥头下面那段河", "浓洄街道渠江边上 老码头桥头"),
 ])
 def test_places(text, place):
     assert place_in(text).startswith(place)
@@ -137,6 +143,10 @@ def test_names_in_answer_to_the_question(text, name):
     ("匿名举报", "phone", False, True), ("不方便", "phone", True, True), ("不用了", "name", True, True),
     ("不用名字", "name", True, True), ("不知道", "phone", True, True),
     ("我不知道他电话", "phone", False, False), ("13981230000", "phone", True, False),
+    # a number given beside a refusal of the name declines the name only
+    ("地点是万盛街道希望路 我电话13808261127 不留名字", "phone", False, False),
+    ("地点是万盛街道希望路 我电话13808261127 不留名字", "name", False, True),
+    ("电话我就不留了 我姓王", "phone", False, True),
 ])
 def test_refusals(text, field, asked, refused):
     assert intake.refuses(text, field, asked=asked) is refused
@@ -439,3 +449,11 @@ def test_a_story_saying_the_property_was_no_use_is_still_the_story():
              "新闻上都看到好多烧死人的 物业说了也没用 北辰街道阳光小区8栋")
     assert reusable_description(story) == story
     assert reusable_description("没用，还是没解决") is None and reusable_description("你说的这些对我没用") is None
+
+
+@pytest.mark.parametrize("text, question", [
+    ("晚上打得通不", True), ("办好了没", True), ("有补贴没得", True), ("北辰街道万盛小区3栋", False),
+    ("不留", False), ("我姓唐", False),
+])
+def test_dialect_question_endings(text, question):
+    assert intake.is_question(text) is question

@@ -68,6 +68,7 @@ from bot.nlu.readings import reread
     # a person asked for outright, whatever else the message tells
     ("我已经打了三次12345了 每次都说转给相关部门 结果啥子都没解决 我不想跟机器人说 给我转人工", "query_ticket_status",
      "request_human"),
+    ("打字太慢了 你们电话是好多 我打过来问", "complain", "ask_procedure"),
     ("反映个事", "nlu_fallback", "complain"), ("我想举报", "inform", "report"), ("你好，我要投诉", "greet", "complain"),
 ])
 def test_rereading(text, intent, expected):

@@ -301,6 +301,20 @@ async def test_fallback_button_reuses_the_question_not_understood(chat_db):
     assert chat2.slots["requested_slot"] == "ticket_description" and "描述" in out[-1]
 
 
+async def test_more_of_the_story_at_a_question_is_kept_and_a_question_is_no_place(chat_db):
+    """The story told on at the place question joins the description (even with "好几天" in it), the
+    place is asked again; "晚上打得通不" is a side question (the hotline's hours), never a place."""
+    chat = Chat()
+    await chat.start("路边有个老年人摔倒了 头在流血 人还清醒 我要咋个弄", "seek_help")
+    assert chat.slots["requested_slot"] == "ticket_location"
+    out = await chat.say("120打了 他是骑电瓶车掉到那个没盖盖子的下水道井里面摔的 这个井盖丢了好几天了 "
+                         "一直没人管 你们要赶紧派人来把它盖上 不然还要出事", "complain")
+    assert out[0] == replies.STORY_NOTED and "井盖丢了好几天" in chat.slots["ticket_description"]
+    assert chat.slots["requested_slot"] == "ticket_location"
+    out = await chat.say("晚上打得通不", "ask_procedure")
+    assert "24小时" in out[0] and chat.slots.get("ticket_location") is None
+
+
 async def test_unresolved_after_an_answer(chat_db):
     chat = Chat()
     chat._user("社保卡补办要带什么，我电话13912345678", "ask_procedure")

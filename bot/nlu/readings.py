@@ -113,10 +113,16 @@ _ASK_INSTEAD = re.compile(r"(算了|先不说|先不反映|等下再说|回头�
 _ASKS_HUMAN = re.compile(r"转人工|人工客服|人工服务|要人工|找人工|接人工|(不想|不要|不跟|不和|不愿意?).{0,4}机器人")
 
 
+# "打字太慢了 你们电话是好多 我打过来问": our own number is asked (the FAQ on 12345 answers it).
+_ASKS_OUR_NUMBER = re.compile(r"(你们|热线|客服|政务服务中心|大厅)的?(电话|号码|热线)(号码)?(是)?(多少|好多|几号|几多)")
+
+
 def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[str]:
     """The intent the message should have, or None to keep the classifier's."""
     if _ASKS_HUMAN.search(text) and not has_case_number:
         return "request_human"
+    if _ASKS_OUR_NUMBER.search(text) and not has_case_number and not _PROBLEM.search(text):
+        return "ask_procedure"
     aside = _ASK_INSTEAD.search(text)
     if aside and not has_case_number and _HOWTO.search(text[aside.end():]):
         return "ask_procedure"

@@ -49,7 +49,7 @@ _PLACE_WORD = (r"(?:(?<![线思网套门一二三四五六七八九十\d到得�
                r"市场|商场|村|镇|乡|" + _NUMBER + r"(?:组|号楼|栋|幢|单元)|\d+号|\d+期|医院|学校|小学|中学|幼儿园|车站|加油站|"
                r"派出所|卫生院|敬老院|养老院|大桥|[东西南北中]段|[一二三四五六七八九]段|"
                # landmarks people name a place by: 粮站/垃圾站/汽车站, 体育馆/图书馆, 镇政府, 文化中心, 工业园区…
-               r"(?<!网)站(?![着起住在了岗队口])|(?<!饭)馆(?!子)|宿舍|政府|(?<![中重核])中心|工业园区|园区|工业园|(?<![过])桥(?![牌梁])|"
+               r"(?<!网)站(?![着起住在了岗队口])|(?<!饭)馆(?!子)|宿舍|政府|(?<![中重核])中心|工业园区|园区|工业园|(?<![过])桥头?(?![牌梁])|"
                r"邮局|银行|公厕|厕所|车库|场口|场镇|水库|河堤|河边|堰塘|祠堂|(?<![进县市省全主])城(?![管市里区乡])|大院)")
 # A shop or site named after a street ("建设路上的万家福超市") is part of the place; on its own
 # ("楼下烧烤店") it is not an address.
@@ -436,7 +436,9 @@ _NAME_IN_TEXT = (
 _NOT_NAME = re.compile(r"[不没啥么吗呢嘛哦啊好是的了和在有我你他她它这那去来要想问个老]|谢谢|你好|喂")
 _CORRECTION = re.compile(r"(记错|写错|说错|打错|弄错|搞错|错了|不对|更正|改成|改为|应该是|不是.{0,12}是)")
 _QUESTION = re.compile(r"[?？]|吗|呢$|么$|怎么|怎样|咋|如何|多久|多长时间|几点|几天|哪里|哪儿|哪个|啥子|什么|"
-                       r"能不能|可不可以|是不是|有没有|要不要|收费不|要钱不|上班不|[能可行]不$")
+                       r"能不能|可不可以|是不是|有没有|要不要|收费不|要钱不|上班不|[能可行]不$|"
+                       # dialect endings: "晚上打得通不", "办好了没", "有补贴没得"
+                       r"[\u4e00-\u9fff]{2}不$|[了过]没$|没得$")
 _PROCESS_QUESTION = re.compile(r"(多久|几天|多长时间|什么时候|啥时候|好久).{0,8}(处理|回复|答复|联系|有人|解决|办好|来)")
 _NO_VALUE = re.compile(r"^(不知道|没有|没得|莫得)|记不到|记不得|不记得|忘了|忘记了|不晓得|没有手机|没得手机|莫得手机|没有电话")
 # "你说啥子 我听不懂", "为啥子还要名字": the citizen did not understand the question or asks why it is asked.
@@ -459,8 +461,12 @@ def refuses(text: Optional[str], field: str, asked: bool = False) -> bool:
         return False
     if "匿名" in text or "保密" in text:
         return True
+    if field == "phone" and phone_in(text):  # "我电话13808261127 不留名字" declines the name only
+        return False
     words = {"phone": _PHONE_WORDS, "name": _NAME_WORDS, "location": _PLACE_WORDS}[field]
-    return any(w in text for w in words) or (asked and len(text) <= 10)
+    # the refusal and the field's word in one clause: "电话13…，名字就不留了" declines no phone
+    return any(_REFUSAL.search(c) and any(w in c for w in words) for c in _CLAUSE.split(text)) \
+        or (asked and len(text) <= 10)
 
 
 # "社保窗口的一个小姑娘 姓周", "那个师傅，姓李": a surname said right after someone else is described is theirs.

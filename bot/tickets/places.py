@@ -81,7 +81,18 @@ def _phrases(text: str) -> list[tuple[int, int]]:
     for m in _UNIT.finditer(text):
         if not any(a <= m.start() < b for a, b in spans):
             spans.append((m.start(), m.end()))
+    # "北辰街道九龙街 老码头火锅店", "人民路上 康福大药房": a shop named right after a place is part of it
+    for m in _shop_after_place().finditer(text):
+        if any(b <= m.start() <= b + 3 for _, b in spans) and not any(a <= m.start() < b for a, b in spans):
+            spans.append((m.start(), m.end()))
     return sorted(spans)
+
+
+@lru_cache(maxsize=1)
+def _shop_after_place() -> re.Pattern:
+    from bot.tickets.intake import _PLACE_CHAR, _SHOP_WORD
+
+    return re.compile(r"(?<=[\s，,上里边的])" + _PLACE_CHAR + r"{1,8}" + _SHOP_WORD)
 
 
 # A sentence-final particle ends a clause as a full stop does ("就在体育馆背后嘛 你们不晓得…").
