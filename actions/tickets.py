@@ -450,8 +450,12 @@ class ActionSubmitTicket(Action):
                 dispatcher.utter_message(text=replies.CANCELLED)
                 return _reset()
         elif tracker.get_slot("ticket_confirm") not in ("yes", "public") or not description:
-            dispatcher.utter_message(response="utter_goodbye" if intent_of(tracker) == "goodbye" else None,
-                                     text=None if intent_of(tracker) == "goodbye" else replies.CANCELLED)
+            if description:  # even on "再见": the matter told was not registered, and is said so
+                dispatcher.utter_message(text=replies.CANCELLED)
+            if intent_of(tracker) == "goodbye" or intake.says_goodbye(text_of(tracker)):
+                dispatcher.utter_message(response="utter_goodbye")
+            elif not description:
+                dispatcher.utter_message(text=replies.CANCELLED)
             followup = tracker.get_slot("ticket_followup")
             if followup:  # "算了，我先问问结婚登记": the question after the cancel is answered
                 reply = await asyncio.get_running_loop().run_in_executor(None, lambda: compose(followup))
