@@ -74,7 +74,7 @@ test-nlu: model
 test-e2e: model
 	@set -e; port=$$(( 20000 + RANDOM % 20000 )); \
 	LIVECHAT_HOURS=never $(PY) -m rasa_sdk --actions actions --port $$port >results/actions-e2e.log 2>&1 & pid=$$!; \
-	trap "kill $$pid 2>/dev/null" EXIT; \
+	trap "kill $$pid 2>/dev/null || true" EXIT; \
 	for i in $$(seq 60); do curl -sf http://127.0.0.1:$$port/health >/dev/null && break; sleep 0.5; done; \
 	ACTION_ENDPOINT_URL=http://127.0.0.1:$$port/webhook $(RASA_SERVER) test core --model $(MODEL_DIR)/current.tar.gz \
 	  --stories tests/stories --endpoints endpoints.yml --out results/e2e --fail-on-prediction-errors; \
