@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
+from typing import Optional
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
@@ -77,12 +79,34 @@ def normalize_phone(value: str) -> str:
     return digits
 
 
+# Case numbers of any source system (applications, disclosure requests, tickets of other 12345
+# platforms): 6–40 letters, digits or dashes with at least 6 digits (bot.cases.numbers reads them).
+CASE_NO_MIN_CHARS, CASE_NO_MAX_CHARS, CASE_NO_MIN_DIGITS = 6, 40, 6
+CASE_DASHES = re.compile(r"[\u2010-\u2015\u2212\uFF0D]")  # dashes of every width
+
+
+def normalize_case_no(value: Optional[str]) -> str:
+    """The form numbers are stored and compared in: half-width, upper case, no whitespace."""
+    text = unicodedata.normalize("NFKC", value or "").upper()
+    text = CASE_DASHES.sub("-", text)
+    return re.sub(r"\s+", "", text).strip("-")
+
+
+def is_external_ticket_no(value: str) -> bool:
+    """A ticket number another 12345 system gave ("2026110500087", "GA20261105-0087")."""
+    number = normalize_case_no(value)
+    return bool(re.fullmatch(r"[A-Z0-9-]+", number)) and CASE_NO_MIN_CHARS <= len(number) <= CASE_NO_MAX_CHARS \
+        and sum(c.isdigit() for c in number) >= CASE_NO_MIN_DIGITS
+
+
 def normalize_ticket_no(value: str) -> str:
-    return (value or "").strip().upper()
+    return normalize_case_no(value)
 
 
 def is_valid_ticket_no(value: str) -> bool:
-    return bool(TICKET_NO_RE.match(normalize_ticket_no(value)))
+    """Ours (GD + 8) or one handed down by another 12345 system with its own number."""
+    number = normalize_ticket_no(value)
+    return bool(TICKET_NO_RE.match(number)) or is_external_ticket_no(number)
 
 
 def new_ticket_no() -> str:

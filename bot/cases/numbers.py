@@ -19,16 +19,17 @@ from typing import Iterable, Optional
 
 import yaml
 
-from bot.identifiers import is_valid_id_number, is_valid_mobile
+from bot.identifiers import (CASE_DASHES, CASE_NO_MAX_CHARS, CASE_NO_MIN_CHARS, CASE_NO_MIN_DIGITS, is_valid_id_number,
+                             is_valid_mobile, normalize_case_no)
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
 KINDS = ("application", "disclosure", "ticket")
-MIN_CHARS, MAX_CHARS, MIN_DIGITS = 6, 40, 6
+MIN_CHARS, MAX_CHARS, MIN_DIGITS = CASE_NO_MIN_CHARS, CASE_NO_MAX_CHARS, CASE_NO_MIN_DIGITS
 # Runs of what a number can be made of; CJK characters and punctuation end a run.
 _RUN = re.compile(r"[A-Z0-9](?:[A-Z0-9\- ]*[A-Z0-9])?")
-_DASHES = re.compile(r"[\u2010-\u2015\u2212\uFF0D]")  # dashes of every width
+_DASHES = CASE_DASHES
 _DATE = re.compile(r"^(?:19|20)\d{2}-\d{1,2}-\d{1,2}$|^(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$")
 _MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[ -]?)?(1[3-9]\d(?:[ -]?\d){8})(?!\d)")
 _FOUR_DIGITS = re.compile(r"(?<![\dA-Z\-/.:])(\d{4})(?![\dA-Z\-/.:])")
@@ -49,11 +50,6 @@ class CaseNumberConfigError(ValueError):
     pass
 
 
-def normalize_case_no(value: Optional[str]) -> str:
-    """The form numbers are stored and compared in: half-width, upper case, no whitespace."""
-    text = unicodedata.normalize("NFKC", value or "").upper()
-    text = _DASHES.sub("-", text)  # dashes of every width
-    return re.sub(r"\s+", "", text).strip("-")
 
 
 def is_case_no_shape(number: str) -> bool:

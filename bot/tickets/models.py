@@ -25,7 +25,7 @@ class Ticket(Base):
     __tablename__ = "tickets"
 
     id = Column(Integer, primary_key=True)
-    ticket_no = Column(String(10), nullable=False, unique=True)
+    ticket_no = Column(String(40), nullable=False, unique=True)  # ours (GD…) or another 12345 system's
     category = Column(String(8), nullable=False)
     urgent = Column(Boolean, nullable=False, default=False)
     status = Column(String(20), nullable=False, index=True)
@@ -97,7 +97,7 @@ class TicketNotification(Base):
 
     id = Column(Integer, primary_key=True)
     ticket_id = Column(Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True)
-    ticket_no = Column(String(10), nullable=False, index=True)
+    ticket_no = Column(String(40), nullable=False, index=True)
     kind = Column(String(16), nullable=False)        # reminder | escalation | citizen | sms
     dedupe_key = Column(String(96), nullable=False)
     channel = Column(String(32), nullable=False)     # staff | socketio | wechat | miniprogram | rest | sms ...
@@ -135,9 +135,9 @@ class TicketLink(Base):
 
     id = Column(Integer, primary_key=True)
     ticket_id = Column(Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True)
-    ticket_no = Column(String(10), nullable=False)
+    ticket_no = Column(String(40), nullable=False)
     lead_id = Column(Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True)
-    lead_no = Column(String(10), nullable=False)
+    lead_no = Column(String(40), nullable=False)
     status = Column(String(12), nullable=False, index=True)  # auto | confirmed | undone
     evidence = Column(JSON, nullable=True)
     created_at = Column(DateTime(timezone=True), nullable=False)

@@ -18,7 +18,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from bot.auth.models import Department
 from bot.auth.service import SYSTEM, Principal
 from bot.db import session_scope
-from bot.identifiers import is_valid_mobile, is_valid_ticket_no, new_ticket_no, normalize_phone, normalize_ticket_no
+from bot.identifiers import (is_external_ticket_no, is_valid_mobile, is_valid_ticket_no, new_ticket_no, normalize_phone,
+                             normalize_ticket_no)
 from bot.tickets import lifecycle, linking, sla
 from bot.tickets.lifecycle import Conflict, InvalidInput, NotFound, TicketError
 from bot.tickets.models import OPEN_STATUSES, STATUSES, Ticket
@@ -81,6 +82,11 @@ def _clean_create(data: dict) -> dict:
         raise InvalidInput("publish_consent 应为 true 或 false", "invalid_publish_consent")
     out["publish_consent"] = consent
     out["intent"] = data.get("intent") if isinstance(data.get("intent"), str) else None
+    number = data.get("ticket_no")  # a ticket handed down by another 12345 system keeps its number
+    if number not in (None, ""):
+        if not isinstance(number, str) or not is_external_ticket_no(number):
+            raise InvalidInput("工单编号（ticket_no）应为 6–40 位字母、数字或连字符，至少含 6 位数字", "invalid_ticket_no")
+        out["ticket_no"] = normalize_ticket_no(number)
     return out
 
 
@@ -109,7 +115,7 @@ async def create_ticket(data: dict, actor: Principal = SYSTEM, url: Optional[str
     routing = await asyncio.get_running_loop().run_in_executor(None, _routing_for, clean["description"])
     policy = sla.load_policy()
     deadlines = sla.compute_deadlines(category, urgent, now, policy=policy)
-    ticket_no = new_ticket_no()
+    ticket_no = clean.get("ticket_no") or new_ticket_no()  # the same external number twice: the ticket stored
     target = clean.get("department")
     if target is None and auto_dispatch and routing and routing[0]["score"] >= AUTO_DISPATCH_MIN_SCORE:
         target = routing[0]["department"]
@@ -118,7 +124,8 @@ async def create_ticket(data: dict, actor: Principal = SYSTEM, url: Optional[str
         try:
             async with session_scope(url) as session:
                 existing = (await session.execute(select(Ticket).where(Ticket.ticket_no == ticket_no))).scalar_one_or_none()
-                if existing is not None:  # the previous attempt committed before the connection broke
+                if existing is not None:  # a previous attempt committed before the connection broke, or the
+                    # same handed-down ticket (its own number) is posted again: the one stored
                     return ticket_json(existing, now)
                 t = Ticket(ticket_no=ticket_no, category=category, urgent=urgent, status="pending_dispatch",
                            channel=clean.get("channel") or "api", conversation_id=clean.get("conversation_id"),

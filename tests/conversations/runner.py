@@ -624,8 +624,11 @@ def _renumber_ticket(target: Target, old: str, new: str, failures: list[dict], i
     if target.db_path is None:
         failures.append(failure("fixture", f"given.tickets[{i}]: ticket_no needs the stack's SQLite database"))
         return old
-    if len(new) > 10:
-        failures.append(failure("fixture", f"given.tickets[{i}]: ticket_no {new!r} longer than 10 characters"))
+    from bot.identifiers import is_valid_ticket_no, normalize_ticket_no
+
+    new = normalize_ticket_no(new)
+    if not is_valid_ticket_no(new):  # ours (GD…) or another 12345 system's (POST /api/tickets takes those too)
+        failures.append(failure("fixture", f"given.tickets[{i}]: ticket_no {new!r} is no ticket number"))
         return old
     try:
         with sqlite3.connect(target.db_path, timeout=30) as db:
