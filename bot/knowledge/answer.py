@@ -80,8 +80,14 @@ def _asked_part(text: str | None) -> str:
     return t[last.end():] if last is not None and t[last.end():].strip() else t
 
 
+# "在哪里交材料": where, although it speaks of the materials
+_WHERE_TO_HAND_IN = re.compile(r"(在|去|到)?哪(里|儿|个地方)?(交|递交|提交|送)|(交|送)到哪")
+
+
 def detect_aspect(text: str | None) -> str | None:
     t = _canon(_asked_part(text).replace(" ", ""))
+    if _WHERE_TO_HAND_IN.search(t):
+        return "location"
     for key in DETECTION_ORDER:
         if any(p in t for p in _CANON_ASPECTS[key]):
             return key
@@ -387,7 +393,7 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
         # the 麻 of 麻醉药品 (the search's homophones), which names nothing
         said = set(_named_part(text))
         named = [r for r in found if r.kind != "faq" and r.confidence >= NAMES_ITEM_CONFIDENCE
-                 and said & set(r.name)]
+                 and said & set(r.name) and (r.kind == "guide" or _names_item(text, r))]
         if not named and _names_another(found, context):  # "请的两个帮工 健康证在哪里办" after 食品经营许可
             named = found[:1]
         if not named:  # "营业执照多久能办好" after 身份证: scores split over several 营业执照 items
@@ -411,6 +417,8 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
         return answer_result(index, context, aspect) if context is not None else not_found()
     if results[0].confidence < MIN_CONFIDENCE and not _clear_winner(results):
         results = _without_the_place(text, results, index)
+    if results[0].confidence < MIN_CONFIDENCE and not _clear_winner(results):
+        results = _without_voice_typos(text, results, index)
     if results[0].confidence < MIN_CONFIDENCE and not _clear_winner(results):
         if context is not None and aspect is not None:
             # "卖家在浙江打工回不来 可以委托别人来办不" about the item talked about: nothing else is named
@@ -450,6 +458,23 @@ def _without_the_place(text: str, results: list[Result], index: SearchIndex) -> 
     return again if sure else results
 
 
+# Homophones voice input and pinyin typing put for words of the services ("养老金的人证" is 认证),
+# tried only when the words as typed find nothing sure.
+_VOICE_TYPOS = {"人证": "认证", "养老经": "养老金", "社报": "社保", "低报": "低保", "身分证": "身份证",
+                "户口部": "户口簿", "医报": "医保", "驾照证": "驾驶证"}
+
+
+def _without_voice_typos(text: str, results: list[Result], index: SearchIndex) -> list[Result]:
+    fixed = clean(text)
+    for wrong, right in _VOICE_TYPOS.items():
+        fixed = fixed.replace(wrong, right)
+    if fixed == clean(text):
+        return results
+    again = index.search(fixed, k=MAX_CHOICES + 2)
+    sure = bool(again) and (again[0].confidence >= MIN_CONFIDENCE or _clear_winner(again))
+    return again if sure else results
+
+
 def _names_another(found: list[Result], context: Result) -> bool:
     """A short follow-up that still names another item: it alone matches a fair share of the words,
     far ahead of the rest."""
@@ -468,9 +493,15 @@ def _named_by_name(text: str | None, context: Result, index: SearchIndex) -> Res
     items = [r for r in index.search(rest, k=5) if r.kind != "faq"]
     # "要回南充那边跑一趟不": a place in a long item name ("…委托成都、德阳…南充…实施") names no item
     if not items or items[0].id == context.id or items[0].confidence < NAMES_ITEM_CONFIDENCE \
-            or not asked & _bigrams(items[0].name):
+            or not asked & _bigrams(items[0].name) or items[0].kind != "guide" and not _names_item(text, items[0]):
         return None
     return items[0]
+
+
+def _names_item(text: str | None, item: Result) -> bool:
+    """A catalog item without a guide is named by two words of its name at least: "当天能拿到户口本不"
+    after 出生登记 does not name 户口登记项目内容变更更正证明 by its 户口."""
+    return len(_bigrams(_named_part(text)) & _bigrams(item.name)) >= 2
 
 
 def _related_to_context(text: str | None, context: Result, results: list[Result]) -> Result | None:

@@ -40,7 +40,9 @@ ASPECTS: dict[str, tuple[str, tuple[str, ...]]] = {
                                  # "要体检不" asks what the applicant must meet or bring
                                  "要体检", "体检不", "体检吗", "需要体检", "要不要体检",
                                  # age thresholds: "多少岁能领", "几岁可以办"
-                                 "多少岁", "几岁", "好多岁", "满多少")),
+                                 "多少岁", "几岁", "好多岁", "满多少",
+                                 # what happens when it is not done: "要是忘了认证会咋样 钱会不会停"
+                                 "会咋样", "会怎样", "会怎么样", "会不会停", "会停发", "会不会取消")),
     # Asked as follow-ups more than any button: "能寄到屋头不", "喊我婆娘帮我去办得不", "她走不动可以上门不".
     # Answered from the guide's lines that speak of it and the general rule (FAQ), not a button.
     "delivery": ("邮寄送达", ("邮寄", "寄到", "寄不寄", "能寄", "可以寄", "寄给", "寄回", "寄过来", "快递", "送到家",

@@ -6,6 +6,7 @@ The interview state is a small dict ``{"guide", "answers", "asked"}`` (kept in t
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from bot.situations.data import Question, Situations, get_situations
@@ -144,6 +145,19 @@ def is_answer(state: dict, text: str | None) -> bool:
     else — "那要多久？" — and is handled as such)."""
     spec = spec_for(state.get("guide"))
     return spec is not None and not read(spec, text, state.get("asked")).empty
+
+
+_QUESTION = re.compile(r"[?？]|[吗呢不嘛没][。！!～~]*$|没得|好多|多少|多久|好久|哪|啥|什么|咋|怎么|几")
+
+
+def asks_other_aspect(text: str | None) -> bool:
+    """"过户的时候契税这些是好多 个税要交不" inside the materials interview: a question about another
+    aspect of the item (its words may also read as an answer, "过户" as the cause), to be answered
+    and the interview left."""
+    from bot.knowledge.answer import detect_aspect
+
+    aspect = detect_aspect(text)
+    return aspect is not None and aspect != "materials" and bool(_QUESTION.search((text or "").strip()))
 
 
 def corrects(state: dict | None, text: str | None) -> bool:
