@@ -118,3 +118,8 @@ def test_procedure_questions_in_dialect_and_typos(text, intent):
 ])
 def test_readings_that_stay(text, intent):
     assert reread(text, intent, False) in (None, intent)
+
+
+def test_the_citizens_situation_after_an_answer_is_no_request():
+    assert reread("我是自己交的社保 没得单位的", "seek_help", False) == "ask_procedure"
+    assert reread("我是低保户 屋顶漏雨没人管", "seek_help", False) is None

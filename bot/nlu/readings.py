@@ -74,6 +74,7 @@ _ABOUT_BOT = re.compile(r"机器人|人工|真人|AI|ai|智能|你是谁|你是�
 # however long its background.
 _YES_NO = re.compile(r"可不可以|能不能|可以不|行不|得不|要得不|[不吗嘛没][。？?！!]*$|没得[。？?]*$")
 YES_NO_MAX_CHARS = 30
+_SELF_DESCRIPTION = re.compile(r"^(我|我们|我家|屋头)(是|在|家是|属于)")
 
 
 _URGE = re.compile(r"催一下|催办|催促|帮我催|催一催|帮忙催|快点处理|加快处理")
@@ -182,6 +183,11 @@ def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[
 
         if emergency_in(text) is None:
             return "ask_procedure"
+    # "我是自己交的社保 没得单位的" after a procedure answer: the citizen's situation, which the
+    # answer depends on, not a request to register.
+    if intent in _MISREAD_REQUESTS and not has_case_number and len(text) <= 16 and _SELF_DESCRIPTION.match(text) \
+            and _SERVICE.search(text) and not _PROBLEM.search(text) and not _EARLIER_CASE.search(text):
+        return "ask_procedure"
     # A lookup starts only with a number or a reference to an earlier case: "我的养老金这个月少发了两百多
     # 不晓得为啥子" tells a matter to be looked into; "我的食品许可证批了没有" asks where a case is.
     if intent in STATUS_INTENTS and not has_case_number and not _EARLIER_CASE.search(text) \

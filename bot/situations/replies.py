@@ -75,7 +75,11 @@ def _common_items(spec: Situations, answers: dict[str, str]) -> str:
     items = [i.material.name for i in checklist(spec, answers).items if not i.condition]
     if not items:
         return ""
-    return "所有情形都需要：" + "；".join(f"{n}. {name}" for n, name in enumerate(items, 1)) + "。\n其余材料因情形而异。"
+    # what the answers may add, named at once: a citizen who leaves the interview still knows them
+    maybe = checklist(spec, {q.id: answers.get(q.id, UNKNOWN) for q in spec.questions}).items
+    others = list(dict.fromkeys(i.material.name for i in maybe if i.condition and i.material.name not in items))
+    more = f"（视情形可能还需要：{'、'.join(others)}）" if others else ""
+    return "所有情形都需要：" + "；".join(f"{n}. {name}" for n, name in enumerate(items, 1)) + f"。\n其余材料因情形而异{more}。"
 
 
 def render_list(spec: Situations, name: str, answers: dict[str, str]) -> str:
