@@ -123,3 +123,8 @@ def test_readings_that_stay(text, intent):
 def test_the_citizens_situation_after_an_answer_is_no_request():
     assert reread("我是自己交的社保 没得单位的", "seek_help", False) == "ask_procedure"
     assert reread("我是低保户 屋顶漏雨没人管", "seek_help", False) is None
+
+
+def test_a_report_of_something_sold_online_stays_a_report():
+    assert reread("有人在网上卖管制刀具", "report", False) is None
+    assert reread("网上咋个弄 我不想跑", "out_of_scope", False) == "ask_procedure"
