@@ -122,6 +122,7 @@ def test_readings_that_stay(text, intent):
 
 def test_the_citizens_situation_after_an_answer_is_no_request():
     assert reread("我是自己交的社保 没得单位的", "seek_help", False) == "ask_procedure"
+    assert reread("我是自己交的社保 没得单位的", "query_ticket_status", False) == "ask_procedure"
     assert reread("我是低保户 屋顶漏雨没人管", "seek_help", False) is None
 
 

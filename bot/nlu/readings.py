@@ -185,7 +185,8 @@ def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[
             return "ask_procedure"
     # "我是自己交的社保 没得单位的" after a procedure answer: the citizen's situation, which the
     # answer depends on, not a request to register.
-    if intent in _MISREAD_REQUESTS and not has_case_number and len(text) <= 16 and _SELF_DESCRIPTION.match(text) \
+    if intent in _MISREAD_REQUESTS + STATUS_INTENTS and not has_case_number and len(text) <= 16 \
+            and _SELF_DESCRIPTION.match(text) \
             and _SERVICE.search(text) and not _PROBLEM.search(text) and not _EARLIER_CASE.search(text):
         return "ask_procedure"
     # A lookup starts only with a number or a reference to an earlier case: "我的养老金这个月少发了两百多
