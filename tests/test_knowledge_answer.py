@@ -303,3 +303,11 @@ def test_a_how_question_gets_the_steps_with_the_overview():
     assert reply.kind == "overview" and reply.procedure_item == "minimum-living-allowance"
     assert "办理流程" in reply.text
     assert "办理流程" not in compose("低保").text
+
+
+def test_the_citizen_telling_their_case_after_an_item_gets_its_conditions():
+    """"我是自己交的社保 没得单位的" after 退休: what applies to that case (灵活就业 apply themselves);
+    a case that names another guide ("我是退休职工" after 身份证) moves to it."""
+    own = compose("我是自己交的社保 没得单位的", "retirement-pension")
+    assert (own.procedure_item, own.aspect) == ("retirement-pension", "conditions") and "灵活就业" in own.text
+    assert compose("我是退休职工", "resident-id-card").procedure_item == "retirement-pension"

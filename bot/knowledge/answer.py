@@ -41,6 +41,8 @@ _SELF_CORRECTION = re.compile(r"(不对|不是|算了|先不问这个|换个问�
 # A yes/no question whether something will do: "只有购房合同 行不", "可以在广安区登记吗", "要体检不".
 _YES_NO = re.compile(r"行不|行吗|可以不|要得不|得行不|能行不|(可以|能|能不能)[^，,。？?]{0,14}(吗|不|没得)[。？?！!]*$")
 # "如何申请": how it is done, answered with the steps along with the overview.
+# The citizen telling their own case: "我是自己交的社保", "我们家是农村户口".
+_OWN_CASE = re.compile(r"(我|我们|我家|屋头)(是|家是|属于)")
 _HOW = re.compile(r"(咋个|怎么|怎样|如何|咋么|咋)(申请|办理|弄|整)")
 # Words of a bare follow-up ("那要多久？") that name no item.
 _FOLLOW_UP_FILLERS = ("那", "这个", "那个", "它", "请问", "还有", "呢", "吗", "啊", "呀", "要", "需要", "的", "是",
@@ -402,6 +404,12 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
                 return answer_result(index, other, aspect)
         if not named or named[0].id == context.id:
             return answer_result(index, context, aspect)
+    if context is not None and aspect is None and _OWN_CASE.match(clean(text)) \
+            and len(clean(text).replace(" ", "")) <= FOLLOW_UP_MAX_CHARS + 6:
+        # "我是自己交的社保 没得单位的" after 退休: the citizen's case, asking what applies to it
+        found = index.search(text, k=3)
+        if not (_names_another(found, context) and (found[0].kind == "guide" or _names_item(text, found[0]))):
+            return answer_result(index, context, "conditions")
     general = _general_rule(index, aspect) if context is None else None
     if not has_words:
         return Reply(ASK_WHICH_ITEM, [], None, "not_found")
