@@ -77,7 +77,8 @@ def _situation(reply, text: str, tracker: Tracker):
     try:
         state = situation_replies.load_state(tracker.get_slot("situation_state"))
         same = bool(state) and state.get("guide") == reply.procedure_item
-        if same and (reply.aspect == "materials" or situation_replies.corrects(state, text)):
+        if same and (reply.aspect == "materials" or situation_replies.corrects(state, text)
+                     and not situation_replies.asks_other_aspect(text)):
             turn = situation_replies.answer(dict(state, asked=None), name, text)  # the answers so far stay
             if turn.state:
                 turn.state["retry"] = False

@@ -53,7 +53,7 @@ class ValidateSituationForm(FormValidationAction):
         if state is None:
             return {"situation_answer": CANCEL}
         text, intent = text_of(tracker), intent_of(tracker)
-        if not replies.is_answer(state, text):
+        if not replies.is_answer(state, text) or intent == "ask_procedure" and replies.asks_other_aspect(text):
             if intent == "ask_procedure":
                 events, interview = await respond(dispatcher, tracker)
                 out = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}

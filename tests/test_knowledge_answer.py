@@ -265,3 +265,49 @@ def test_the_facts_citizens_ask_after_a_procedure_are_in_the_knowledge():
     assert "父母一方" in birth.text and "亲子鉴定" in birth.text
     heir = compose("一定要去公证吗 听说公证费好贵", "property-transfer-registration")
     assert "不一定要先公证" in heir.text and "全部法定继承人" in heir.text
+
+
+@pytest.mark.parametrize("question, aspect", [
+    # padded question words: 些/点/哪些/啥子 between the verb and what is asked
+    ("要拿些啥子单子", "materials"), ("要些啥子证明", "materials"), ("需要带点什么", "materials"),
+    # 地址 alone asks no location; a "will it do" question asks the conditions
+    ("没有店面 用家里地址可以吗", "conditions"), ("只有购房合同 行不", "conditions"), ("办公地址在哪", "location"),
+    ("要体检不 我是A2的", "conditions"),
+    # taxes are what a citizen pays; trips one might make ask whether it can be done from afar
+    ("过户的时候契税这些是好多 个税要交不", "fees"), ("要回南充那边跑一趟不", "online"),
+    ("要我自己跑东莞去不", "online"),
+    ("他爸爸在成都上班回不来 我一个人去可以不", "proxy"), ("可不可以喊我儿子在他手机上帮我弄", "proxy"),
+    # what follows a self-correction is asked, not the question taken back
+    ("请问结婚登记需要什么材料。不对，我先问另一个：我户口在贵州，可以在广安区登记吗？", "conditions"),
+    ("身份证咋个弄", None),
+])
+def test_padded_and_yes_no_aspect_questions(question, aspect):
+    assert detect_aspect(question) == aspect
+
+
+def test_yes_no_follow_ups_stay_with_the_matter_in_context():
+    """"X不" after an item asks about that item or one of its matter, not whatever else the words
+    touch: a city in a long catalog name, 高龄津贴 for 补贴, 老年人优待证 for 临时的."""
+    home = compose("要回南充那边跑一趟不", "hukou-migration")
+    assert home.procedure_item == "hukou-migration" and "无需往返迁出地" in home.text
+    assert compose("办了有啥子补贴没得", "disability-certificate").procedure_item == "disability-subsidies"
+    assert compose("中间要坐车出去耍 能先开个临时的不", "resident-id-card").procedure_item == "temporary-id-card"
+    papers = compose("要些啥子证明", "minimum-living-allowance")
+    assert (papers.procedure_item, papers.aspect) == ("minimum-living-allowance", "materials")
+    address = compose("没有店面 用家里地址可以吗", "individual-business-registration")
+    assert address.aspect == "conditions" and "住宅" in address.text
+
+
+def test_a_how_question_gets_the_steps_with_the_overview():
+    reply = compose("想问下低保咋个申请")
+    assert reply.kind == "overview" and reply.procedure_item == "minimum-living-allowance"
+    assert "办理流程" in reply.text
+    assert "办理流程" not in compose("低保").text
+
+
+def test_the_citizen_telling_their_case_after_an_item_gets_its_conditions():
+    """"我是自己交的社保 没得单位的" after 退休: what applies to that case (灵活就业 apply themselves);
+    a case that names another guide ("我是退休职工" after 身份证) moves to it."""
+    own = compose("我是自己交的社保 没得单位的", "retirement-pension")
+    assert (own.procedure_item, own.aspect) == ("retirement-pension", "conditions") and "灵活就业" in own.text
+    assert compose("我是退休职工", "resident-id-card").procedure_item == "retirement-pension"

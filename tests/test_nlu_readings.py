@@ -87,3 +87,46 @@ def test_urges_and_rejected_answers():
     assert rejects_the_answer("你们回复说已经处理了 结果昨天晚上照样吵 我对这个处理结果不满意 要求重新处理")
     assert rejects_the_answer("还是没有解决") and rejects_the_answer("等于没处理")
     assert not rejects_the_answer("处理得很好 谢谢") and not rejects_the_answer("我很满意")
+
+
+@pytest.mark.parametrize("text, intent", [
+    # typos and voice input, dialect how-to questions
+    ("养老经认证咋么弄 我不会用手几", "out_of_scope"),
+    ("喂 我问一哈 那个养老金的人证 今年咋个还没弄 要跑到哪里去弄哦", "seek_help"),
+    ("我的身份证过期了 换新的要带些啥子 我七十二了", "query_ticket_status"),
+    ("公司把我辞退了 交了五年社保 现在还没找到工作 有啥子能领的不", "seek_help"),
+    ("要是忘了认证会咋样 钱会不会停", "out_of_scope"),
+    # a service question is no search of the published documents
+    ("孩子在岳池读三年级，想转到广安区的小学，转学咋个弄", "query_disclosure"),
+    ("我们村五组有个孤老头子 没儿没女的 想帮他申请低保 要啥子材料", "apply_disclosure"),
+    # short follow-ups the classifier reads as a yes, a question about the bot or noise
+    ("要好久批下来", "affirm"), ("要体检不 我是A2的", "bot_challenge"), ("网上咋个弄 我不想跑", "out_of_scope"),
+    ("房产证还没下来 只有购房合同 行不", "nlu_fallback"),
+    # yes/no questions about an aspect with a long background
+    ("我屋头没得智能手机 可不可以喊我儿子在他手机上帮我弄", "query_ticket_status"),
+    ("他爸爸在成都上班回不来 我一个人去可以不", "seek_help"),
+    ("我是村上的 他自己跑不动 我帮他去办可以不", "nlu_fallback"),
+])
+def test_procedure_questions_in_dialect_and_typos(text, intent):
+    assert reread(text, intent, False) == "ask_procedure"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("我申请的低保批下来了没", "query_application_status"),  # a case's state stays a lookup
+    ("政府信息公开咋个申请", "apply_disclosure"),  # a disclosure question stays one
+    ("你是机器人不", "bot_challenge"),
+    ("楼上漏水 找了物业没人管 可以帮我反映不", "complain"),  # a problem told stays intake
+])
+def test_readings_that_stay(text, intent):
+    assert reread(text, intent, False) in (None, intent)
+
+
+def test_the_citizens_situation_after_an_answer_is_no_request():
+    assert reread("我是自己交的社保 没得单位的", "seek_help", False) == "ask_procedure"
+    assert reread("我是自己交的社保 没得单位的", "query_ticket_status", False) == "ask_procedure"
+    assert reread("我是低保户 屋顶漏雨没人管", "seek_help", False) is None
+
+
+def test_a_report_of_something_sold_online_stays_a_report():
+    assert reread("有人在网上卖管制刀具", "report", False) is None
+    assert reread("网上咋个弄 我不想跑", "out_of_scope", False) == "ask_procedure"

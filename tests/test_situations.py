@@ -232,3 +232,13 @@ def test_answers_skip_retry_and_cancel_through_turns(real, monkeypatch):
     assert cancelled.done and cancelled.cancelled and cancelled.state is None
     assert replies.corrects(turn.state, "不对，我是帮我爸代办的")
     assert not replies.corrects(turn.state, "我自己去")
+
+
+def test_a_question_about_another_aspect_leaves_the_interview_and_the_intro_names_what_may_be_added():
+    from bot.situations import replies
+
+    # "过户" also reads as the cause: the fee question is still a question, not an answer
+    assert replies.asks_other_aspect("过户的时候契税这些是好多 个税要交不")
+    assert not replies.asks_other_aspect("不对，我是代办的") and not replies.asks_other_aspect("有抵押")
+    first = replies.prompt({"guide": "medical-reimbursement", "answers": {}}, "医疗费用报销")
+    assert "视情形可能还需要" in first.text and "出院记录" in first.text

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.calendar import add_working_days, format_cn_date
-from bot.knowledge.aspects import ASPECT_ORDER, ASPECT_PHRASES, ASPECTS, DETECTION_ORDER, GENERAL_FAQ
+from bot.knowledge.aspects import ASPECT_ORDER, ASPECT_PHRASES, ASPECTS, DETECTION_ORDER, GENERAL_FAQ, YES_NO_ASPECT
 from bot.knowledge.models import Department, Guide, Material, TimeLimit
 from bot.knowledge.search import Result, SearchIndex, get_index
 from bot.knowledge.text import clean
@@ -27,14 +27,32 @@ FALLBACK_ITEMS = "我没有完全听明白。您是想问下面这些事项吗�
 NONE_OF_THESE = {"title": "都不是", "payload": "/out_of_scope"}
 ANSWER_FAILED = f"抱歉，办事指南查询暂时出现问题。请稍后再试，或拨打{HOTLINE_NAME}咨询。"
 
-_ASPECT_PHRASES = ASPECT_PHRASES
+def _canon(text: str) -> str:
+    """One spelling of the question words, so that an aspect phrase matches however it is padded:
+    "要拿些啥子单子" and "拿啥子", "需要哪些材料" and "需要什么材料" read alike."""
+    text = re.sub(r"(些|点)(?=啥|什么|哪)", "", text)
+    return text.replace("啥子", "啥").replace("什么", "啥").replace("哪些", "啥")
+
+
+_ASPECT_PHRASES = tuple(sorted({_canon(p) for p in ASPECT_PHRASES}, key=len, reverse=True))
+_CANON_ASPECTS = {key: tuple(_canon(p) for p in phrases) for key, (_, phrases) in ASPECTS.items()}
+# "请问结婚登记需要什么材料。不对，我先问另一个：…可以在广安区登记吗": what is asked follows the correction.
+_SELF_CORRECTION = re.compile(r"(不对|不是|算了|先不问这个|换个问题)[，,。.！!\s]*(我)?(先|再|还是)?(问|想问)(一下|下)?(另一个|别的|个别的)?[：:，,。\s]*")
+# A yes/no question whether something will do: "只有购房合同 行不", "可以在广安区登记吗", "要体检不".
+_YES_NO = re.compile(r"行不|行吗|可以不|要得不|得行不|能行不|(可以|能|能不能)[^，,。？?]{0,14}(吗|不|没得)[。？?！!]*$")
+# "如何申请": how it is done, answered with the steps along with the overview.
+# The citizen telling their own case: "我是自己交的社保", "我们家是农村户口".
+_OWN_CASE = re.compile(r"(我|我们|我家|屋头)(是|家是|属于)")
+_HOW = re.compile(r"(咋个|怎么|怎样|如何|咋么|咋)(申请|办理|弄|整)")
 # Words of a bare follow-up ("那要多久？") that name no item.
 _FOLLOW_UP_FILLERS = ("那", "这个", "那个", "它", "请问", "还有", "呢", "吗", "啊", "呀", "要", "需要", "的", "是",
                       "我", "想", "问", "一下", "办", "办理", "怎么", "么", "什么", "多", "哪", "里", "去", "能",
                       "可以", "得", "了", "再", "还", "就", "在", "有", "没有", "用", "不", "个", "们",
                       # dialect particles and question words ("在哪里申请嘛", "要带些啥子"), and the verb
                       # every item shares
-                      "嘛", "哦", "哈", "噻", "嘞", "咯", "撒", "些", "啥子", "啥", "咋个", "咋", "申请")
+                      "嘛", "哦", "哈", "噻", "嘞", "咯", "撒", "些", "啥子", "啥", "咋个", "咋", "申请",
+                      # papers in general name no item: "要些啥子证明", "要拿些啥子单子"
+                      "证明", "单子", "东西", "行不", "行吗", "可以不", "没得")
 CLOSE_RATIO = 0.92      # the second candidate this close to the first: ask which one
 MIN_CONFIDENCE = 0.2    # less of the question matched than this: suggest, do not answer ...
 CLEAR_WINNER_RATIO = 1.5  # ... unless the first item scores this many times the second
@@ -55,17 +73,37 @@ class Reply:
     aspect: str | None = None  # the aspect answered (kind "answer")
 
 
+def _asked_part(text: str | None) -> str:
+    """The part of a message that asks: what follows the last self-correction, else all of it."""
+    t = clean(text)
+    last = None
+    for last in _SELF_CORRECTION.finditer(t):
+        pass
+    return t[last.end():] if last is not None and t[last.end():].strip() else t
+
+
+# "在哪里交材料": where, although it speaks of the materials
+_WHERE_TO_HAND_IN = re.compile(r"(在|去|到)?哪(里|儿|个地方)?(交|递交|提交|送)|(交|送)到哪")
+
+
 def detect_aspect(text: str | None) -> str | None:
-    t = clean(text).replace(" ", "")
+    t = _canon(_asked_part(text).replace(" ", ""))
+    if _WHERE_TO_HAND_IN.search(t):
+        return "location"
     for key in DETECTION_ORDER:
-        if any(p in t for p in ASPECTS[key][1]):
+        if any(p in t for p in _CANON_ASPECTS[key]):
             return key
-    return None
+    return YES_NO_ASPECT if _YES_NO.search(t) else None
+
+
+def asks_how(text: str | None) -> bool:
+    """"低保咋个申请": the steps are wanted, not only which aspects there are."""
+    return bool(_HOW.search(clean(text)))
 
 
 def _named_part(text: str | None) -> str:
     """What a follow-up says besides aspect words and fillers ("营业执照多久能办好" → "营业执照好")."""
-    t = clean(text).replace(" ", "")
+    t = _canon(clean(text).replace(" ", ""))
     for phrase in _ASPECT_PHRASES:
         t = t.replace(phrase, "")
     for filler in sorted(_FOLLOW_UP_FILLERS, key=len, reverse=True):
@@ -142,6 +180,9 @@ _ABOUT = {"delivery": ("邮寄", "寄", "快递", "送达"),
           "proxy": ("代办", "代为", "委托", "本人须", "本人亲自", "亲自", "监护人", "上门", "到场", "代理人", "受托")}
 
 
+_NO_TRIP = ("无需往返", "一站式", "不必到场", "无需到场", "不用跑", "无需跑", "跑一次", "不见面")
+
+
 def _lines_about(guide: Guide, aspect: str) -> list[str]:
     words = _ABOUT[aspect]
     lines = [*guide.conditions, *guide.process, *(_material(m) for m in guide.materials),
@@ -216,9 +257,10 @@ def aspect_text(guide: Guide, aspect: str, dept: Department | None, today: date 
         lines.append(f"咨询电话：{phone}" if phone else f"咨询电话：暂无公布，可拨打{HOTLINE}热线")
         return "\n".join(lines)
     if aspect == "online":
-        if guide.online.url or guide.online.text:
-            return "，".join(x for x in (guide.online.text, guide.online.url) if x)
-        return _unknown("网上办理", d)
+        text = "，".join(x for x in (guide.online.text, guide.online.url) if x) or _unknown("网上办理", d)
+        # "要回南充那边跑一趟不": what the guide says of trips one need not make
+        trips = [line for line in (*guide.conditions, *guide.process) if any(w in line for w in _NO_TRIP)]
+        return text + ("\n" + _numbered(trips) if trips else "")
     raise ValueError(f"unknown aspect {aspect!r}")
 
 
@@ -235,7 +277,7 @@ def answer_aspect(index: SearchIndex, result: Result, aspect: str) -> Reply:
     return Reply(text, aspect_buttons(result.id, exclude=aspect)[:4], result.id, "answer", aspect)
 
 
-def overview(index: SearchIndex, result: Result) -> Reply:
+def overview(index: SearchIndex, result: Result, how: bool = False) -> Reply:
     guide = result.guide
     facts = []
     if guide.promised_time_limit.known and guide.promised_time_limit.working_days is not None:
@@ -246,7 +288,8 @@ def overview(index: SearchIndex, result: Result) -> Reply:
     if guide.online.url:
         facts.append("可网上申请")
     summary = f"，{'，'.join(facts)}" if facts else ""
-    text = (f"【{result.name}】由{guide.department}办理{summary}。"
+    steps = f"\n办理流程：\n{_numbered(guide.process)}\n" if how and guide.process else ""
+    text = (f"【{result.name}】由{guide.department}办理{summary}。{steps}"
             f"请问您想了解哪方面？可以直接问“要带什么材料”“多久能办好”等。")
     return Reply(text, aspect_buttons(result.id), result.id, "overview")
 
@@ -298,14 +341,18 @@ def not_found() -> Reply:
                  f"或拨打{HOTLINE_NAME}咨询。", [], None, "not_found")
 
 
-def answer_result(index: SearchIndex, result: Result, aspect: str | None) -> Reply:
+def answer_result(index: SearchIndex, result: Result, aspect: str | None, how: bool = False) -> Reply:
+    return _answer_result(index, result, aspect, how)
+
+
+def _answer_result(index: SearchIndex, result: Result, aspect: str | None, how: bool = False) -> Reply:
     if result.kind == "faq":
         return faq_reply(result)
     if result.guide is None:
         return no_guide(index, result)
     if aspect:
         return answer_aspect(index, result, aspect)
-    return overview(index, result)
+    return overview(index, result, how)
 
 
 def close_candidates(results: list[Result]) -> list[Result]:
@@ -324,6 +371,10 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
     turns (slot procedure_item); asked_item / asked_aspect: chosen this turn by a button."""
     index = index or get_index()
     aspect = asked_aspect if asked_aspect in ASPECTS else detect_aspect(text)
+    how = aspect is None and asks_how(text)
+
+    def answer_result(index_, result_, aspect_):  # noqa: ANN001 - the steps go with a how-question
+        return _answer_result(index_, result_, aspect_, how)
     if asked_item:
         result = index.get(asked_item)
         return answer_result(index, result, aspect) if result else not_found()
@@ -331,6 +382,10 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
     context = index.get(context_item)
     if context is not None and (not has_words or names_no_item(text)):
         return answer_result(index, context, aspect)
+    if context is not None:
+        related = _related_to_context(text, context, index.search(text, k=MAX_CHOICES + 2))
+        if related is not None:  # "办了有啥子补贴没得" after 残疾人证: the 残疾人 补贴, not 高龄津贴
+            return answer_result(index, related, aspect)
     # A short aspect question ("能领好久", "多久到账") stays on the item in context unless it names
     # another item (a confident catalog match); an FAQ match does not take it away.
     short_follow_up = aspect is not None and len(clean(text).replace(" ", "")) <= FOLLOW_UP_MAX_CHARS
@@ -340,7 +395,7 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
         # the 麻 of 麻醉药品 (the search's homophones), which names nothing
         said = set(_named_part(text))
         named = [r for r in found if r.kind != "faq" and r.confidence >= NAMES_ITEM_CONFIDENCE
-                 and said & set(r.name)]
+                 and said & set(r.name) and (r.kind == "guide" or _names_item(text, r))]
         if not named and _names_another(found, context):  # "请的两个帮工 健康证在哪里办" after 食品经营许可
             named = found[:1]
         if not named:  # "营业执照多久能办好" after 身份证: scores split over several 营业执照 items
@@ -349,6 +404,12 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
                 return answer_result(index, other, aspect)
         if not named or named[0].id == context.id:
             return answer_result(index, context, aspect)
+    if context is not None and aspect is None and _OWN_CASE.match(clean(text)) \
+            and len(clean(text).replace(" ", "")) <= FOLLOW_UP_MAX_CHARS + 6:
+        # "我是自己交的社保 没得单位的" after 退休: the citizen's case, asking what applies to it
+        found = index.search(text, k=3)
+        if not (_names_another(found, context) and (found[0].kind == "guide" or _names_item(text, found[0]))):
+            return answer_result(index, context, "conditions")
     general = _general_rule(index, aspect) if context is None else None
     if not has_words:
         return Reply(ASK_WHICH_ITEM, [], None, "not_found")
@@ -364,6 +425,8 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
         return answer_result(index, context, aspect) if context is not None else not_found()
     if results[0].confidence < MIN_CONFIDENCE and not _clear_winner(results):
         results = _without_the_place(text, results, index)
+    if results[0].confidence < MIN_CONFIDENCE and not _clear_winner(results):
+        results = _without_voice_typos(text, results, index)
     if results[0].confidence < MIN_CONFIDENCE and not _clear_winner(results):
         if context is not None and aspect is not None:
             # "卖家在浙江打工回不来 可以委托别人来办不" about the item talked about: nothing else is named
@@ -403,6 +466,23 @@ def _without_the_place(text: str, results: list[Result], index: SearchIndex) -> 
     return again if sure else results
 
 
+# Homophones voice input and pinyin typing put for words of the services ("养老金的人证" is 认证),
+# tried only when the words as typed find nothing sure.
+_VOICE_TYPOS = {"人证": "认证", "养老经": "养老金", "社报": "社保", "低报": "低保", "身分证": "身份证",
+                "户口部": "户口簿", "医报": "医保", "驾照证": "驾驶证"}
+
+
+def _without_voice_typos(text: str, results: list[Result], index: SearchIndex) -> list[Result]:
+    fixed = clean(text)
+    for wrong, right in _VOICE_TYPOS.items():
+        fixed = fixed.replace(wrong, right)
+    if fixed == clean(text):
+        return results
+    again = index.search(fixed, k=MAX_CHOICES + 2)
+    sure = bool(again) and (again[0].confidence >= MIN_CONFIDENCE or _clear_winner(again))
+    return again if sure else results
+
+
 def _names_another(found: list[Result], context: Result) -> bool:
     """A short follow-up that still names another item: it alone matches a fair share of the words,
     far ahead of the rest."""
@@ -419,9 +499,37 @@ def _named_by_name(text: str | None, context: Result, index: SearchIndex) -> Res
     if len(asked) < 2 or asked & _bigrams(context.name):
         return None
     items = [r for r in index.search(rest, k=5) if r.kind != "faq"]
-    if not items or items[0].id == context.id or not asked & _bigrams(items[0].name):
+    # "要回南充那边跑一趟不": a place in a long item name ("…委托成都、德阳…南充…实施") names no item
+    if not items or items[0].id == context.id or items[0].confidence < NAMES_ITEM_CONFIDENCE \
+            or not asked & _bigrams(items[0].name) or items[0].kind != "guide" and not _names_item(text, items[0]):
         return None
     return items[0]
+
+
+def _names_item(text: str | None, item: Result) -> bool:
+    """A catalog item without a guide is named by two words of its name at least: "当天能拿到户口本不"
+    after 出生登记 does not name 户口登记项目内容变更更正证明 by its 户口."""
+    return len(_bigrams(_named_part(text)) & _bigrams(item.name)) >= 2
+
+
+def _related_to_context(text: str | None, context: Result, results: list[Result]) -> Result | None:
+    """The item a follow-up asks about when it is one of the matter talked about: its name shares words
+    with the item in context and with what the question adds ("能先开个临时的不" after 居民身份证 is
+    临时居民身份证, "办了有啥子补贴没得" after 残疾人证 the 残疾人 两项补贴) — and no other item the
+    search ranks above it names more of those words."""
+    new = _bigrams(_named_part(text)) - _bigrams(context.name)
+    if not new or not results:
+        return None
+    known = _bigrams(context.name)
+    related = [(len(new & _bigrams(r.name)), r) for r in results
+               if r.kind != "faq" and r.id != context.id and known & _bigrams(r.name)]
+    best, found = _sole_best(related)
+    if found is None:
+        return None
+    ahead = results[:results.index(found)]
+    if any(len(new & _bigrams(r.name)) > best for r in ahead if r.id != context.id):
+        return None
+    return found
 
 
 def _clear_winner(results: list[Result]) -> bool:

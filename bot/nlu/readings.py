@@ -15,12 +15,14 @@ STATUS_INTENTS = ("query_ticket_status", "query_application_status")
 _EARLIER_CASE = re.compile(
     r"(查|查询|查一下|问一下|看一下|看看).{0,6}(进度|工单|办件|结果|状态)|进度|到哪一步|到哪了|办到哪|处理到哪|"
     r"怎么样了|咋样了|有结果|有回复|有答复|回复了没|答复了没|处理了没|办好了没|"
-    r"(我的|上次|之前|前几天|前段时间|以前|那个|刚才|刚刚).{0,6}(工单|投诉|诉求|申请|办件|件)|编号|单号|"
+    r"(我的|上次|之前|前几天|前段时间|以前|那个|刚才|刚刚).{0,6}(?<!咋个|怎么|如何|怎样)(工单|投诉|诉求|申请|办件|件)|编号|单号|"
     r"(我|之前|上次|上个月|前几天|前段时间|那天).{0,8}(反映|举报|投诉|申请|提交|报)的|"
     r"处理结果|结果呢|有没有处理|处理了吗|还没答复|还没回复|有人去看|审核完|审批|已受理|受理了|完了没|好了没|办好没|"
     r"(上周|上次|上个月|前段时间|前几天|之前|[一二三四五六七八九十几两\d]+(天|周|个月)前).{0,24}(反映|举报|投诉|求助)|"
     r"(反映|举报|投诉|求助)(的|那个).{0,16}(了没|没有|吗|没$|情况|结果|进展|状态|程度|哪个单位)|"
-    r"有进展|进展没|查了没|查没查|来看没|来看了没|什么状态|什么程度|啥情况|什么情况|批下来|派给|转给|"
+    r"有进展|进展没|查了没|查没查|来看没|来看了没|什么状态|什么程度|啥情况|什么情况|派给|转给|"
+    # "批下来了没" asks where a case is; "要好久批下来" asks how long the procedure takes
+    r"(没|没有|莫得)批下来|批下来(了|没)|"
     r"(莫得|没有|没得|没)(消息|回音|下文|动静)")
 _PROBLEM = re.compile(r"投诉|举报|反映|不满意|来回跑|欠|拖欠|不管|没人管|吵|噪|漏|坏|堵|臭|脏|乱|违建|违章|占道|油烟|过期|"
                       r"扰民|停水|停电|打人|骗|不给|不退|不修|受伤|浑|发黄|黄的|异味|垮|塌|烂|积水|冒烟|没水|没电|"
@@ -30,8 +32,12 @@ _PROBLEM = re.compile(r"投诉|举报|反映|不满意|来回跑|欠|拖欠|不�
 def tells_problem(text: str) -> bool:
     """Whether a message tells a problem (something wrong, broken, owed or done to the citizen)."""
     return bool(_PROBLEM.search(text or ""))
-_HOWTO = re.compile(r"(咋个|怎么|怎样|如何|咋)(办|办理|申请|弄|领|报|缴|交|补|换|开|查|登记|参保|上户|整|预约)|"
-                    r"要带(啥|什么)|(什么|啥子?)(材料|手续|资料|条件)|(去|在|到)哪(里|儿|个地方)?(办|申请|领|交)|"
+_HOWTO = re.compile(r"(咋个|怎么|怎样|如何|咋么|咋)(办|办理|申请|弄|领|报|缴|交|补|换|开|查|登记|参保|上户|整|预约)|"
+                    r"要带些?(啥|什么)|(什么|啥子?)(材料|手续|资料|条件)|(去|在|到)哪(里|儿|个地方)?去?(办|申请|领|交|弄)|"
+                    # "有啥子能领的不": what one is entitled to
+                    r"有(啥子?|什么)(能|可以)(领|申请|享受)|"
+                    # what happens when it is not done: "要是忘了认证会咋样 钱会不会停"
+                    r"(忘了|忘记|没有?|不)[\u4e00-\u9fff]{0,4}(会咋样|会怎样|会怎么样)|会不会停|"
                     r"可以上门|能不能上门|能上门|上门来办|上门办不|能领不|可以领不|能办不|能不能办|(要|收)(钱|费)不|"
                     # how much, and whether one is entitled: "公积金贷款最多能贷好多", "能不能吃低保"
                     r"最多(能|可以)|(能|可以)(贷|取|提|领|报|退|补|拿)(好多|多少|几)|(能不能|可不可以|能否)(吃|享受|领|拿|申请)|"
@@ -39,11 +45,13 @@ _HOWTO = re.compile(r"(咋个|怎么|怎样|如何|咋)(办|办理|申请|弄|�
                     r"(是不是|会不会).{0,10}(不能|办不了|不得)(办|领|报|补|参保|上)?|还(能|可以)(办|补办|补|领|报|申请|参保)")
 # "咋办" about a snake in the house is a call for help: a how-to question is about a service.
 _SERVICE = re.compile(r"证|照|卡|保|户口|户籍|登记|许可|补贴|津贴|补助|手续|备案|公积金|养老|低保|报销|入学|转学|落户|"
-                      r"执照|发票|税|金|申请|认定|参保|上户|迁|护照|签注|预约|年审|驾照|出生|结婚|离婚|上门办|上门来办")
+                      r"执照|发票|税|金|申请|认定|认证|参保|上户|迁|护照|签注|预约|年审|驾照|出生|结婚|离婚|上门办|上门来办")
 # "身份证过期了", "社保卡搞丢了": the state of one's own document is why a service is asked, not a problem
 # to report.
 _DOCUMENT_STATE = re.compile(r"(证|照|卡|证件|本本?|户口簿)(已经|都|也|早就)?(过期|到期|丢|掉|搞丢|弄丢|坏|烂|不见)了?")
-_HOWTO_MISREADS = ("seek_help", "complain", "suggest", "praise", "report", "out_of_scope", "nlu_fallback",
+# "转学咋个弄" is no search of the published documents unless it names one.
+_DISCLOSURE_WORDS = re.compile(r"公开|信息|文件|政策|通知|公告|规划|预算|决算|招标|采购|会议|纪要|红头|文号|依申请")
+_HOWTO_MISREADS = ("query_disclosure", "apply_disclosure", "seek_help", "complain", "suggest", "praise", "report", "out_of_scope", "nlu_fallback",
                    "query_ticket_status", "query_application_status", "inform")
 # Follow-up questions about an aspect of the item in context ("收费不", "多久到账", "材料呢"): dialect
 # question endings are not yes/no answers.
@@ -51,13 +59,22 @@ _ASPECT = re.compile(r"收费|要钱|交钱|要交|交好多|交多少|费用|�
                      r"哪里办|在哪办|哪儿办|网上办|线上办|网上能|能网上|手机上办|预约|上班不|上不上班|到账|生效|"
                      r"报销|比例|流程|条件|手续|办得成不|能办不|能领不|可以领不|答复|上班|哪个电话|咨询电话|准备|"
                      r"单位办|个人办|本人办|自己办|自己去|本人去|代办|谁办|谁去|啥时候|什么时候|收不收|哪些东西|拿啥|微信上|"
-                     r"年龄限制|要些啥|需要啥|"
+                     r"年龄限制|要些啥|需要啥|(网上|线上)(咋|怎|能|可以|办|弄|申请|整)|网办|体检|照相|拍照|跑一趟|自己跑|要跑|一个人去|一个人办|"
+                     # whether something will do: "只有购房合同 行不", "用家里地址可以吗"
+                     r"行不$|行吗|可以不$|要得不|得行不|"
                      # delivery and someone else applying ("寄不寄", "喊我婆娘帮我去办不"): bot.knowledge.aspects
-                     r"邮寄|寄不寄|能寄|可以寄|寄到|快递给|快递到|能快递|可以快递|委托|帮我去办|帮我办|上门办|上门来办|本人到场|婆娘帮|婆娘去")
+                     r"邮寄|寄不寄|能寄|可以寄|寄到|快递给|快递到|能快递|可以快递|委托|帮我去办|帮我办|上门办|上门来办|本人到场|婆娘帮|婆娘去|帮我弄|帮(他|她|忙)去?(办|弄)")
 # Only readings that a short aspect question gets wrong; a real out-of-scope or greeting stays one.
 _MISREAD_REQUESTS = ("seek_help", "complain", "suggest", "report", "praise")
 _MISREAD_FOLLOWUPS = ("affirm", "deny", "nlu_fallback", "thank", "out_of_scope", "greet",
-                      "query_application_status")
+                      "query_application_status", "bot_challenge")
+# ... "要体检不 我是A2的" is no question about the bot unless it speaks of one.
+_ABOUT_BOT = re.compile(r"机器人|人工|真人|AI|ai|智能|你是谁|你是哪个")
+# A yes/no question ("可不可以喊我儿子在他手机上帮我弄", "我一个人去可以不") about an aspect is a question,
+# however long its background.
+_YES_NO = re.compile(r"可不可以|能不能|可以不|行不|得不|要得不|[不吗嘛没][。？?！!]*$|没得[。？?]*$")
+YES_NO_MAX_CHARS = 30
+_SELF_DESCRIPTION = re.compile(r"^(我|我们|我家|屋头)(是|在|家是|属于)")
 
 
 _URGE = re.compile(r"催一下|催办|催促|帮我催|催一催|帮忙催|快点处理|加快处理")
@@ -139,7 +156,7 @@ def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[
     if _WHY_NO_CONTACT.search(text) and len(text) <= 30 and intent != "ask_procedure":
         return "query_ticket_status"  # "为什么还没人联系我" asks about the case already registered
     if intent in STATUS_INTENTS + ("nlu_fallback",) and not has_case_number and not _EARLIER_CASE.search(text) \
-            and len(text) >= 12 and _PROBLEM.search(text):
+            and len(text) >= 12 and _PROBLEM.search(_DOCUMENT_STATE.sub("", text)):
         return "complain"
     # "万盛街道阳光花园小区的电梯又坏了", "电梯又坏了": a place with a problem is no form answer or noise
     # (inside a form the text is read by the form, whatever the intent).
@@ -148,6 +165,7 @@ def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[
             and not _QUESTION_END.search(text):
         return "seek_help"
     if intent in _HOWTO_MISREADS and _HOWTO.search(text) and _SERVICE.search(text) \
+            and not (intent in ("query_disclosure", "apply_disclosure") and _DISCLOSURE_WORDS.search(text)) \
             and not _PROBLEM.search(_DOCUMENT_STATE.sub("", text)) \
             and not has_case_number and not _EARLIER_CASE.search(text):
         from bot.tickets.emergency import emergency_in
@@ -155,8 +173,15 @@ def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[
         if emergency_in(text) is None:
             return "ask_procedure"
     if intent in _MISREAD_FOLLOWUPS and not has_case_number and len(text) <= 20 and _ASPECT.search(text) \
-            and not _EARLIER_CASE.search(text):
+            and not _EARLIER_CASE.search(text) and not (intent == "bot_challenge" and _ABOUT_BOT.search(text)):
         return "ask_procedure"
+    if intent in _MISREAD_REQUESTS + STATUS_INTENTS + ("nlu_fallback", "out_of_scope") and not has_case_number \
+            and len(text) <= YES_NO_MAX_CHARS and _YES_NO.search(text) and _ASPECT.search(text) \
+            and not _PROBLEM.search(_DOCUMENT_STATE.sub("", text)) and not _EARLIER_CASE.search(text):
+        from bot.tickets.emergency import emergency_in
+
+        if emergency_in(text) is None:
+            return "ask_procedure"
     # "备案了好久生效" is no request for help: a short aspect question that tells no problem.
     if intent in _MISREAD_REQUESTS and not has_case_number and len(text) <= 16 and _ASPECT.search(text) \
             and not _PROBLEM.search(text) and not _EARLIER_CASE.search(text):
@@ -164,6 +189,12 @@ def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[
 
         if emergency_in(text) is None:
             return "ask_procedure"
+    # "我是自己交的社保 没得单位的" after a procedure answer: the citizen's situation, which the
+    # answer depends on, not a request to register.
+    if intent in _MISREAD_REQUESTS + STATUS_INTENTS and not has_case_number and len(text) <= 16 \
+            and _SELF_DESCRIPTION.match(text) \
+            and _SERVICE.search(text) and not _PROBLEM.search(text) and not _EARLIER_CASE.search(text):
+        return "ask_procedure"
     # A lookup starts only with a number or a reference to an earlier case: "我的养老金这个月少发了两百多
     # 不晓得为啥子" tells a matter to be looked into; "我的食品许可证批了没有" asks where a case is.
     if intent in STATUS_INTENTS and not has_case_number and not _EARLIER_CASE.search(text) \

@@ -6,6 +6,7 @@ The interview state is a small dict ``{"guide", "answers", "asked"}`` (kept in t
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from bot.situations.data import Question, Situations, get_situations
@@ -74,7 +75,11 @@ def _common_items(spec: Situations, answers: dict[str, str]) -> str:
     items = [i.material.name for i in checklist(spec, answers).items if not i.condition]
     if not items:
         return ""
-    return "所有情形都需要：" + "；".join(f"{n}. {name}" for n, name in enumerate(items, 1)) + "。\n其余材料因情形而异。"
+    # what the answers may add, named at once: a citizen who leaves the interview still knows them
+    maybe = checklist(spec, {q.id: answers.get(q.id, UNKNOWN) for q in spec.questions}).items
+    others = list(dict.fromkeys(i.material.name for i in maybe if i.condition and i.material.name not in items))
+    more = f"（视情形可能还需要：{'、'.join(others)}）" if others else ""
+    return "所有情形都需要：" + "；".join(f"{n}. {name}" for n, name in enumerate(items, 1)) + f"。\n其余材料因情形而异{more}。"
 
 
 def render_list(spec: Situations, name: str, answers: dict[str, str]) -> str:
@@ -144,6 +149,19 @@ def is_answer(state: dict, text: str | None) -> bool:
     else — "那要多久？" — and is handled as such)."""
     spec = spec_for(state.get("guide"))
     return spec is not None and not read(spec, text, state.get("asked")).empty
+
+
+_QUESTION = re.compile(r"[?？]|[吗呢不嘛没][。！!～~]*$|没得|好多|多少|多久|好久|哪|啥|什么|咋|怎么|几")
+
+
+def asks_other_aspect(text: str | None) -> bool:
+    """"过户的时候契税这些是好多 个税要交不" inside the materials interview: a question about another
+    aspect of the item (its words may also read as an answer, "过户" as the cause), to be answered
+    and the interview left."""
+    from bot.knowledge.answer import detect_aspect
+
+    aspect = detect_aspect(text)
+    return aspect is not None and aspect != "materials" and bool(_QUESTION.search((text or "").strip()))
 
 
 def corrects(state: dict | None, text: str | None) -> bool:
