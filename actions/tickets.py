@@ -138,6 +138,9 @@ class ValidateTicketForm(FormValidationAction):
         if self._side_question(text, asked, tracker):
             await self._answer_side(dispatcher, text, tracker)
             return {"ticket_side": True}
+        if self._answers(text, asked) and replies.side_answer(text, None) == replies.PRIVACY_ANSWER:
+            # "会不会说是我举报的哦 我不想留电话": reassured, and the refusal taken as the answer
+            dispatcher.utter_message(text=replies.PRIVACY_ANSWER)
         out: Dict[Text, Any] = {"ticket_side": False, **self._volunteered(text, tracker, asked)}
         if out.get("ticket_location") and asked not in ("ticket_location", "ticket_description"):
             dispatcher.utter_message(text=replies.noted(out["ticket_location"]))
