@@ -466,15 +466,11 @@ def _without_the_place(text: str, results: list[Result], index: SearchIndex) -> 
     return again if sure else results
 
 
-# Homophones voice input and pinyin typing put for words of the services ("养老金的人证" is 认证),
-# tried only when the words as typed find nothing sure.
-_VOICE_TYPOS = {"人证": "认证", "养老经": "养老金", "社报": "社保", "低报": "低保", "身分证": "身份证",
-                "户口部": "户口簿", "医报": "医保", "驾照证": "驾驶证"}
-
-
 def _without_voice_typos(text: str, results: list[Result], index: SearchIndex) -> list[Result]:
+    """The search again with the voice-input homophones of knowledge/synonyms.yml (typos) put right
+    ("养老金的人证" is 认证), kept only when it is then sure."""
     fixed = clean(text)
-    for wrong, right in _VOICE_TYPOS.items():
+    for wrong, right in index.knowledge.synonyms.typos.items():
         fixed = fixed.replace(wrong, right)
     if fixed == clean(text):
         return results

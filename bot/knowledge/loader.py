@@ -327,7 +327,13 @@ def _synonyms(raw, checker: _Checker) -> Synonyms:
     if not isinstance(stopwords, list) or not all(isinstance(s, str) for s in stopwords):
         checker.fail(f"{rel}: stopwords", "应为文字列表")
         stopwords = []
-    return Synonyms(canonical, tuple(s.strip() for s in stopwords if s.strip()))
+    typos = raw.get("typos") or {}
+    if not isinstance(typos, dict) or not all(isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip()
+                                              for k, v in typos.items()):
+        checker.fail(f"{rel}: typos", "应为映射 {错写: 正写}")
+        typos = {}
+    return Synonyms(canonical, tuple(s.strip() for s in stopwords if s.strip()),
+                    {to_simplified(k.strip()): to_simplified(v.strip()) for k, v in typos.items()})
 
 
 MAX_ITEM_ALIAS_CHARS = 40

@@ -95,6 +95,9 @@ class FaqEntry:
 class Synonyms:
     canonical: dict[str, tuple[str, ...]] = field(default_factory=dict)
     stopwords: tuple[str, ...] = ()
+    # Homophones voice input and pinyin typing put for words of the services (人证 → 认证), tried as a
+    # second search when the words as typed find nothing sure.
+    typos: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
