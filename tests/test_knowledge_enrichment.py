@@ -73,6 +73,16 @@ CASES = [
     # 其他常问的时限、规则
     ("护照好久能办好", "passport", "time", ["15日内", "7个工作日"]),
     ("医保断缴了有啥限制", "resident-medical-insurance", "conditions", ["3个月", "1000元"]),
+    # 办事情形说成自己的经历、语音输入的错字 (issue #12)
+    ("对信息公开的答复不服咋个办", "faq:information-disclosure-remedy", None, ["行政复议", "60日", "6个月"]),
+    ("生育津贴怎么算", "faq:maternity-allowance-amount", None, ["月平均工资", "158天"]),
+    ("四川产假有好多天", "faq:maternity-allowance-amount", None, ["98天", "延长产假60天"]),
+    ("养老保险和医保要分开转吗", "faq:social-insurance-transfer-together", None, ["分别办理", "15个工作日"]),
+    ("医保忘记交了会咋样", "faq:resident-medical-insurance-missed", None, ["等待期", "3个月"]),
+    ("想开个米粉店要办啥证", "food-business-license", None, ["食品经营许可"]),
+    ("在外地打了好几年工 回来了社保怎么转回来", "pension-transfer", None, ["养老保险关系转移接续"]),
+    ("办了残疾证能领啥补贴", "disability-subsidies", None, ["两项补贴"]),
+    ("医宝一年交好多钱", "resident-medical-insurance", "fees", []),
 ]
 
 
@@ -128,3 +138,14 @@ def test_an_aspect_question_naming_nothing_else_stays_on_the_item(real_index):
     reply = compose("卖家在浙江打工回不来 可以委托别人来办不", "property-transfer-registration", index=real_index)
     assert reply.procedure_item == "property-transfer-registration" and reply.aspect == "proxy"
     assert "委托书" in reply.text
+
+
+def test_when_questions_say_how_the_result_reaches_the_citizen(real_index):
+    """"好久拿得到" of an ID card, "好久到账" of a housing fund withdrawal, "最迟好久交" of the residents'
+    medical insurance: the time answer also says how the card or money arrives, or the deadline."""
+    card = compose("好久拿得到", context_item="resident-id-card", index=real_index)
+    assert card.aspect == "time" and "邮寄送达" in card.text
+    fund = compose("好久到账", context_item="housing-provident-fund-withdrawal", index=real_index)
+    assert fund.aspect == "time" and "银行账户" in fund.text
+    fee = compose("最迟好久交", context_item="resident-medical-insurance", index=real_index)
+    assert fee.aspect == "time" and "集中缴费期" in fee.text and "截止日期" in fee.text
