@@ -213,3 +213,14 @@ def test_two_typed_homophones_are_repaired_by_merged_sounds():
     assert "老金" in analyzer.repairs("养老经")
     analyzer.learn_vocabulary(["试题", "实体"])
     assert analyzer.repairs("是提") == []                     # shi ti: two known bigrams, no guess
+
+
+def test_one_question_is_scored_once_and_searched_alike(small_index, monkeypatch):  # noqa: F811
+    """An answer searches the same words several times: the scores are remembered, the results the same."""
+    calls = []
+    real = type(small_index).score_all
+    monkeypatch.setattr(type(small_index), "score_all", lambda self, q: calls.append(q) or real(self, q))
+    first = small_index.search("身份证要带什么材料", k=3)
+    again = small_index.search("身份证要带什么材料", k=5)[:3]
+    assert [(r.id, r.score) for r in first] == [(r.id, r.score) for r in again]
+    assert calls == ["身份证要带什么材料"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,6 +34,7 @@ DEPARTMENT_PRIOR = 0.05  # lift for results of a department the question names o
 STAGE_PENALTY = 0.85   # a later stage (注销, 补办 …) the question does not mention
 STAGE_MISSING_PENALTY = 0.9  # a stage the question asks for (丢了 → 补办) that the result does not offer
 MAX_QUERY_CHARS = 200
+SCORE_CACHE_SIZE = 256  # questions whose scores are remembered (one answer searches the same words often)
 
 
 @dataclass
@@ -78,6 +79,8 @@ class SearchIndex:
         docs = self._documents(knowledge, catalog)
         self.results: list[Result] = [d.result for d in docs]
         self.by_id: dict[str, Result] = {r.id: r for r in self.results}
+        self._score_cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._score_lock = threading.Lock()
         self._build(docs)
 
     # --- building --------------------------------------------------------------------------------
@@ -271,10 +274,25 @@ class SearchIndex:
             penalty[lifted] *= 1 + DEPARTMENT_PRIOR
         return per_result * penalty, np.minimum(confidence, 1.0)
 
+    def _scored(self, query: str) -> tuple[np.ndarray, np.ndarray]:
+        """score_all, remembered for the last few questions: one answer searches the same words
+        several times (the item in context, another item named, the homophones)."""
+        with self._score_lock:  # answers are composed in executor threads
+            found = self._score_cache.get(query)
+            if found is not None:
+                self._score_cache.move_to_end(query)
+                return found
+        found = self.score_all(query)
+        with self._score_lock:
+            self._score_cache[query] = found
+            if len(self._score_cache) > SCORE_CACHE_SIZE:
+                self._score_cache.popitem(last=False)
+        return found
+
     def search(self, query: str, k: int = 5, kinds: set[str] | None = None) -> list[Result]:
         if not clean(query):
             return []
-        per_result, confidence = self.score_all(query)
+        per_result, confidence = self._scored(query)
         order = np.argsort(-per_result, kind="stable")
         out: list[Result] = []
         for idx in order:
