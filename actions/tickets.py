@@ -391,9 +391,9 @@ class ActionAskTicketLocation(Action):
         return "action_ask_ticket_location"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        if _category(tracker) == "表扬":
-            dispatcher.utter_message(text=replies.ASK_PRAISED_UNIT,
-                                     buttons=[replies.SKIP_BUTTON, replies.CANCEL_BUTTON])
+        question = replies.location_question(_category(tracker))
+        if question:
+            dispatcher.utter_message(text=question, buttons=[replies.SKIP_BUTTON, replies.CANCEL_BUTTON])
         else:
             dispatcher.utter_message(response="utter_ask_ticket_location")
         return []

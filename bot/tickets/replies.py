@@ -197,6 +197,12 @@ LANDLINE_IN_DESCRIPTION = "联系座机：{number}"   # added to the description
 ASK_PRAISED_UNIT = "请问您要表扬的是哪个单位的工作人员（如哪个街道、社区或窗口）？说清楚了我们好把您的感谢转达到位；不清楚可以回复“跳过”。"
 
 
+def location_question(category: str) -> str | None:
+    """The place question in the words of the category (praise: which unit), or None for the
+    domain's utter_ask_ticket_location."""
+    return ASK_PRAISED_UNIT if category == "表扬" else None
+
+
 def ask_phone(optional: bool) -> str:
     """The phone question: softer when the category needs no call-back."""
     return ASK_PHONE_OPTIONAL if optional else ASK_PHONE
