@@ -118,7 +118,8 @@ class CaseStatusForm(StatusFormParts, FormValidationAction):
             # Another topic: nothing is extracted, the form rejects the message and the rules in
             # data/approvals.yml leave it and answer (no citizen is trapped in a status lookup).
             return {}
-        if asked not in out and (asks_to_urge(text) or rejects_the_answer(text)):  # done after the check (CaseStatusAnswer), no format error
+        if asked not in out and (asks_to_urge(text) or rejects_the_answer(text)):
+            # done after the check (CaseStatusAnswer): no format error for it
             dispatcher.utter_message(text=replies.URGE_AFTER_CHECK)
             return {FAILS_SLOT: int(tracker.get_slot(FAILS_SLOT) or 0)}
         if asked not in out:

@@ -92,11 +92,15 @@ def normalize_case_no(value: Optional[str]) -> str:
     return re.sub(r"\s+", "", text).strip("-")
 
 
+def has_case_no_shape(number: str) -> bool:
+    """A normalised number of any source system: 6–40 letters, digits or dashes, at least 6 digits."""
+    return bool(number) and bool(re.fullmatch(r"[A-Z0-9-]+", number)) \
+        and CASE_NO_MIN_CHARS <= len(number) <= CASE_NO_MAX_CHARS and sum(c.isdigit() for c in number) >= CASE_NO_MIN_DIGITS
+
+
 def is_external_ticket_no(value: str) -> bool:
     """A ticket number another 12345 system gave ("2026110500087", "GA20261105-0087")."""
-    number = normalize_case_no(value)
-    return bool(re.fullmatch(r"[A-Z0-9-]+", number)) and CASE_NO_MIN_CHARS <= len(number) <= CASE_NO_MAX_CHARS \
-        and sum(c.isdigit() for c in number) >= CASE_NO_MIN_DIGITS
+    return has_case_no_shape(normalize_case_no(value))
 
 
 def normalize_ticket_no(value: str) -> str:

@@ -19,14 +19,14 @@ from typing import Iterable, Optional
 
 import yaml
 
-from bot.identifiers import (CASE_DASHES, CASE_NO_MAX_CHARS, CASE_NO_MIN_CHARS, CASE_NO_MIN_DIGITS, is_valid_id_number,
-                             is_valid_mobile, normalize_case_no)
+from bot.identifiers import (CASE_DASHES, CASE_NO_MAX_CHARS, has_case_no_shape, is_valid_id_number, is_valid_mobile,
+                             normalize_case_no)
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
 KINDS = ("application", "disclosure", "ticket")
-MIN_CHARS, MAX_CHARS, MIN_DIGITS = CASE_NO_MIN_CHARS, CASE_NO_MAX_CHARS, CASE_NO_MIN_DIGITS
+MAX_CHARS = CASE_NO_MAX_CHARS  # read by the importers
 # Runs of what a number can be made of; CJK characters and punctuation end a run.
 _RUN = re.compile(r"[A-Z0-9](?:[A-Z0-9\- ]*[A-Z0-9])?")
 _DASHES = CASE_DASHES
@@ -50,15 +50,11 @@ class CaseNumberConfigError(ValueError):
     pass
 
 
-
-
 def is_case_no_shape(number: str) -> bool:
     """6–40 letters, digits or dashes with at least 6 digits, or a number of a configured scheme."""
     if not number or not re.fullmatch(r"[A-Z0-9-]+", number):
         return False
-    if MIN_CHARS <= len(number) <= MAX_CHARS and sum(c.isdigit() for c in number) >= MIN_DIGITS:
-        return True
-    return scheme_of(number) is not None
+    return has_case_no_shape(number) or scheme_of(number) is not None
 
 
 def _load(path: Path) -> tuple[Scheme, ...]:
