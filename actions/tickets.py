@@ -224,12 +224,14 @@ class ValidateTicketForm(FormValidationAction):
     def _side_question(cls, text: str, asked: Optional[str], tracker: Tracker) -> bool:
         """A question on another topic asked while the form waits for an answer (never an answer
         that happens to contain a question word, such as an address)."""
-        if not intake.is_question(text) or intake.is_payload(text) or cls._answers(text, asked):
+        if intake.is_payload(text) or cls._answers(text, asked):
+            return False
+        if replies.side_answer(text, tracker.get_slot("ticket_description")):
+            return True  # "会不会告诉老板是我反映的": about the intake itself, asked with or without "？"
+        if not intake.is_question(text):
             return False
         if asked == "ticket_description" and tells_problem(text):  # "水这几天放出来是黄的" is the answer
             return False
-        if replies.side_answer(text, tracker.get_slot("ticket_description")):
-            return True  # "会不会被学校晓得是我反映的？娃儿还在那读书": about the intake itself
         if tells_problem(text) and _long_story(text) and not intake.is_question(_last_clause(text)):
             return False  # "…掉到没盖盖子的井里面摔的 井盖丢了好几天了 你们要赶紧派人…": the story goes on
         return not (asked == "ticket_confirm" and tracker.get_slot("ticket_edit") == CHOOSE)

@@ -311,6 +311,8 @@ async def test_more_of_the_story_at_a_question_is_kept_and_a_question_is_no_plac
                          "一直没人管 你们要赶紧派人来把它盖上 不然还要出事", "complain")
     assert out[0] == replies.STORY_NOTED and "井盖丢了好几天" in chat.slots["ticket_description"]
     assert chat.slots["requested_slot"] == "ticket_location"
+    out = await chat.say("会不会告诉老板是我反映的", "inform")  # no "？", still a question about the intake
+    assert out[0] == replies.PRIVACY_ANSWER and chat.slots["requested_slot"] == "ticket_location"
     out = await chat.say("晚上打得通不", "ask_procedure")
     assert "24小时" in out[0] and chat.slots.get("ticket_location") is None
 
