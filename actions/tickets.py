@@ -12,17 +12,18 @@ import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.tracker import fresh_message, hinted, intent_of, text_of
+from actions.procedures import respond
+from actions.tracker import fresh_message, hinted, intent_of, previous_action, text_of
 from bot.identifiers import is_valid_mobile, normalize_phone
 from bot.knowledge.answer import compose, item_name
-from bot.nlu.readings import tells_problem
+from bot.nlu.readings import asks_instead_of_telling, names_a_service, tells_problem
 from bot.privacy import mask_text
 from bot.tickets import intake, replies
 from bot.tickets.emergency import emergencies, emergency_in
-from bot.tickets.places import corrected_place, needs_location, place_in, place_said_later, plausible_place_answer
+from bot.tickets.places import corrected_place, division_in, needs_location, place_in, place_said_later, plausible_place_answer
 from bot.tickets.lifecycle import TicketError
 from bot.tickets.service import Unavailable, create_ticket, urge_ticket
 
@@ -33,10 +34,18 @@ TICKET_SLOTS = ("ticket_description", "ticket_location", "ticket_phone", "ticket
                 "ticket_edit", "ticket_intent", "ticket_unresolved", "ticket_emergency", "ticket_side",
                 "ticket_followup")
 CANCEL = "cancel"
+QUESTION = "question"  # ticket_confirm: the message that started the form asks a question; it is answered instead
+# After these the citizen is asking about a service or a disclosure: a question next is one more question.
+QUESTION_CONTEXT_ACTIONS = ("action_answer_procedure", "situation_form", "action_ask_situation_answer", "action_situation_done",
+                            "action_query_disclosure", "action_apply_disclosure", "action_disclosure_request_status",
+                            "action_out_of_scope")
+ANSWERED_KINDS = ("answer", "overview", "faq")
+CONTACT_QUESTIONS = ("ticket_phone", "ticket_name")
 OPTIONAL_ANSWERS = {"ticket_phone": "phone", "ticket_name": "name", "ticket_location": "location"}
 RETRY = "retry"      # ticket_edit: a submission failed; the slots are kept for "确认提交"
 CHOOSE = "choose"    # ticket_edit: the citizen asked to change something and picks the field
-STORY_MIN_CHARS = 20  # a problem told at this length inside the form is more of the story, not a side question
+STORY_MIN_CHARS = 20
+STATEMENT_MIN_CHARS = 8  # shorter replies to a contact question ("好的", "嗯 晓得了") add nothing to the matter  # a problem told at this length inside the form is more of the story, not a side question
 
 
 def _names_part_of(text: str, name: Optional[str]) -> bool:
@@ -72,6 +81,28 @@ def _answering(tracker: Tracker, slot: str) -> bool:
             and fresh_message(tracker, FORM))
 
 
+async def _asks_instead(tracker: Tracker) -> bool:
+    """The request for help that starts the form is a question about a service, told as one's own
+    situation ("我是1972年的 灵活就业 好久可以退休"): answered by the knowledge base, no ticket. After an
+    answer any such question is one more question; out of the blue it must name a service that the
+    knowledge base answers with confidence."""
+    if intent_of(tracker) not in ("seek_help", "complain") or tracker.get_slot("ticket_unresolved"):
+        return False
+    text = intake.clean(text_of(tracker))
+    if text.startswith("/") or not asks_instead_of_telling(text):
+        return False
+    if previous_action(tracker) in QUESTION_CONTEXT_ACTIONS:
+        return True
+    if not names_a_service(text):
+        return False
+    try:
+        reply = await asyncio.get_running_loop().run_in_executor(None, lambda: compose(text))
+    except Exception:
+        logger.exception("knowledge base unavailable for a question read as a request for help")
+        return False
+    return reply.kind in ANSWERED_KINDS
+
+
 def _value(value: Optional[str]) -> Optional[str]:
     return None if value in (None, "", intake.NONE_VALUE) else value
 
@@ -82,8 +113,8 @@ class ValidateTicketForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: Dict[Text, Any]) -> List[Text]:
-        if tracker.get_slot("ticket_confirm") == CANCEL:
-            return []  # the form ends; action_submit_ticket says it was cancelled
+        if tracker.get_slot("ticket_confirm") in (CANCEL, QUESTION):
+            return []  # the form ends; action_submit_ticket says it was cancelled, or answers the question
         slots = ["ticket_description"]
         if needs_location(_category(tracker), tracker.get_slot("ticket_emergency"),
                                  tracker.get_slot("ticket_description")):
@@ -110,6 +141,8 @@ class ValidateTicketForm(FormValidationAction):
         """Runs first on every message: activation reuses what the citizen already said; later
         messages may volunteer or correct other fields, ask a side question, or cancel."""
         if _activating(tracker):
+            if await _asks_instead(tracker):
+                return {"ticket_confirm": QUESTION, "ticket_side": False}
             return self._activation(dispatcher, tracker)
         if tracker.active_loop_name != FORM or not fresh_message(tracker, FORM):
             return {}
@@ -137,6 +170,10 @@ class ValidateTicketForm(FormValidationAction):
             return {"ticket_side": True}
         if self._side_question(text, asked, tracker):
             await self._answer_side(dispatcher, text, tracker)
+            phone = intake.phone_in(text)
+            if phone and asked != "ticket_phone" and not _value(tracker.get_slot("ticket_phone")):
+                # "算了 留嘛 13618263307 莫给施工方说是我哈": reassured, and the number given is kept
+                return {"ticket_side": True, "ticket_phone": phone}
             return {"ticket_side": True}
         if self._answers(text, asked) and replies.side_answer(text, None) == replies.PRIVACY_ANSWER:
             # "会不会说是我举报的哦 我不想留电话": reassured, and the refusal taken as the answer
@@ -195,6 +232,11 @@ class ValidateTicketForm(FormValidationAction):
                 out[slot] = value
         if "ticket_location" not in out and asked != "ticket_location":
             later = place_said_later(place, old_place)
+            whole = plausible_place_answer(text) if asked in CONTACT_QUESTIONS and division_in(text) else None
+            if not later and whole and whole != place:
+                # "大安镇 正街 信用社对面那一排" at the phone question: the whole message is the place, though
+                # the parser found only its division
+                later = place_said_later(whole, old_place) if old_place else whole
             if later:
                 out["ticket_location"] = later
         description = tracker.get_slot("ticket_description")
@@ -269,6 +311,11 @@ class ValidateTicketForm(FormValidationAction):
         if more:  # "已经漏了一个月了 物业也不管": the story goes on; the place is asked again
             dispatcher.utter_message(text=replies.STORY_NOTED)
             return {"ticket_location": None, "ticket_description": more}
+        if place is not None and _long_story(text) and tells_problem(text):
+            # "龙安乡到大龙镇那条村道 烂得跟月球表面一样 摩托车都摔了": the place, and the story it tells
+            more = self._more_story(text, tracker)
+            if more:
+                return {"ticket_location": place[:intake.MAX_LOCATION_CHARS], "ticket_description": more}
         if place is None and replies.angry(text):  # "你们到底管不管！！！" is no address to correct
             dispatcher.utter_message(text=replies.ANGER_AT_QUESTION)
             return {"ticket_location": None}
@@ -291,6 +338,14 @@ class ValidateTicketForm(FormValidationAction):
             return None
         return intake.told_more(description, text)
 
+    @classmethod
+    def _told_instead(cls, text: str, tracker: Tracker) -> Optional[str]:
+        """The description with this message added, when the message answers no contact question but
+        says more of the matter or what the citizen wants ("希望把班车恢复起 一天跑两趟也要得")."""
+        if re.search(r"\d{5,}", text) or intake.meaningful_length(text) < STATEMENT_MIN_CHARS:
+            return None
+        return cls._more_story(text, tracker, at_summary=True)
+
     async def extract_ticket_phone(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: Dict[Text, Any]) -> Dict[Text, Any]:
         if not _answering(tracker, "ticket_phone") or self._handled(tracker):
@@ -309,11 +364,15 @@ class ValidateTicketForm(FormValidationAction):
             return {"ticket_phone": intake.NONE_VALUE}
         if place_in(text) or intake.name_in(text):  # "我是白果村4组的": a place or name given instead is noted
             return {"ticket_phone": None}
+        crisis = tracker.get_slot("ticket_emergency") == "self_harm"
+        more = self._told_instead(text, tracker)
+        if more and not crisis:  # "我就是要他赔 今年一季都白种了": what the citizen wants joins the matter
+            dispatcher.utter_message(text=replies.STORY_NOTED)
+            return {"ticket_phone": None, "ticket_description": more}
         if not re.search(r"\d", text):  # no digits at all: no format error, the question in plain words
-            crisis = tracker.get_slot("ticket_emergency") == "self_harm"
             dispatcher.utter_message(text=replies.SELF_HARM_FOLLOW_UP if crisis
                                      else replies.plain_question("ticket_phone"))
-            return {"ticket_phone": None}
+            return {"ticket_phone": None, "ticket_description": more} if more else {"ticket_phone": None}
         return {"ticket_phone": text}
 
     async def extract_ticket_name(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -326,6 +385,10 @@ class ValidateTicketForm(FormValidationAction):
         if intake.is_payload(text):
             return {"ticket_name": None}
         name = intake.name_answer(text)
+        more = self._told_instead(text, tracker) if name is None and not intake.phone_in(text) else None
+        if more:  # "你们一定要给他们公司说一哈 这种好人要表扬": more of the matter, not a name
+            dispatcher.utter_message(text=replies.STORY_NOTED)
+            return {"ticket_name": None, "ticket_description": more}
         if name is None and not (place_in(text) or intake.phone_in(text)):  # a name must look like a name
             if hinted(tracker, replies.NAME_HINT):  # missed twice: go on without a name, never a third time
                 dispatcher.utter_message(text=replies.NAME_LEFT_OUT)
@@ -446,6 +509,11 @@ class ActionSubmitTicket(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         description = tracker.get_slot("ticket_description")
+        if tracker.get_slot("ticket_confirm") == QUESTION and tracker.latest_action_name != "action_listen":
+            events, interview = await respond(dispatcher, tracker)
+            if interview is not None:  # the materials question starts the situation interview
+                return _reset() + events + [SlotSet("situation_answer", None), FollowupAction("situation_form")]
+            return _reset() + events
         if tracker.latest_action_name == "action_listen":  # a yes/no right after this action
             if tracker.get_slot("ticket_edit") != RETRY or not description:
                 dispatcher.utter_message(response="utter_affirm_ack" if intent_of(tracker) == "affirm"

@@ -2,6 +2,8 @@
 latest user message is one the form has not read yet."""
 from __future__ import annotations
 
+from typing import Optional
+
 from rasa_sdk import Tracker
 
 
@@ -39,3 +41,17 @@ def hinted(tracker: Tracker, hint: str) -> bool:
         elif users == 1 and event.get("event") == "bot" and event.get("text") == hint:
             return True
     return False
+
+
+def previous_action(tracker: Tracker) -> Optional[str]:
+    """The bot's last action before the latest user message."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif seen_user and event.get("event") == "action" and event.get("name") not in (
+                "action_listen", "action_extract_slots", "action_session_start"):
+            return event.get("name")
+    return None

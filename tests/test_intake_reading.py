@@ -457,3 +457,16 @@ def test_a_story_saying_the_property_was_no_use_is_still_the_story():
 ])
 def test_dialect_question_endings(text, question):
     assert intake.is_question(text) is question
+
+
+@pytest.mark.parametrize("text, refused", [
+    ("不知道", True),
+    ("记不到了", True),
+    ("电话我记不到了", True),
+    ("我没得手机 用的老人机 号码记不到", True),
+    # a "不晓得" inside more of the story declines nothing
+    ("我的一卡通是农商行的 村上会计说他不晓得 喊我自己问 你帮我查一哈嘛", False),
+    ("车牌好像是川X 0 6 2 1几 记不到了 是个姓张的师傅 三十多岁", False),
+])
+def test_a_no_value_answer_declines_only_when_it_is_the_answer(text, refused):
+    assert intake.refuses(text, "phone", asked=True) is refused

@@ -130,3 +130,45 @@ def test_the_citizens_situation_after_an_answer_is_no_request():
 def test_a_report_of_something_sold_online_stays_a_report():
     assert reread("有人在网上卖管制刀具", "report", False) is None
     assert reread("网上咋个弄 我不想跑", "out_of_scope", False) == "ask_procedure"
+
+
+@pytest.mark.parametrize("text", [
+    "我是广安的退休职工 现在在深圳帮女儿带娃 看病咋个用医保",
+    "我是1972年的 女的 灵活就业一直自己交社保 好久可以退休",
+    "房本上是我和老伴两个人的名字 她前年走了 这个咋办",
+    "他以前交得少 每年就交几百块 现在还补得进去不",
+    "农村修房子要办啥手续",
+    "有没有时间限制 过了就不能告了吗",
+])
+def test_questions_told_as_ones_own_situation(text):
+    from bot.nlu.readings import asks_instead_of_telling
+
+    assert asks_instead_of_telling(text)
+
+
+@pytest.mark.parametrize("text", [
+    "楼上漏水到我家 咋个办",                     # a problem
+    "路灯坏了好几天了 能不能来修一下",
+    "审批这么慢 能不能快点",                      # pressing
+    "老板欠我工资三个月了 咋个办",
+    "我想问下我家门口的路灯能不能申请修一下",        # something to be done on the spot
+    "隔壁天天打麻将到半夜 有没有人管",
+    "我们小区门口能不能装个红绿灯",
+    "我上个月反映的那个事 处理得咋样了",            # an earlier case
+    "屋头燃气好大一股味道 咋个办",                  # an emergency
+    "凭什么不给我办",
+])
+def test_requests_and_problems_phrased_as_questions_stay_requests(text):
+    from bot.nlu.readings import asks_instead_of_telling
+
+    assert not asks_instead_of_telling(text)
+
+
+@pytest.mark.parametrize("text", [
+    "我是退伍军人 前年交了材料办优待证 到现在都没拿到 到底咋个回事",
+    "算了 其实我主要是想说 我妈瘫在床上 我一个人照顾不过来 能不能有人来帮一下",
+])
+def test_waiting_and_asking_for_a_hand_are_matters(text):
+    from bot.nlu.readings import asks_instead_of_telling
+
+    assert not asks_instead_of_telling(text)

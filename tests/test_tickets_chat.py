@@ -515,3 +515,55 @@ async def test_no_number_ends_the_status_lookup_with_other_ways(chat_db):
     for text in ("GD1", "嗯嗯", "啊"):
         out = await _status_turn(chat, text)
     assert case_replies.NO_NUMBER in out and chat.active_loop is None
+
+
+async def test_a_question_after_an_answer_is_answered_not_registered(chat_db):
+    chat = Chat()
+    chat.events.append({"event": "action", "name": "action_answer_procedure", "timestamp": time.time()})
+    chat.slots["procedure_item"] = None
+    out = await chat.start("我老婆也有公积金 两个人一起贷额度能高点不", "seek_help")
+    assert chat.active_loop is None and not chat.slots.get("ticket_description")
+    assert out and not any("登记下来" in m or "手机号码" in m for m in out)   # answered, no form question
+    assert await list_tickets(chat_db.principals["a1"], conversation_id=chat.sender) == []
+
+
+async def test_a_service_question_out_of_the_blue_is_answered_when_the_knowledge_base_knows_it(chat_db):
+    chat = Chat()
+    out = await chat.start("我儿子身份证过期了 换一个要好多钱", "seek_help")
+    assert chat.active_loop is None and "身份证" in "".join(out)
+    assert not any("手机号码" in m for m in out)
+    # a problem asked as a question is still registered
+    chat = Chat()
+    out = await chat.start("楼上漏水到我家 天花板都泡烂了 咋个办", "seek_help")
+    assert chat.active_loop == "ticket_form" and chat.slots["ticket_description"].startswith("楼上漏水")
+
+
+async def test_more_of_the_matter_at_a_contact_question_joins_the_description(chat_db):
+    chat = Chat()
+    await chat.start("在石笋镇街上那家农资店买的玉米种子 出苗不到三成 老板说不关他的事", "complain")
+    assert chat.slots["requested_slot"] == "ticket_phone"
+    out = await chat.say("我就是要他赔 今年一季都白种了")
+    assert out[0] == replies.STORY_NOTED and chat.slots["requested_slot"] == "ticket_phone"
+    assert chat.slots["ticket_description"].endswith("我就是要他赔 今年一季都白种了")
+    # "不晓得" inside a story is no refusal of the phone
+    await chat.say("村上的人说他们也不晓得 喊我自己找你们问")
+    assert chat.slots.get("ticket_phone") is None and chat.slots["requested_slot"] == "ticket_phone"
+    await chat.say("15183926470")
+    out = await chat.say("你们一定要让他把种子钱赔给我们")
+    assert out[0] == replies.STORY_NOTED and chat.slots["requested_slot"] == "ticket_name"
+
+
+async def test_a_number_given_with_a_privacy_worry_and_a_place_at_the_phone_question_are_kept(chat_db):
+    chat = Chat()
+    await chat.start("凌晨一点了 旁边工地还在打桩 整栋楼都在抖 这都第三天了", "complain")
+    await chat.say("北辰街道 北辰路跟金光大道交叉口那个工地")
+    await chat.say("电话不想留 怕他们晓得是我告的")
+    assert chat.slots["ticket_phone"] == "-" or chat.slots["requested_slot"] == "ticket_name"
+    out = await chat.say("算了 留嘛 13618263307 莫给施工方说是我哈")
+    assert replies.PRIVACY_ANSWER in out and chat.slots["ticket_phone"] == "13618263307"
+    # the whole place said at the phone question, where the parser alone finds only the division
+    chat = Chat()
+    await chat.start("我在大安镇场镇开服装店 每逢赶场天 门口就摆满了摊摊 把我门都堵完了", "complain")
+    assert chat.slots["requested_slot"] == "ticket_phone"
+    await chat.say("大安镇 正街 信用社对面那一排")
+    assert "正街 信用社对面" in chat.slots["ticket_location"]

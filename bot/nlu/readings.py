@@ -204,6 +204,40 @@ def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[
     return None
 
 
+# A question, as people ask them: "看病咋个用医保", "好久可以退休", "两个人一起贷额度能高点不", "过了就不能告了吗".
+_ASKS = re.compile(r"[?？]|吗|呢$|么$|怎么|怎样|咋|如何|多久|多少|好久(可以|能|才|开始|到|拿|办|批|领|退)|好多(钱|年|天|次)|"
+                   r"几(年|天|个|次|档)|好多$|哪里|哪儿|哪个|啥|什么|能不能|可不可以|是不是|有没有|要不要|会不会|算不算|"
+                   r"[能可行得]不$|[\u4e00-\u9fff]{2}不$|[了过]没$|没得$")
+# Pressing or aggrieved, even when phrased as a question: "凭什么不给我办", "咋个还没批", "能不能快点".
+_AGGRIEVED = re.compile(r"慢|快点|赶紧|尽快|马上|催|拖|还没|还不|凭什么|凭啥|为啥不|为什么不|为啥子不|不满|态度|推诿|"
+                        r"踢皮球|刁难|为难|乱收|多收|违法|违规|曝光|媒体|记者|"
+                        # something to be done on the spot: "路灯能不能申请修一下", "有没有人管"
+                        r"来修|修一下|修好|维修|派人|来看|来处理|处理一下|管一下|管管|人管|谁管|哪个管|管不管|"
+                        r"装个|安个|设个|增设|进蛇|蛇|"
+                        # waiting, or asking for a hand: "到现在都没拿到 到底咋个回事", "能不能有人来帮一下"
+                        r"到现在|至今|都没|一直没|到底|咋个回事|怎么回事|帮一下|帮帮|帮个忙|来帮|来人|想说|照顾不过来")
+
+
+def asks_instead_of_telling(text: Optional[str]) -> bool:
+    """A question about how things are done, with no problem told: "房本上是我和老伴的名字 她前年走了
+    这个咋办" after a transfer answer, "灵活就业一直自己交社保 好久可以退休". The classifier reads such
+    first-person questions as requests for help; registering them as tickets would answer nothing."""
+    text = (text or "").strip()
+    if not text or not _ASKS.search(text) or _AGGRIEVED.search(text):
+        return False
+    if _PROBLEM.search(_DOCUMENT_STATE.sub("", text)) or _ASKS_HUMAN.search(text) or _TAKE_IT_UP.search(text) \
+            or _EARLIER_CASE.search(text) or announces_matter(text):
+        return False
+    from bot.tickets.emergency import emergency_in
+
+    return emergency_in(text) is None
+
+
+def names_a_service(text: Optional[str]) -> bool:
+    """The message speaks of a service (a certificate, insurance, a registration…)."""
+    return bool(_SERVICE.search(text or ""))
+
+
 _PRAISE = re.compile(r"表扬|感谢|谢谢|锦旗|点赞|辛苦|了不起|好人|太好了|负责|热情|耐心|称赞|赞|优秀|及时|周到|帮了")
 
 

@@ -455,7 +455,8 @@ def refuses(text: Optional[str], field: str, asked: bool = False) -> bool:
     "匿名". When the question was just asked, a bare refusal ("不方便") is enough."""
     text = clean(text)
     # "就在体育馆背后嘛 你们不晓得体育馆啊": a "不晓得" inside a message that gives a place declines nothing
-    if asked and (is_skip(text) or _BARE_NO.match(text) or (_NO_VALUE.search(text) and not address_in(text))):
+    if asked and (is_skip(text) or _BARE_NO.match(text) or (_NO_VALUE.search(text) and not address_in(text)
+                                                             and _no_value_is_the_answer(text, field))):
         return True
     if not _REFUSAL.search(text):
         return False
@@ -467,6 +468,19 @@ def refuses(text: Optional[str], field: str, asked: bool = False) -> bool:
     # the refusal and the field's word in one clause: "电话13…，名字就不留了" declines no phone
     return any(_REFUSAL.search(c) and any(w in c for w in words) for c in _CLAUSE.split(text)) \
         or (asked and len(text) <= 10)
+
+
+NO_VALUE_ANSWER_MAX_CHARS = 12
+
+
+def _no_value_is_the_answer(text: str, field: str) -> bool:
+    """"不知道", "记不到了", "我没得手机": the answer is that there is none. In a longer message the "不晓得"
+    must stand with the field's word ("电话我记不到了"): "村上会计说他不晓得 你帮我查一哈嘛" and "车牌好像是
+    川X 0621几 记不到了 是个姓张的师傅" tell more of the matter and decline nothing."""
+    if meaningful_length(text) <= NO_VALUE_ANSWER_MAX_CHARS:
+        return True
+    words = {"phone": _PHONE_WORDS, "name": _NAME_WORDS, "location": _PLACE_WORDS}[field]
+    return any(_NO_VALUE.search(c) and any(w in c for w in words) for c in _CLAUSE.split(text))
 
 
 # "社保窗口的一个小姑娘 姓周", "那个师傅，姓李": a surname said right after someone else is described is theirs.
