@@ -470,3 +470,10 @@ def test_dialect_question_endings(text, question):
 ])
 def test_a_no_value_answer_declines_only_when_it_is_the_answer(text, refused):
     assert intake.refuses(text, "phone", asked=True) is refused
+
+
+def test_how_long_asked_inside_the_form_is_about_this_matter():
+    assert intake.asks_about_processing("你们能不能帮我们把钱要回来 要好久嘛")
+    assert intake.asks_about_processing("这个要多久")
+    assert not intake.asks_about_processing("要好久才走得到医院")
+    assert intake.is_question("法律不是说可以赔十倍嘛")

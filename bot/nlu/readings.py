@@ -74,6 +74,7 @@ _ABOUT_BOT = re.compile(r"机器人|人工|真人|AI|ai|智能|你是谁|你是�
 # however long its background.
 _YES_NO = re.compile(r"可不可以|能不能|可以不|行不|得不|要得不|[不吗嘛没][。？?！!]*$|没得[。？?]*$")
 YES_NO_MAX_CHARS = 30
+LONG_ACCOUNT_CHARS = 24  # an unplaced statement this long tells a matter
 _SELF_DESCRIPTION = re.compile(r"^(我|我们|我家|屋头)(是|在|家是|属于)")
 
 
@@ -163,6 +164,12 @@ def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[
     if intent in ("inform", "nlu_fallback") and not has_case_number and not _EARLIER_CASE.search(text) \
             and len(re.findall(r"[\u4e00-\u9fff]", text)) >= 4 and _PROBLEM.search(text) \
             and not _QUESTION_END.search(text):
+        return "seek_help"
+    # "我们石笋镇到城头的班车 以前一天六趟 现在只有两趟了 老年人进城看病根本赶不上": a long account the
+    # classifier cannot place is a matter to register, not a guess to confirm ("您是想查询工单进度吗")
+    if intent == "nlu_fallback" and not has_case_number and not _EARLIER_CASE.search(text) \
+            and len(re.findall(r"[\u4e00-\u9fff]", text)) >= LONG_ACCOUNT_CHARS and not _ASKS.search(text) \
+            and not _SERVICE.search(text):
         return "seek_help"
     if intent in _HOWTO_MISREADS and _HOWTO.search(text) and _SERVICE.search(text) \
             and not (intent in ("query_disclosure", "apply_disclosure") and _DISCLOSURE_WORDS.search(text)) \

@@ -438,8 +438,12 @@ _CORRECTION = re.compile(r"(记错|写错|说错|打错|弄错|搞错|错了|不
 _QUESTION = re.compile(r"[?？]|吗|呢$|么$|怎么|怎样|咋|如何|多久|多长时间|几点|几天|哪里|哪儿|哪个|啥子|什么|"
                        r"能不能|可不可以|是不是|有没有|要不要|收费不|要钱不|上班不|[能可行]不$|"
                        # dialect endings: "晚上打得通不", "办好了没", "有补贴没得"
-                       r"[\u4e00-\u9fff]{2}不$|[了过]没$|没得$")
-_PROCESS_QUESTION = re.compile(r"(多久|几天|多长时间|什么时候|啥时候|好久).{0,8}(处理|回复|答复|联系|有人|解决|办好|来)")
+                       r"[\u4e00-\u9fff]{2}不$|[了过]没$|没得$|"
+                       # "法律不是说可以赔十倍嘛": a rhetorical question still asks
+                       r"不是说.{1,20}[嘛吗]$")
+_PROCESS_QUESTION = re.compile(r"(多久|几天|多长时间|什么时候|啥时候|好久).{0,8}(处理|回复|答复|联系|有人|解决|办好|来)|"
+                               # "你们能不能帮我们把钱要回来 要好久嘛": asked inside the form, about this matter
+                               r"(要|得|需要)(多久|好久|多长时间)[嘛吗呢啊哦哈]?[?？]?$")
 _NO_VALUE = re.compile(r"^(不知道|没有|没得|莫得)|记不到|记不得|不记得|忘了|忘记了|不晓得|没有手机|没得手机|莫得手机|没有电话")
 # "你说啥子 我听不懂", "为啥子还要名字": the citizen did not understand the question or asks why it is asked.
 _CONFUSED = re.compile(r"听不懂|没听懂|没听明白|不明白|搞不懂|啥意思|什么意思|说的啥|说啥子|你说啥|"
