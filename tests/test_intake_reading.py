@@ -477,3 +477,16 @@ def test_how_long_asked_inside_the_form_is_about_this_matter():
     assert intake.asks_about_processing("这个要多久")
     assert not intake.asks_about_processing("要好久才走得到医院")
     assert intake.is_question("法律不是说可以赔十倍嘛")
+
+
+@pytest.mark.parametrize("text, place", [
+    ("投诉御景湾小区的物业 中桥街道那个 垃圾三四天不收", "中桥街道御景湾小区"),   # the division said after
+    ("万盛小区3栋 北辰街道的", "北辰街道万盛小区3栋"),
+    ("我们锦绣苑3栋的电梯坏了", "锦绣苑3栋"),                                 # estates named without 小区
+])
+def test_places_named_the_way_estates_and_divisions_are_said(text, place):
+    assert place_in(text) == place
+
+
+def test_an_estate_name_without_a_place_word_is_kept():
+    assert "翰林华府二期" in place_in("在广福街道那边修小区 叫啥子 翰林华府二期 包工头姓刘 欠我们十几个人")

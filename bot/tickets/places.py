@@ -133,15 +133,35 @@ def place_in(text: Optional[str]) -> Optional[str]:
     clusters = _clusters(text, _phrases(text))
     if not clusters:
         return found[0].name if found else None
-    # The most specific run; the earlier one on a tie (citizens usually say where first).
-    start, end = max(clusters, key=lambda c: (_specificity(text[c[0]:c[1]]), -c[0]))
+    # The most specific run; the earlier one on a tie (citizens usually say where first). The division
+    # is put in front of whichever run wins, so a run that is only the division counts for nothing
+    # ("投诉御景湾小区的物业 中桥街道那个" → 中桥街道御景湾小区).
+    start, end = max(clusters, key=lambda c: (_specificity(_beyond_division(text[c[0]:c[1]], found)), -c[0]))
     phrase = text[start:end].strip(" ，,")
     inside = division_in(phrase)
-    if inside:
+    if inside and _names_place_only_before(phrase, inside):
+        # "御景湾小区的物业 中桥街道那个": the division said after the place goes in front of it
+        offset = start + text[start:end].index(phrase)
+        head = [text[a:b] for a, b in _phrases(text) if offset <= a and b <= offset + inside[1]]
+        phrase = inside[0].name + "".join(head)
+    elif inside:
         phrase = phrase[inside[1]:]
     elif found and found[0].name not in phrase:
         phrase = found[0].name + phrase
     return phrase[:MAX_LOCATION_CHARS]
+
+
+def _names_place_only_before(phrase: str, inside) -> bool:
+    """Whether the phrase names its place before the division and nothing after it."""
+    from bot.tickets.intake import _PLACE_WORD
+
+    tail = phrase[inside[1] + len(inside[0].name):]
+    return inside[1] > 0 and not re.search(_PLACE_WORD, tail) and bool(re.search(_PLACE_WORD, phrase[:inside[1]]))
+
+
+def _beyond_division(phrase: str, found) -> str:
+    """The phrase without the message's division, when it holds it."""
+    return phrase.replace(found[0].name, "", 1) if found and found[0].name in phrase else phrase
 
 
 def _cut(text: str, spans) -> str:
