@@ -181,3 +181,24 @@ def test_a_long_account_the_classifier_cannot_place_is_a_matter():
     assert reread("我们这边到城里的班车以前一天有六趟 现在还有几趟 哪个电话可以问得到", "nlu_fallback", False) is None
     assert reread("我们村上好几个老年人都想问一下那个养老保险的认证每年都要搞一次", "nlu_fallback", False) is None
     assert reread("班车只有两趟了", "nlu_fallback", False) is None
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("我外婆今年刚满80岁 听说有什么老年补贴 是真的吗", "out_of_scope"),
+    ("钱是打到哪里的", "out_of_scope"),
+    ("一年能取好多", "out_of_scope"),
+    ("我生二娃了 生育津贴是咋个算的", "out_of_scope"),
+    ("要是忘了没交会咋样", "out_of_scope"),
+    ("行政复议找哪个", "out_of_scope"),
+    ("钱是打给公司还是打给我", "nlu_fallback"),
+    ("我驾照是在深圳考的 能在广安换不", "nlu_fallback"),
+    ("我出国好多年了 户口会不会已经被注销了啊", "nlu_fallback"),
+    ("我在菜市场卖卤菜 自己屋头做自己卖 要办啥子证", "nlu_fallback"),
+])
+def test_questions_read_as_out_of_scope_that_ask_about_a_service(text, intent):
+    assert reread(text, intent, False) == "ask_procedure"
+
+
+@pytest.mark.parametrize("text", ["今天天气咋样", "讲个笑话", "找谁都没用", "你会唱歌不"])
+def test_small_talk_stays_out_of_scope(text):
+    assert reread(text, "out_of_scope", False) is None

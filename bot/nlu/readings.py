@@ -32,7 +32,10 @@ _PROBLEM = re.compile(r"投诉|举报|反映|不满意|来回跑|欠|拖欠|不�
 def tells_problem(text: str) -> bool:
     """Whether a message tells a problem (something wrong, broken, owed or done to the citizen)."""
     return bool(_PROBLEM.search(text or ""))
-_HOWTO = re.compile(r"(咋个|怎么|怎样|如何|咋么|咋)(办|办理|申请|弄|领|报|缴|交|补|换|开|查|登记|参保|上户|整|预约)|"
+_HOWTO = re.compile(r"(咋个|怎么|怎样|如何|咋么|咋)(办|办理|申请|弄|领|报|缴|交|补|换|开|查|登记|参保|上户|整|预约|算|用|认定|提|取|转)|"
+                    # "要办啥子证", "听说可以办个啥子慢性病", "能在广安换不", "户口会不会已经被注销了"
+                    r"办(个|一个)?(啥子?|什么)|(能|可以)在.{1,6}(办|换|补|领|考|转)不|"
+                    r"会不会.{0,8}(注销|作废|取消|清零|停发|过期|失效|不算)|有(啥子?|什么)[\u4e00-\u9fff]{0,4}(补贴|津贴|补助|优惠|待遇)|"
                     r"要带些?(啥|什么)|(什么|啥子?)(材料|手续|资料|条件)|(去|在|到)哪(里|儿|个地方)?去?(办|申请|领|交|弄)|"
                     # "有啥子能领的不": what one is entitled to
                     r"有(啥子?|什么)(能|可以)(领|申请|享受)|"
@@ -62,6 +65,9 @@ _ASPECT = re.compile(r"收费|要钱|交钱|要交|交好多|交多少|费用|�
                      r"年龄限制|要些啥|需要啥|(网上|线上)(咋|怎|能|可以|办|弄|申请|整)|网办|体检|照相|拍照|跑一趟|自己跑|要跑|一个人去|一个人办|"
                      # whether something will do: "只有购房合同 行不", "用家里地址可以吗"
                      r"行不$|行吗|可以不$|要得不|得行不|"
+                     # how much, how often, what follows, who to see: "一年能取好多", "钱是打到哪里的", "会咋样"
+                     r"(能|可以)(贷|取|提|领|报|退|补|拿)(好多|多少|几)|几次|打到哪|打给|发到哪|怎么算|咋个?算|"
+                     r"会咋样|会怎样|会怎么样|找(哪个|谁|哪里)(部门|单位)?[？?嘛呢哦]*$|"
                      # delivery and someone else applying ("寄不寄", "喊我婆娘帮我去办不"): bot.knowledge.aspects
                      r"邮寄|寄不寄|能寄|可以寄|寄到|快递给|快递到|能快递|可以快递|委托|帮我去办|帮我办|上门办|上门来办|本人到场|婆娘帮|婆娘去|帮我弄|帮(他|她|忙)去?(办|弄)")
 # Only readings that a short aspect question gets wrong; a real out-of-scope or greeting stays one.
