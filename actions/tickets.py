@@ -19,7 +19,7 @@ from actions.procedures import respond
 from actions.tracker import fresh_message, hinted, intent_of, previous_action, text_of
 from bot.identifiers import is_valid_mobile, normalize_phone
 from bot.knowledge.answer import compose, item_name
-from bot.nlu.readings import asks_instead_of_telling, names_a_service, tells_problem
+from bot.nlu.readings import asks_instead_of_telling, names_a_service, suggests_change, tells_problem
 from bot.privacy import mask_text
 from bot.tickets import intake, replies
 from bot.tickets.emergency import emergencies, emergency_in
@@ -86,12 +86,16 @@ async def _asks_instead(tracker: Tracker) -> bool:
     situation ("我是1972年的 灵活就业 好久可以退休"): answered by the knowledge base, no ticket. After an
     answer any such question is one more question; out of the blue it must name a service that the
     knowledge base answers with confidence."""
-    if intent_of(tracker) not in ("seek_help", "complain") or tracker.get_slot("ticket_unresolved"):
+    intent = intent_of(tracker)
+    if intent not in ("seek_help", "complain", "suggest") or tracker.get_slot("ticket_unresolved"):
         return False
     text = intake.clean(text_of(tracker))
     if text.startswith("/") or not asks_instead_of_telling(text):
         return False
-    if previous_action(tracker) in QUESTION_CONTEXT_ACTIONS:
+    in_context = previous_action(tracker) in QUESTION_CONTEXT_ACTIONS
+    if intent == "suggest":  # "他能不能帮我在他手机上弄" after an answer; "能不能把认证搞简单点" suggests
+        return in_context and not suggests_change(text)
+    if in_context:
         return True
     if not names_a_service(text):
         return False
@@ -270,7 +274,7 @@ class ValidateTicketForm(FormValidationAction):
             return False
         if replies.side_answer(text, tracker.get_slot("ticket_description")):
             return True  # "会不会告诉老板是我反映的": about the intake itself, asked with or without "？"
-        if not intake.is_question(text):
+        if not (intake.is_question(text) or intake.asks_about_processing(text)):  # "要好久才有人来"
             return False
         if asked == "ticket_description" and tells_problem(text):  # "水这几天放出来是黄的" is the answer
             return False

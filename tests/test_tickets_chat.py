@@ -567,3 +567,25 @@ async def test_a_number_given_with_a_privacy_worry_and_a_place_at_the_phone_ques
     assert chat.slots["requested_slot"] == "ticket_phone"
     await chat.say("大安镇 正街 信用社对面那一排")
     assert "正街 信用社对面" in chat.slots["ticket_location"]
+
+
+async def test_at_the_summary_only_a_yes_submits(chat_db):
+    chat = Chat()
+    await chat.start("北辰街道万盛小区门口那家烧烤店天天搞到凌晨两点 油烟噪音 我姓王 电话13981234567", "complain")
+    assert chat.slots["requested_slot"] == "ticket_confirm"
+    out = await chat.say("你们到底管不管 要好久才有人来")   # "好久" holds a 好, which is no yes
+    assert chat.active_loop == "ticket_form" and "工作日" in "".join(out)
+    assert await list_tickets(chat_db.principals["a1"], conversation_id=chat.sender) == []
+    await chat.say("好 提交")
+    assert len(await list_tickets(chat_db.principals["a1"], conversation_id=chat.sender)) == 1
+
+
+async def test_a_question_read_as_a_suggestion_after_an_answer_is_answered(chat_db):
+    chat = Chat()
+    chat.events.append({"event": "action", "name": "action_answer_procedure", "timestamp": time.time()})
+    await chat.start("我儿子在外地 他能不能帮我在他手机上弄", "suggest")
+    assert chat.active_loop is None and not chat.slots.get("ticket_description")
+    chat = Chat()
+    chat.events.append({"event": "action", "name": "action_answer_procedure", "timestamp": time.time()})
+    await chat.start("这个认证能不能搞简单点 老年人太麻烦了", "suggest")
+    assert chat.active_loop == "ticket_form"

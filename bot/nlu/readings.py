@@ -246,6 +246,14 @@ def asks_instead_of_telling(text: Optional[str]) -> bool:
     return emergency_in(text) is None
 
 
+_SUGGESTS = re.compile(r"建议|希望|应该|改进|改善|简化|简单点|方便点|太麻烦|多设|增加|多开|多安排|取消掉")
+
+
+def suggests_change(text: Optional[str]) -> bool:
+    """"能不能把认证搞简单点 太麻烦了": a suggestion, though it asks; "他能不能帮我在他手机上弄" is a question."""
+    return bool(_SUGGESTS.search(text or ""))
+
+
 def names_a_service(text: Optional[str]) -> bool:
     """The message speaks of a service (a certificate, insurance, a registration…)."""
     return bool(_SERVICE.search(text or ""))

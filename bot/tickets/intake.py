@@ -32,7 +32,9 @@ _SKIP = re.compile(r"^(不留|跳过|不用留|不想留|不方便|不方便留|
                    re.IGNORECASE)
 _CANCEL = re.compile(r"^(取消|算了|算了吧|不办了|不登记了|不反映了|不投诉了|不用了|不要了|撤销|退出|不弄了|取消登记|取消吧)[。.!！，,]*$")
 _CANCEL_IN = re.compile(r"(取消登记|不登记了|不反映了|算了吧|算了|取消)")
-_CONFIRM = re.compile(r"(确认|提交|确定|没问题|是的|对的|可以|好的|好|对|行|嗯)")
+_CONFIRM = re.compile(r"(确认|提交|确定|没问题|是的|对的|可以|好的|要得|对头|就这样)")
+# A bare "好/对/行/嗯" is a yes only as a clause of its own: "要好久才有人来" says no yes.
+_CONFIRM_WORD = re.compile(r"(好|对|行|嗯+|是)[啊呀吧哈嘛了的!！。.~～]*")
 _EDIT = re.compile(r"(修改|更改|改一下|改下|有误|不对|错了|重填|改)")
 # 外网公开反馈 (docs/publication.md): consent to publishing the anonymised question and answer,
 # given at the summary; anything else (including no answer) is no.
@@ -270,7 +272,7 @@ def confirm_choice(text: Optional[str], intent: Optional[str]) -> Optional[str]:
         return "cancel"
     if _EDIT.search(text):
         return "edit"
-    if intent == "affirm" or _CONFIRM.search(text):
+    if intent == "affirm" or _CONFIRM.search(text) or any(_CONFIRM_WORD.fullmatch(c) for c in _CLAUSE.split(text) if c):
         return "yes"
     return None
 
@@ -438,7 +440,7 @@ _NAME_IN_TEXT = (
 _NOT_NAME = re.compile(r"[不没啥么吗呢嘛哦啊好是的了和在有我你他她它这那去来要想问个老]|谢谢|你好|喂")
 _CORRECTION = re.compile(r"(记错|写错|说错|打错|弄错|搞错|错了|不对|更正|改成|改为|应该是|不是.{0,12}是)")
 _QUESTION = re.compile(r"[?？]|吗|呢$|么$|怎么|怎样|咋|如何|多久|多长时间|几点|几天|哪里|哪儿|哪个|啥子|什么|"
-                       r"能不能|可不可以|是不是|有没有|要不要|收费不|要钱不|上班不|[能可行]不$|"
+                       r"能不能|可不可以|是不是|有没有|要不要|会不会|收费不|要钱不|上班不|[能可行]不$|"
                        # dialect endings: "晚上打得通不", "办好了没", "有补贴没得"
                        r"[\u4e00-\u9fff]{2}不$|[了过]没$|没得$|"
                        # "法律不是说可以赔十倍嘛": a rhetorical question still asks
