@@ -196,6 +196,8 @@ class ValidateTicketForm(FormValidationAction):
         description = intake.description_from_messages(intake.user_messages(tracker.events))
         description = intake.with_item_asked(description, item_name(tracker.get_slot("procedure_item")))
         intent = intent_of(tracker)
+        if description and replies.only_asks_for_human(description):  # "不想跟机器人说 给我转人工"
+            description = replies.CALLBACK_DESCRIPTION
         text = description or ""
         emergency = emergency_in(text) if intent != "praise" else None  # thanks for a rescue is no alarm
         if emergency is not None:  # the safety instruction comes before any question

@@ -490,3 +490,8 @@ def test_places_named_the_way_estates_and_divisions_are_said(text, place):
 
 def test_an_estate_name_without_a_place_word_is_kept():
     assert "翰林华府二期" in place_in("在广福街道那边修小区 叫啥子 翰林华府二期 包工头姓刘 欠我们十几个人")
+
+
+def test_a_time_said_before_a_place_is_no_part_of_it():
+    assert place_in("昨天晚上万盛小区门口有人打架") == "万盛小区门口"
+    assert place_in("上个礼拜社区的小李帮我把低保办下来了") is None

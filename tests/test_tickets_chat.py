@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import cases as ca
 from actions import tickets as ta
 from bot.cases import replies as case_replies
-from bot.tickets import replies
+from bot.tickets import intake, replies
 from bot.cases.lockout import reset_default_lockout
 from bot.db import dispose_engine
 from bot.tickets.service import get_ticket, list_tickets
@@ -589,3 +589,12 @@ async def test_a_question_read_as_a_suggestion_after_an_answer_is_answered(chat_
     chat.events.append({"event": "action", "name": "action_answer_procedure", "timestamp": time.time()})
     await chat.start("这个认证能不能搞简单点 老年人太麻烦了", "suggest")
     assert chat.active_loop == "ticket_form"
+
+
+async def test_a_bare_request_for_a_person_becomes_a_call_back_that_says_so(chat_db):
+    chat = Chat()
+    await chat.start("不想跟机器人说 给我转人工", "request_human")
+    assert chat.slots["ticket_description"] == intake.clean(replies.CALLBACK_DESCRIPTION)
+    chat = Chat()
+    await chat.start("楼上漏水漏到我家了 给我转人工", "request_human")
+    assert chat.slots["ticket_description"].startswith("楼上漏水")

@@ -58,6 +58,9 @@ def division_in(text: str) -> Optional[tuple[Division, int]]:
 _BARE_PLACE_WORD = re.compile(r"(?:这个|那个|我们|我家|附近的?)?(?:小区|社区|街道|村|镇|乡|路|街|市场|广场|公园|学校|医院|"
                               r"卫生院|超市|菜市场|政府|中心|宿舍|桥|站|公厕|厕所|城|大院)+")  # "社区医院" names no place either
 _REQUEST_WORDS = re.compile(r".*(?:你们|他们|喊|叫|通知|帮我|帮忙|能不能|可不可以|能否|派人)(?:到|去|来)?")
+# "上个礼拜社区的小李…": a time said before a place is no part of it
+_TIME_WORDS = re.compile(r".*(?:(?:上|这|下)个?(?:礼拜|星期|周|月)[一二三四五六日天]?|昨天|前天|今天|明天|去年|前年|今年|"
+                         r"早上|晚上|上午|下午|半夜|凌晨)")
 # A unit on its own ("8栋1102", "3组", "2单元101") continues the address before it.
 _UNIT = re.compile(r"(?:\d+(?:栋|幢|号楼|单元|组|号)|[一二三四五六七八九十两]+(?:栋|幢|单元|组))(?:\d+(?:单元|室|号)?)*")
 
@@ -74,6 +77,9 @@ def _phrases(text: str) -> list[tuple[int, int]]:
         cut = _REQUEST_WORDS.match(text[start:m.end()])
         if cut:
             start += cut.end()
+        when = _TIME_WORDS.match(text[start:m.end()])
+        if when:
+            start += when.end()
         phrase = text[start:m.end()]
         # "我要投诉小区物业…": a place word alone names no place
         if meaningful_length(phrase) >= 2 and not _BARE_PLACE_WORD.fullmatch(phrase):

@@ -114,6 +114,17 @@ def wants_human(text: str) -> bool:
     return bool(_HUMAN.search(text or ""))
 
 
+# Words around a request for a person that tell no matter: "不想跟机器人说 给我转人工".
+_HUMAN_FILLER = re.compile(r"不想|不愿意?|不要|跟|和|机器人|机器|说话|说|聊|给我|我要|我想|我|帮我|麻烦|请|你好|您好|喂|快点|马上|客服|坐席|人工|"
+                           r"直接|赶紧|能不能|可不可以|吗|嘛|啊|哈|[^\u4e00-\u9fffA-Za-z0-9]")
+
+
+def only_asks_for_human(text: str) -> bool:
+    """The message asks for a person and tells no matter: the call-back ticket then says so in its
+    text (CALLBACK_DESCRIPTION), never "我要人工" itself."""
+    return wants_human(text) and len(_HUMAN_FILLER.sub("", _HUMAN.sub("", text or ""))) <= 2
+
+
 def processing_time(category: str, urgent: bool, now: datetime | None = None) -> str:
     """"多久有人处理": the deadlines this ticket would get if registered now."""
     now = now or datetime.now(timezone.utc)
