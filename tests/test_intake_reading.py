@@ -415,6 +415,8 @@ def test_landmarks_do_not_route():
     assert without_landmarks("鹏程路靠近加油站那一段路面烂了") == "路面烂了"
     assert "加油站" not in without_landmarks("紫金路 从加油站到二小那一段的路灯坏了")
     assert without_landmarks("加油站那一段油价太高") == "加油站那一段油价太高"
+    assert "加油站" not in without_landmarks("中间那段路 靠近加油站那里 有好几个大坑")
+    assert without_landmarks("靠近加油站那里有人卖散装柴油") == "有人卖散装柴油"
     assert without_landmarks("学校乱收费") == "学校乱收费"
     assert without_landmarks("北辰街道万盛小区3栋楼道漏水") == "北辰街道万盛小区3栋楼道漏水"
 

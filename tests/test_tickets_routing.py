@@ -56,6 +56,10 @@ def test_not_urgent(text):
     ("seek_help", "在镇上农资店买的化肥 庄稼全烧死了 老板说不关他的事", "投诉"),
     ("seek_help", "美容院办的卡还有三千没用 老板卷款跑路了 麻烦帮我们反映下", "投诉"),
     ("seek_help", "给娃儿充了两千块的舞蹈课 上周突然关门了 电话也打不通", "投诉"),
+    # an unlawful act against the public is reported, whatever the classifier read; a named kind stays
+    ("complain", "我们组有个人没得行医资格 在屋头给人打吊针 这种无证行医太危险了", "举报"),
+    ("suggest", "有老师周末在外面开补习班 不去补课就不管娃儿 希望教育局查一下", "举报"),
+    ("complain", "我要投诉 隔壁茶楼天天聚众赌博 吵得睡不着", "投诉"),
     # a supply outage told without the word 停水 still asks for help
     (None, "我们组水停了两天了 没得水吃", "求助"),
 ])
