@@ -235,6 +235,15 @@ def test_gas_smell_goes_to_the_gas_authority_not_ecology(router, text):
     ("国道边上有个流动加油车天天卖散装柴油 好多拖拉机去加", "区应急管理局"),
     ("石桥村3组有个养猪场 猪粪水直接往河沟里头放", "区生态环境局"),  # a 桥 in a village's name is no bridge
     ("养老金资格认证咋个弄 我不会用手机 屋头就我一个人", "区人社局"),
+    # rural matters seen in blind conversations (#12), told in other words
+    ("我们村里自来水断了两天 水龙头一滴水都放不出来 听说是主管子爆了", "区水务局"),
+    ("镇上到县城的客运班车停了 老年人去医院看病都没车坐了", "区交通运输局"),
+    ("今年的耕地地力保护不贴还没发到卡上", "区农业农村局"),
+    ("从村委会门口到小学那段村道坑坑洼洼的 下雨全是积水 电瓶车都摔了好几个", "区交通运输局"),
+    ("修铁路征了我们组的田 补偿款拖了两年还没发完", "区自然资源和规划局"),
+    ("农贸市场门口的垃圾桶好几天没人收 苍蝇到处都是", "区综合执法局"),
+    ("小区旁边那家游泳馆 给娃儿充了两千的卡 现在关门跑路了", "区市监局"),
+    ("社区居委会的人态度很差，办个证明都推三阻四", "区民政局"),
 ])
 def test_boundary_cases_route_to_the_responsible_department(router, text, department):
     ranked = router.suggest(text)

@@ -43,6 +43,12 @@ from bot.tickets.places import adds_to_place, division_in, divisions, place_in, 
     ("停车场一辆车里头有个娃儿一直在哭 大人不在 车是锁起的 这个找哪个", "trapped"),
     ("电杆上有根线吊下来 一头搭在地上 有时候还啪啪冒火花", "electric"),
     ("河水涨起来了 已经淹到我们屋门口了 还有老年人走不动", "outdoor_flood"),
+    # water in the home is a flood whatever the message also says about the supply; a structure that
+    # gives way is a collapse
+    ("水管爆了 家里淹了 总阀关了现在也没得水用", "flooding"),
+    ("卫生间管子裂了 水一直在冒", "flooding"),
+    ("村口那座桥塌了 车子过不去", "landslide"), ("屋后的堡坎垮了一大片", "landslide"),
+    ("老房子的墙要塌了 里头还住得有人", "landslide"),
 ])
 def test_emergencies(text, kind):
     found = emergency_in(text)
@@ -57,7 +63,13 @@ def test_emergencies(text, kind):
                                   "小区停车位被占了车子出不来了",
                                   "砖厂晚上偷偷排黑烟，呛得人喘不过气", "早上起不来床 上班迟到了",
                                   # a feared danger is no alarm
-                                  "有人在门口摆摊 把消防通道都堵死了 万一着火车都进不来", "楼道堆满纸箱 容易着火"])
+                                  "有人在门口摆摊 把消防通道都堵死了 万一着火车都进不来", "楼道堆满纸箱 容易着火",
+                                  # a supply outage is no flood, even when a burst main caused it
+                                  "我们组自来水停了两天了 一滴水都没得 说是主管子爆了 吃水都要去挑",
+                                  "镇上水管爆了 整条街都断水了", "总管破了 水龙头放不出水",
+                                  # a railing, a handrail or a wall's skin giving way is a repair, no collapse
+                                  "小区门口那座桥的栏杆垮了一截 娃儿天天从那过", "楼梯扶手垮塌了 老人上下楼不方便",
+                                  "楼顶的护栏垮了一段", "墙皮垮了一大块"])
 def test_not_emergencies(text):
     assert emergency_in(text) is None
 
@@ -80,6 +92,22 @@ def test_emergency_file_is_validated(tmp_path):
     bad.write_text("emergencies:\n  - {kind: gas, patterns: ['x']}\n", encoding="utf-8")
     with pytest.raises(EmergencyConfigError, match="advice"):
         _load(bad)
+    bad.write_text("emergencies:\n  - {kind: gas, advice: x, department: y, patterns: [{pattern: '(', unless: []}]}\n",
+                   encoding="utf-8")
+    with pytest.raises(EmergencyConfigError, match=r"patterns\[0\]"):
+        _load(bad)
+    bad.write_text("emergencies:\n  - {kind: gas, advice: x, department: y, patterns: [{unless: [a]}]}\n", encoding="utf-8")
+    with pytest.raises(EmergencyConfigError, match=r"patterns\[0\] needs a pattern"):
+        _load(bad)
+
+
+def test_a_pattern_of_its_own_unless_voids_only_that_pattern(tmp_path):
+    path = tmp_path / "e.yml"
+    path.write_text("emergencies:\n  - kind: flooding\n    advice: x\n    department: y\n    patterns:\n"
+                    "      - {pattern: 管子爆, unless: [没水]}\n      - 屋头淹\n", encoding="utf-8")
+    flooding, = _load(path)
+    assert flooding.matches("管子爆了") and not flooding.matches("管子爆了 没水了")
+    assert flooding.matches("管子爆了 屋头淹了 现在没水了")
 
 
 @pytest.mark.parametrize("text, place", [
@@ -387,6 +415,8 @@ def test_landmarks_do_not_route():
     assert without_landmarks("鹏程路靠近加油站那一段路面烂了") == "路面烂了"
     assert "加油站" not in without_landmarks("紫金路 从加油站到二小那一段的路灯坏了")
     assert without_landmarks("加油站那一段油价太高") == "加油站那一段油价太高"
+    assert "加油站" not in without_landmarks("中间那段路 靠近加油站那里 有好几个大坑")
+    assert without_landmarks("靠近加油站那里有人卖散装柴油") == "有人卖散装柴油"
     assert without_landmarks("学校乱收费") == "学校乱收费"
     assert without_landmarks("北辰街道万盛小区3栋楼道漏水") == "北辰街道万盛小区3栋楼道漏水"
 

@@ -10,6 +10,9 @@ from bot.nlu.readings import reread
     # a problem story is intake, not a lookup
     ("已经打过好几次电话了没人管，枣山街道那个夜市天天闹到凌晨两点", "query_ticket_status", "complain"),
     ("楼上装修天天砸墙，物业也不管，都一个多月了", "nlu_fallback", "complain"),
+    # a service cut is a problem told, whatever word of the past it uses
+    ("镇上进城的班车以前一天五趟 现在只剩两趟了 上班的根本赶不上", "query_ticket_status", "complain"),
+    ("我们村到镇上的公交车这个月停了 娃儿上学都没车坐", "nlu_fallback", "complain"),
     # ... unless it refers to an earlier case or carries a number
     ("我上周反映的路灯问题处理得咋样了", "query_ticket_status", None),
     ("之前举报的黑诊所有没有处理", "query_ticket_status", None),

@@ -34,6 +34,7 @@ class Rules:
     categories: tuple  # ((category, (keyword, ...)), ...)
     urgent: tuple      # compiled patterns
     no_wrongdoer: tuple = ()  # matters that are nobody's wrongdoing (流浪狗, 马蜂窝): never a report
+    wrongdoing: tuple = ()  # unlawful acts against the public (无证行医, 赌博): a complaint of one is a report
 
 
 @lru_cache(maxsize=2)
@@ -56,7 +57,8 @@ def _rules(path: str) -> Rules:
         except re.error as exc:
             raise ValueError(f"{p}: urgent[{i}] is not a valid regular expression: {exc}") from exc
     no_wrongdoer = tuple(str(w) for w in data.get("no_wrongdoer") or ())
-    return Rules(intents, tuple(categories), tuple(urgent), no_wrongdoer)
+    wrongdoing = tuple(str(w) for w in data.get("wrongdoing") or ())
+    return Rules(intents, tuple(categories), tuple(urgent), no_wrongdoer, wrongdoing)
 
 
 def rules() -> Rules:
@@ -129,6 +131,8 @@ def category_of(text: str, intent: Optional[str] = None) -> str:
         if category == "举报" and not _names(r, "举报", text) and any(w in text for w in r.no_wrongdoer):
             # a stray dog or a wasp nest is nobody's wrongdoing: no report, whatever the classifier read
             category = "投诉" if _names(r, "投诉", text) else "求助"
+        if category == "投诉" and any(w in text for w in r.wrongdoing):
+            return "举报"  # "村里有人无证行医 给人打吊针": unlawful acts against the public are reported
         # "卖菜的把路都占完了", "护工打老人": a wrong done by someone is a complaint or report, whatever
         # the classifier thought of the wording
         if category in _SOFT_CATEGORIES:

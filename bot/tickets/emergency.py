@@ -22,7 +22,20 @@ class Emergency:
     department: str
     takes_over: bool = True
     routes: bool = True  # the ticket goes to `department` (false: the router decides)
-    unless: tuple = ()  # patterns that show the matter is something else ("管子爆了…没得自来水" is an outage)
+    unless: tuple = ()  # patterns that show the matter is something else (a self-harm word in a joke…)
+    # pattern index → patterns that void that one pattern only: "管子爆了" is a flood unless the
+    # message tells an outage ("…一滴水都没得"), while "屋头淹了" stays a flood whatever else is said
+    pattern_unless: tuple = ()
+
+    def matches(self, norm: str) -> bool:
+        """Whether the normalised message describes this emergency."""
+        if any(p.search(norm) for p in self.unless):
+            return False
+        return any(happened(p, norm) and not any(u.search(norm) for u in self._unless_of(i))
+                   for i, p in enumerate(self.patterns))
+
+    def _unless_of(self, index: int) -> tuple:
+        return self.pattern_unless[index] if index < len(self.pattern_unless) else ()
 
 
 class EmergencyConfigError(ValueError):
@@ -40,19 +53,28 @@ def _load(path: Path) -> tuple[Emergency, ...]:
         if not isinstance(row, dict) or not all(isinstance(row.get(k), str) and row[k].strip()
                                                 for k in ("kind", "advice", "department")):
             raise EmergencyConfigError(f"{where} needs kind, advice and department")
-        try:
-            patterns = tuple(re.compile(str(p)) for p in row.get("patterns") or [])
-        except re.error as exc:
-            raise EmergencyConfigError(f"{where}.patterns: {exc}") from exc
+        patterns, pattern_unless = [], []
+        for j, item in enumerate(row.get("patterns") or []):
+            # a pattern is a regular expression, or {pattern: …, unless: [...]} when some messages void it
+            pattern, voids = (item.get("pattern"), item.get("unless") or []) if isinstance(item, dict) else (item, [])
+            if not isinstance(pattern, str) or not isinstance(voids, list):
+                raise EmergencyConfigError(f"{where}.patterns[{j}] needs a pattern (and unless as a list)")
+            patterns.append(_compiled(pattern, f"{where}.patterns[{j}]"))
+            pattern_unless.append(tuple(_compiled(str(u), f"{where}.patterns[{j}].unless") for u in voids))
         if not patterns:
             raise EmergencyConfigError(f"{where}.patterns must be a non-empty list")
-        try:
-            unless = tuple(re.compile(str(p)) for p in row.get("unless") or [])
-        except re.error as exc:
-            raise EmergencyConfigError(f"{where}.unless: {exc}") from exc
-        out.append(Emergency(row["kind"], patterns, row["advice"].strip(), row["department"].strip(),
-                             bool(row.get("takes_over", True)), bool(row.get("routes", True)), unless))
+        unless = tuple(_compiled(str(p), f"{where}.unless") for p in row.get("unless") or [])
+        out.append(Emergency(row["kind"], tuple(patterns), row["advice"].strip(), row["department"].strip(),
+                             bool(row.get("takes_over", True)), bool(row.get("routes", True)), unless,
+                             tuple(pattern_unless)))
     return tuple(out)
+
+
+def _compiled(pattern: str, where: str) -> re.Pattern:
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise EmergencyConfigError(f"{where}: {exc}") from exc
 
 
 @lru_cache(maxsize=4)
@@ -68,7 +90,7 @@ def emergency_in(text: Optional[str]) -> Optional[Emergency]:
     """The first emergency kind (file order) the message describes, or None."""
     norm = normalize_text(text or "", 2000)
     for emergency in emergencies():
-        if any(happened(p, norm) for p in emergency.patterns) and not any(p.search(norm) for p in emergency.unless):
+        if emergency.matches(norm):
             return emergency
     return None
 

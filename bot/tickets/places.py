@@ -184,6 +184,10 @@ def _cut(text: str, spans) -> str:
 # everything up to the stretch word only says where.
 _STRETCH = re.compile(r"(?:那|这)?一?段|之间")
 _NEAR = re.compile(r"靠近|挨着|紧挨|临近|挨到|从")
+# "靠近加油站那里有好几个大坑": a phrase that starts by saying "near" only says where, as far as the
+# place word after it ("那里", "附近")
+_BESIDE = re.compile(r"靠近|挨着|紧挨|临近|挨到")
+_THERE = re.compile(r"那里|那儿|那边|附近|一带")
 
 
 def without_landmarks(text: str) -> str:
@@ -198,6 +202,9 @@ def without_landmarks(text: str) -> str:
         ends = [m.end() for m in POSITION_WORD.finditer(text, start, end)]
         if _NEAR.search(text, start, end):
             ends += [m.end() for m in _STRETCH.finditer(text, start, end)]
+        if _BESIDE.match(text, start):
+            there = _THERE.match(text, end)
+            ends.append(there.end() if there else end)
         if ends:
             spans.append((start, max(ends)))
     return _cut(text, spans)
