@@ -179,7 +179,9 @@ def test_waiting_and_asking_for_a_hand_are_matters(text):
 
 def test_a_long_account_the_classifier_cannot_place_is_a_matter():
     story = "我们石笋镇到城头的班车 以前一天六趟 现在只有两趟了 早上七点一趟下午四点一趟 我们老年人进城看病根本赶不上"
-    assert reread(story, "nlu_fallback", False) == "seek_help"
+    assert reread(story, "nlu_fallback", False) in ("seek_help", "complain")
+    assert reread("我们这边的班车以前一天六趟 现在只剩两趟 早上一趟下午一趟 进城很不方便", "nlu_fallback", False) \
+        in ("seek_help", "complain")
     # a question, a service, a short message or a case number keep the fallback
     assert reread("我们这边到城里的班车以前一天有六趟 现在还有几趟 哪个电话可以问得到", "nlu_fallback", False) is None
     assert reread("我们村上好几个老年人都想问一下那个养老保险的认证每年都要搞一次", "nlu_fallback", False) is None
