@@ -81,7 +81,8 @@ def test_a_fall_told_afterwards_is_no_call_for_help():
 
 def test_gas_goes_to_the_gas_authority_and_injury_does_not_take_over():
     assert emergency_in("闻到煤气味").department == "区住建局"
-    assert emergency_in("上次摔伤了医保咋个报").takes_over is False
+    assert emergency_in("我爸摔伤了 流了好多血").takes_over is False
+    assert emergency_in("上次摔伤了医保咋个报") is None   # a question about an old injury is no alarm
 
 
 def test_emergency_file_is_validated(tmp_path):
@@ -525,3 +526,8 @@ def test_an_estate_name_without_a_place_word_is_kept():
 def test_a_time_said_before_a_place_is_no_part_of_it():
     assert place_in("昨天晚上万盛小区门口有人打架") == "万盛小区门口"
     assert place_in("上个礼拜社区的小李帮我把低保办下来了") is None
+
+
+def test_an_injury_told_to_ask_about_work_injury_is_no_alarm():
+    assert emergency_in("我老汉在工地上干活摔了 腿断了 老板不认是工伤 咋个认定嘛") is None
+    assert emergency_in("有人摔倒了流了好多血").kind == "injury"
