@@ -316,8 +316,15 @@ def choice_buttons(candidates: list[Result], aspect: str | None = None) -> list[
              "payload": _payload(procedure_item=r.id, aspect=aspect)} for r in candidates]
 
 
+def named(candidates: list[Result]) -> str:
+    """The candidates' names in the text itself: WeChat and screen readers read text, the elderly
+    often do not see buttons as choices."""
+    return "、".join(f"“{r.name}”" for r in candidates)
+
+
 def choose(candidates: list[Result], aspect: str | None) -> Reply:
-    return Reply("您问的可能是以下事项，请选择一个：", choice_buttons(candidates, aspect), None, "choose")
+    return Reply(f"您问的可能是以下事项：{named(candidates)}，请选择一个：", choice_buttons(candidates, aspect), None,
+                 "choose")
 
 
 def suggest(candidates: list[Result], aspect: str | None) -> Reply:
@@ -327,7 +334,8 @@ def suggest(candidates: list[Result], aspect: str | None) -> Reply:
     second = candidates[1].score if len(candidates) > 1 else 0.0
     clear = best is not None and (best.confidence >= FALLBACK_ITEM_CONFIDENCE or best.score >= GUESS_RATIO * second)
     if best is None or best.kind == "faq" or not clear:
-        text = (f"没有找到与您的问题完全对应的事项。您是不是想问以下事项？"
+        items = [r for r in candidates if r.kind != "faq"]
+        text = (f"没有找到与您的问题完全对应的事项。您是不是想问{named(items) if items else '以下事项'}？请点选，"
                 f"也可以换个说法告诉我，或拨打{HOTLINE_NAME}咨询。")
         return Reply(text, choice_buttons(candidates, aspect), None, "suggest")
     others = "，或者下面的其他事项" if len(candidates) > 1 else ""
