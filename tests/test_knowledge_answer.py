@@ -311,3 +311,24 @@ def test_the_citizen_telling_their_case_after_an_item_gets_its_conditions():
     own = compose("我是自己交的社保 没得单位的", "retirement-pension")
     assert (own.procedure_item, own.aspect) == ("retirement-pension", "conditions") and "灵活就业" in own.text
     assert compose("我是退休职工", "resident-id-card").procedure_item == "retirement-pension"
+
+
+def test_typed_by_voice_told_in_clauses_and_asked_about_amounts_or_lines_of_the_guide():
+    # voice input of a whole word (申情第保, 残积证) and a story around the item named in one clause
+    assert compose("我想申情第保 要啥子手续", None).procedure_item == "minimum-living-allowance"
+    assert compose("想给他办个残积证 咋个办", None).procedure_item == "disability-certificate"
+    marriage = compose("我和男朋友下周想去扯结婚证 要带啥子材料 赶时间说简单点", None)
+    assert marriage.procedure_item == "marriage-registration" and marriage.aspect == "materials"
+    # how much and how often: the guide's amounts, on the item in context
+    loan = compose("一年能贷好多", "student-financial-aid")
+    assert loan.aspect == "amount" and "16000元" in loan.text
+    levels = compose("一年交好多钱 有几个档次", "urban-rural-pension")
+    assert levels.procedure_item == "urban-rural-pension" and "档次" in levels.text
+    # a follow-up about something the guide in context speaks of gets those lines, not another item
+    earlier = compose("那我在外头交的那几年咋个办 会不会作废", "urban-rural-pension")
+    assert earlier.procedure_item == "urban-rural-pension" and "不会作废" in earlier.text
+    rent = compose("要租房合同吗 房东不愿意去备案", "housing-provident-fund-withdrawal")
+    assert rent.procedure_item == "housing-provident-fund-withdrawal" and "备案" in rent.text
+    # ... unless the FAQ on it answers: remedies of a disclosure, the 20+20 working days
+    assert "60日" in compose("行政复议找哪个", "government-information-disclosure").text
+    assert "20个工作日" in compose("为啥子要延长 延长了最迟好久答复", None).text

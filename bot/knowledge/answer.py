@@ -231,6 +231,8 @@ def aspect_text(guide: Guide, aspect: str, dept: Department | None, today: date 
             done = add_working_days(today or _today(), promised.working_days)
             lines.append(f"如今天受理，按承诺时限预计{format_cn_date(done)}前办结（以实际受理日为准）。")
         return "\n".join(lines)
+    if aspect == "amount":
+        return _amount_text(guide, d)
     if aspect == "fees":
         if guide.fees.free is True and not guide.fees.text:
             return "不收费。"
@@ -262,6 +264,20 @@ def aspect_text(guide: Guide, aspect: str, dept: Department | None, today: date 
         trips = [line for line in (*guide.conditions, *guide.process) if any(w in line for w in _NO_TRIP)]
         return text + ("\n" + _numbered(trips) if trips else "")
     raise ValueError(f"unknown aspect {aspect!r}")
+
+
+# Words of a guide line that states an amount, a level or how often.
+_AMOUNT_WORDS = ("元", "额度", "档次", "标准", "次", "最高", "比例", "金额")
+
+
+def _amount_text(guide: Guide, dept: str) -> str:
+    """How much is paid or granted and how often: the guide's fees text (which states both) and its
+    condition and process lines that speak of amounts."""
+    lines = [line for line in (*guide.conditions, *guide.process) if any(w in line for w in _AMOUNT_WORDS)]
+    head = guide.fees.text if guide.fees.text and any(w in guide.fees.text for w in _AMOUNT_WORDS) else None
+    if not head and not lines:
+        return _unknown("金额标准", dept)
+    return "\n".join(filter(None, [head, _numbered(lines) if lines else None]))
 
 
 # --- whole replies ------------------------------------------------------------------------------
@@ -384,7 +400,9 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
         return answer_result(index, context, aspect)
     if context is not None:
         related = _related_to_context(text, context, index.search(text, k=MAX_CHOICES + 2))
-        if related is not None:  # "办了有啥子补贴没得" after 残疾人证: the 残疾人 补贴, not 高龄津贴
+        # a catalog item must be named by two words of its name: "他户口在重庆" after 结婚登记 does not
+        # name 户口登记项目内容变更更正证明 by 户口 and a shared 登记
+        if related is not None and (related.kind == "guide" or _names_item(text, related)):  # "办了有啥子补贴没得" after 残疾人证: the 残疾人 补贴, not 高龄津贴
             return answer_result(index, related, aspect)
     # A short aspect question ("能领好久", "多久到账") stays on the item in context unless it names
     # another item (a confident catalog match); an FAQ match does not take it away.
@@ -410,6 +428,12 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
         found = index.search(text, k=3)
         if not (_names_another(found, context) and (found[0].kind == "guide" or _names_item(text, found[0]))):
             return answer_result(index, context, "conditions")
+    if context is not None and context.guide is not None:
+        # "体检在哪里做 随便哪个医院都可以不" after 驾驶证换证: the guide in context speaks of 体检, and
+        # no other item is named by more than a word of its name — the question is about this guide
+        lines = _mentioned_lines(context.guide, text)
+        if lines and not _names_other_item(text, context, index):
+            return _with_lines(answer_result(index, context, aspect), context, lines, aspect)
     general = _general_rule(index, aspect) if context is None else None
     if not has_words:
         return Reply(ASK_WHICH_ITEM, [], None, "not_found")
@@ -428,6 +452,8 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
     if results[0].confidence < MIN_CONFIDENCE and not _clear_winner(results):
         results = _without_voice_typos(text, results, index)
     if results[0].confidence < MIN_CONFIDENCE and not _clear_winner(results):
+        results = _by_clause(text, results, index)
+    if results[0].confidence < MIN_CONFIDENCE and not _clear_winner(results) and not _from_clause(results):
         if context is not None and aspect is not None:
             # "卖家在浙江打工回不来 可以委托别人来办不" about the item talked about: nothing else is named
             return answer_result(index, context, aspect)
@@ -445,6 +471,120 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
             return choose(close, aspect)
         return answer_result(index, named, aspect)
     return answer_result(index, results[0], aspect)
+
+
+# Bigrams of a question that name no matter of its own: the place every item is in, and the words
+# of any follow-up ("一年", "现在").
+_GENERIC_BIGRAMS = frozenset({"广安", "安区", "一年", "现在", "以前", "之前", "这个", "那个", "时候", "知道", "晓得",
+                              "是不", "不是", "可以", "能不", "会不", "不会", "要不", "还要", "还能", "一下", "的话",
+                              "我们", "他们", "你们", "自己", "两个", "一个", "几个", "好多", "多少", "必须", "还是",
+                              "需要", "不用", "直接", "就在", "能在", "在哪", "哪里", "里办"})
+MAX_MENTIONED_LINES = 3
+
+
+def _guide_lines(guide: Guide) -> list[str]:
+    return [*guide.conditions, *(_material(m) for m in guide.materials), *guide.process,
+            guide.legal_time_limit.note or "", guide.promised_time_limit.note or "", guide.fees.text or "",
+            guide.location.value or "", guide.online.text or ""]
+
+
+COMMON_SHARE = 0.35  # a bigram in more of the guides than this is a word of any guide (必须, 身份), no topic
+
+
+_COMMON: frozenset[str] | None = None
+
+
+def _common_bigrams() -> frozenset[str]:
+    global _COMMON
+    if _COMMON is None:
+        guides = list(get_index().knowledge.guides.values())
+        counts: dict[str, int] = {}
+        for g in guides:
+            for bg in set().union(*(_bigrams(line) for line in _guide_lines(g) if line)):
+                counts[bg] = counts.get(bg, 0) + 1
+        _COMMON = frozenset(bg for bg, n in counts.items() if n > COMMON_SHARE * len(guides))
+    return _COMMON
+
+
+def _mentioned_lines(guide: Guide, text: str | None) -> list[str]:
+    """The lines of a guide that speak of what a follow-up asks ("婚检是不是必须要做" → its line on
+    婚前医学检查, "房东不愿意去备案" → its line on 租赁合同备案): lines sharing a word (a bigram, not
+    a generic one) of the question's own words, most shared first."""
+    asked = _bigrams(_named_part(text)) - _GENERIC_BIGRAMS - _bigrams(guide.name) - _common_bigrams()
+    if not asked:
+        return []
+    scored = [(len(asked & _bigrams(line)), i, line) for i, line in enumerate(_guide_lines(guide)) if line]
+    best = sorted((t for t in scored if t[0] > 0), key=lambda t: (-t[0], t[1]))
+    return list(dict.fromkeys(line for _, _, line in best))[:MAX_MENTIONED_LINES]
+
+
+def _names_other_item(text: str | None, context: Result, index: SearchIndex) -> bool:
+    """The question names another item: the search ranks it first, sure of it, and two words of its
+    name are said (a guide: one)."""
+    found = index.search(text, k=3)
+    if not found or found[0].id == context.id:
+        return False
+    said = _bigrams(clean(text))
+    # "每年还要做啥子资格认证" after 退休: three words of another item's name are said, wherever it ranks
+    if any(len(said & _bigrams(r.name)) >= 3 for r in found if r.kind != "faq" and r.id != context.id):
+        return True
+    top = found[0]
+    if top.kind == "faq":  # "行政复议找哪个" in a disclosure: the FAQ on remedies says it
+        return True
+    # another guide among the first, matching a fair share of the question: the search decides
+    if any(r.kind == "guide" and r.id != context.id and r.confidence >= FALLBACK_ITEM_CONFIDENCE for r in found):
+        return True
+
+    shared = len(_bigrams(_named_part(text)) & _bigrams(top.name)) if top.kind == "guide" else 0
+    return (top.confidence >= NAMES_ITEM_CONFIDENCE or _clear_winner(found)) \
+        and (shared >= 1 and top.kind == "guide" or _names_item(text, top))
+
+
+def _with_lines(reply: Reply, context: Result, lines: list[str], aspect: str | None) -> Reply:
+    """The answer on the item in context with the guide's lines about what was asked: alone when no
+    aspect was asked (the overview would not answer), after the aspect's answer otherwise."""
+    shown = [line for line in lines if line not in reply.text]
+    if not shown:
+        return reply
+    about = "本事项办事指南中的相关说明：\n" + _numbered(shown)
+    if aspect is None or reply.kind != "answer":
+        return Reply(f"{_header(context)}\n{about}", aspect_buttons(context.id)[:4], context.id, "answer", None)
+    return Reply(f"{reply.text}\n{about}", reply.buttons, reply.procedure_item, reply.kind, reply.aspect)
+
+
+# A message told in several clauses ("我和男朋友下周想去扯结婚证 要带啥子材料 赶时间说简单点"): its story
+# and its manners dilute the clause that names the item.
+_CLAUSES = re.compile(r"[\s，,。.！!？?；;、]+")
+CLAUSE_CONFIDENCE = 0.25  # the share of its clause a clause's item must match
+CLAUSE_MIN_SCORE = 15.0   # ... and how strongly (a name or alias said, not one common word)
+
+
+def _by_clause(text: str, results: list[Result], index: SearchIndex) -> list[Result]:
+    """An unsure match searched again clause by clause: the clause whose item scores highest, when
+    that match is sure of its clause, names the item (aspect-only clauses and FAQ matches aside)."""
+    clauses = [c for c in _CLAUSES.split(clean(text)) if c and not names_no_item(c)]
+    if len(clauses) < 2:
+        return results
+    best: list[Result] = []
+    for clause in clauses:
+        found = [r for r in index.search(clause, k=MAX_CHOICES + 2) if r.kind != "faq"]
+        if found and (not best or found[0].score > best[0].score):
+            best = found
+    if not best or best[0].confidence < CLAUSE_CONFIDENCE or best[0].score < CLAUSE_MIN_SCORE:
+        return results
+    return [_ClauseResult.mark(r) for r in best]
+
+
+class _ClauseResult(Result):
+    """A result found by one clause of the question (sure of that clause, not of the whole)."""
+
+    @classmethod
+    def mark(cls, result: Result) -> "_ClauseResult":
+        return cls(**{f: getattr(result, f) for f in result.__dataclass_fields__})
+
+
+def _from_clause(results: list[Result]) -> bool:
+    return bool(results) and isinstance(results[0], _ClauseResult)
 
 
 def _general_rule(index: SearchIndex, aspect: str | None) -> Reply | None:
