@@ -12,10 +12,11 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.calendar import add_working_days, format_cn_date
-from bot.knowledge.aspects import ASPECT_ORDER, ASPECT_PHRASES, ASPECTS, DETECTION_ORDER, GENERAL_FAQ, YES_NO_ASPECT
+from bot.knowledge.aspects import (ASPECT_ORDER, ASPECT_PHRASES, ASPECTS, DETECTION_ORDER, FIRST_ASPECTS, GENERAL_FAQ,
+                                   YES_NO_ASPECT)
 from bot.knowledge.models import Department, Guide, Material, TimeLimit
 from bot.knowledge.search import Result, SearchIndex, get_index
-from bot.knowledge.text import clean
+from bot.knowledge.text import STAGES, clean
 from bot.replies import HOTLINE, HOTLINE_NAME
 from bot.settings import get_settings
 
@@ -90,6 +91,9 @@ def detect_aspect(text: str | None) -> str | None:
     t = _canon(_asked_part(text).replace(" ", ""))
     if _WHERE_TO_HAND_IN.search(t):
         return "location"
+    for key, phrases in FIRST_ASPECTS.items():
+        if any(_canon(p) in t for p in phrases):
+            return key
     for key in DETECTION_ORDER:
         if any(p in t for p in _CANON_ASPECTS[key]):
             return key
@@ -409,6 +413,9 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
     short_follow_up = aspect is not None and len(clean(text).replace(" ", "")) <= FOLLOW_UP_MAX_CHARS
     if context is not None and short_follow_up:
         found = index.search(text, k=3)
+        sure = _sure_faq(text, found)
+        if sure is not None:  # "健康证在哪里办 要好多钱" after 小作坊备案: the FAQ on 健康证 says it
+            return faq_reply(sure)
         # an item named in so few words shares a character of its name with them: "嘛" sounds like
         # the 麻 of 麻醉药品 (the search's homophones), which names nothing
         said = set(_named_part(text))
@@ -480,6 +487,8 @@ _GENERIC_BIGRAMS = frozenset({"广安", "安区", "一年", "现在", "以前", 
                               "我们", "他们", "你们", "自己", "两个", "一个", "几个", "好多", "多少", "必须", "还是",
                               "需要", "不用", "直接", "就在", "能在", "在哪", "哪里", "里办"})
 MAX_MENTIONED_LINES = 3
+# The words of a transaction's stage (注销, 变更, 到期, 延续 …): said of any item, they name none.
+_STAGE_WORDS = (*(w for names, cues in STAGES.values() for w in (*names, *cues)), "到期", "过期", "期满")
 
 
 def _guide_lines(guide: Guide) -> list[str]:
@@ -510,7 +519,9 @@ def _mentioned_lines(guide: Guide, text: str | None) -> list[str]:
     """The lines of a guide that speak of what a follow-up asks ("婚检是不是必须要做" → its line on
     婚前医学检查, "房东不愿意去备案" → its line on 租赁合同备案): lines sharing a word (a bigram, not
     a generic one) of the question's own words, most shared first."""
-    asked = _bigrams(_named_part(text)) - _GENERIC_BIGRAMS - _bigrams(guide.name) - _common_bigrams()
+    # the canonical words of its synonyms count too: "在成都换" asks about 异地, "户口本" about 户口簿
+    said = _named_part(text) + "，" + "，".join(get_index().analyzer.expansions(clean(text)))
+    asked = _bigrams(said) - _GENERIC_BIGRAMS - _bigrams(guide.name) - _common_bigrams()
     if not asked:
         return []
     scored = [(len(asked & _bigrams(line)), i, line) for i, line in enumerate(_guide_lines(guide)) if line]
@@ -518,26 +529,44 @@ def _mentioned_lines(guide: Guide, text: str | None) -> list[str]:
     return list(dict.fromkeys(line for _, _, line in best))[:MAX_MENTIONED_LINES]
 
 
+def _sure_faq(text: str | None, found: list[Result]) -> Result | None:
+    """The FAQ entry the search ranks first, sure of it, and named by the question's own words (not
+    only by its aspect words: "周六上班不" names no FAQ, "健康证在哪里办" names the one on 健康证)."""
+    if not found or found[0].kind != "faq" or found[0].confidence < SURE_FAQ:
+        return None
+    entry = found[0].faq
+    own = _bigrams(_named_part(text)) - _GENERIC_BIGRAMS
+    return found[0] if own & _bigrams("，".join([entry.question, *entry.aliases])) else None
+
+
+def _stage_bigrams() -> set[str]:
+    return set().union(*(_bigrams(w) for w in _STAGE_WORDS))
+
+
 def _names_other_item(text: str | None, context: Result, index: SearchIndex) -> bool:
-    """The question names another item: the search ranks it first, sure of it, and two words of its
-    name are said (a guide: one)."""
+    """The question names another item: three words of its name are said ("每年还要做啥子资格认证"
+    after 退休), or a guide the search ranks near the top is named by a word the item in context does
+    not have ("办了残疾证能不能吃低保" after 残疾人证), or the search is sure of another item named by
+    two words of its name (a guide: one), or a FAQ entry answers it best ("行政复议找哪个")."""
     found = index.search(text, k=3)
-    if not found or found[0].id == context.id:
+    if not found:
         return False
-    said = _bigrams(clean(text))
-    # "每年还要做啥子资格认证" after 退休: three words of another item's name are said, wherever it ranks
-    if any(len(said & _bigrams(r.name)) >= 3 for r in found if r.kind != "faq" and r.id != context.id):
+    said = _bigrams(clean(text)) - _stage_bigrams()
+    new = said - _bigrams(context.name)
+    others = [r for r in found if r.id != context.id]
+    if any(r.kind != "faq" and len(said & _bigrams(r.name)) >= 3 for r in others):
+        return True
+    if found[0].kind == "faq":
+        return True
+    if any(r.kind == "guide" and r.confidence >= FALLBACK_ITEM_CONFIDENCE and new & _bigrams(r.name) for r in others):
         return True
     top = found[0]
-    if top.kind == "faq":  # "行政复议找哪个" in a disclosure: the FAQ on remedies says it
-        return True
-    # another guide among the first, matching a fair share of the question: the search decides
-    if any(r.kind == "guide" and r.id != context.id and r.confidence >= FALLBACK_ITEM_CONFIDENCE for r in found):
-        return True
-
-    shared = len(_bigrams(_named_part(text)) & _bigrams(top.name)) if top.kind == "guide" else 0
+    if top.id == context.id:
+        return False
+    # the stage a name carries names no matter: "延续要提前好久" after 小作坊备案 is not 危险废物经营许可到期延续
+    shared = _bigrams(_named_part(text)) & _bigrams(top.name) - _stage_bigrams()
     return (top.confidence >= NAMES_ITEM_CONFIDENCE or _clear_winner(found)) \
-        and (shared >= 1 and top.kind == "guide" or _names_item(text, top))
+        and len(shared) >= (1 if top.kind == "guide" else 2)
 
 
 def _with_lines(reply: Reply, context: Result, lines: list[str], aspect: str | None) -> Reply:
@@ -644,8 +673,9 @@ def _named_by_name(text: str | None, context: Result, index: SearchIndex) -> Res
 
 def _names_item(text: str | None, item: Result) -> bool:
     """A catalog item without a guide is named by two words of its name at least: "当天能拿到户口本不"
-    after 出生登记 does not name 户口登记项目内容变更更正证明 by its 户口."""
-    return len(_bigrams(_named_part(text)) & _bigrams(item.name)) >= 2
+    after 出生登记 does not name 户口登记项目内容变更更正证明 by its 户口, nor "到期了 延续要提前好久" a
+    …到期延续 item by the words of its stage."""
+    return len(_bigrams(_named_part(text)) & _bigrams(item.name) - _stage_bigrams()) >= 2
 
 
 def _related_to_context(text: str | None, context: Result, results: list[Result]) -> Result | None:
@@ -678,8 +708,8 @@ def _clear_winner(results: list[Result]) -> bool:
 
 
 def _bigrams(text: str) -> set[str]:
-    chars = re.sub(r"[^\u4e00-\u9fff]", "", text)
-    return {chars[i:i + 2] for i in range(len(chars) - 1)}
+    """The character bigrams of each run of Chinese characters (none across a comma or a space)."""
+    return {run[i:i + 2] for run in re.findall(r"[\u4e00-\u9fff]+", text) for i in range(len(run) - 1)}
 
 
 def _sole_best(scored: list[tuple[float, Result]]) -> tuple[float, Result | None]:
@@ -724,6 +754,27 @@ def _nearest_to_context(close: list[Result], context: Result | None) -> Result |
         return others[0]  # "办了残疾证能不能吃低保": the item talked about is the background, the other is asked
     known = _bigrams(context.name)
     return _sole_best([(len(known & _bigrams(r.name)) / (len(known | _bigrams(r.name)) or 1), r) for r in close])[1]
+
+
+SURE_FAQ = 0.6  # a FAQ entry matching this much of a message the NLU found out of scope answers it
+
+
+def follow_up_reply(text: str | None, context_item: str | None, index: SearchIndex | None = None) -> Reply | None:
+    """The answer to a message the NLU found out of scope when it is a follow-up after all: about the
+    item in context ("一年能贷好多" after 学生资助, "一年可以提几次" after 公积金提取 — answered on that
+    item, not taken to another) or a question a FAQ entry answers surely ("行政复议找哪个"); else None."""
+    if not clean(text) or str(text).startswith("/"):
+        return None
+    index = index or get_index()
+    context = index.get(context_item)
+    if context is not None and context.guide is not None:
+        reply = compose(text, context.id, index=index)
+        if reply.kind == "answer" and reply.procedure_item == context.id:
+            return reply
+    found = index.search(text, k=1)
+    if found and found[0].kind == "faq" and found[0].confidence >= SURE_FAQ:
+        return faq_reply(found[0])
+    return None
 
 
 def item_name(item_id: str | None, index: SearchIndex | None = None) -> str | None:

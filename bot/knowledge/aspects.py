@@ -62,6 +62,10 @@ ASPECTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "process": ("办理流程", ("流程", "步骤", "程序", "怎么走", "先去", "手续怎么", "通知我", "排队", "预约", "取号",
                              "排号")),
 }
+# Asked before any other aspect: "好久可以退休" asks who may retire when (conditions), not how long it takes.
+FIRST_ASPECTS = {"conditions": ("好久可以退休", "好久能退休", "好久退休", "几岁退休", "几岁可以退休", "多少岁退休",
+                                "好多岁退休", "啥时候退休", "什么时候退休", "啥时候能退休", "什么时候能退休", "哪年退休",
+                                "哪一年退休", "退休年龄")}
 # The order of the aspect buttons.
 ASPECT_ORDER = ["materials", "conditions", "process", "time", "fees", "location", "online"]
 # Detection order: the more specific questions first ("要带什么材料，多久" asks for materials).
