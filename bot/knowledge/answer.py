@@ -485,7 +485,8 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
 _GENERIC_BIGRAMS = frozenset({"广安", "安区", "一年", "现在", "以前", "之前", "这个", "那个", "时候", "知道", "晓得",
                               "是不", "不是", "可以", "能不", "会不", "不会", "要不", "还要", "还能", "一下", "的话",
                               "我们", "他们", "你们", "自己", "两个", "一个", "几个", "好多", "多少", "必须", "还是",
-                              "需要", "不用", "直接", "就在", "能在", "在哪", "哪里", "里办"})
+                              "需要", "不用", "直接", "就在", "能在", "在哪", "哪里", "里办", "或者", "要是",
+                              "如果", "然后", "但是", "就是", "还有", "每年"})
 MAX_MENTIONED_LINES = 3
 # The words of a transaction's stage (注销, 变更, 到期, 延续 …): said of any item, they name none.
 _STAGE_WORDS = (*(w for names, cues in STAGES.values() for w in (*names, *cues)), "到期", "过期", "期满")
@@ -771,7 +772,7 @@ def follow_up_reply(text: str | None, context_item: str | None, index: SearchInd
         reply = compose(text, context.id, index=index)
         if reply.kind == "answer" and reply.procedure_item == context.id:
             return reply
-    found = index.search(text, k=1)
+    found = index.search(text, k=MAX_CHOICES)
     if found and found[0].kind == "faq" and found[0].confidence >= SURE_FAQ:
         return faq_reply(found[0])
     return None
