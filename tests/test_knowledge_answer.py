@@ -368,3 +368,15 @@ def test_out_of_scope_messages_that_are_follow_ups_get_their_answer():
     assert follow_up_reply("今天天气怎么样", "student-financial-aid") is None
     assert follow_up_reply("讲个笑话", None) is None
     assert follow_up_reply("/out_of_scope", "student-financial-aid") is None
+
+
+def test_follow_ups_that_open_another_matter_leave_the_guide_in_context():
+    # a word the guide never mentions names the item ranked near the top
+    assert compose("执照下来以后发票咋个领", "company-registration").text.startswith("【发票领用")
+    # "还有…" opens another matter
+    assert compose("还有明年的医保钱咋个交 在哪里交", "medical-reimbursement").procedure_item == "resident-medical-insurance"
+    # a voice typo in the clause that names the item
+    assert compose("喂 我问一哈 那个养老金的人证 今年咋个还没弄 要跑到哪里去弄哦",
+                   None).procedure_item == "pension-qualification-certification"
+    # moving one's pension home is the transfer, not joining the residents' scheme
+    assert compose("我以前在东莞打工交了8年养老保险，现在回广安了，社保咋转回来？", None).procedure_item == "pension-transfer"
