@@ -68,3 +68,11 @@ async def test_out_of_scope_follow_up_on_the_item_in_context_is_answered(action)
                        [], False, None, {}, "action_listen")
     assert await ActionOutOfScope().run(dispatcher, tracker_, {}) == []
     assert dispatcher.messages[0]["response"] == "utter_out_of_scope"
+
+
+async def test_a_materials_question_about_one_line_of_the_guide_starts_no_interview(action):
+    from actions.procedures import _situation
+    from bot.knowledge.answer import Reply
+
+    specific = Reply("【结婚登记】…相关说明", [], "marriage-registration", "answer", "materials", True)
+    assert _situation(specific, "户口本还要不要带", None) is None

@@ -380,3 +380,9 @@ def test_follow_ups_that_open_another_matter_leave_the_guide_in_context():
                    None).procedure_item == "pension-qualification-certification"
     # moving one's pension home is the transfer, not joining the residents' scheme
     assert compose("我以前在东莞打工交了8年养老保险，现在回广安了，社保咋转回来？", None).procedure_item == "pension-transfer"
+
+
+def test_an_answer_quoting_the_guide_on_what_was_asked_is_marked_specific():
+    married = compose("户口本还要不要带 他户口在重庆 我的在广安 能不能就在广安办", "marriage-registration")
+    assert married.aspect == "materials" and married.specific
+    assert not compose("结婚要带啥子材料", None).specific

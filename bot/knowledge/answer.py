@@ -72,6 +72,7 @@ class Reply:
     procedure_item: str | None = None
     kind: str = "answer"  # answer | overview | choose | suggest | no_guide | faq | not_found
     aspect: str | None = None  # the aspect answered (kind "answer")
+    specific: bool = False  # it quotes the guide's lines on what was asked (not only the aspect)
 
 
 def _asked_part(text: str | None) -> str:
@@ -590,8 +591,8 @@ def _with_lines(reply: Reply, context: Result, lines: list[str], aspect: str | N
         return reply
     about = "本事项办事指南中的相关说明：\n" + _numbered(shown)
     if aspect is None or reply.kind != "answer":
-        return Reply(f"{_header(context)}\n{about}", aspect_buttons(context.id)[:4], context.id, "answer", None)
-    return Reply(f"{reply.text}\n{about}", reply.buttons, reply.procedure_item, reply.kind, reply.aspect)
+        return Reply(f"{_header(context)}\n{about}", aspect_buttons(context.id)[:4], context.id, "answer", None, True)
+    return Reply(f"{reply.text}\n{about}", reply.buttons, reply.procedure_item, reply.kind, reply.aspect, True)
 
 
 # A message told in several clauses ("我和男朋友下周想去扯结婚证 要带啥子材料 赶时间说简单点"): its story
