@@ -6,10 +6,11 @@ import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.dialogue import affirmation
-from bot.knowledge.answer import FALLBACK_ITEMS, NONE_OF_THESE, choice_buttons, plausible_items
+from bot.knowledge.answer import FALLBACK_ITEMS, NONE_OF_THESE, choice_buttons, follow_up_reply, plausible_items
 from bot.nlu.readings import plausible_reading
 from bot.nlu.normalize import has_content
 
@@ -54,6 +55,16 @@ class ActionOutOfScope(Action):
         text = tracker.latest_message.get("text") or ""
         if not has_content(text):
             dispatcher.utter_message(response="utter_empty_message")
-        else:
-            dispatcher.utter_message(response="utter_out_of_scope")
+            return []
+        # "一年能贷好多" after 学生资助 reads as out of scope to the NLU, but the knowledge answers it
+        try:
+            reply = await asyncio.get_running_loop().run_in_executor(
+                None, follow_up_reply, text, tracker.get_slot("procedure_item"))
+        except Exception:
+            logger.exception("out of scope: knowledge search unavailable")
+            reply = None
+        if reply is not None:
+            dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
+            return [SlotSet("procedure_item", reply.procedure_item)] if reply.procedure_item else []
+        dispatcher.utter_message(response="utter_out_of_scope")
         return []

@@ -73,6 +73,8 @@ def _situation(reply, text: str, tracker: Tracker):
     a list, a correction of it: "不对，我是代办的")."""
     if reply.kind not in ("answer", "overview") or not reply.procedure_item:
         return None
+    if reply.specific:  # "户口本还要不要带": the guide's line on it answers, not the interview's first question
+        return None
     name = item_name(reply.procedure_item)
     try:
         state = situation_replies.load_state(tracker.get_slot("situation_state"))

@@ -50,3 +50,29 @@ async def test_menu_button_without_words_asks_what(action):
     events = await action.run(dispatcher, tracker("/ask_procedure"), {})
     assert "请问您想办理什么事项" in dispatcher.messages[0]["text"]
     assert [e["name"] for e in events] == ["aspect"]
+
+
+async def test_out_of_scope_follow_up_on_the_item_in_context_is_answered(action):
+    from actions.common import ActionOutOfScope
+
+    dispatcher = CollectingDispatcher()
+    tracker_ = Tracker("test", {"procedure_item": "id_card"},
+                       {"text": "那要多久？", "intent": {"name": "out_of_scope"}, "entities": []},
+                       [], False, None, {}, "action_listen")
+    events = await ActionOutOfScope().run(dispatcher, tracker_, {})
+    assert "承诺时限：20个工作日" in dispatcher.messages[0]["text"]
+    assert {"event": "slot", "timestamp": None, "name": "procedure_item", "value": "id_card"} in events
+
+    dispatcher = CollectingDispatcher()
+    tracker_ = Tracker("test", {}, {"text": "今天天气怎么样", "intent": {"name": "out_of_scope"}, "entities": []},
+                       [], False, None, {}, "action_listen")
+    assert await ActionOutOfScope().run(dispatcher, tracker_, {}) == []
+    assert dispatcher.messages[0]["response"] == "utter_out_of_scope"
+
+
+async def test_a_materials_question_about_one_line_of_the_guide_starts_no_interview(action):
+    from actions.procedures import _situation
+    from bot.knowledge.answer import Reply
+
+    specific = Reply("【结婚登记】…相关说明", [], "marriage-registration", "answer", "materials", True)
+    assert _situation(specific, "户口本还要不要带", None) is None

@@ -311,3 +311,78 @@ def test_the_citizen_telling_their_case_after_an_item_gets_its_conditions():
     own = compose("我是自己交的社保 没得单位的", "retirement-pension")
     assert (own.procedure_item, own.aspect) == ("retirement-pension", "conditions") and "灵活就业" in own.text
     assert compose("我是退休职工", "resident-id-card").procedure_item == "retirement-pension"
+
+
+def test_typed_by_voice_told_in_clauses_and_asked_about_amounts_or_lines_of_the_guide():
+    # voice input of a whole word (申情第保, 残积证) and a story around the item named in one clause
+    assert compose("我想申情第保 要啥子手续", None).procedure_item == "minimum-living-allowance"
+    assert compose("想给他办个残积证 咋个办", None).procedure_item == "disability-certificate"
+    marriage = compose("我和男朋友下周想去扯结婚证 要带啥子材料 赶时间说简单点", None)
+    assert marriage.procedure_item == "marriage-registration" and marriage.aspect == "materials"
+    # how much and how often: the guide's amounts, on the item in context
+    loan = compose("一年能贷好多", "student-financial-aid")
+    assert loan.aspect == "amount" and "16000元" in loan.text
+    levels = compose("一年交好多钱 有几个档次", "urban-rural-pension")
+    assert levels.procedure_item == "urban-rural-pension" and "档次" in levels.text
+    # a follow-up about something the guide in context speaks of gets those lines, not another item
+    earlier = compose("那我在外头交的那几年咋个办 会不会作废", "urban-rural-pension")
+    assert earlier.procedure_item == "urban-rural-pension" and "不会作废" in earlier.text
+    rent = compose("要租房合同吗 房东不愿意去备案", "housing-provident-fund-withdrawal")
+    assert rent.procedure_item == "housing-provident-fund-withdrawal" and "备案" in rent.text
+    # ... unless the FAQ on it answers: remedies of a disclosure, the 20+20 working days
+    assert "60日" in compose("行政复议找哪个", "government-information-disclosure").text
+    assert "20个工作日" in compose("为啥子要延长 延长了最迟好久答复", None).text
+
+
+def test_follow_ups_answered_from_the_guide_the_stage_words_and_english():
+    # a stage word (到期, 延续) names no item: the guide in context says what it says of it
+    renew = compose("以前那个证明年就到期了 延续要提前好久去办", "food-small-shop-filing")
+    assert renew.procedure_item == "food-small-shop-filing" and "延续" in renew.text
+    # 健康证 has its own guide; asked after the shop's filing it is the one answered
+    health = compose("健康证在哪里办 要好多钱", "food-small-shop-filing")
+    assert health.procedure_item == "food-worker-health-certificate"
+    both = compose("店头就我们两口子 两个人都要办健康证吗", "food-worker-health-certificate")
+    assert "两个人都要办" in both.text
+    # "好久可以退休" asks who may retire when, not how long a procedure takes
+    age = compose("我是1972年的 女的 灵活就业一直自己交社保 好久可以退休", None)
+    assert age.aspect == "conditions" and "延迟" in age.text
+    # a city elsewhere is 异地; a guide's line on it answers "能在成都换吗"
+    away = compose("可以在成都换吗 还是必须回广安", "resident-id-card")
+    assert away.procedure_item == "resident-id-card" and "异地" in away.text
+    married = compose("户口本还要不要带 他户口在重庆 我的在广安 能不能就在广安办", "marriage-registration")
+    assert married.procedure_item == "marriage-registration" and "不再需要提供户口簿" in married.text
+    assert compose("婚检是不是必须要做", "marriage-registration").text.count("自愿") >= 1
+    # an English word of a returnee
+    assert compose("身份证去年就expired了 现在要换新的 去哪里办", None).procedure_item == "resident-id-card"
+    # still moving on when the question names another guide
+    assert "低保" in compose("办了残疾证能不能吃低保嘛", "disability-certificate").text.split("】")[0]
+
+
+def test_out_of_scope_messages_that_are_follow_ups_get_their_answer():
+    from bot.knowledge.answer import follow_up_reply
+
+    loan = follow_up_reply("一年能贷好多", "student-financial-aid")
+    assert loan is not None and loan.procedure_item == "student-financial-aid" and "16000元" in loan.text
+    remedy = follow_up_reply("行政复议找哪个", None)
+    assert remedy is not None and "60日" in remedy.text
+    assert follow_up_reply("今天天气怎么样", "student-financial-aid") is None
+    assert follow_up_reply("讲个笑话", None) is None
+    assert follow_up_reply("/out_of_scope", "student-financial-aid") is None
+
+
+def test_follow_ups_that_open_another_matter_leave_the_guide_in_context():
+    # a word the guide never mentions names the item ranked near the top
+    assert compose("执照下来以后发票咋个领", "company-registration").text.startswith("【发票领用")
+    # "还有…" opens another matter
+    assert compose("还有明年的医保钱咋个交 在哪里交", "medical-reimbursement").procedure_item == "resident-medical-insurance"
+    # a voice typo in the clause that names the item
+    assert compose("喂 我问一哈 那个养老金的人证 今年咋个还没弄 要跑到哪里去弄哦",
+                   None).procedure_item == "pension-qualification-certification"
+    # moving one's pension home is the transfer, not joining the residents' scheme
+    assert compose("我以前在东莞打工交了8年养老保险，现在回广安了，社保咋转回来？", None).procedure_item == "pension-transfer"
+
+
+def test_an_answer_quoting_the_guide_on_what_was_asked_is_marked_specific():
+    married = compose("户口本还要不要带 他户口在重庆 我的在广安 能不能就在广安办", "marriage-registration")
+    assert married.aspect == "materials" and married.specific
+    assert not compose("结婚要带啥子材料", None).specific

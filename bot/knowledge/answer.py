@@ -12,10 +12,11 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.calendar import add_working_days, format_cn_date
-from bot.knowledge.aspects import ASPECT_ORDER, ASPECT_PHRASES, ASPECTS, DETECTION_ORDER, GENERAL_FAQ, YES_NO_ASPECT
+from bot.knowledge.aspects import (ASPECT_ORDER, ASPECT_PHRASES, ASPECTS, DETECTION_ORDER, FIRST_ASPECTS, GENERAL_FAQ,
+                                   YES_NO_ASPECT)
 from bot.knowledge.models import Department, Guide, Material, TimeLimit
 from bot.knowledge.search import Result, SearchIndex, get_index
-from bot.knowledge.text import clean
+from bot.knowledge.text import STAGES, clean
 from bot.replies import HOTLINE, HOTLINE_NAME
 from bot.settings import get_settings
 
@@ -71,6 +72,7 @@ class Reply:
     procedure_item: str | None = None
     kind: str = "answer"  # answer | overview | choose | suggest | no_guide | faq | not_found
     aspect: str | None = None  # the aspect answered (kind "answer")
+    specific: bool = False  # it quotes the guide's lines on what was asked (not only the aspect)
 
 
 def _asked_part(text: str | None) -> str:
@@ -90,6 +92,9 @@ def detect_aspect(text: str | None) -> str | None:
     t = _canon(_asked_part(text).replace(" ", ""))
     if _WHERE_TO_HAND_IN.search(t):
         return "location"
+    for key, phrases in FIRST_ASPECTS.items():
+        if any(_canon(p) in t for p in phrases):
+            return key
     for key in DETECTION_ORDER:
         if any(p in t for p in _CANON_ASPECTS[key]):
             return key
@@ -231,6 +236,8 @@ def aspect_text(guide: Guide, aspect: str, dept: Department | None, today: date 
             done = add_working_days(today or _today(), promised.working_days)
             lines.append(f"如今天受理，按承诺时限预计{format_cn_date(done)}前办结（以实际受理日为准）。")
         return "\n".join(lines)
+    if aspect == "amount":
+        return _amount_text(guide, d)
     if aspect == "fees":
         if guide.fees.free is True and not guide.fees.text:
             return "不收费。"
@@ -262,6 +269,20 @@ def aspect_text(guide: Guide, aspect: str, dept: Department | None, today: date 
         trips = [line for line in (*guide.conditions, *guide.process) if any(w in line for w in _NO_TRIP)]
         return text + ("\n" + _numbered(trips) if trips else "")
     raise ValueError(f"unknown aspect {aspect!r}")
+
+
+# Words of a guide line that states an amount, a level or how often.
+_AMOUNT_WORDS = ("元", "额度", "档次", "标准", "次", "最高", "比例", "金额")
+
+
+def _amount_text(guide: Guide, dept: str) -> str:
+    """How much is paid or granted and how often: the guide's fees text (which states both) and its
+    condition and process lines that speak of amounts."""
+    lines = [line for line in (*guide.conditions, *guide.process) if any(w in line for w in _AMOUNT_WORDS)]
+    head = guide.fees.text if guide.fees.text and any(w in guide.fees.text for w in _AMOUNT_WORDS) else None
+    if not head and not lines:
+        return _unknown("金额标准", dept)
+    return "\n".join(filter(None, [head, _numbered(lines) if lines else None]))
 
 
 # --- whole replies ------------------------------------------------------------------------------
@@ -392,13 +413,18 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
         return answer_result(index, context, aspect)
     if context is not None:
         related = _related_to_context(text, context, index.search(text, k=MAX_CHOICES + 2))
-        if related is not None:  # "办了有啥子补贴没得" after 残疾人证: the 残疾人 补贴, not 高龄津贴
+        # a catalog item must be named by two words of its name: "他户口在重庆" after 结婚登记 does not
+        # name 户口登记项目内容变更更正证明 by 户口 and a shared 登记
+        if related is not None and (related.kind == "guide" or _names_item(text, related)):  # "办了有啥子补贴没得" after 残疾人证: the 残疾人 补贴, not 高龄津贴
             return answer_result(index, related, aspect)
     # A short aspect question ("能领好久", "多久到账") stays on the item in context unless it names
     # another item (a confident catalog match); an FAQ match does not take it away.
     short_follow_up = aspect is not None and len(clean(text).replace(" ", "")) <= FOLLOW_UP_MAX_CHARS
     if context is not None and short_follow_up:
         found = index.search(text, k=3)
+        sure = _sure_faq(text, found)
+        if sure is not None:  # "健康证在哪里办 要好多钱" after 小作坊备案: the FAQ on 健康证 says it
+            return faq_reply(sure)
         # an item named in so few words shares a character of its name with them: "嘛" sounds like
         # the 麻 of 麻醉药品 (the search's homophones), which names nothing
         said = set(_named_part(text))
@@ -418,6 +444,12 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
         found = index.search(text, k=3)
         if not (_names_another(found, context) and (found[0].kind == "guide" or _names_item(text, found[0]))):
             return answer_result(index, context, "conditions")
+    if context is not None and context.guide is not None:
+        # "体检在哪里做 随便哪个医院都可以不" after 驾驶证换证: the guide in context speaks of 体检, and
+        # no other item is named by more than a word of its name — the question is about this guide
+        lines = [] if _NEW_TOPIC.match(clean(text)) else _mentioned_lines(context.guide, text)
+        if lines and not _names_other_item(text, context, index):
+            return _with_lines(answer_result(index, context, aspect), context, lines, aspect)
     general = _general_rule(index, aspect) if context is None else None
     if not has_words:
         return Reply(ASK_WHICH_ITEM, [], None, "not_found")
@@ -436,6 +468,8 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
     if results[0].confidence < MIN_CONFIDENCE and not _clear_winner(results):
         results = _without_voice_typos(text, results, index)
     if results[0].confidence < MIN_CONFIDENCE and not _clear_winner(results):
+        results = _by_clause(text, results, index)
+    if results[0].confidence < MIN_CONFIDENCE and not _clear_winner(results) and not _from_clause(results):
         if context is not None and aspect is not None:
             # "卖家在浙江打工回不来 可以委托别人来办不" about the item talked about: nothing else is named
             return answer_result(index, context, aspect)
@@ -453,6 +487,158 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
             return choose(close, aspect)
         return answer_result(index, named, aspect)
     return answer_result(index, results[0], aspect)
+
+
+# Bigrams of a question that name no matter of its own: the place every item is in, and the words
+# of any follow-up ("一年", "现在").
+_GENERIC_BIGRAMS = frozenset({"广安", "安区", "一年", "现在", "以前", "之前", "这个", "那个", "时候", "知道", "晓得",
+                              "是不", "不是", "可以", "能不", "会不", "不会", "要不", "还要", "还能", "一下", "的话",
+                              "我们", "他们", "你们", "自己", "两个", "一个", "几个", "好多", "多少", "必须", "还是",
+                              "需要", "不用", "直接", "就在", "能在", "在哪", "哪里", "里办", "或者", "要是",
+                              "如果", "然后", "但是", "就是", "还有", "每年"})
+MAX_MENTIONED_LINES = 3
+# A follow-up that opens another matter: "还有明年的医保钱咋个交" after 手工报销 is not about 报销.
+_NEW_TOPIC = re.compile(r"^(还有|另外|再问|顺便问|顺便说|对了|还想问|还要问|我还想)")
+# The words of a transaction's stage (注销, 变更, 到期, 延续 …): said of any item, they name none.
+_STAGE_WORDS = (*(w for names, cues in STAGES.values() for w in (*names, *cues)), "到期", "过期", "期满")
+
+
+def _guide_lines(guide: Guide) -> list[str]:
+    return [*guide.conditions, *(_material(m) for m in guide.materials), *guide.process,
+            guide.legal_time_limit.note or "", guide.promised_time_limit.note or "", guide.fees.text or "",
+            guide.location.value or "", guide.online.text or ""]
+
+
+COMMON_SHARE = 0.35  # a bigram in more of the guides than this is a word of any guide (必须, 身份), no topic
+
+
+_COMMON: frozenset[str] | None = None
+
+
+def _common_bigrams() -> frozenset[str]:
+    global _COMMON
+    if _COMMON is None:
+        guides = list(get_index().knowledge.guides.values())
+        counts: dict[str, int] = {}
+        for g in guides:
+            for bg in set().union(*(_bigrams(line) for line in _guide_lines(g) if line)):
+                counts[bg] = counts.get(bg, 0) + 1
+        _COMMON = frozenset(bg for bg, n in counts.items() if n > COMMON_SHARE * len(guides))
+    return _COMMON
+
+
+def _mentioned_lines(guide: Guide, text: str | None) -> list[str]:
+    """The lines of a guide that speak of what a follow-up asks ("婚检是不是必须要做" → its line on
+    婚前医学检查, "房东不愿意去备案" → its line on 租赁合同备案): lines sharing a word (a bigram, not
+    a generic one) of the question's own words, most shared first."""
+    # the canonical words of its synonyms count too: "在成都换" asks about 异地, "户口本" about 户口簿
+    index = get_index()
+    said = _named_part(text) + "，" + "，".join(index.analyzer.expansions(clean(text)))
+    if any(place in clean(text) for place in index.knowledge.synonyms.elsewhere):
+        said += "，异地，外地"
+    asked = _bigrams(said) - _GENERIC_BIGRAMS - _bigrams(guide.name) - _common_bigrams()
+    if not asked:
+        return []
+    scored = [(len(asked & _bigrams(line)), i, line) for i, line in enumerate(_guide_lines(guide)) if line]
+    best = sorted((t for t in scored if t[0] > 0), key=lambda t: (-t[0], t[1]))
+    return list(dict.fromkeys(line for _, _, line in best))[:MAX_MENTIONED_LINES]
+
+
+def _sure_faq(text: str | None, found: list[Result]) -> Result | None:
+    """The FAQ entry the search ranks first, sure of it, and named by the question's own words (not
+    only by its aspect words: "周六上班不" names no FAQ, "健康证在哪里办" names the one on 健康证)."""
+    if not found or found[0].kind != "faq" or found[0].confidence < SURE_FAQ:
+        return None
+    entry = found[0].faq
+    own = _bigrams(_named_part(text)) - _GENERIC_BIGRAMS
+    return found[0] if own & _bigrams("，".join([entry.question, *entry.aliases])) else None
+
+
+def _stage_bigrams() -> set[str]:
+    return set().union(*(_bigrams(w) for w in _STAGE_WORDS))
+
+
+def _names_other_item(text: str | None, context: Result, index: SearchIndex) -> bool:
+    """The question names another item: three words of its name are said ("每年还要做啥子资格认证"
+    after 退休), or a guide the search ranks near the top is named by a word the item in context does
+    not have ("办了残疾证能不能吃低保" after 残疾人证), or the search is sure of another item named by
+    two words of its name (a guide: one), or a FAQ entry answers it best ("行政复议找哪个")."""
+    found = index.search(text, k=3)
+    if not found:
+        return False
+    said = _bigrams(clean(text)) - _stage_bigrams()
+    new = said - _bigrams(context.name)
+    others = [r for r in found if r.id != context.id]
+    if any(r.kind != "faq" and len(said & _bigrams(r.name)) >= 3 for r in others):
+        return True
+    # "执照下来以后发票咋个领" after 公司设立: 发票, which the guide never mentions, names the item ranked
+    # near the top
+    places = set().union(*(_bigrams(p) for p in index.knowledge.synonyms.elsewhere))  # "成都" names no item
+    unknown = _bigrams(_named_part(text)) - _stage_bigrams() - _GENERIC_BIGRAMS - places \
+        - set().union(*(_bigrams(line) for line in _guide_lines(context.guide) if line), _bigrams(context.name))
+    if any(r.kind != "faq" and unknown & _bigrams(r.name) for r in others):
+        return True
+    if found[0].kind == "faq":
+        return True
+    if any(r.kind == "guide" and r.confidence >= FALLBACK_ITEM_CONFIDENCE and new & _bigrams(r.name) for r in others):
+        return True
+    top = found[0]
+    if top.id == context.id:
+        return False
+    # the stage a name carries names no matter: "延续要提前好久" after 小作坊备案 is not 危险废物经营许可到期延续
+    shared = _bigrams(_named_part(text)) & _bigrams(top.name) - _stage_bigrams()
+    return (top.confidence >= NAMES_ITEM_CONFIDENCE or _clear_winner(found)) \
+        and len(shared) >= (1 if top.kind == "guide" else 2)
+
+
+def _with_lines(reply: Reply, context: Result, lines: list[str], aspect: str | None) -> Reply:
+    """The answer on the item in context with the guide's lines about what was asked: alone when no
+    aspect was asked (the overview would not answer), after the aspect's answer otherwise."""
+    shown = [line for line in lines if line not in reply.text]
+    if not shown:
+        return reply
+    about = "本事项办事指南中的相关说明：\n" + _numbered(shown)
+    if aspect is None or reply.kind != "answer":
+        return Reply(f"{_header(context)}\n{about}", aspect_buttons(context.id)[:4], context.id, "answer", None, True)
+    return Reply(f"{reply.text}\n{about}", reply.buttons, reply.procedure_item, reply.kind, reply.aspect, True)
+
+
+# A message told in several clauses ("我和男朋友下周想去扯结婚证 要带啥子材料 赶时间说简单点"): its story
+# and its manners dilute the clause that names the item.
+_CLAUSES = re.compile(r"[\s，,。.！!？?；;、]+")
+CLAUSE_CONFIDENCE = 0.25  # the share of its clause a clause's item must match
+CLAUSE_MIN_SCORE = 15.0   # ... and how strongly (a name or alias said, not one common word)
+
+
+def _by_clause(text: str, results: list[Result], index: SearchIndex) -> list[Result]:
+    """An unsure match searched again clause by clause: the clause whose item scores highest, when
+    that match is sure of its clause, names the item (aspect-only clauses and FAQ matches aside)."""
+    fixed = clean(text)
+    for wrong, right in index.knowledge.synonyms.typos.items():  # "养老金的人证" is 认证
+        fixed = fixed.replace(wrong, right)
+    clauses = [c for c in _CLAUSES.split(fixed) if c and not names_no_item(c)]
+    if len(clauses) < 2:
+        return results
+    best: list[Result] = []
+    for clause in clauses:
+        found = [r for r in index.search(clause, k=MAX_CHOICES + 2) if r.kind != "faq"]
+        if found and (not best or found[0].score > best[0].score):
+            best = found
+    if not best or best[0].confidence < CLAUSE_CONFIDENCE or best[0].score < CLAUSE_MIN_SCORE:
+        return results
+    return [_ClauseResult.mark(r) for r in best]
+
+
+class _ClauseResult(Result):
+    """A result found by one clause of the question (sure of that clause, not of the whole)."""
+
+    @classmethod
+    def mark(cls, result: Result) -> "_ClauseResult":
+        return cls(**{f: getattr(result, f) for f in result.__dataclass_fields__})
+
+
+def _from_clause(results: list[Result]) -> bool:
+    return bool(results) and isinstance(results[0], _ClauseResult)
 
 
 def _general_rule(index: SearchIndex, aspect: str | None) -> Reply | None:
@@ -512,8 +698,9 @@ def _named_by_name(text: str | None, context: Result, index: SearchIndex) -> Res
 
 def _names_item(text: str | None, item: Result) -> bool:
     """A catalog item without a guide is named by two words of its name at least: "当天能拿到户口本不"
-    after 出生登记 does not name 户口登记项目内容变更更正证明 by its 户口."""
-    return len(_bigrams(_named_part(text)) & _bigrams(item.name)) >= 2
+    after 出生登记 does not name 户口登记项目内容变更更正证明 by its 户口, nor "到期了 延续要提前好久" a
+    …到期延续 item by the words of its stage."""
+    return len(_bigrams(_named_part(text)) & _bigrams(item.name) - _stage_bigrams()) >= 2
 
 
 def _related_to_context(text: str | None, context: Result, results: list[Result]) -> Result | None:
@@ -546,8 +733,8 @@ def _clear_winner(results: list[Result]) -> bool:
 
 
 def _bigrams(text: str) -> set[str]:
-    chars = re.sub(r"[^\u4e00-\u9fff]", "", text)
-    return {chars[i:i + 2] for i in range(len(chars) - 1)}
+    """The character bigrams of each run of Chinese characters (none across a comma or a space)."""
+    return {run[i:i + 2] for run in re.findall(r"[\u4e00-\u9fff]+", text) for i in range(len(run) - 1)}
 
 
 def _sole_best(scored: list[tuple[float, Result]]) -> tuple[float, Result | None]:
@@ -592,6 +779,27 @@ def _nearest_to_context(close: list[Result], context: Result | None) -> Result |
         return others[0]  # "办了残疾证能不能吃低保": the item talked about is the background, the other is asked
     known = _bigrams(context.name)
     return _sole_best([(len(known & _bigrams(r.name)) / (len(known | _bigrams(r.name)) or 1), r) for r in close])[1]
+
+
+SURE_FAQ = 0.6  # a FAQ entry matching this much of a message the NLU found out of scope answers it
+
+
+def follow_up_reply(text: str | None, context_item: str | None, index: SearchIndex | None = None) -> Reply | None:
+    """The answer to a message the NLU found out of scope when it is a follow-up after all: about the
+    item in context ("一年能贷好多" after 学生资助, "一年可以提几次" after 公积金提取 — answered on that
+    item, not taken to another) or a question a FAQ entry answers surely ("行政复议找哪个"); else None."""
+    if not clean(text) or str(text).startswith("/"):
+        return None
+    index = index or get_index()
+    context = index.get(context_item)
+    if context is not None and context.guide is not None:
+        reply = compose(text, context.id, index=index)
+        if reply.kind == "answer" and reply.procedure_item == context.id:
+            return reply
+    found = index.search(text, k=MAX_CHOICES)
+    if found and found[0].kind == "faq" and found[0].confidence >= SURE_FAQ:
+        return faq_reply(found[0])
+    return None
 
 
 def item_name(item_id: str | None, index: SearchIndex | None = None) -> str | None:

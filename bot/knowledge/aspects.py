@@ -53,13 +53,23 @@ ASPECTS: dict[str, tuple[str, tuple[str, ...]]] = {
                                   "本人到场", "本人来", "本人必须", "必须本人", "要本人", "亲自去", "亲自到",
                                   "帮我弄", "帮他办", "帮她办", "帮他去", "帮她去", "帮他弄", "帮她弄", "一个人去",
                                   "一个人办", "单独去", "腿脚不方便", "行动不便")),
+    # How much one gets or may take, and how often ("一年能贷好多", "一次提好多", "有几个档次"): answered
+    # from the guide's amounts (its fees text states what is paid and what is granted), no button.
+    "amount": ("金额和次数", ("贷好多", "贷多少", "能贷好多", "能贷多少", "提好多", "提多少", "取好多", "取多少", "领好多",
+                             "领多少", "补好多", "补多少", "发好多", "发多少", "额度", "档次", "几个档", "提几次",
+                             "取几次", "领几次", "贷几次", "一年几次", "每年几次", "一年可以提", "一年能提",
+                             "最多能贷", "最多能提", "最多能领", "一个月好多", "一个月多少")),
     "process": ("办理流程", ("流程", "步骤", "程序", "怎么走", "先去", "手续怎么", "通知我", "排队", "预约", "取号",
                              "排号")),
 }
+# Asked before any other aspect: "好久可以退休" asks who may retire when (conditions), not how long it takes.
+FIRST_ASPECTS = {"conditions": ("好久可以退休", "好久能退休", "好久退休", "几岁退休", "几岁可以退休", "多少岁退休",
+                                "好多岁退休", "啥时候退休", "什么时候退休", "啥时候能退休", "什么时候能退休", "哪年退休",
+                                "哪一年退休", "退休年龄")}
 # The order of the aspect buttons.
 ASPECT_ORDER = ["materials", "conditions", "process", "time", "fees", "location", "online"]
 # Detection order: the more specific questions first ("要带什么材料，多久" asks for materials).
-DETECTION_ORDER = ["materials", "fees", "time", "delivery", "proxy", "online", "location", "conditions", "process"]
+DETECTION_ORDER = ["materials", "amount", "fees", "time", "delivery", "proxy", "online", "location", "conditions", "process"]
 # The general rule each of those follow-up aspects adds when the guide says nothing (knowledge/faq.yml ids).
 GENERAL_FAQ = {"delivery": "mail-delivery", "proxy": "proxy-by-others"}
 # Whether something will do ("只有购房合同 行不", "用家里地址可以吗", "可以在广安区登记吗") asks the

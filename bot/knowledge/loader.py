@@ -332,8 +332,13 @@ def _synonyms(raw, checker: _Checker) -> Synonyms:
                                               for k, v in typos.items()):
         checker.fail(f"{rel}: typos", "应为映射 {错写: 正写}")
         typos = {}
+    elsewhere = raw.get("elsewhere") or []
+    if not isinstance(elsewhere, list) or not all(isinstance(s, str) and s.strip() for s in elsewhere):
+        checker.fail(f"{rel}: elsewhere", "应为文字列表")
+        elsewhere = []
     return Synonyms(canonical, tuple(s.strip() for s in stopwords if s.strip()),
-                    {to_simplified(k.strip()): to_simplified(v.strip()) for k, v in typos.items()})
+                    {to_simplified(k.strip()): to_simplified(v.strip()) for k, v in typos.items()},
+                    tuple(to_simplified(s.strip()) for s in elsewhere))
 
 
 MAX_ITEM_ALIAS_CHARS = 40

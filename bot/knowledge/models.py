@@ -98,6 +98,9 @@ class Synonyms:
     # Homophones voice input and pinyin typing put for words of the services (人证 → 认证), tried as a
     # second search when the words as typed find nothing sure.
     typos: dict[str, str] = field(default_factory=dict)
+    # Places away from 广安 ("能在成都换吗"): a follow-up naming one asks about doing it 异地. Not used by
+    # the retrieval (a city named in a story is no cue to the item), only to find a guide's lines.
+    elsewhere: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
