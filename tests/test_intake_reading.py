@@ -531,3 +531,7 @@ def test_a_time_said_before_a_place_is_no_part_of_it():
 def test_an_injury_told_to_ask_about_work_injury_is_no_alarm():
     assert emergency_in("我老汉在工地上干活摔了 腿断了 老板不认是工伤 咋个认定嘛") is None
     assert emergency_in("有人摔倒了流了好多血").kind == "injury"
+
+
+def test_a_village_named_first_keeps_its_name_over_a_bare_group_said_later():
+    assert "柏林村" in place_in("我是白市镇柏林村的退休村支书，反映一个事。我们村3组有个姓杨的，没得行医资格")

@@ -142,7 +142,7 @@ def place_in(text: Optional[str]) -> Optional[str]:
     # The most specific run; the earlier one on a tie (citizens usually say where first). The division
     # is put in front of whichever run wins, so a run that is only the division counts for nothing
     # ("投诉御景湾小区的物业 中桥街道那个" → 中桥街道御景湾小区).
-    start, end = max(clusters, key=lambda c: (_specificity(_beyond_division(text[c[0]:c[1]], found)), -c[0]))
+    start, end = max(clusters, key=lambda c: (_run_specificity(text[c[0]:c[1]], found), -c[0]))
     phrase = text[start:end].strip(" ，,")
     inside = division_in(phrase)
     if inside and _names_place_only_before(phrase, inside):
@@ -165,9 +165,11 @@ def _names_place_only_before(phrase: str, inside) -> bool:
     return inside[1] > 0 and not re.search(_PLACE_WORD, tail) and bool(re.search(_PLACE_WORD, phrase[:inside[1]]))
 
 
-def _beyond_division(phrase: str, found) -> str:
-    """The phrase without the message's division, when it holds it."""
-    return phrase.replace(found[0].name, "", 1) if found and found[0].name in phrase else phrase
+def _run_specificity(phrase: str, found) -> int:
+    """A run's specificity; nothing for a run that is only the message's division."""
+    if found and not phrase.replace(found[0].name, "", 1).strip(" ，,的那个这边"):
+        return 0
+    return _specificity(phrase)
 
 
 def _cut(text: str, spans) -> str:
