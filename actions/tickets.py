@@ -44,8 +44,8 @@ CONTACT_QUESTIONS = ("ticket_phone", "ticket_name")
 OPTIONAL_ANSWERS = {"ticket_phone": "phone", "ticket_name": "name", "ticket_location": "location"}
 RETRY = "retry"      # ticket_edit: a submission failed; the slots are kept for "确认提交"
 CHOOSE = "choose"    # ticket_edit: the citizen asked to change something and picks the field
-STORY_MIN_CHARS = 20
-STATEMENT_MIN_CHARS = 8  # shorter replies to a contact question ("好的", "嗯 晓得了") add nothing to the matter  # a problem told at this length inside the form is more of the story, not a side question
+STORY_MIN_CHARS = 20  # a problem told at this length inside the form is more of the story, not a side question
+STATEMENT_MIN_CHARS = 8  # shorter replies to a contact question ("好的", "嗯 晓得了") add nothing to the matter
 
 
 def _names_part_of(text: str, name: Optional[str]) -> bool:
