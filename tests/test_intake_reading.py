@@ -535,3 +535,7 @@ def test_an_injury_told_to_ask_about_work_injury_is_no_alarm():
 
 def test_a_village_named_first_keeps_its_name_over_a_bare_group_said_later():
     assert "柏林村" in place_in("我是白市镇柏林村的退休村支书，反映一个事。我们村3组有个姓杨的，没得行医资格")
+
+
+def test_a_factory_site_keeps_its_whole_name():
+    assert place_in("我在协兴镇那个新修的厂房工地做了四个月 包工头姓刘") == "协兴镇那个新修的厂房工地"

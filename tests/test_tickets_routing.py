@@ -62,6 +62,9 @@ def test_not_urgent(text):
     ("complain", "我要投诉 隔壁茶楼天天聚众赌博 吵得睡不着", "投诉"),
     # a supply outage told without the word 停水 still asks for help
     (None, "我们组水停了两天了 没得水吃", "求助"),
+    # a "report" reading of a nuisance with no word of an unlawful act is a complaint
+    ("report", "我们楼下那个垃圾站天天臭得很 没人清", "投诉"),
+    ("report", "隔壁那家人在屋头私自接电 还往外卖", "举报"),
 ])
 def test_category(intent, text, category):
     assert classify.classify(text, intent).category == category

@@ -131,6 +131,9 @@ def category_of(text: str, intent: Optional[str] = None) -> str:
         if category == "举报" and not _names(r, "举报", text) and any(w in text for w in r.no_wrongdoer):
             # a stray dog or a wasp nest is nobody's wrongdoing: no report, whatever the classifier read
             category = "投诉" if _names(r, "投诉", text) else "求助"
+        elif category == "举报" and not _names(r, "举报", text) and _names(r, "投诉", text):
+            # "楼下垃圾站天天臭得很 没人清": a nuisance named with no word of an unlawful act is a complaint
+            category = "投诉"
         if category == "投诉" and any(w in text for w in r.wrongdoing):
             return "举报"  # "村里有人无证行医 给人打吊针": unlawful acts against the public are reported
         # "卖菜的把路都占完了", "护工打老人": a wrong done by someone is a complaint or report, whatever

@@ -57,7 +57,7 @@ _PLACE_WORD = (r"(?:(?<![线思网套门一二三四五六七八九十\d到得�
                r"华府|(?<![政市区省王])府(?![上里])|苑|郡|山庄|华庭|(?<![港海])湾(?![区])|[一二三四五六七八九十]期)")
 # A shop or site named after a street ("建设路上的万家福超市") is part of the place; on its own
 # ("楼下烧烤店") it is not an address.
-_SHOP_WORD = (r"(?:超市|饭店|酒店|餐馆|餐厅|火锅店|烧烤店|茶楼|网吧|宾馆|工地|厂|码头|店|健身房|诊所|药房|门市|门面|商铺|"
+_SHOP_WORD = (r"(?:厂房工地|厂房|超市|饭店|酒店|餐馆|餐厅|火锅店|烧烤店|茶楼|网吧|宾馆|工地|厂|码头|店|健身房|诊所|药房|门市|门面|商铺|"
               r"铺子|会所|KTV|歌厅|酒吧|洗车场|停车场|公司|写字楼|菜市场)")
 # Characters that never occur in a place name here but end the words before one ("有根大树倒在路…",
 # "井盖坏了"): a place phrase neither starts before them nor runs across them. Checked against the
