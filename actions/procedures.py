@@ -73,14 +73,14 @@ def _situation(reply, text: str, tracker: Tracker):
     a list, a correction of it: "不对，我是代办的")."""
     if reply.kind not in ("answer", "overview") or not reply.procedure_item:
         return None
-    if reply.specific:  # "户口本还要不要带": the guide's line on it answers, not the interview's first question
-        return None
     name = item_name(reply.procedure_item)
     try:
         state = situation_replies.load_state(tracker.get_slot("situation_state"))
         same = bool(state) and state.get("guide") == reply.procedure_item
-        if same and (reply.aspect == "materials" or situation_replies.corrects(state, text)
-                     and not situation_replies.asks_other_aspect(text)):
+        corrects = same and situation_replies.corrects(state, text) and not situation_replies.asks_other_aspect(text)
+        if reply.specific and not corrects:
+            return None  # "户口本还要不要带": the guide's line on it answers, not the interview's first question
+        if corrects or same and reply.aspect == "materials":  # "不对，是签注": the list again, corrected
             turn = situation_replies.answer(dict(state, asked=None), name, text)  # the answers so far stay
             if turn.state:
                 turn.state["retry"] = False
