@@ -29,7 +29,7 @@ CASES = [
     ("身份证能让屋头人帮我领不", "faq:id-card-mail", None, ["代领", "领取凭证"]),
     ("临时身份证要等好久", "temporary-id-card", "time", ["3日内"]),
     ("临时身份证能用多久", "temporary-id-card", "time", ["有效期3个月"]),
-    ("办身份证好久能拿到", "resident-id-card", "time", ["60日内"]),
+    ("办身份证好久能拿到", "resident-id-card", "time", ["60日", "60天"]),
     ("临时身份证好多钱", "temporary-id-card", "fees", ["10元"]),
     ("办身份证要本人去吗", "resident-id-card", "proxy", ["本人", "监护人"]),
     # 户口本、社保卡丢失
@@ -40,7 +40,6 @@ CASES = [
     ("12123怎么处理违章", "faq:traffic-violation", None, ["15日内", "3%"]),
     ("驾照扣满12分咋办", "faq:traffic-violation", None, ["满分12分", "学习"]),
     ("驾驶证审验是啥子", "faq:driver-license-audit", None, ["审验", "70周岁"]),
-    ("驾照过期一年多了咋办", "faq:driver-license-audit", None, ["注销", "科目一"]),
     ("车子年检咋个弄", "faq:vehicle-inspection", None, ["第6年、第10年", "交强险"]),
     ("私家车几年年检一次", "faq:vehicle-inspection", None, ["第6年、第10年"]),
     ("驾照补办要好多钱", "driver-license-renewal", "fees", ["10元"]),
@@ -52,7 +51,7 @@ CASES = [
     ("屋头老人不会刷脸认证咋办", "faq:pension-face-certification", None, ["上门认证", "现场认证"]),
     ("低保金几号发", "faq:allowance-payment", None, ["按月", "以广安区民政"]),
     ("低保好久批得下来", "minimum-living-allowance", "time", ["30个工作日", "45个工作日"]),
-    ("低保一个月好多钱", "minimum-living-allowance", "fees", ["差额", "暂无经核实的金额"]),
+    ("低保一个月好多钱", "minimum-living-allowance", "amount", ["差额", "暂无经核实的金额"]),
     ("高龄津贴好多钱", "elderly-allowance", "fees", ["年龄段", "暂无经核实的金额"]),
     ("高龄补贴好久发", "elderly-allowance", "time", ["按月或按季", "以区民政局通知为准"]),
     ("失业金能领好久", "unemployment-insurance-benefit", "time", ["最长12个月", "最长24个月"]),
@@ -69,7 +68,7 @@ CASES = [
     ("扯结婚证要带啥子", "marriage-registration", "materials", ["居民身份证"]),
     ("农村社保一年交好多", "urban-rural-pension", "fees", ["缴费档次"]),
     ("公积金咋个取", "housing-provident-fund-withdrawal", None, ["住房公积金提取"]),
-    ("娃儿出生了咋个上户口", "birth-registration", None, ["出生登记"]),
+    ("娃儿出生了咋个上户口", "birth-registration", None, ["出生登记", "一个月以内"]),
     # 其他常问的时限、规则
     ("护照好久能办好", "passport", "time", ["15日内", "7个工作日"]),
     ("医保断缴了有啥限制", "resident-medical-insurance", "conditions", ["3个月", "1000元"]),
@@ -95,8 +94,8 @@ def test_colloquial_question_gets_the_enriched_fact(real_index, question, expect
     else:
         assert reply.procedure_item == expected, (reply.kind, reply.procedure_item, reply.text[:80])
         assert reply.aspect == aspect
-        if aspect is None:
-            assert reply.kind == "overview"
+        if aspect is None:  # the overview, or the guide's lines on the situation told
+            assert reply.kind == "overview" or "相关说明" in reply.text
     for fact in facts:
         assert fact in reply.text, (fact, reply.text)
 
@@ -149,3 +148,21 @@ def test_when_questions_say_how_the_result_reaches_the_citizen(real_index):
     assert fund.aspect == "time" and "银行账户" in fund.text
     fee = compose("最迟好久交", context_item="resident-medical-insurance", index=real_index)
     assert fee.aspect == "time" and "集中缴费期" in fee.text and "截止日期" in fee.text
+
+
+def test_a_first_question_told_as_a_situation_gets_the_guides_lines_on_it(real_index):
+    """"驾照过期一年多了咋办": the guide on renewal, with its line on a licence more than a year past
+    its validity (注销, 科目一) — not the bare overview, which answers nothing of what was told."""
+    reply = compose("驾照过期一年多了咋办", index=real_index)
+    assert reply.procedure_item == "driver-license-renewal" and reply.aspect is None
+    assert "注销" in reply.text and "科目一" in reply.text
+    plain = compose("公积金咋个取", index=real_index)
+    assert plain.kind == "overview" and "相关说明" not in plain.text
+
+
+def test_a_time_qualifier_names_no_faq(real_index):
+    """"最迟好久交" after 居民医保 asks the item's deadline; 最迟 alone must not pick the FAQ on the
+    disclosure extension ("延长了最迟好久答复")."""
+    fee = compose("最迟好久交", context_item="resident-medical-insurance", index=real_index)
+    assert fee.procedure_item == "resident-medical-insurance" and fee.aspect == "time"
+    assert "信息公开" not in fee.text

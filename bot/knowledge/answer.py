@@ -486,7 +486,16 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
         if named is None:
             return choose(close, aspect)
         return answer_result(index, named, aspect)
-    return answer_result(index, results[0], aspect)
+    return _with_situation(text, answer_result(index, results[0], aspect), results[0])
+
+
+def _with_situation(text: str | None, reply: Reply, result: Result) -> Reply:
+    """A first question told as a situation ("驾照过期一年多了咋办") gets the guide's lines on it (超过有效期1年
+    以上…注销) instead of the bare overview, which would answer nothing of what was told."""
+    if reply.kind != "overview" or result.guide is None:
+        return reply
+    lines = _mentioned_lines(result.guide, text)
+    return _with_lines(reply, result, lines, None) if lines else reply
 
 
 # Bigrams of a question that name no matter of its own: the place every item is in, and the words
@@ -495,7 +504,9 @@ _GENERIC_BIGRAMS = frozenset({"广安", "安区", "一年", "现在", "以前", 
                               "是不", "不是", "可以", "能不", "会不", "不会", "要不", "还要", "还能", "一下", "的话",
                               "我们", "他们", "你们", "自己", "两个", "一个", "几个", "好多", "多少", "必须", "还是",
                               "需要", "不用", "直接", "就在", "能在", "在哪", "哪里", "里办", "或者", "要是",
-                              "如果", "然后", "但是", "就是", "还有", "每年"})
+                              "如果", "然后", "但是", "就是", "还有", "每年",
+                              # qualifiers of any time or amount question ("最迟好久交" names no FAQ on 最迟)
+                              "最迟", "最晚", "最快", "最多", "最少", "最长", "最短"})
 MAX_MENTIONED_LINES = 3
 # A follow-up that opens another matter: "还有明年的医保钱咋个交" after 手工报销 is not about 报销.
 _NEW_TOPIC = re.compile(r"^(还有|另外|再问|顺便问|顺便说|对了|还想问|还要问|我还想)")
