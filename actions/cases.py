@@ -21,7 +21,7 @@ from bot.cases.numbers import candidates, digits_outside, example_hint, pick
 from bot.cases.verify import LOCKED, OK, verify_case
 from bot.disclosure.queries import status_of_verified as request_status_of
 from bot.disclosure.replies import request_status_message
-from bot.nlu.readings import asks_to_urge, rejects_the_answer
+from bot.nlu.readings import asks_about_the_case, asks_to_urge, rejects_the_answer
 from bot.tickets import intake
 from bot.tickets import replies as ticket_replies
 from bot.tickets.citizen import status_of_verified as ticket_status_of
@@ -114,6 +114,14 @@ class CaseStatusForm(StatusFormParts, FormValidationAction):
             out.update({RETRY_SLOT: None, RETRY_FLAG: False, FAILS_SLOT: 0, GAVE_UP_SLOT: False})
             return out
         asked = tracker.get_slot("requested_slot")
+        if asked == CODE_SLOT and asked not in out:
+            # while the check waits: "是不是超期了" is answered by the status itself; "不要跟邻居说是我举报的"
+            # gets the reassurance — neither leaves the lookup
+            said = (replies.STATE_AFTER_CHECK if asks_about_the_case(text)
+                    else ticket_replies.PRIVACY_ANSWER if ticket_replies.worries_about_privacy(text) else None)
+            if said:
+                dispatcher.utter_message(text=said)
+                return {FAILS_SLOT: int(tracker.get_slot(FAILS_SLOT) or 0)}
         if not out and (intent_of(tracker) in OTHER_TOPICS or intake.is_question(text)):
             # Another topic: nothing is extracted, the form rejects the message and the rules in
             # data/approvals.yml leave it and answer (no citizen is trapped in a status lookup).

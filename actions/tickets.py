@@ -19,7 +19,8 @@ from actions.procedures import respond
 from actions.tracker import fresh_message, hinted, intent_of, previous_action, text_of
 from bot.identifiers import is_valid_mobile, normalize_phone
 from bot.knowledge.answer import compose, item_name
-from bot.nlu.readings import asks_instead_of_telling, names_a_service, suggests_change, tells_problem
+from bot.nlu.readings import (asks_about_the_rule, asks_instead_of_telling, names_a_service, says_something_is_wrong,
+                              suggests_change, tells_problem, without_the_rule_question)
 from bot.privacy import mask_text
 from bot.tickets import intake, replies
 from bot.tickets.emergency import emergencies, emergency_in
@@ -35,6 +36,7 @@ TICKET_SLOTS = ("ticket_description", "ticket_location", "ticket_phone", "ticket
                 "ticket_followup")
 CANCEL = "cancel"
 QUESTION = "question"  # ticket_confirm: the message that started the form asks a question; it is answered instead
+QUESTION_OFFER = "question_offer"  # ... a question whether what happened is right: answered, registering offered
 # After these the citizen is asking about a service or a disclosure: a question next is one more question.
 QUESTION_CONTEXT_ACTIONS = ("action_answer_procedure", "situation_form", "action_ask_situation_answer", "action_situation_done",
                             "action_query_disclosure", "action_apply_disclosure", "action_disclosure_request_status",
@@ -81,22 +83,30 @@ def _answering(tracker: Tracker, slot: str) -> bool:
             and fresh_message(tracker, FORM))
 
 
-async def _asks_instead(tracker: Tracker) -> bool:
+async def _asks_instead(tracker: Tracker) -> str | bool:
     """The request for help that starts the form is a question about a service, told as one's own
     situation ("我是1972年的 灵活就业 好久可以退休"): answered by the knowledge base, no ticket. After an
     answer any such question is one more question; out of the blue it must name a service that the
-    knowledge base answers with confidence."""
+    knowledge base answers with confidence. A grievance told as a question about the rule ("连表都不给我
+    这个合理不") is answered too, with an offer to register it (QUESTION_OFFER). False: the form goes on."""
     intent = intent_of(tracker)
     if intent not in ("seek_help", "complain", "suggest") or tracker.get_slot("ticket_unresolved"):
         return False
     text = intake.clean(text_of(tracker))
-    if text.startswith("/") or not asks_instead_of_telling(text):
+    if text.startswith("/") or intent == "suggest" and suggests_change(text):  # "能不能把认证搞简单点" suggests
         return False
+    if not asks_instead_of_telling(text):
+        # "连表都不给我 这个合理不": the rule is answered and registering offered (QUESTION_OFFER)
+        return QUESTION_OFFER if asks_about_the_rule(text) \
+            and await _answered_with_confidence(without_the_rule_question(text)) else False
     in_context = previous_action(tracker) in QUESTION_CONTEXT_ACTIONS
-    if intent == "suggest":  # "他能不能帮我在他手机上弄" after an answer; "能不能把认证搞简单点" suggests
-        return in_context and not suggests_change(text)
-    if in_context:
-        return True
+    if in_context:  # "他能不能帮我在他手机上弄" after an answer
+        return QUESTION
+    return QUESTION if await _answered_with_confidence(text) else False
+
+
+async def _answered_with_confidence(text: str) -> bool:
+    """The message names a service that the knowledge base answers with confidence."""
     if not names_a_service(text):
         return False
     try:
@@ -117,7 +127,7 @@ class ValidateTicketForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: Dict[Text, Any]) -> List[Text]:
-        if tracker.get_slot("ticket_confirm") in (CANCEL, QUESTION):
+        if tracker.get_slot("ticket_confirm") in (CANCEL, QUESTION, QUESTION_OFFER):
             return []  # the form ends; action_submit_ticket says it was cancelled, or answers the question
         slots = ["ticket_description"]
         if needs_location(_category(tracker), tracker.get_slot("ticket_emergency"),
@@ -145,8 +155,9 @@ class ValidateTicketForm(FormValidationAction):
         """Runs first on every message: activation reuses what the citizen already said; later
         messages may volunteer or correct other fields, ask a side question, or cancel."""
         if _activating(tracker):
-            if await _asks_instead(tracker):
-                return {"ticket_confirm": QUESTION, "ticket_side": False}
+            instead = await _asks_instead(tracker)
+            if instead:
+                return {"ticket_confirm": instead, "ticket_side": False}
             return self._activation(dispatcher, tracker)
         if tracker.active_loop_name != FORM or not fresh_message(tracker, FORM):
             return {}
@@ -206,7 +217,7 @@ class ValidateTicketForm(FormValidationAction):
             dispatcher.utter_message(text=replies.ACKNOWLEDGE_ANGER)
         elif description:
             category = intake.category_for(description, intent if intent in intake.TICKET_INTENTS else None)
-            dispatcher.utter_message(text=replies.opening(category, replies.responsible(description)))
+            dispatcher.utter_message(text=replies.opening(category, replies.department_for(description)))
         if intent != "request_human" and replies.wants_human(text):
             dispatcher.utter_message(text=replies.HUMAN_WITH_TICKET)
         out = {
@@ -368,8 +379,13 @@ class ValidateTicketForm(FormValidationAction):
                     "ticket_description": intake.told_more(description, replies.LANDLINE_IN_DESCRIPTION.format(number=landline))}
         if intake.refuses(text, "phone", asked=True):
             return {"ticket_phone": intake.NONE_VALUE}
-        if place_in(text) or intake.name_in(text):  # "我是白果村4组的": a place or name given instead is noted
-            return {"ticket_phone": None}
+        place = place_in(text)
+        if place or intake.name_in(text):  # "我是白果村4组的": a place or name given instead is noted ...
+            # ... and the matter told with it joins the story ("我这个月的养老金还莫到账 … 我是龙台镇的")
+            rest = text.replace(place, "") if place else ""
+            told = says_something_is_wrong(rest) and intake.meaningful_length(rest) >= STATEMENT_MIN_CHARS \
+                and self._told_instead(text, tracker)
+            return {"ticket_phone": None, **({"ticket_description": told} if told else {})}
         crisis = tracker.get_slot("ticket_emergency") == "self_harm"
         more = self._told_instead(text, tracker)
         if more and not crisis:  # "我就是要他赔 今年一季都白种了": what the citizen wants joins the matter
@@ -515,10 +531,13 @@ class ActionSubmitTicket(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         description = tracker.get_slot("ticket_description")
-        if tracker.get_slot("ticket_confirm") == QUESTION and tracker.latest_action_name != "action_listen":
+        asked = tracker.get_slot("ticket_confirm")
+        if asked in (QUESTION, QUESTION_OFFER) and tracker.latest_action_name != "action_listen":
             events, interview = await respond(dispatcher, tracker)
             if interview is not None:  # the materials question starts the situation interview
                 return _reset() + events + [SlotSet("situation_answer", None), FollowupAction("situation_form")]
+            if asked == QUESTION_OFFER:
+                dispatcher.utter_message(text=replies.OFFER_TO_REGISTER, buttons=[replies.REGISTER_BUTTON])
             return _reset() + events
         if tracker.latest_action_name == "action_listen":  # a yes/no right after this action
             if tracker.get_slot("ticket_edit") != RETRY or not description:

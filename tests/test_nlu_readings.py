@@ -207,3 +207,71 @@ def test_questions_read_as_out_of_scope_that_ask_about_a_service(text, intent):
 @pytest.mark.parametrize("text", ["今天天气咋样", "讲个笑话", "找谁都没用", "你会唱歌不"])
 def test_small_talk_stays_out_of_scope(text):
     assert reread(text, "out_of_scope", False) is None
+
+
+def test_a_long_greeting_about_ones_family_is_no_matter():
+    """"喂 你好 我孙子教我用这个手机的 …": nothing is missing, stopped or changed in it — no matter to register
+    (a greeting, answered by one); without the greeting the fallback stays."""
+    assert reread("喂 你好 我孙子教我用这个手机的 他在成都读大学 好久才回来一次", "nlu_fallback", False) == "greet"
+    assert reread("我孙子教我用这个手机的 他在成都读大学 好久才回来一次 周末才有空", "nlu_fallback", False) is None
+
+
+def test_the_employer_going_out_of_business_is_the_story_of_a_claim():
+    from bot.nlu.readings import asks_instead_of_telling
+
+    assert asks_instead_of_telling("我在城头那个鞋厂干了三年 厂子垮了 老板说一直给我们交了失业保险的 我能领失业金不 咋个领")
+    assert not asks_instead_of_telling("房子垮了 咋个办")
+
+
+def test_a_refused_application_read_as_disclosure_is_a_complaint():
+    text = "我去社区申请低保 那个工作人员说我有个儿子就不能申请 连表都不给我 这个合理不"
+    assert reread(text, "query_disclosure", False) == "complain"
+    assert reread("我申请公开的文件一直不给我", "query_disclosure", False) is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("连表都不给我 这个合理不", True),
+    ("三个月了报销的钱还没到 一般要好久", True),
+    ("他们说有儿子就不能吃低保 有没有这个规定", True),
+    ("楼上漏水到我家 咋个办", False),
+    ("我上个月反映的那个事 正常吗", False),        # an earlier case: the lookup
+    ("屋头燃气好大一股味道 这个正常吗", False),      # an emergency
+])
+def test_questions_whether_what_happened_is_right(text, expected):
+    from bot.nlu.readings import asks_about_the_rule
+
+    assert asks_about_the_rule(text) is expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("都快一个月了 是不是超期了哦 不是说几天就办好吗", True),
+    ("好久能办好", True),
+    ("现在到哪一步了", True),
+    ("你们不要跟邻居说是我举报的哈", False),
+    ("顺便问下护照要带啥", False),
+])
+def test_questions_the_status_answer_answers(text, expected):
+    from bot.nlu.readings import asks_about_the_case
+
+    assert asks_about_the_case(text) is expected
+
+
+def test_a_request_to_register_is_a_request_for_help_whatever_it_carries():
+    assert reread("等不起了 帮我登记一下 让医保局催一哈 我电话18783260045", "inform", False) == "seek_help"
+    assert reread("帮我登记一下嘛", "nlu_fallback", False) == "seek_help"
+    assert reread("我的电话18783260045", "inform", False) is None
+
+
+def test_a_greeting_that_chats_is_a_greeting():
+    assert reread("喂 你好 我孙子教我用这个手机的 他在成都读大学 好久才回来一次", "seek_help", False) == "greet"
+    assert reread("你好 我家楼上天天漏水", "seek_help", False) is None
+    assert reread("你好 我想问下养老金的事", "seek_help", False) is None
+    assert reread("喂 你好 我孙子教我用这个手机的 他在成都读大学 好久才回来一次", "query_ticket_status", False) == "greet"
+
+
+def test_a_complaint_already_decided_is_no_rule_question():
+    from bot.nlu.readings import asks_about_the_rule, without_the_rule_question
+
+    assert not asks_about_the_rule("投诉一下 老码头火锅店 要发票说没得 说要开发票就另外加8个点 这个合理不")
+    assert "合理" not in without_the_rule_question("连表都不给我 这个合理不")
+    assert "一般要好久" in without_the_rule_question("三个月了钱还没到 一般要好久")

@@ -120,7 +120,7 @@ async def test_complaint_with_every_slot_becomes_a_routed_ticket(chat_db):
     # the shop named on the street is part of the place
     assert chat.slots["ticket_location"] == "广福街道滨河路一家烧烤店"
     assert chat.slots["requested_slot"] == "ticket_phone" and "手机号码" in out[-1]
-    assert out[0].startswith("好的，我帮您把这条投诉登记下来")   # the first reply says what happens
+    assert out[0].startswith("好的，") and "我帮您把这条投诉登记下来" in out[0]   # the first reply says what happens
     assert chat.buttons[-1] == ["不留", "取消"]   # every question can be declined or left
     out = await chat.say("13800001234", entities=[{"entity": "phone", "value": "13800001234"}])
     assert chat.slots["ticket_phone"] == "13800001234" and chat.slots["requested_slot"] == "ticket_name"
@@ -598,3 +598,39 @@ async def test_a_bare_request_for_a_person_becomes_a_call_back_that_says_so(chat
     chat = Chat()
     await chat.start("楼上漏水漏到我家了 给我转人工", "request_human")
     assert chat.slots["ticket_description"].startswith("楼上漏水")
+
+
+async def test_a_question_about_the_case_or_a_privacy_worry_while_the_check_waits_keeps_the_lookup(chat_db):
+    """"是不是超期了" is answered by the status itself; "不要跟邻居说是我举报的" gets the reassurance — the
+    lookup waits for the digits instead of ending (or starting a new ticket)."""
+    t = await _ticket(chat_db)
+    chat = Chat()
+    await _status_turn(chat, f"查一下{t['ticket_no']}", "query_ticket_status", activation=True)
+    assert chat.slots["requested_slot"] == "verification_code"
+    out = await _status_turn(chat, "都快一个月了 是不是超期了哦", "ask_procedure")
+    assert out == [case_replies.STATE_AFTER_CHECK] and chat.slots["requested_slot"] == "verification_code"
+    out = await _status_turn(chat, "你们不要跟邻居说是我举报的哈", "report")
+    assert out == [replies.PRIVACY_ANSWER] and chat.slots["requested_slot"] == "verification_code"
+    out = await _status_turn(chat, "1234", entities=[{"entity": "verification_code", "value": "1234"}])
+    assert t["ticket_no"] in out[-1] and "当前状态" in out[-1]
+
+
+async def test_a_grievance_asked_as_a_question_about_the_rule_is_answered_with_an_offer(chat_db):
+    """"连表都不给我 这个合理不": the rule of the item, then the offer to register — no form question yet;
+    "帮我登记一下" then registers the story told before it."""
+    chat = Chat()
+    out = await chat.start("我去社区申请低保 那个工作人员说我有个儿子就不能申请 连表都不给我 这个合理不", "complain")
+    assert chat.active_loop is None and "低保" in out[0]
+    assert out[-1] == replies.OFFER_TO_REGISTER and not any("手机号码" in m for m in out)
+    out = await chat.start("帮我登记一下", "seek_help")
+    assert chat.active_loop == "ticket_form" and "低保" in chat.slots["ticket_description"]
+    # a complaint that says so is registered at once
+    chat = Chat()
+    await chat.start("投诉一下 老码头火锅店 要发票说没得 说要开发票就另外加8个点 这个合理不", "complain")
+    assert chat.active_loop == "ticket_form"
+
+
+async def test_the_opening_names_the_department_when_the_router_is_sure(chat_db):
+    chat = Chat()
+    out = await chat.start("我儿子是一级智力残疾 去年就申请了重度残疾人护理补贴 村上说批了 到现在一分钱都莫看到", "seek_help")
+    assert out[0].startswith("好的，这类问题一般由区") and "负责" in out[0]

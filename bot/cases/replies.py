@@ -13,6 +13,7 @@ BAD_CODE = "请输入登记时预留手机号码的后4位数字（例如“1234
 SYSTEM_BUSY = try_later("查询服务暂时不可用")
 # "帮我催一下" / "不满意" while the lookup waits for the digits: done right after the check.
 URGE_AFTER_CHECK = "好的，核验通过后马上帮您催办、反映。"
+STATE_AFTER_CHECK = "核验通过后，我马上告诉您这件事办到哪一步、有没有超过时限。"
 URGE_NOT_RECORDED = try_later("催办暂时没有登记成功", "催办")
 
 

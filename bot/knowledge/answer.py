@@ -44,7 +44,7 @@ _YES_NO = re.compile(r"行不|行吗|可以不|要得不|得行不|能行不|(�
 # "如何申请": how it is done, answered with the steps along with the overview.
 # The citizen telling their own case: "我是自己交的社保", "我们家是农村户口".
 _OWN_CASE = re.compile(r"(我|我们|我家|屋头)(是|家是|属于)")
-_HOW = re.compile(r"(咋个|怎么|怎样|如何|咋么|咋)(申请|办理|弄|整)")
+_HOW = re.compile(r"(咋个|怎么|怎样|如何|咋么|咋)(申请|办理|弄|整|领|报|交|取|转)")  # not "咋办": what to do
 # Words of a bare follow-up ("那要多久？") that name no item.
 _FOLLOW_UP_FILLERS = ("那", "这个", "那个", "它", "请问", "还有", "呢", "吗", "啊", "呀", "要", "需要", "的", "是",
                       "我", "想", "问", "一下", "办", "办理", "怎么", "么", "什么", "多", "哪", "里", "去", "能",
@@ -88,8 +88,13 @@ def _asked_part(text: str | None) -> str:
 _WHERE_TO_HAND_IN = re.compile(r"(在|去|到)?哪(里|儿|个地方)?(交|递交|提交|送)|(交|送)到哪")
 
 
+# "回来交了手工报销的材料 三个月了钱还没到 一般要好久": materials already handed in are the story, not the question
+_MATERIALS_HANDED_IN = re.compile(r"(交|递|递交|提交|送|准备|拿)(了|过|齐了|好了|完了)[\u4e00-\u9fff]{0,8}?(材料|资料)|"
+                                  r"(材料|资料)(都|已经|早就)?(交|递|递交|提交|送)(了|过|齐了|完了)")
+
+
 def detect_aspect(text: str | None) -> str | None:
-    t = _canon(_asked_part(text).replace(" ", ""))
+    t = _MATERIALS_HANDED_IN.sub("", _canon(_asked_part(text).replace(" ", "")))
     if _WHERE_TO_HAND_IN.search(t):
         return "location"
     for key, phrases in FIRST_ASPECTS.items():
@@ -486,7 +491,8 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
         if named is None:
             return choose(close, aspect)
         return answer_result(index, named, aspect)
-    return _with_situation(text, answer_result(index, results[0], aspect), results[0])
+    reply = answer_result(index, results[0], aspect)
+    return reply if how else _with_situation(text, reply, results[0])  # "咋个领": the steps answer it
 
 
 def _with_situation(text: str | None, reply: Reply, result: Result) -> Reply:

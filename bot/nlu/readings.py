@@ -53,7 +53,9 @@ _SERVICE = re.compile(r"证|照|卡|保|户口|户籍|登记|许可|补贴|津�
                       r"执照|发票|税|金|申请|认定|认证|参保|上户|迁|护照|签注|预约|年审|驾照|出生|结婚|离婚|上门办|上门来办")
 # "身份证过期了", "社保卡搞丢了": the state of one's own document is why a service is asked, not a problem
 # to report.
-_DOCUMENT_STATE = re.compile(r"(证|照|卡|证件|本本?|户口簿)(已经|都|也|早就)?(过期|到期|丢|掉|搞丢|弄丢|坏|烂|不见)了?")
+_DOCUMENT_STATE = re.compile(r"(证|照|卡|证件|本本?|户口簿)(已经|都|也|早就)?(过期|到期|丢|掉|搞丢|弄丢|坏|烂|不见)了?|"
+                             # "厂子垮了 我能领失业金不": the employer went out of business, the story of a claim
+                             r"(厂|厂子|公司|单位|企业)(已经|都|也)?(垮|倒闭|关门|破产|垮杆)了?")
 # "转学咋个弄" is no search of the published documents unless it names one.
 _DISCLOSURE_WORDS = re.compile(r"公开|信息|文件|政策|通知|公告|规划|预算|决算|招标|采购|会议|纪要|红头|文号|依申请")
 _HOWTO_MISREADS = ("query_disclosure", "apply_disclosure", "seek_help", "complain", "suggest", "praise", "report", "out_of_scope", "nlu_fallback",
@@ -82,7 +84,12 @@ _ABOUT_BOT = re.compile(r"机器人|人工|真人|AI|ai|智能|你是谁|你是�
 # however long its background.
 _YES_NO = re.compile(r"可不可以|能不能|可以不|行不|得不|要得不|[不吗嘛没][。？?！!]*$|没得[。？?]*$")
 YES_NO_MAX_CHARS = 30
-LONG_ACCOUNT_CHARS = 24  # an unplaced statement this long tells a matter
+LONG_ACCOUNT_CHARS = 24  # an unplaced statement this long tells a matter ...
+# ... when something is missing, stopped or changed in it ("以前一天六趟 现在只有两趟了"); "喂 你好 我孙子教我用
+# 这个手机的 他在成都读大学 好久才回来一次" is a greeting, no matter.
+_GREETING = re.compile(r"^(喂|你好|您好|哈喽|在吗|在不在)")
+_ASKS_PLAINLY = re.compile(r"[?？]|吗|咋|怎么|怎样|如何|啥|什么|哪|多少|好多|能不能|可不可以|[能可行得]不$")  # not "好久才回来一次"
+_LACK_OR_CHANGE = re.compile(r"没|不|莫|未|无|只有|只剩|以前|原来|过去|越来越|一直|又|老是|总是|天天|每天|经常|几次")
 _SELF_DESCRIPTION = re.compile(r"^(我|我们|我家|屋头)(是|在|家是|属于)")
 
 
@@ -116,6 +123,16 @@ _NOT_SATISFIED = re.compile(r"不满意|重新(处理|办理|办|调查|核实|�
 def asks_to_urge(text: str) -> bool:
     """"帮我催一下", "快点处理": the citizen wants the case hurried along."""
     return bool(_URGE.search(text or ""))
+
+
+# Asking about the case being looked up: "都快一个月了 是不是超期了哦", "好久能办好", "到哪一步了".
+_ASKS_ABOUT_THE_CASE = re.compile(r"超期|超时|逾期|过了时限|(好久|多久|啥时候|什么时候|几时)(能|才能|可以)?(办好|办完|办结|批|下来|拿到|出来)|"
+                                  r"到哪一?步|进度|说好.{0,6}(天|工作日)|不是说.{0,8}(天|工作日|办好)")
+
+
+def asks_about_the_case(text: str) -> bool:
+    """A question the status answer itself will answer, asked while the lookup waits for its check."""
+    return bool(_ASKS_ABOUT_THE_CASE.search(text or "") or _ASKS_STATE.search(text or ""))
 
 
 def rejects_the_answer(text: str) -> bool:
@@ -158,6 +175,17 @@ def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[
         return "query_ticket_status"  # "编号搞忘了 用身份证能查不": the lookup offers the other ways
     if intent in STATUS_INTENTS and not has_case_number and _TAKE_IT_UP.search(text) and _PROBLEM.search(text):
         return "seek_help"
+    # "喂 你好 我孙子教我用这个手机的 他在成都读大学 好久才回来一次": a greeting that chats, with nothing
+    # missing, wrong or asked in it, is no request for help yet
+    if intent in ("seek_help", "complain", "nlu_fallback", *STATUS_INTENTS) and _GREETING.match(text) \
+            and not has_case_number and not _EARLIER_CASE.search(text) \
+            and not (_PROBLEM.search(text) or _LACK_OR_CHANGE.search(text) or _SERVICE.search(text)
+                     or _ASKS_PLAINLY.search(text) or _TAKE_IT_UP.search(text) or _AGGRIEVED.search(text)):
+        return "greet"
+    # "等不起了 帮我登记一下 让医保局催一哈 我电话187…": a request to register, whatever else it carries
+    # (inside the situation interview it had been taken for an answer that named no option)
+    if intent in ("inform", "nlu_fallback", "out_of_scope") and not has_case_number and _TAKE_IT_UP.search(text):
+        return "seek_help"
     if announces_matter(text) and intent not in ("complain", "report", "seek_help"):
         return "report" if "举报" in text else "complain"
     if _URGE.search(text) and len(text) <= 30 and not has_case_number:
@@ -177,8 +205,12 @@ def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[
     # classifier cannot place is a matter to register, not a guess to confirm ("您是想查询工单进度吗")
     if intent == "nlu_fallback" and not has_case_number and not _EARLIER_CASE.search(text) \
             and len(re.findall(r"[\u4e00-\u9fff]", text)) >= LONG_ACCOUNT_CHARS and not _ASKS.search(text) \
-            and not _SERVICE.search(text):
+            and not _SERVICE.search(text) and _LACK_OR_CHANGE.search(text):
         return "seek_help"
+    # "我去社区申请低保 工作人员…连表都不给我 这个合理不": an application refused, no published document
+    if intent in ("query_disclosure", "apply_disclosure") and not has_case_number \
+            and not _DISCLOSURE_WORDS.search(text) and _PROBLEM.search(_DOCUMENT_STATE.sub("", text)):
+        return "complain"
     if intent in _HOWTO_MISREADS and _HOWTO.search(text) and _SERVICE.search(text) \
             and not (intent in ("query_disclosure", "apply_disclosure") and _DISCLOSURE_WORDS.search(text)) \
             and not _PROBLEM.search(_DOCUMENT_STATE.sub("", text)) \
@@ -242,6 +274,39 @@ def asks_instead_of_telling(text: Optional[str]) -> bool:
         return False
     if _PROBLEM.search(_DOCUMENT_STATE.sub("", text)) or _ASKS_HUMAN.search(text) or _TAKE_IT_UP.search(text) \
             or _EARLIER_CASE.search(text) or announces_matter(text):
+        return False
+    from bot.tickets.emergency import emergency_in
+
+    return emergency_in(text) is None
+
+
+# Whether what happened is right, or how long it normally takes: "连表都不给我 这个合理不", "三个月了钱还没到
+# 一般要好久". The rule is answered first; registering the matter is offered, not imposed.
+_RIGHTNESS = (r"合理不|合理吗|合不合理|对不对|对吗|正常吗|正常不|正不正常|有没有这(个|种)?规定|是不是这(个|样)规定|"
+              r"(能|可以)这样(吗|不|嘛)|这样(对|合理|合法)(吗|不)")
+_ASKS_THE_RULE = re.compile(_RIGHTNESS + r"|(一般|正常|通常)(要|需要)?(好久|多久|几天|多少天)")
+
+
+_DECIDED = re.compile(r"投诉|举报|反映|曝光|告他|告他们|要求(赔|退|处理|处罚)")
+
+
+def without_the_rule_question(text: str) -> str:
+    """The message without its "这个合理不": what is searched for the rule (合理 names no guide line)."""
+    return re.sub(_RIGHTNESS, " ", text or "").strip()
+
+
+def says_something_is_wrong(text: Optional[str]) -> bool:
+    """A problem word, or something missing, stopped or changed ("养老金还莫到账 往常十号就到了")."""
+    return bool(_PROBLEM.search(text or "") or _LACK_OR_CHANGE.search(text or ""))
+
+
+def asks_about_the_rule(text: Optional[str]) -> bool:
+    """A question whether what happened is right or how long it should take, told with the grievance:
+    answered by the rule; the citizen then decides whether to register it ("投诉一下…这个合理不" has
+    decided already)."""
+    text = (text or "").strip()
+    if not _ASKS_THE_RULE.search(text) or _ASKS_HUMAN.search(text) or _TAKE_IT_UP.search(text) \
+            or _EARLIER_CASE.search(text) or _DECIDED.search(text):
         return False
     from bot.tickets.emergency import emergency_in
 

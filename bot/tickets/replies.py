@@ -59,7 +59,9 @@ def department_for(description: str) -> str | None:
 
 
 def opening(category: str, department: str | None = None) -> str:
-    """The first line of intake: what is happening ("我帮您登记…"), and who handles it when asked."""
+    """The first line of intake: what is happening ("我帮您登记…"), and who usually handles it when the
+    router is confident (the same confidence that dispatches the ticket at once), so that the citizen
+    hears the matter was understood ("这类问题一般由区医疗保障局负责")."""
     who = f"这类问题一般由{department}负责，" if department else ""
     return f"好的，{who}我帮您把这条{category}登记下来，转给负责的部门办理。先跟您确认几项信息。"
 
@@ -77,10 +79,15 @@ ROBOT_ANSWER = "我是12345智能助手，帮您把问题登记清楚、转给�
 ANGER_AT_QUESTION = "理解您的着急，这次一定给您登记上、转给负责的部门限时处理。"
 
 
+def worries_about_privacy(text: str) -> bool:
+    """"你们不要跟邻居说是我举报的哈", "会不会把我电话给他们": will the person reported learn who it was."""
+    return bool(_PRIVACY_WORRY.search(text or ""))
+
+
 def side_answer(text: str, description: str | None) -> str | None:
     """The answer to a side question about intake itself (who handles it, will they know it was me,
     are you a robot), or None when it is a question for the knowledge base."""
-    if _PRIVACY_WORRY.search(text):
+    if worries_about_privacy(text):
         return PRIVACY_ANSWER
     if _ROBOT.search(text):
         return ROBOT_ANSWER
@@ -201,6 +208,10 @@ REFUSED = "抱歉，诉求未能提交：{reason}"
 PHONE_INVALID = "没有识别到手机号码，请输入11位手机号码，例如 13800001234；不想留可以回复“不留”。"
 DESCRIPTION_TOO_SHORT = "请再具体描述一下您要反映的问题，例如发生了什么、持续多久。"
 NAME_INVALID = "称呼请控制在20个字以内，不想留可以回复“不留”。"
+# After the rule is answered to "这个合理不" / "一般要好久": registering stays the citizen's choice.
+OFFER_TO_REGISTER = ("如果您认为办理不当、或者等得太久想请部门跟进，我可以帮您把这件事登记下来，转给负责的部门处理并答复您，"
+                     "回复“帮我登记”即可。")
+REGISTER_BUTTON = {"title": "帮我登记", "payload": "/seek_help"}
 UNRESOLVED = "抱歉没能帮您解决问题。我先为您登记诉求，由工作人员跟进处理并答复您。"
 LANDLINE_IN_DESCRIPTION = "联系座机：{number}"   # added to the description for the handler
 
