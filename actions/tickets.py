@@ -237,7 +237,8 @@ class ValidateTicketForm(FormValidationAction):
             if value and slot != asked and (correcting or not _value(tracker.get_slot(slot))):
                 out[slot] = value
         if "ticket_location" not in out and asked != "ticket_location":
-            later = place_said_later(place, old_place)
+            # a long story names places in passing ("送我到镇上医院"): it may say the place better, not add to it
+            later = place_said_later(place, old_place, add=not _long_story(text))
             whole = plausible_place_answer(text) if asked in CONTACT_QUESTIONS and division_in(text) else None
             if not later and whole and whole != place:
                 # "大安镇 正街 信用社对面那一排" at the phone question: the whole message is the place, though
@@ -344,6 +345,12 @@ class ValidateTicketForm(FormValidationAction):
             return None
         return intake.told_more(description, text)
 
+    @staticmethod
+    def _corrects_place(text: str, tracker: Tracker) -> bool:
+        """The message corrects the place taken before ("不对 是东门 不是西门") — _volunteered replaces it."""
+        old = _value(tracker.get_slot("ticket_location"))
+        return bool(old) and intake.is_correction(text) and corrected_place(old, text) not in (None, old)
+
     @classmethod
     def _told_instead(cls, text: str, tracker: Tracker) -> Optional[str]:
         """The description with this message added, when the message answers no contact question but
@@ -368,7 +375,14 @@ class ValidateTicketForm(FormValidationAction):
                     "ticket_description": intake.told_more(description, replies.LANDLINE_IN_DESCRIPTION.format(number=landline))}
         if intake.refuses(text, "phone", asked=True):
             return {"ticket_phone": intake.NONE_VALUE}
+        if self._corrects_place(text, tracker):  # "是东门 不是西门": the place corrected, nothing else said
+            return {"ticket_phone": None}
         if place_in(text) or intake.name_in(text):  # "我是白果村4组的": a place or name given instead is noted
+            # "我们村的村医小何…送我到镇上医院": a story that names a place is more of the matter too
+            more = self._told_instead(text, tracker) if _long_story(text) else None
+            if more:
+                dispatcher.utter_message(text=replies.STORY_NOTED)
+                return {"ticket_phone": None, "ticket_description": more}
             return {"ticket_phone": None}
         crisis = tracker.get_slot("ticket_emergency") == "self_harm"
         more = self._told_instead(text, tracker)
@@ -389,6 +403,8 @@ class ValidateTicketForm(FormValidationAction):
         if intake.refuses(text, "name", asked=True) or intake.name_indifferent(text):
             return {"ticket_name": intake.NONE_VALUE}
         if intake.is_payload(text):
+            return {"ticket_name": None}
+        if self._corrects_place(text, tracker):
             return {"ticket_name": None}
         name = intake.name_answer(text)
         more = self._told_instead(text, tracker) if name is None and not intake.phone_in(text) else None
