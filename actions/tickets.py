@@ -23,7 +23,8 @@ from bot.nlu.readings import asks_instead_of_telling, names_a_service, suggests_
 from bot.privacy import mask_text
 from bot.tickets import intake, replies
 from bot.tickets.emergency import emergencies, emergency_in
-from bot.tickets.places import corrected_place, division_in, needs_location, place_in, place_said_later, plausible_place_answer
+from bot.tickets.places import (corrected_place, corrects_place, division_in, needs_location, place_in, place_said_later,
+                                plausible_place_answer, without_places)
 from bot.tickets.lifecycle import TicketError
 from bot.tickets.service import Unavailable, create_ticket, urge_ticket
 
@@ -238,7 +239,7 @@ class ValidateTicketForm(FormValidationAction):
                 out[slot] = value
         if "ticket_location" not in out and asked != "ticket_location":
             # a long story names places in passing ("送我到镇上医院"): it may say the place better, not add to it
-            later = place_said_later(place, old_place, add=not _long_story(text))
+            later = place_said_later(place, old_place, add=not _long_story(without_places(text)))
             whole = plausible_place_answer(text) if asked in CONTACT_QUESTIONS and division_in(text) else None
             if not later and whole and whole != place:
                 # "大安镇 正街 信用社对面那一排" at the phone question: the whole message is the place, though
@@ -348,8 +349,9 @@ class ValidateTicketForm(FormValidationAction):
     @staticmethod
     def _corrects_place(text: str, tracker: Tracker) -> bool:
         """The message corrects the place taken before ("不对 是东门 不是西门") — _volunteered replaces it."""
-        old = _value(tracker.get_slot("ticket_location"))
-        return bool(old) and intake.is_correction(text) and corrected_place(old, text) not in (None, old)
+        old = _value(tracker.get_slot("ticket_location"))  # already corrected by _volunteered, or not yet
+        return bool(old) and intake.is_correction(text) and (corrects_place(old, text)
+                                                             or corrected_place(old, text) not in (None, old))
 
     @classmethod
     def _told_instead(cls, text: str, tracker: Tracker) -> Optional[str]:
@@ -379,7 +381,7 @@ class ValidateTicketForm(FormValidationAction):
             return {"ticket_phone": None}
         if place_in(text) or intake.name_in(text):  # "我是白果村4组的": a place or name given instead is noted
             # "我们村的村医小何…送我到镇上医院": a story that names a place is more of the matter too
-            more = self._told_instead(text, tracker) if _long_story(text) else None
+            more = self._told_instead(text, tracker) if _long_story(without_places(text)) else None
             if more:
                 dispatcher.utter_message(text=replies.STORY_NOTED)
                 return {"ticket_phone": None, "ticket_description": more}

@@ -612,3 +612,13 @@ def test_a_complaint_that_names_its_own_matter_leaves_the_question_before_out():
 def test_the_item_context_comes_off_for_the_citizens_own_words():
     told = intake.with_item_asked("窗口工作人员态度差", "政府信息公开申请（依申请公开）")
     assert intake.without_item_context(told + "；后来又说") == "窗口工作人员态度差；后来又说"
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("这个归派出所还是城管嘛", True), ("找物业还是找社区", True), ("归哪个管", True),
+    ("找了好几次还是没人管", False), ("是不是还是要等", False), ("找社区还是不行", False),
+])
+def test_asking_which_of_two_departments_asks_who_handles_it(text, asks):
+    from bot.tickets import replies
+
+    assert bool(replies._WHO.search(text)) == asks

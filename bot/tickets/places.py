@@ -375,16 +375,27 @@ _SWAPS = (re.compile(r"不是\s*(?P<wrong>[^，,。\s是]+?)\s*[，,]?\s*(?:是|
           re.compile(r"(?:是|应该是)\s*(?P<right>[^，,。\s是不]+?)\s*[，,]?\s*(?:不是|而不是)\s*(?P<wrong>[^，,。\s]+)"))
 
 
+def _swaps(text: str) -> list[tuple[str, str]]:
+    """(wrong, right) of every "不是X 是Y" / "是Y 不是X" in the text."""
+    return [(m.group("wrong"), m.group("right")) for pattern in _SWAPS for m in pattern.finditer(text)]
+
+
 def _swap(old: Optional[str], text: str) -> Optional[str]:
     """The place with the part the citizen corrects replaced, when that part is in it."""
     if not old:
         return None
-    for pattern in _SWAPS:
-        for m in pattern.finditer(text):
-            wrong, right = m.group("wrong"), m.group("right")
-            if wrong in old and right not in old:
-                return old.replace(wrong, right, 1)
+    for wrong, right in _swaps(text):
+        if wrong in old and right not in old:
+            return old.replace(wrong, right, 1)
     return None
+
+
+def corrects_place(old: Optional[str], text: str) -> bool:
+    """Whether the message corrects a part of the place (before or after the correction was applied)."""
+    from bot.tickets.intake import clean
+
+    text = clean(text)
+    return bool(old) and any(wrong in old or right in old for wrong, right in _swaps(text))
 
 
 _CORRECTION_CUE = re.compile(r"(?:地址|地点|位置|地方)[^，,。是]{0,6}[，,]?\s*(?:应该是|而是|改成|改为|是在|是|在)\s*(.+)$")
