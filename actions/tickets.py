@@ -24,7 +24,8 @@ from bot.nlu.readings import (asks_about_the_rule, asks_instead_of_telling, name
 from bot.privacy import mask_text
 from bot.tickets import intake, replies
 from bot.tickets.emergency import emergencies, emergency_in
-from bot.tickets.places import corrected_place, division_in, needs_location, place_in, place_said_later, plausible_place_answer
+from bot.tickets.places import (corrected_place, corrects_place, division_in, needs_location, place_in, place_said_later,
+                                plausible_place_answer, without_places)
 from bot.tickets.lifecycle import TicketError
 from bot.tickets.service import Unavailable, create_ticket, urge_ticket
 
@@ -248,7 +249,8 @@ class ValidateTicketForm(FormValidationAction):
             if value and slot != asked and (correcting or not _value(tracker.get_slot(slot))):
                 out[slot] = value
         if "ticket_location" not in out and asked != "ticket_location":
-            later = place_said_later(place, old_place)
+            # a long story names places in passing ("送我到镇上医院"): it may say the place better, not add to it
+            later = place_said_later(place, old_place, add=not _long_story(without_places(text)))
             whole = plausible_place_answer(text) if asked in CONTACT_QUESTIONS and division_in(text) else None
             if not later and whole and whole != place:
                 # "大安镇 正街 信用社对面那一排" at the phone question: the whole message is the place, though
@@ -355,6 +357,13 @@ class ValidateTicketForm(FormValidationAction):
             return None
         return intake.told_more(description, text)
 
+    @staticmethod
+    def _corrects_place(text: str, tracker: Tracker) -> bool:
+        """The message corrects the place taken before ("不对 是东门 不是西门") — _volunteered replaces it."""
+        old = _value(tracker.get_slot("ticket_location"))  # already corrected by _volunteered, or not yet
+        return bool(old) and intake.is_correction(text) and (corrects_place(old, text)
+                                                             or corrected_place(old, text) not in (None, old))
+
     @classmethod
     def _told_instead(cls, text: str, tracker: Tracker) -> Optional[str]:
         """The description with this message added, when the message answers no contact question but
@@ -379,13 +388,19 @@ class ValidateTicketForm(FormValidationAction):
                     "ticket_description": intake.told_more(description, replies.LANDLINE_IN_DESCRIPTION.format(number=landline))}
         if intake.refuses(text, "phone", asked=True):
             return {"ticket_phone": intake.NONE_VALUE}
-        place = place_in(text)
-        if place or intake.name_in(text):  # "我是白果村4组的": a place or name given instead is noted ...
-            # ... and the matter told with it joins the story ("我这个月的养老金还莫到账 … 我是龙台镇的")
-            rest = text.replace(place, "") if place else ""
-            told = says_something_is_wrong(rest) and intake.meaningful_length(rest) >= STATEMENT_MIN_CHARS \
-                and self._told_instead(text, tracker)
-            return {"ticket_phone": None, **({"ticket_description": told} if told else {})}
+        if self._corrects_place(text, tracker):  # "是东门 不是西门": the place corrected, nothing else said
+            return {"ticket_phone": None}
+        if place_in(text) or intake.name_in(text):  # "我是白果村4组的": a place or name given instead is noted
+            # "我们村的村医小何…送我到镇上医院", "我这个月的养老金还莫到账 … 我是龙台镇的": a story that names a
+            # place is more of the matter too
+            rest = without_places(text)
+            story = _long_story(rest) or says_something_is_wrong(rest) \
+                and intake.meaningful_length(rest) >= STATEMENT_MIN_CHARS
+            more = self._told_instead(text, tracker) if story else None
+            if more:
+                dispatcher.utter_message(text=replies.STORY_NOTED)
+                return {"ticket_phone": None, "ticket_description": more}
+            return {"ticket_phone": None}
         crisis = tracker.get_slot("ticket_emergency") == "self_harm"
         more = self._told_instead(text, tracker)
         if more and not crisis:  # "我就是要他赔 今年一季都白种了": what the citizen wants joins the matter
@@ -405,6 +420,8 @@ class ValidateTicketForm(FormValidationAction):
         if intake.refuses(text, "name", asked=True) or intake.name_indifferent(text):
             return {"ticket_name": intake.NONE_VALUE}
         if intake.is_payload(text):
+            return {"ticket_name": None}
+        if self._corrects_place(text, tracker):
             return {"ticket_name": None}
         name = intake.name_answer(text)
         more = self._told_instead(text, tracker) if name is None and not intake.phone_in(text) else None

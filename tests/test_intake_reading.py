@@ -539,3 +539,86 @@ def test_a_village_named_first_keeps_its_name_over_a_bare_group_said_later():
 
 def test_a_factory_site_keeps_its_whole_name():
     assert place_in("我在协兴镇那个新修的厂房工地做了四个月 包工头姓刘") == "协兴镇那个新修的厂房工地"
+
+
+# ---- h-tick4: places without place words, corrections of a part, stories before the form ----------
+
+@pytest.mark.parametrize("text, place", [
+    ("我住在滨江一号 3栋1单元1802", "滨江一号 3栋1单元1802"),   # the estate named before the unit, the room kept
+    ("住在阳光水岸 5栋", "阳光水岸 5栋"),
+    ("阳光丽景 枣山街道的 停水两天了 一点通知都没得", "枣山街道阳光丽景"),  # the estate said before its 街道
+    ("广福街道农贸市场西门那个下水道堵了", "广福街道农贸市场西门"),         # a gate of a market places it
+])
+def test_places_named_without_a_place_word(text, place):
+    assert place_in(text) == place
+
+
+@pytest.mark.parametrize("text, place", [
+    ("电梯坏了 3栋1单元", "3栋1单元"),           # "了" ends the story: nothing before the unit is a name
+    ("老年人 枣山街道的", "枣山街道"),           # people are no estate
+    ("你好 枣山街道的", "枣山街道"),
+])
+def test_words_before_a_unit_or_division_that_are_no_name(text, place):
+    assert place_in(text) == place
+
+
+def test_a_village_doctor_is_no_village():
+    assert place_in("我们村的村医小何 对我们这些老年人好得很") is None
+
+
+@pytest.mark.parametrize("old, text, new", [
+    ("北辰街道锦绣花园5栋", "地址说错了 是7栋不是5栋 我住7栋", "北辰街道锦绣花园7栋"),
+    ("广福街道农贸市场西门", "不对不对 是东门 不是西门 东门卖鱼那边", "广福街道农贸市场东门"),
+    ("北辰街道万盛小区3栋", "不是3栋 是4栋2单元", "北辰街道万盛小区4栋2单元"),
+])
+def test_a_correction_replaces_the_part_it_names_in_either_order(old, text, new):
+    from bot.tickets.places import corrected_place
+
+    assert corrected_place(old, text) == new
+
+
+def test_a_long_story_does_not_add_the_places_it_passes_to_the_place():
+    from bot.tickets.places import place_said_later
+
+    assert place_said_later("送我到镇上医院", "井河镇柏林村", add=False) is None
+    assert place_said_later("卫生院隔壁", "彭家乡场镇上的垃圾站") == "彭家乡场镇上的垃圾站，卫生院隔壁"
+
+
+def test_a_feared_collapse_is_no_emergency():
+    assert emergency_in("我们楼顶楼那家在楼顶上搭棚子 砌砖 楼板都在响 怕把楼压垮了") is None
+    assert emergency_in("担心会把房子压垮了") is None
+    assert emergency_in("隔壁的房子垮了 有人在里头").kind == "landslide"
+
+
+@pytest.mark.parametrize("question, story, said", [
+    # the complaint names no matter of its own: the question asked just before is what it is about
+    ("我去社区申请低保 那个工作人员说我有个儿子就不能申请 连表都不给我 这个合理不",
+     "我儿子自己都打零工养不活 她态度还凶得很 我要投诉她 我住北辰街道桂花社区", "低保"),
+    ("耕地地力保护补贴是咋个发的 打到哪个卡上",
+     "我们井河镇清泉村4组好几家人今年都没领到 问村上 村上说被扣了 我要反映", "补贴"),
+])
+def test_the_question_before_a_complaint_that_names_no_matter_is_part_of_the_story(question, story, said):
+    d = intake.description_from_messages([{"text": question, "intent": "ask_procedure"},
+                                          {"text": story, "intent": "complain"}])
+    assert said in d and d.endswith(story)
+
+
+def test_a_complaint_that_names_its_own_matter_leaves_the_question_before_out():
+    d = intake.description_from_messages([{"text": "结婚登记要带什么材料", "intent": "ask_procedure"},
+                                          {"text": "楼下烧烤店天天晚上吵得睡不着 我要投诉", "intent": "complain"}])
+    assert d == "楼下烧烤店天天晚上吵得睡不着 我要投诉"
+
+
+def test_the_item_context_comes_off_for_the_citizens_own_words():
+    told = intake.with_item_asked("窗口工作人员态度差", "政府信息公开申请（依申请公开）")
+    assert intake.without_item_context(told + "；后来又说") == "窗口工作人员态度差；后来又说"
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("这个归派出所还是城管嘛", True), ("找物业还是找社区", True), ("归哪个管", True),
+    ("找了好几次还是没人管", False), ("是不是还是要等", False), ("找社区还是不行", False),
+])
+def test_asking_which_of_two_departments_asks_who_handles_it(text, asks):
+    from bot.tickets import replies
+
+    assert bool(replies._WHO.search(text)) == asks

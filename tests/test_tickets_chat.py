@@ -634,3 +634,30 @@ async def test_the_opening_names_the_department_when_the_router_is_sure(chat_db)
     chat = Chat()
     out = await chat.start("我儿子是一级智力残疾 去年就申请了重度残疾人护理补贴 村上说批了 到现在一分钱都莫看到", "seek_help")
     assert out[0].startswith("好的，这类问题一般由区") and "负责" in out[0]
+
+
+async def test_a_story_naming_a_place_in_passing_joins_the_description_and_a_correction_replaces_the_place(chat_db):
+    chat = Chat()
+    await chat.start("我说个事哈 我是井河镇柏林村的 今年八十一了 老伴走了好几年了 儿女都在广东", "seek_help")
+    assert chat.slots["requested_slot"] == "ticket_phone" and chat.slots["ticket_location"] == "井河镇柏林村"
+    out = await chat.say("我们村的村医小何 何医生 对我们这些老年人好得很 每个月都上门来给我量血压 "
+                         "上回我半夜心口痛 打电话给他 他骑个摩托就来了 送我到镇上医院")
+    assert out[0] == replies.STORY_NOTED and "村医小何" in chat.slots["ticket_description"]
+    assert chat.slots["ticket_location"] == "井河镇柏林村"   # "送我到镇上医院" places nothing
+    # a place named with the shop is the answer of a place, no more of the story
+    chat = Chat()
+    await chat.start("广福街道农贸市场西门那个下水道堵了 污水漫得满街都是 臭得很 生意都没法做", "complain")
+    assert chat.slots["requested_slot"] == "ticket_phone"
+    description = chat.slots["ticket_description"]
+    await chat.say("不对不对 是东门 不是西门 东门卖鱼那边")
+    assert chat.slots["ticket_location"] == "广福街道农贸市场东门" and chat.slots["ticket_description"] == description
+    await chat.say("叫 蜀香园家常菜 在 广福街道 龙台大道 卫生院旁边")
+    assert chat.slots["ticket_description"] == description
+
+
+async def test_which_of_two_departments_is_answered_at_a_contact_question(chat_db):
+    chat = Chat()
+    await chat.start("我们小区有个人遛狗从来不拴绳 好大一条金毛 今天扑到我娃儿身上 裤儿都扯烂了", "complain")
+    await chat.say("枣山街道锦绣苑小区")
+    out = await chat.say("狗好像也没办证 跟物业说了物业说管不了 这个归派出所还是城管嘛")
+    assert any("一般由区公安分局负责" in o for o in out)

@@ -99,7 +99,7 @@ def emergency_in(text: Optional[str]) -> Optional[Emergency]:
 # nor is one feared ("消防通道堵死了 万一着火车都进不来", "堆那么多纸箱 容易起火") — "怕是气漏了" (it is
 # probably gas) is no fear of what may come.
 _NEAR_MISS = re.compile(r"(差点|差一点|差点儿|险些|差些|几乎|万一|要是|如果|假如|假若|一旦|若是|以免|防止|容易|"
-                        r"怕|担心)$")
+                        r"怕|担心)(?:把|被|会|要|给|将){0,2}$")  # "怕把楼压垮了": the fear of what may come
 
 
 def happens_at(text: str, start: int) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import datetime
+from functools import lru_cache
 from typing import Iterable, Optional
 from zoneinfo import ZoneInfo
 
@@ -48,7 +49,7 @@ _MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86)?(1[3-9]\d{9})(?!\d)")
 _NUMBER = r"(?:\d+|[一二三四五六七八九十两百零]+)"
 # Address-like phrases: a place name ending in a road, building or area word, or a house number.
 _PLACE_WORD = (r"(?:(?<![线思网套门一二三四五六七八九十\d到得认错找走问带迷])路(?![灯费况线子口])|街道|大街|(?<![逛上])街|巷|胡同|大道|小区|楼盘|社区|花园|家园|公寓|大厦|广场|公园|"
-               r"市场|商场|村|镇|乡|" + _NUMBER + r"(?:组|号楼|栋|幢|单元)|\d+号|\d+期|医院|学校|小学|中学|幼儿园|车站|加油站|"
+               r"市场|商场|村(?![医民])|镇|乡|" + _NUMBER + r"(?:组|号楼|栋|幢|单元)|\d+号|\d+期|医院|学校|小学|中学|幼儿园|车站|加油站|"
                r"派出所|卫生院|敬老院|养老院|大桥|[东西南北中]段|[一二三四五六七八九]段|"
                # landmarks people name a place by: 粮站/垃圾站/汽车站, 体育馆/图书馆, 镇政府, 文化中心, 工业园区…
                r"(?<!网)站(?![着起住在了岗队口])|(?<!饭)馆(?!子)|宿舍|政府|(?<![中重核])中心|工业园区|园区|工业园|(?<![过])桥头?(?![牌梁])|"
@@ -64,7 +65,7 @@ _SHOP_WORD = (r"(?:厂房工地|厂房|超市|饭店|酒店|餐馆|餐厅|火锅
 # gazetteer's names by tests.
 PLACE_BREAKS = "有是在倒坏垮堵漏了把被给说要想都也还又很太吗呢吧啊呀嘛哦咋啥着"
 _PLACE_CHAR = r"(?:(?![" + PLACE_BREAKS + r"])[\u4e00-\u9fffA-Za-z0-9])"
-_POSITION = (r"(?:门口|附近|旁边|对面|斜对面|交叉口|十字路口|路口|出站口|出口|入口|背后|后面|后头|后门|前门|前面|隔壁|"
+_POSITION = (r"(?:门口|[东西南北]门|附近|旁边|对面|斜对面|交叉口|十字路口|路口|出站口|出口|入口|背后|后面|后头|后门|前门|前面|隔壁|"
              r"底下|下面|边上|侧边|转角|拐角)")
 POSITION_WORD = re.compile(_POSITION)
 _ADDRESS = re.compile(_PLACE_CHAR + r"{2,16}?" + _PLACE_WORD
@@ -121,6 +122,30 @@ STORY_MESSAGES = 4
 _CANNOT_MANAGE = re.compile(r"弄不来|搞不来|整不来|办不来|弄不到|搞不懂|弄不懂|不会弄|不会搞|不会办|不会用|用不来|操作不来")
 
 
+@lru_cache(maxsize=2)
+def _catalog_at(path: str, mtime: float):
+    from bot.knowledge.dispatch import load_dispatch_catalog
+
+    return load_dispatch_catalog(path)
+
+
+def _names_matter(text: str) -> bool:
+    """Whether the text names a matter type of the dispatch catalog (低保, 耕地地力保护补贴, 噪音…)."""
+    path = get_settings().knowledge_dir / "dispatch_catalog.yml"
+    try:
+        catalog = _catalog_at(str(path), path.stat().st_mtime)
+    except Exception:  # a broken or missing catalog is reported where routing is built
+        return False
+    return bool(catalog and catalog.match(text).matters)
+
+
+def _names_what_follows_leaves_out(previous: str, parts: list[str]) -> bool:
+    """"我去社区申请低保 那个工作人员说…这个合理不", then "她态度还凶得很 我要投诉她": the message that starts
+    the form names no matter of its own, and the question asked just before does — whatever that
+    question was answered with, it is what the complaint is about."""
+    return bool(parts) and not any(_names_matter(p) for p in parts) and _names_matter(previous)
+
+
 def description_from_messages(messages: list[dict]) -> Optional[str]:
     """What the citizen already said: the message that started the form together with the story
     told just before it ("包工头欠我工钱…" then "工地在浓溪镇…"); for "那你帮我登记一下" or a button
@@ -141,7 +166,7 @@ def description_from_messages(messages: list[dict]) -> Optional[str]:
                 _REGISTER_ME.sub("", text).strip(" ，,。.!！"))
             cannot_manage = bool(_CANNOT_MANAGE.search(text))
         elif message.get("intent") not in STORY_INTENTS and not (register_me and not parts) \
-                and not (cannot_manage and i == 1):
+                and not (cannot_manage and i == 1) and not (i == 1 and _names_what_follows_leaves_out(text, parts)):
             break
         found = reusable_description(_REGISTER_ME.sub("", text).strip(" ，,。.!！"))
         if found:
@@ -177,7 +202,16 @@ def with_item_asked(description: Optional[str], item_name: Optional[str]) -> Opt
     """The description with the name of the item asked about before, when the matter is about its handling."""
     if not description or not item_name or item_name in description or not _ABOUT_THE_SERVICE.search(description):
         return description
-    return f"{description}（此前咨询的事项：{item_name}）"[:MAX_DESCRIPTION_CHARS]
+    return f"{description}{ITEM_CONTEXT.format(item=item_name)}"[:MAX_DESCRIPTION_CHARS]
+
+
+ITEM_CONTEXT = "（此前咨询的事项：{item}）"
+_ITEM_CONTEXT = re.compile(r"[（(]此前咨询的事项[：:](?:[^（）()]|[（(][^（）()]*[）)])*[）)]?")
+
+
+def without_item_context(text: str) -> str:
+    """The citizen's own words, without the item asked about before that with_item_asked added."""
+    return _ITEM_CONTEXT.sub("", text or "")
 
 
 def category_for(description: Optional[str], intent: Optional[str]) -> str:

@@ -85,13 +85,62 @@ def _phrases(text: str) -> list[tuple[int, int]]:
         if meaningful_length(phrase) >= 2 and not _BARE_PLACE_WORD.fullmatch(phrase):
             spans.append((start, m.end()))
     for m in _UNIT.finditer(text):
-        if not any(a <= m.start() < b for a, b in spans):
+        inside = next((i for i, (a, b) in enumerate(spans) if a <= m.start() < b), None)
+        if inside is None:
             spans.append((m.start(), m.end()))
+        elif m.end() > spans[inside][1]:  # "3栋1单元1802": the room number goes on from the unit
+            spans[inside] = (spans[inside][0], m.end())
+    spans = [(_named_before_unit(text, a) if _UNIT.match(text, a) else a, b) for a, b in spans]
     # "北辰街道九龙街 老码头火锅店", "人民路上 康福大药房": a shop named right after a place is part of it
     for m in _shop_after_place().finditer(text):
         if any(b <= m.start() <= b + 3 for _, b in spans) and not any(a <= m.start() < b for a, b in spans):
             spans.append((m.start(), m.end()))
     return sorted(spans)
+
+
+# "我住在滨江一号 3栋1单元1802": a name right before a unit is the estate the unit is in, though no place
+# word ends it (…一号, …丽景, …名门).
+_NOT_A_NAME = re.compile(r"^(?:我们?|我家|他们?|她|你们?|楼上|楼下|隔壁|对面|旁边|就|这|那)|[人们的家娃]$|老年|年轻")
+
+
+def _named_before_unit(text: str, start: int) -> int:
+    """Where a unit's place starts: at the estate name said right before it, else at the unit."""
+    m = _name_before().search(text, 0, start)
+    if not m:
+        return start
+    name = m.group(0).strip()
+    if _NOT_A_NAME.match(name) or plausible_place_answer(name) != name:
+        return start
+    return m.start()
+
+
+def _name_beside_division(text: str, found) -> Optional[str]:
+    """"阳光丽景 枣山街道的 停水两天了": a name said first and then its 街道/镇 is the estate, though no
+    place word ends it. Only at the start of a clause, and only when the division ends the phrase."""
+    if not found:
+        return None
+    division, at = found
+    after = text[at:]
+    said = next((w for w in (division.name, division.short + "街道", division.short + "镇", division.short + "乡",
+                             division.short) if after.startswith(w)), division.name)
+    if not re.match(r"(?:的|那边|这边)?(?:$|[\s，,。!！])", after[len(said):]):
+        return None
+    m = re.search(r"(?:^|[\s，,。!！；;])([\u4e00-\u9fff]{2,8})\s*$", text[:at])
+    if not m:
+        return None
+    name = m.group(1)
+    from bot.tickets.intake import PLACE_BREAKS
+
+    if set(name) & set(PLACE_BREAKS) or _NOT_A_NAME.match(name) or plausible_place_answer(name) != name:
+        return None
+    return name
+
+
+@lru_cache(maxsize=1)
+def _name_before() -> re.Pattern:
+    from bot.tickets.intake import _PLACE_CHAR
+
+    return re.compile(_PLACE_CHAR + r"{2,8}\s?$")
 
 
 @lru_cache(maxsize=1)
@@ -137,6 +186,9 @@ def place_in(text: Optional[str]) -> Optional[str]:
     text = clean(normalize_text(text))  # a place is kept in Simplified characters, as the gazetteer has it
     found = division_in(text)
     clusters = _clusters(text, _phrases(text))
+    beside = _name_beside_division(text, found)
+    if beside and all(_run_specificity(text[a:b], found) == 0 for a, b in clusters):
+        return (found[0].name + beside)[:MAX_LOCATION_CHARS]  # "阳光丽景 枣山街道的" → 枣山街道阳光丽景
     if not clusters:
         return found[0].name if found else None
     # The most specific run; the earlier one on a tie (citizens usually say where first). The division
@@ -204,7 +256,8 @@ def without_landmarks(text: str) -> str:
         ends = [m.end() for m in POSITION_WORD.finditer(text, start, end)]
         if _NEAR.search(text, start, end):
             ends += [m.end() for m in _STRETCH.finditer(text, start, end)]
-        if _BESIDE.match(text, start):
+        beside = _BESIDE.match(text, start) or (not ends and _BESIDE.search(text, start, end))
+        if beside:  # "靠近加油站那里…", "那里挨到实验学校": the landmark only says where
             there = _THERE.match(text, end)
             ends.append(there.end() if there else end)
         if ends:
@@ -228,18 +281,18 @@ def without_places(text: str) -> str:
     return rest
 
 
-def place_said_later(new: Optional[str], old: Optional[str]) -> Optional[str]:
+def place_said_later(new: Optional[str], old: Optional[str], add: bool = True) -> Optional[str]:
     """The place once a later message names ``new`` after ``old`` was taken, or None to keep ``old``:
     the division put in front ("学府名城小区", then "广福街道"), the more specific one ("这条街" →
     "井河镇老街农贸市场外面"), the division continued ("东岳乡" → "东岳乡石龙村3组"), or the same 街道 with
-    something added ("…垃圾站，卫生院隔壁")."""
+    something added ("…垃圾站，卫生院隔壁"; not when ``add`` is false)."""
     if heads_place(new, old):
         return new + old
     if more_specific(new, old):
         return new
     if continues_place(new, old):
         return old + new
-    return adds_to_place(new, old)
+    return adds_to_place(new, old) if add else None
 
 
 def heads_place(new: Optional[str], old: Optional[str]) -> bool:
@@ -294,8 +347,11 @@ def corrected_place(old: Optional[str], text: str) -> Optional[str]:
     from bot.tickets.intake import clean
 
     text = clean(text)
+    swapped = _swap(old, text)
+    if swapped:  # "不是3栋 是4栋", "是东门 不是西门": the corrected part replaced where it was said
+        return swapped[:_max_chars()]
     said = _CORRECTION_CUE.search(text)
-    if said and plausible_place_answer(said.group(1)):  # "地址写错了，是万盛街道阳光水岸": the whole of it
+    if said and plausible_place_answer(said.group(1)) and "不是" not in said.group(1):  # "地址写错了，是万盛街道阳光水岸": the whole of it
         whole = said.group(1).strip(" ，,。")
         if old and not division_in(whole) and division_in(old):
             whole = division_in(old)[0].name + whole
@@ -303,9 +359,6 @@ def corrected_place(old: Optional[str], text: str) -> Optional[str]:
     new = place_in(text)
     if not new or not old:
         return new
-    m = re.search(r"不是\s*([^，,。\s是]+)\s*[，,]?\s*(?:是|而是|应该是)\s*([^，,。\s]+)", text)
-    if m and m.group(1) in old:
-        return old.replace(m.group(1), m.group(2), 1)
     if division_in(new):
         return new
     if not _UNIT.fullmatch(new) and division_in(old):  # "是凯旋城小区" after "枣山街道御景湾小区"
@@ -315,6 +368,34 @@ def corrected_place(old: Optional[str], text: str) -> Optional[str]:
     unit = _UNIT.search(new)
     head = _UNIT.split(old, maxsplit=1)[0] if _UNIT.search(old) else old
     return head + (new[unit.start():] if unit else new)
+
+
+# "不是5栋 是7栋" / "是7栋不是5栋" / "是东门 不是西门": (wrong, right) in either order.
+_SWAPS = (re.compile(r"不是\s*(?P<wrong>[^，,。\s是]+?)\s*[，,]?\s*(?:是|而是|应该是)\s*(?P<right>[^，,。\s不]+)"),
+          re.compile(r"(?:是|应该是)\s*(?P<right>[^，,。\s是不]+?)\s*[，,]?\s*(?:不是|而不是)\s*(?P<wrong>[^，,。\s]+)"))
+
+
+def _swaps(text: str) -> list[tuple[str, str]]:
+    """(wrong, right) of every "不是X 是Y" / "是Y 不是X" in the text."""
+    return [(m.group("wrong"), m.group("right")) for pattern in _SWAPS for m in pattern.finditer(text)]
+
+
+def _swap(old: Optional[str], text: str) -> Optional[str]:
+    """The place with the part the citizen corrects replaced, when that part is in it."""
+    if not old:
+        return None
+    for wrong, right in _swaps(text):
+        if wrong in old and right not in old:
+            return old.replace(wrong, right, 1)
+    return None
+
+
+def corrects_place(old: Optional[str], text: str) -> bool:
+    """Whether the message corrects a part of the place (before or after the correction was applied)."""
+    from bot.tickets.intake import clean
+
+    text = clean(text)
+    return bool(old) and any(wrong in old or right in old for wrong, right in _swaps(text))
 
 
 _CORRECTION_CUE = re.compile(r"(?:地址|地点|位置|地方)[^，,。是]{0,6}[，,]?\s*(?:应该是|而是|改成|改为|是在|是|在)\s*(.+)$")

@@ -35,7 +35,8 @@ _HUMAN = re.compile(r"转人工|人工客服|人工服务|要人工|找人工|�
                     r"回个电话|回电话|给我回电|打个电话给我|给我打个电话|喊个人|叫个人|找个人")
 
 
-_WHO = re.compile(r"归哪个管|归谁管|哪个部门管|哪个管|谁管|找哪个|找谁|该找哪")
+# "这个归派出所还是城管嘛": naming two departments and asking which one is asking who handles it too
+_WHO = re.compile(r"归哪个管|归谁管|哪个部门管|哪个管|谁管|找哪个|找谁|该找哪|(归|找)[^，,。\s了没不]{1,8}还是[^，,。\s了没不]{1,8}(管|嘛|吗|呢|哦|[?？]|$)")
 RESPONSIBLE_MIN_SCORE = 0.35  # the router's confidence needed to name the department to the citizen
 
 

@@ -145,8 +145,14 @@ class Router:
         return hits
 
     def _score(self, text: str) -> Optional[_Scored]:
-        from bot.tickets.places import without_landmarks  # places → intake → classify: import late
+        from bot.tickets.intake import without_item_context  # places → intake → classify: import late
+        from bot.tickets.places import without_landmarks
 
+        own = without_item_context(text or "")
+        if own != (text or "") and self._names_matter(own):
+            # "…她态度还凶得很 我要投诉她（此前咨询的事项：政府信息公开申请）" after a question about 低保: the
+            # item the bot thought was asked about does not outweigh what the citizen says the matter is
+            text = own
         text = without_landmarks(normalize_text(text or ""))
         if not text.strip():
             return None
@@ -174,6 +180,11 @@ class Router:
         total = sum(combined.values()) or 1.0
         ranked = sorted(((d, s / total) for d, s in combined.items() if s > 0), key=lambda x: -x[1])
         return _Scored(ranked, text, keyword_hits, match)
+
+    def _names_matter(self, text: str) -> bool:
+        """Whether the text names a matter of the catalog or a department's keyword."""
+        norm = normalize_text(text)
+        return bool(self._keyword_hits(norm)) or bool(self.catalog and self.catalog.match(norm).matters)
 
     def route(self, text: str, k: int = 3) -> list[tuple[str, float]]:
         scored = self._score(text)
