@@ -322,6 +322,8 @@ class FakeBot:
                 return [("已登记，工单编号：GD7KX3M9QP。如有燃气泄漏请拨打119", None)]
             st["slot"] = nxt
             return [(f"请提供{nxt}", "不留" if nxt == "ticket_name" else None)]
+        if st["form"] == "application_status_form" and "超期" in text:  # a side question: the check still waits
+            return [("核验通过后告诉您", None)]
         if st["form"] == "application_status_form":
             st["form"] = st["slot"] = None
             return [("当前状态：办理中，法定期限20个工作日", None)]
@@ -384,6 +386,22 @@ def test_play_status_answer_after_the_code_counts_for_the_last_turn():
   turns:
     - say: "我的申请进度"
       expect: {any: ["工作日"], none: ["格式不正确"]}
+  when_asked: {code: "1234"}
+  ticket: none
+""")
+    assert result["passed"], result["failures"]
+
+
+def test_play_status_answer_counts_for_the_turn_that_started_the_lookup_still_waiting():
+    """"我的申请进度" then "是不是超期了" while the check waits: the status, given after the code, answers the
+    first turn too; a turn in between is judged on its own reply."""
+    result = _play("""
+- id: status-wait
+  turns:
+    - say: "我的申请进度"
+      expect: {any: ["工作日"]}
+    - say: "是不是超期了"
+      expect: {any: ["核验"]}
   when_asked: {code: "1234"}
   ticket: none
 """)

@@ -737,6 +737,7 @@ def play(conv: Conversation, target: Target, http=None) -> dict:
 
     form = slot = None
     windows: list[tuple[dict, str, list[str]]] = []   # (expect, where, reply texts) per scripted turn
+    forms_after: list[Optional[str]] = []              # the active form after each scripted turn
     for i, turn in enumerate(conv.turns, 1):
         text = _substitute(turn["say"], values)
         # never_ask counts from the last scripted turn on: before it, the bot may fairly ask for a
@@ -745,7 +746,13 @@ def play(conv: Conversation, target: Target, http=None) -> dict:
                                       watch_asks=i == len(conv.turns))
         expect = {k: [_substitute(s, values) for s in v] for k, v in turn["expect"].items()}
         windows.append((expect, f"turn {i} {text[:30]!r}", [joined]))
+        forms_after.append(form)
 
+    # The turn that started the lookup still waiting at the end ("单号是… 到现在还是吵", then "你们帮我催一下"):
+    # its answer too comes only after the number and code, like the last turn's.
+    started = len(forms_after) - 1
+    while started > 0 and form and forms_after[started - 1] == form:
+        started -= 1
     n = 0
     gated = True  # the last turn's answer may come only after the case number / code it asked for
     while form and slot:
@@ -762,6 +769,8 @@ def play(conv: Conversation, target: Target, http=None) -> dict:
         gated = gated and name in VERIFICATION_FIELDS
         if gated and windows:
             windows[-1][2].append(joined)
+            if started < len(windows) - 1:
+                windows[started][2].append(joined)
 
     for expect, where, texts in windows:
         # `any`/`all` may be met after the case number and code the turn asked for; `none` guards what
