@@ -65,6 +65,10 @@ def test_not_urgent(text):
     # a "report" reading of a nuisance with no word of an unlawful act is a complaint
     ("report", "我们楼下那个垃圾站天天臭得很 没人清", "投诉"),
     ("report", "隔壁那家人在屋头私自接电 还往外卖", "举报"),
+    ("report", "小区里有人养鸡 天天打鸣 还臭", "投诉"),
+    # cheated on weight or price, forced to buy: a complaint, though worded as a wish or a remark
+    ("suggest", "楼下菜市场的秤有问题 买一斤只有八两 希望你们去查一下", "投诉"),
+    ("out_of_scope", "学校强制学生买校服 一套三百多", "投诉"),
 ])
 def test_category(intent, text, category):
     assert classify.classify(text, intent).category == category
