@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
@@ -36,11 +36,11 @@ def _entity(tracker: Tracker, name: str) -> str | None:
     return None
 
 
-async def respond(dispatcher: CollectingDispatcher, tracker: Tracker):
-    """Answer the latest ask_procedure message: (slot events, the situation interview's first
-    :class:`~bot.situations.replies.Turn` when one starts, else None). Shared with the situation
-    form, where a question that is no answer ("那要多久？") is answered the same way."""
-    text = tracker.latest_message.get("text") or ""
+async def respond(dispatcher: CollectingDispatcher, tracker: Tracker, text: Optional[str] = None):
+    """Answer the latest ask_procedure message (or ``text``, the part of it that asks): (slot events, the
+    situation interview's first :class:`~bot.situations.replies.Turn` when one starts, else None). Shared
+    with the situation form, where a question that is no answer ("那要多久？") is answered the same way."""
+    text = text or tracker.latest_message.get("text") or ""
     if text.startswith("/"):  # a button payload carries its choice in entities, not words
         text = ""
     asked_item = _entity(tracker, "procedure_item")

@@ -19,8 +19,8 @@ from actions.procedures import respond
 from actions.tracker import fresh_message, hinted, intent_of, previous_action, text_of
 from bot.identifiers import is_valid_mobile, normalize_phone
 from bot.knowledge.answer import compose, item_name
-from bot.nlu.readings import (asks_about_the_rule, asks_instead_of_telling, names_a_service, says_something_is_wrong,
-                              suggests_change, tells_problem, without_the_rule_question)
+from bot.nlu.readings import (asks_about_the_rule, asks_instead_of_telling, names_a_service, rule_clause,
+                              says_something_is_wrong, suggests_change, tells_problem, without_the_rule_question)
 from bot.privacy import mask_text
 from bot.tickets import intake, replies
 from bot.tickets.emergency import emergencies, emergency_in
@@ -84,31 +84,45 @@ def _answering(tracker: Tracker, slot: str) -> bool:
             and fresh_message(tracker, FORM))
 
 
-async def _asks_instead(tracker: Tracker) -> str | bool:
+async def _asks_instead(tracker: Tracker) -> Optional[Dict[Text, Any]]:
     """The request for help that starts the form is a question about a service, told as one's own
     situation ("我是1972年的 灵活就业 好久可以退休"): answered by the knowledge base, no ticket. After an
     answer any such question is one more question; out of the blue it must name a service that the
     knowledge base answers with confidence. A grievance told as a question about the rule ("连表都不给我
-    这个合理不") is answered too, with an offer to register it (QUESTION_OFFER). False: the form goes on."""
+    这个合理不") is answered too, with an offer to register it (QUESTION_OFFER, the part that asks kept
+    in ticket_followup). The slots that end the form that way, or None: the form goes on."""
     intent = intent_of(tracker)
     if intent not in ("seek_help", "complain", "suggest") or tracker.get_slot("ticket_unresolved"):
-        return False
+        return None
     text = intake.clean(text_of(tracker))
     if text.startswith("/") or intent == "suggest" and suggests_change(text):  # "能不能把认证搞简单点" suggests
-        return False
+        return None
     if not asks_instead_of_telling(text):
         # "连表都不给我 这个合理不": the rule is answered and registering offered (QUESTION_OFFER)
-        return QUESTION_OFFER if asks_about_the_rule(text) \
-            and await _answered_with_confidence(without_the_rule_question(text)) else False
+        asked = await _rule_question(text) if asks_about_the_rule(text) else None
+        return {"ticket_confirm": QUESTION_OFFER, "ticket_followup": asked} if asked else None
     in_context = previous_action(tracker) in QUESTION_CONTEXT_ACTIONS
-    if in_context:  # "他能不能帮我在他手机上弄" after an answer
-        return QUESTION
-    return QUESTION if await _answered_with_confidence(text) else False
+    # "他能不能帮我在他手机上弄" after an answer; out of the blue, a service answered with confidence
+    if in_context or await _answered_with_confidence(text):
+        return {"ticket_confirm": QUESTION, "ticket_followup": None}
+    return None
 
 
-async def _answered_with_confidence(text: str) -> bool:
-    """The message names a service that the knowledge base answers with confidence."""
-    if not names_a_service(text):
+async def _rule_question(text: str) -> Optional[str]:
+    """What to search for the rule asked: the clause that asks it when the knowledge base answers that
+    ("我想问清楚到底几点到几点可以施工" in a shop owner's long story), else the message without its "合理不"
+    when the knowledge base answers it with confidence; None when neither is answered."""
+    clause = rule_clause(text)
+    if clause and clause != text and await _answered_with_confidence(clause, need_service=False):
+        return clause
+    rest = without_the_rule_question(text)
+    return rest if await _answered_with_confidence(rest) else None
+
+
+async def _answered_with_confidence(text: str, need_service: bool = True) -> bool:
+    """The message names a service (or, when not ``need_service``, anything) that the knowledge base answers
+    with confidence."""
+    if need_service and not names_a_service(text):
         return False
     try:
         reply = await asyncio.get_running_loop().run_in_executor(None, lambda: compose(text))
@@ -158,7 +172,7 @@ class ValidateTicketForm(FormValidationAction):
         if _activating(tracker):
             instead = await _asks_instead(tracker)
             if instead:
-                return {"ticket_confirm": instead, "ticket_side": False}
+                return {**instead, "ticket_side": False}
             return self._activation(dispatcher, tracker)
         if tracker.active_loop_name != FORM or not fresh_message(tracker, FORM):
             return {}
@@ -550,7 +564,7 @@ class ActionSubmitTicket(Action):
         description = tracker.get_slot("ticket_description")
         asked = tracker.get_slot("ticket_confirm")
         if asked in (QUESTION, QUESTION_OFFER) and tracker.latest_action_name != "action_listen":
-            events, interview = await respond(dispatcher, tracker)
+            events, interview = await respond(dispatcher, tracker, tracker.get_slot("ticket_followup"))
             if interview is not None:  # the materials question starts the situation interview
                 return _reset() + events + [SlotSet("situation_answer", None), FollowupAction("situation_form")]
             if asked == QUESTION_OFFER:

@@ -275,3 +275,10 @@ def test_a_complaint_already_decided_is_no_rule_question():
     assert not asks_about_the_rule("投诉一下 老码头火锅店 要发票说没得 说要开发票就另外加8个点 这个合理不")
     assert "合理" not in without_the_rule_question("连表都不给我 这个合理不")
     assert "一般要好久" in without_the_rule_question("三个月了钱还没到 一般要好久")
+
+
+def test_the_one_complained_about_asking_the_hours_asks_the_rule():
+    from bot.nlu.readings import asks_about_the_rule
+
+    assert asks_about_the_rule("我开了个火锅店 正在装修门面 楼上住户天天打12345投诉我们噪音 我想问清楚到底几点到几点可以施工")
+    assert not asks_about_the_rule("我要投诉楼上 天天半夜装修 到底几点到几点可以施工")

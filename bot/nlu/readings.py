@@ -284,15 +284,28 @@ def asks_instead_of_telling(text: Optional[str]) -> bool:
 # 一般要好久". The rule is answered first; registering the matter is offered, not imposed.
 _RIGHTNESS = (r"合理不|合理吗|合不合理|对不对|对吗|正常吗|正常不|正不正常|有没有这(个|种)?规定|是不是这(个|样)规定|"
               r"(能|可以)这样(吗|不|嘛)|这样(对|合理|合法)(吗|不)")
-_ASKS_THE_RULE = re.compile(_RIGHTNESS + r"|(一般|正常|通常)(要|需要)?(好久|多久|几天|多少天)")
+_ASKS_THE_RULE = re.compile(_RIGHTNESS + r"|(一般|正常|通常)(要|需要)?(好久|多久|几天|多少天)|"
+                            r"几点到几点|几点以后|几点之后|几点之前|几点以前")  # "到底几点到几点可以施工"
 
 
-_DECIDED = re.compile(r"投诉|举报|反映|曝光|告他|告他们|要求(赔|退|处理|处罚)")
+# the citizen has decided to complain ("投诉我们" is said of the one complained about: no decision)
+_DECIDED = re.compile(r"(投诉|举报|反映)(?!我)|曝光|告他|告他们|要求(赔|退|处理|处罚)")
 
 
 def without_the_rule_question(text: str) -> str:
     """The message without its "这个合理不": what is searched for the rule (合理 names no guide line)."""
     return re.sub(_RIGHTNESS, " ", text or "").strip()
+
+
+def rule_clause(text: str) -> str:
+    """The clause that asks the rule ("…城管昨天来叫停了。我想问清楚到底几点到几点可以施工，莫得人…" → its middle
+    clause): searched first, as a long story dilutes the question."""
+    m = _ASKS_THE_RULE.search(text or "")
+    if not m:
+        return ""
+    start = max((p.end() for p in re.finditer(r"[，,。.！!？?；;\s]+", text[:m.start()])), default=0)
+    end = re.search(r"[，,。.！!？?；;\s]", text[m.end():])
+    return text[start:m.end() + (end.start() if end else len(text))].strip()
 
 
 def says_something_is_wrong(text: Optional[str]) -> bool:
