@@ -92,7 +92,7 @@ async def _asks_instead(tracker: Tracker) -> Optional[Dict[Text, Any]]:
     这个合理不") is answered too, with an offer to register it (QUESTION_OFFER, the part that asks kept
     in ticket_followup). The slots that end the form that way, or None: the form goes on."""
     intent = intent_of(tracker)
-    if intent not in ("seek_help", "complain", "suggest") or tracker.get_slot("ticket_unresolved"):
+    if intent not in ("seek_help", "complain", "suggest", "report") or tracker.get_slot("ticket_unresolved"):
         return None
     text = intake.clean(text_of(tracker))
     if text.startswith("/") or intent == "suggest" and suggests_change(text):  # "能不能把认证搞简单点" suggests

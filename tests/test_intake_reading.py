@@ -36,6 +36,8 @@ from bot.tickets.places import adds_to_place, division_in, divisions, place_in, 
     ("活起没得意思了 不想拖累娃儿", "self_harm"), ("有个小娃儿被关在车里头了", "trapped"),
     ("我老汉儿从楼梯上滚下来了 头在流血", "injury"),
     ("老汉儿在厕所跘倒了 脑壳碰出血了 起不来", "injury"),
+    # down and not answering is a call for help whatever the question around it
+    ("老头子在灶房摔倒了 喊他不答应 头上还有血 咋个办嘛", "unresponsive"), ("我妈晕倒了 叫不醒", "unresponsive"),
     ("我们这栋楼外墙瓷砖一直在往下掉，刚才一块砸到楼下停的电瓶车上", "falling_object"),
     ("活着没意思 不如死了算了", "self_harm"),
     # told calmly, as a question about whom to call
@@ -331,6 +333,8 @@ def test_an_emergency_caller_who_cannot_dial_is_told_how():
 
 def test_an_injury_keeps_the_routing_of_its_cause():
     assert emergency_in("老人摔倒了起不来").routes is False
+    found = emergency_in("老头子在灶房摔倒了 喊他不答应 头上还有血 咋个办嘛")
+    assert found.takes_over and found.routes is False
     assert emergency_in("闻到煤气味").routes is True
     assert emergency_in("路灯坏了好几个老人都遭绊倒了") is None
 
@@ -622,3 +626,8 @@ def test_asking_which_of_two_departments_asks_who_handles_it(text, asks):
     from bot.tickets import replies
 
     assert bool(replies._WHO.search(text)) == asks
+
+
+def test_someone_elses_number_unknown_declines_nothing():
+    assert not intake.refuses("燃气公司电话我不晓得，你帮我登记一下，让人快点来", "phone", asked=True)
+    assert intake.refuses("电话我记不到了", "phone", asked=True)

@@ -282,3 +282,9 @@ def test_the_one_complained_about_asking_the_hours_asks_the_rule():
 
     assert asks_about_the_rule("我开了个火锅店 正在装修门面 楼上住户天天打12345投诉我们噪音 我想问清楚到底几点到几点可以施工")
     assert not asks_about_the_rule("我要投诉楼上 天天半夜装修 到底几点到几点可以施工")
+
+
+def test_asking_for_a_real_person_and_to_note_it_down():
+    assert reread("我的滴保咋个突然就莫得了 也没人来通知我 你是机器人哇 我要找个真人说", "bot_challenge", False) == "request_human"
+    assert reread("你是真人吗", "bot_challenge", False) is None
+    assert reread("那你先帮我记下来嘛 穿石镇 金山村7组", "out_of_scope", False) == "seek_help"

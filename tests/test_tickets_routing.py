@@ -69,6 +69,7 @@ def test_not_urgent(text):
     # cheated on weight or price, forced to buy: a complaint, though worded as a wish or a remark
     ("suggest", "楼下菜市场的秤有问题 买一斤只有八两 希望你们去查一下", "投诉"),
     ("out_of_scope", "学校强制学生买校服 一套三百多", "投诉"),
+    ("seek_help", "我们小区有个人在屋头给人打针输液 没得行医资格的 楼上婆婆输了三天液起了一身疹子", "举报"),
 ])
 def test_category(intent, text, category):
     assert classify.classify(text, intent).category == category

@@ -106,7 +106,7 @@ _WANTS_TO_REPORT = re.compile(r"^(喂|你好|您好)?[，, ]*(我|我们)?(要|�
 _LOOKUP_WITHOUT_NUMBER = re.compile(r"(编号|单号|回执|受理号).{0,4}(搞忘|忘了|忘记|丢了|搞丢|找不到|记不到|记不得|没有了)"
                                     r".{0,12}(查|进度)")
 # "村上说报上去了，没得动静，请帮我们反映一下": asks us to take the matter up, whatever happened before.
-_TAKE_IT_UP = re.compile(r"(帮|替|给)(我|我们|忙|大家)?.{0,2}(反映|登记|投诉|举报|上报|报上去|报一下)")
+_TAKE_IT_UP = re.compile(r"(帮|替|给)(我|我们|忙|大家)?.{0,2}(反映|登记|投诉|举报|上报|报上去|报一下|记下来|记一下|记倒|记录)")
 # "不是说10个工作日吗，超时了哪个管": what to do about an application past its time limit.
 _OVERDUE_WHO = re.compile(r"(超时|超期|逾期|过了时限|超过.{0,6}(时限|工作日|期限|时间)|说好.{0,8}(工作日|天)).{0,14}"
                           r"(哪个管|谁管|咋办|怎么办|找谁|找哪个|咋个办|投诉)")
@@ -153,7 +153,8 @@ _ASK_INSTEAD = re.compile(r"(算了|先不说|先不反映|等下再说|回头�
 
 
 # "我打了三次12345都没解决 不想跟机器人说 给我转人工": the person is asked for, whatever else is said.
-_ASKS_HUMAN = re.compile(r"转人工|人工客服|人工服务|要人工|找人工|接人工|(不想|不要|不跟|不和|不愿意?).{0,4}机器人")
+_ASKS_HUMAN = re.compile(r"转人工|人工客服|人工服务|要人工|找人工|接人工|(不想|不要|不跟|不和|不愿意?).{0,4}机器人|"
+                         r"(找|要|喊|叫|换|跟)(个|一个)?(真人|活人)")  # "我要找个真人说", not "你是真人吗"
 
 
 # "打字太慢了 你们电话是好多 我打过来问": our own number is asked (the FAQ on 12345 answers it).

@@ -460,6 +460,8 @@ _PLACE_WORDS = ("地址", "地点", "位置", "住址")
 _HONORIFIC = r"(?:大爷|大妈|大娘|阿姨|师傅|老师|先生|女士|小姐|大姐|大哥|婆婆|爷爷|奶奶|嬢嬢|孃孃|老汉|大叔|叔叔|老头|老太婆)"
 _NAME_IN_TEXT = (
     re.compile(r"姓名[:：是为]?\s*([\u4e00-\u9fff]{2,4})"),
+    # "我姓李 李德明": the surname, then the whole name
+    re.compile(r"(?:^|[，,。.!！?？\s]|我|本人|免贵|俺)姓([\u4e00-\u9fff])[，,。\s]*(?:叫)?(\1[\u4e00-\u9fff]{1,2})(?=$|[，,。.!！\s]|电话|手机)"),
     re.compile(r"(?:^|[，,。.!！?？\s]|我|本人|免贵|俺)姓(" + COMPOUND_SURNAMES + r")"),
     re.compile(r"(?:^|[，,。.!！?？\s]|我|本人|免贵|俺)姓([\u4e00-\u9fff])(?![名啥什])"),
     re.compile(r"(?:我叫|我的名字是|名字叫)([\u4e00-\u9fff]{2,3})(?=[，,。.!！\s]|$|电话|手机)"),
@@ -522,7 +524,13 @@ def _no_value_is_the_answer(text: str, field: str) -> bool:
     if meaningful_length(text) <= NO_VALUE_ANSWER_MAX_CHARS:
         return True
     words = {"phone": _PHONE_WORDS, "name": _NAME_WORDS, "location": _PLACE_WORDS}[field]
-    return any(_NO_VALUE.search(c) and any(w in c for w in words) for c in _CLAUSE.split(text))
+    return any(_NO_VALUE.search(c) and any(w in c for w in words) and not _SOMEONE_ELSES.search(c)
+               for c in _CLAUSE.split(text))
+
+
+# "燃气公司电话我不晓得": someone else's number or name, not the citizen's own
+_SOMEONE_ELSES = re.compile(r"(公司|物业|老板|他|她|他们|单位|部门|社区|村上|派出所|医院|燃气|热线|你们|店|商家|厂)的?"
+                            r"(电话|号码|手机|名字|姓名)")
 
 
 # "社保窗口的一个小姑娘 姓周", "那个师傅，姓李": a surname said right after someone else is described is theirs.
@@ -557,7 +565,7 @@ def name_in(text: Optional[str]) -> Optional[str]:
             if "姓" in said and not said.startswith(("我", "本人", "免贵", "俺")) \
                     and _THIRD_PERSON.search(text[max(0, m.start() - 16):m.start() + 1]):
                 continue
-            return m.group(1)
+            return m.group(m.lastindex)  # the whole name when the pattern has it
     return None
 
 
@@ -567,7 +575,15 @@ def name_answer(text: Optional[str]) -> Optional[str]:
     if 1 <= len(bare) <= 4 and re.fullmatch(r"[\u4e00-\u9fff]+", bare) and not _NOT_NAME.search(bare) \
             and "姓" not in bare:
         return bare  # "李师傅", "王建国": as the citizen wants to be called
-    return name_in(text)
+    said = name_in(text)
+    if said:
+        return said
+    # "退休教师老唐": who they are, then how they are called
+    m = _CALLED_OLD.search(bare)
+    return m.group(1) if m else None
+
+
+_CALLED_OLD = re.compile(r"老(?![师板公婆人家头汉子乡表大二三四幺])([" + COMMON_SURNAMES + r"])$")
 
 
 def is_correction(text: Optional[str]) -> bool:
