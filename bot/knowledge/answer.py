@@ -16,7 +16,7 @@ from bot.knowledge.aspects import (ASPECT_ORDER, ASPECT_PHRASES, ASPECTS, DETECT
                                    YES_NO_ASPECT)
 from bot.knowledge.models import Department, Guide, Material, TimeLimit
 from bot.knowledge.search import Result, SearchIndex, get_index
-from bot.knowledge.text import STAGES, clean
+from bot.knowledge.text import STAGES, clean, stages_in_name, stages_in_query
 from bot.replies import HOTLINE, HOTLINE_NAME
 from bot.settings import get_settings
 
@@ -44,7 +44,7 @@ _YES_NO = re.compile(r"行不|行吗|可以不|要得不|得行不|能行不|(�
 # "如何申请": how it is done, answered with the steps along with the overview.
 # The citizen telling their own case: "我是自己交的社保", "我们家是农村户口".
 _OWN_CASE = re.compile(r"(我|我们|我家|屋头)(是|家是|属于)")
-_HOW = re.compile(r"(咋个|怎么|怎样|如何|咋么|咋)(申请|办理|弄|整)")
+_HOW = re.compile(r"(咋个|怎么|怎样|如何|咋么|咋)(申请|办理|弄|整|交|缴)")
 # Words of a bare follow-up ("那要多久？") that name no item.
 _FOLLOW_UP_FILLERS = ("那", "这个", "那个", "它", "请问", "还有", "呢", "吗", "啊", "呀", "要", "需要", "的", "是",
                       "我", "想", "问", "一下", "办", "办理", "怎么", "么", "什么", "多", "哪", "里", "去", "能",
@@ -99,6 +99,15 @@ def detect_aspect(text: str | None) -> str | None:
         if any(p in t for p in _CANON_ASPECTS[key]):
             return key
     return YES_NO_ASPECT if _YES_NO.search(t) else None
+
+
+def only_yes_no(text: str | None) -> bool:
+    """A yes/no question no aspect phrase names ("医保呢 能一起交不"): it asks about what it says, which
+    the guide's lines on it answer better than the whole list of conditions."""
+    t = _canon(_asked_part(text).replace(" ", ""))
+    return detect_aspect(text) == YES_NO_ASPECT and not _WHERE_TO_HAND_IN.search(t) \
+        and not any(p in t for p in _CANON_ASPECTS[YES_NO_ASPECT]) \
+        and not any(_canon(p) in t for phrases in FIRST_ASPECTS.values() for p in phrases)
 
 
 def asks_how(text: str | None) -> bool:
@@ -437,6 +446,11 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
             if other is not None:
                 return answer_result(index, other, aspect)
         if not named or named[0].id == context.id:
+            lines = _mentioned_lines(context.guide, text) if context.guide is not None and only_yes_no(text) else []
+            if lines:  # "医保呢 能一起交不" after 灵活就业养老保险: its line on 医保, not all its conditions again
+                told = _with_lines(overview(index, context), context, lines, None)
+                told.aspect = aspect if told.kind == "answer" else None
+                return told
             return answer_result(index, context, aspect)
     if context is not None and aspect is None and _OWN_CASE.match(clean(text)) \
             and len(clean(text).replace(" ", "")) <= FOLLOW_UP_MAX_CHARS + 6:
@@ -458,7 +472,7 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
         if found and found[0].kind == "faq" and found[0].confidence >= MIN_CONFIDENCE:
             return faq_reply(found[0])
         return general or Reply(ASK_WHICH_ITEM, [], None, "not_found")
-    results = index.search(text, k=MAX_CHOICES + 2)
+    results = _beside_own_story(text, index.search(text, k=MAX_CHOICES + 2), index)
     if general is not None and (not results or results[0].confidence < MIN_CONFIDENCE and not _clear_winner(results)):
         return general  # "证件办好了能寄到家吗" names no item: the general rule, not "which item?"
     if not results:
@@ -480,22 +494,33 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
     close = close_candidates(results)
     if len(close) > 1:
         shared, named = _named_in_question(text, close)
+        if named is None:
+            # "驾驶证搞掉了 咋个补": of 驾驶证换证（…补证） and 驾驶证公证, the one offering the stage asked for
+            named = _offering_asked_stage(text, close)
         if named is None and shared > 0:
             # the question names what they have in common ("资格认证"): the matter talked about decides
             named = _nearest_to_context(close, context)
         if named is None:
             return choose(close, aspect)
-        return answer_result(index, named, aspect)
+        return _with_situation(text, answer_result(index, named, aspect), named)
     return _with_situation(text, answer_result(index, results[0], aspect), results[0])
 
 
 def _with_situation(text: str | None, reply: Reply, result: Result) -> Reply:
     """A first question told as a situation ("驾照过期一年多了咋办") gets the guide's lines on it (超过有效期1年
-    以上…注销) instead of the bare overview, which would answer nothing of what was told."""
+    以上…注销) instead of the bare overview, which would answer nothing of what was told; asked how
+    ("没单位了 自己接着交 咋个交"), the steps too."""
     if reply.kind != "overview" or result.guide is None:
         return reply
     lines = _mentioned_lines(result.guide, text)
-    return _with_lines(reply, result, lines, None) if lines else reply
+    if not lines:
+        return reply
+    told = _with_lines(reply, result, lines, None)
+    if asks_how(text) and result.guide.process:
+        shown = [line for line in lines if line not in result.guide.process]
+        about = f"\n本事项办事指南中的相关说明：\n{_numbered(shown)}" if shown else ""
+        told.text = f"{_header(result)}\n办理流程：\n{_numbered(result.guide.process)}{about}"
+    return told
 
 
 # Bigrams of a question that name no matter of its own: the place every item is in, and the words
@@ -538,6 +563,11 @@ def _common_bigrams() -> frozenset[str]:
     return _COMMON
 
 
+# Stages told in everyday words that the guides write otherwise (丢了/搞掉了 → 遗失, 补领; 不干了 → 注销); the
+# cues of the others (换, 转, 查) are too common to stand for their stage's words.
+_TOLD_STAGES = frozenset({"reissue", "cancel"})
+
+
 def _mentioned_lines(guide: Guide, text: str | None) -> list[str]:
     """The lines of a guide that speak of what a follow-up asks ("婚检是不是必须要做" → its line on
     婚前医学检查, "房东不愿意去备案" → its line on 租赁合同备案): lines sharing a word (a bigram, not
@@ -547,6 +577,9 @@ def _mentioned_lines(guide: Guide, text: str | None) -> list[str]:
     said = _named_part(text) + "，" + "，".join(index.analyzer.expansions(clean(text)))
     if any(place in clean(text) for place in index.knowledge.synonyms.elsewhere):
         said += "，异地，外地"
+    # "驾驶证搞掉了" asks about the lines on 遗失/补领, "店不开了" those on 注销: the guides' words of the stage
+    for stage in stages_in_query(clean(text)) & _TOLD_STAGES:
+        said += "，" + "，".join(STAGES[stage][0])
     asked = _bigrams(said) - _GENERIC_BIGRAMS - _bigrams(guide.name) - _common_bigrams()
     if not asked:
         return []
@@ -597,7 +630,9 @@ def _names_other_item(text: str | None, context: Result, index: SearchIndex) -> 
     if top.id == context.id:
         return False
     # the stage a name carries names no matter: "延续要提前好久" after 小作坊备案 is not 危险废物经营许可到期延续
-    shared = _bigrams(_named_part(text)) & _bigrams(top.name) - _stage_bigrams()
+    # the canonical words of its synonyms name it too: "没单位了 自己接着交" → 灵活就业人员
+    own = _named_part(text) + "，" + "，".join(index.analyzer.expansions(clean(text)))
+    shared = _bigrams(own) & _bigrams(top.name) - _stage_bigrams()
     return (top.confidence >= NAMES_ITEM_CONFIDENCE or _clear_winner(found)) \
         and len(shared) >= (1 if top.kind == "guide" else 2)
 
@@ -638,6 +673,27 @@ def _by_clause(text: str, results: list[Result], index: SearchIndex) -> list[Res
     if not best or best[0].confidence < CLAUSE_CONFIDENCE or best[0].score < CLAUSE_MIN_SCORE:
         return results
     return [_ClauseResult.mark(r) for r in best]
+
+
+# A clause in which the citizen says who they are ("我自己开理发店的", "我是跑货车的"): the story of the
+# question, not the item asked, when another clause asks about one ("没得单位 能买社保不").
+_OWN_STORY = re.compile(r"^(我|我们|我家|俺)(自己|是|家是|们是)?[\u4e00-\u9fff]{1,10}的$")
+
+
+def _beside_own_story(text: str | None, results: list[Result], index: SearchIndex) -> list[Result]:
+    """The search again without the clause telling who the citizen is, kept when the rest of the
+    question names an item surely (a clear winner) other than the one the story's words matched."""
+    clauses = [c for c in _CLAUSES.split(clean(text)) if c]
+    story = [c for c in clauses if _OWN_STORY.match(c)]
+    if not story or len(story) == len(clauses):
+        return results
+    rest = " ".join(c for c in clauses if c not in story)
+    if names_no_item(rest):
+        return results
+    again = index.search(rest, k=MAX_CHOICES + 2)
+    if not again or again[0].kind == "faq" or again[0].confidence < MIN_CONFIDENCE or not _clear_winner(again):
+        return results
+    return results if results and results[0].id == again[0].id else again
 
 
 class _ClauseResult(Result):
@@ -777,6 +833,16 @@ def _moved_on_from(text: str | None, context: Result | None, results: list[Resul
     floor = MOVED_ON_RATIO * results[0].score
     return _sole_best([(len(new_words & _bigrams(r.name)), r) for r in results[1:MAX_CHOICES + 1]
                        if r.kind != "faq" and r.score >= floor])[1]
+
+
+def _offering_asked_stage(text: str | None, close: list[Result]) -> Result | None:
+    """Of candidates too close to tell apart, the only one whose name offers the stage the question asks
+    for (丢了/搞掉了 → 补证, 不干了 → 注销), or None."""
+    asked = stages_in_query(clean(text))
+    if not asked:
+        return None
+    offering = [r for r in close if stages_in_name(r.name) & asked]
+    return offering[0] if len(offering) == 1 else None
 
 
 def _nearest_to_context(close: list[Result], context: Result | None) -> Result | None:
