@@ -26,6 +26,17 @@ class ActionAskAffirmation(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         text = tracker.latest_message.get("text") or ""
+        # "他下不了床 还要去医院评残不" after 残疾人证: a follow-up the guide in context answers is answered,
+        # not met with "您是想…吗" (a clear next message ends the fallback loop as a rephrasing would)
+        try:
+            reply = await asyncio.get_running_loop().run_in_executor(
+                None, follow_up_reply, text, tracker.get_slot("procedure_item"))
+        except Exception:
+            logger.exception("fallback: knowledge search unavailable")
+            reply = None
+        if reply is not None and reply.specific and reply.procedure_item:
+            dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
+            return []
         try:  # a question that looks like a procedure: offer the items it may be about
             items = await asyncio.get_running_loop().run_in_executor(None, plausible_items, text)
         except Exception:

@@ -88,8 +88,12 @@ def _asked_part(text: str | None) -> str:
 _WHERE_TO_HAND_IN = re.compile(r"(在|去|到)?哪(里|儿|个地方)?(交|递交|提交|送)|(交|送)到哪")
 
 
+# "回来交了手工报销的材料 三个月了钱还没到 一般要好久": papers already handed in are the story, not the question.
+_HANDED_IN = re.compile(r"(交|递交|提交|送|报|带|拿|寄)(了|过|上去了?|进去了?)[^，,。.！!？?\s]{0,10}(材料|资料|单子)")
+
+
 def detect_aspect(text: str | None) -> str | None:
-    t = _canon(_asked_part(text).replace(" ", ""))
+    t = _canon(_HANDED_IN.sub("", _asked_part(text)).replace(" ", ""))
     if _WHERE_TO_HAND_IN.search(t):
         return "location"
     for key, phrases in FIRST_ASPECTS.items():
@@ -108,6 +112,17 @@ def only_yes_no(text: str | None) -> bool:
     return detect_aspect(text) == YES_NO_ASPECT and not _WHERE_TO_HAND_IN.search(t) \
         and not any(p in t for p in _CANON_ASPECTS[YES_NO_ASPECT]) \
         and not any(_canon(p) in t for phrases in FIRST_ASPECTS.values() for p in phrases)
+
+
+def _other_aspect(text: str | None, first: str | None) -> str | None:
+    """A second aspect asked in another clause of the question ("手机上咋个备案 要等好久": online, then time)."""
+    if first is None:
+        return None
+    clauses = [c for c in re.split(r"[\s，,。.！!？?；;]+", _asked_part(text)) if c]
+    if len(clauses) < 2:
+        return None
+    found = [a for a in (detect_aspect(c) for c in clauses) if a and a != first and a in ASPECT_ORDER]
+    return found[0] if found else None
 
 
 def asks_how(text: str | None) -> bool:
@@ -411,8 +426,16 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
     aspect = asked_aspect if asked_aspect in ASPECTS else detect_aspect(text)
     how = aspect is None and asks_how(text)
 
+    also = _other_aspect(text, aspect) if asked_aspect is None else None
+
     def answer_result(index_, result_, aspect_):  # noqa: ANN001 - the steps go with a how-question
-        return _answer_result(index_, result_, aspect_, how)
+        reply = _answer_result(index_, result_, aspect_, how)
+        if also and aspect_ == aspect and reply.kind == "answer" and reply.aspect == aspect_ and result_.guide is not None:
+            # "手机上咋个备案 要等好久": both asked, both answered
+            dept = index_.knowledge.department(result_.guide.department)
+            body = aspect_text(result_.guide, also, dept, faq=index_.knowledge.faq)
+            reply.text += f"\n{ASPECTS[also][0]}：\n{body}"
+        return reply
     if asked_item:
         result = index.get(asked_item)
         return answer_result(index, result, aspect) if result else not_found()
@@ -457,7 +480,10 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
         # "我是自己交的社保 没得单位的" after 退休: the citizen's case, asking what applies to it
         found = index.search(text, k=3)
         if not (_names_another(found, context) and (found[0].kind == "guide" or _names_item(text, found[0]))):
-            return answer_result(index, context, "conditions")
+            # "我是退休职工" after 身份证: a guide ranked near the top named by the words the case adds
+            new = _bigrams(_named_part(text)) - _bigrams(context.name) - _GENERIC_BIGRAMS
+            case = _sole_best([(len(new & _bigrams(r.name)), r) for r in found if r.kind == "guide" and r.id != context.id])[1]
+            return answer_result(index, case or context, None if case else "conditions")
     if context is not None and context.guide is not None:
         # "体检在哪里做 随便哪个医院都可以不" after 驾驶证换证: the guide in context speaks of 体检, and
         # no other item is named by more than a word of its name — the question is about this guide
@@ -613,14 +639,18 @@ def _names_other_item(text: str | None, context: Result, index: SearchIndex) -> 
     said = _bigrams(clean(text)) - _stage_bigrams()
     new = said - _bigrams(context.name)
     others = [r for r in found if r.id != context.id]
-    if any(r.kind != "faq" and len(said & _bigrams(r.name)) >= 3 for r in others):
+    # (words the item in context has too name both: "以前交的城乡居民那几年" after 城乡居民养老保险 does not
+    # name 城乡居民医保)
+    if any(r.kind != "faq" and len(new & _bigrams(r.name)) >= 3 for r in others):
         return True
     # "执照下来以后发票咋个领" after 公司设立: 发票, which the guide never mentions, names the item ranked
     # near the top
     places = set().union(*(_bigrams(p) for p in index.knowledge.synonyms.elsewhere))  # "成都" names no item
-    unknown = _bigrams(_named_part(text)) - _stage_bigrams() - _GENERIC_BIGRAMS - places \
-        - set().union(*(_bigrams(line) for line in _guide_lines(context.guide) if line), _bigrams(context.name))
-    if any(r.kind != "faq" and unknown & _bigrams(r.name) for r in others):
+    # (words, not any two characters side by side: "医院评残" has no 院评 naming 医院评审)
+    written = "，".join([*(line for line in _guide_lines(context.guide) if line), context.name])
+    unknown = {w for w in index.analyzer.words(_named_part(text)) if len(w) >= 2 and w not in written
+               and not _bigrams(w) <= _stage_bigrams() | _GENERIC_BIGRAMS | places}
+    if any(r.kind != "faq" and any(w in r.name for w in unknown) for r in others):
         return True
     if found[0].kind == "faq":
         return True
@@ -666,11 +696,21 @@ def _by_clause(text: str, results: list[Result], index: SearchIndex) -> list[Res
     if len(clauses) < 2:
         return results
     best: list[Result] = []
-    for clause in clauses:
-        found = [r for r in index.search(clause, k=MAX_CHOICES + 2) if r.kind != "faq"]
+    best_at = faq_at = -1
+    faq: Result | None = None
+    for at, clause in enumerate(clauses):
+        every = index.search(clause, k=MAX_CHOICES + 2)
+        found = [r for r in every if r.kind != "faq"]
         if found and (not best or found[0].score > best[0].score):
-            best = found
-    if not best or best[0].confidence < CLAUSE_CONFIDENCE or best[0].score < CLAUSE_MIN_SCORE:
+            best, best_at = found, at
+        # a clause a FAQ entry surely answers ("那个回执单搞掉了"): what is asked, when it follows the story
+        if every and every[0].kind == "faq" and every[0].confidence >= SURE_FAQ and every[0].score >= CLAUSE_MIN_SCORE \
+                and (faq is None or every[0].score > faq.score):
+            faq, faq_at = every[0], at
+    sure_item = bool(best) and best[0].confidence >= CLAUSE_CONFIDENCE and best[0].score >= CLAUSE_MIN_SCORE
+    if faq is not None and (not sure_item or faq_at > best_at):
+        return [_ClauseResult.mark(faq)]
+    if not sure_item:
         return results
     return [_ClauseResult.mark(r) for r in best]
 
@@ -770,6 +810,10 @@ def _names_item(text: str | None, item: Result) -> bool:
     return len(_bigrams(_named_part(text)) & _bigrams(item.name) - _stage_bigrams()) >= 2
 
 
+# Words of the transaction itself, in any item's name (申领, 申请, 办理, 核发 …).
+_PROCEDURE_BIGRAMS = frozenset({"申领", "申请", "办理", "新办", "设立", "核发", "首次", "初次", "签发", "新增", "配发"})
+
+
 def _related_to_context(text: str | None, context: Result, results: list[Result]) -> Result | None:
     """The item a follow-up asks about when it is one of the matter talked about: its name shares words
     with the item in context and with what the question adds ("能先开个临时的不" after 居民身份证 is
@@ -778,7 +822,8 @@ def _related_to_context(text: str | None, context: Result, results: list[Result]
     new = _bigrams(_named_part(text)) - _bigrams(context.name)
     if not new or not results:
         return None
-    known = _bigrams(context.name)
+    # the verbs of any item (申领, 申请) make no matter common: 遗属待遇…申领 and 基本养老金申领 are two
+    known = _bigrams(context.name) - _PROCEDURE_BIGRAMS
     related = [(len(new & _bigrams(r.name)), r) for r in results
                if r.kind != "faq" and r.id != context.id and known & _bigrams(r.name)]
     best, found = _sole_best(related)
