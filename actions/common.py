@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.dialogue import affirmation
-from bot.knowledge.answer import FALLBACK_ITEMS, NONE_OF_THESE, choice_buttons, follow_up_reply, plausible_items
+from bot.knowledge.answer import NONE_OF_THESE, choice_buttons, fallback_items_text, follow_up_reply, plausible_items
 from bot.nlu.readings import plausible_reading
 from bot.nlu.normalize import has_content
 
@@ -43,7 +43,7 @@ class ActionAskAffirmation(Action):
             logger.exception("fallback: knowledge search unavailable")
             items = []
         if items:
-            dispatcher.utter_message(text=FALLBACK_ITEMS, buttons=choice_buttons(items) + [NONE_OF_THESE])
+            dispatcher.utter_message(text=fallback_items_text(items), buttons=choice_buttons(items) + [NONE_OF_THESE])
             return []
         ranking = tracker.latest_message.get("intent_ranking") or []
         candidates = [r for r in ranking if r.get("name") not in (None, "nlu_fallback", "out_of_scope")

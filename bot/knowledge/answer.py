@@ -25,6 +25,7 @@ PORTAL = "四川政务服务网（天府通办）"
 INTENT = "ask_procedure"
 # The fallback's first stage when the message looks like a procedure question (actions/common.py)
 FALLBACK_ITEMS = "我没有完全听明白。您是想问下面这些事项吗？都不是的话，可以换个说法告诉我。"
+FALLBACK_NAMED = "我没有完全听明白。您是想问{names}吗？请点选，都不是的话，可以换个说法告诉我。"
 NONE_OF_THESE = {"title": "都不是", "payload": "/out_of_scope"}
 ANSWER_FAILED = f"抱歉，办事指南查询暂时出现问题。请稍后再试，或拨打{HOTLINE_NAME}咨询。"
 
@@ -938,5 +939,11 @@ def plausible_items(text: str | None, index: SearchIndex | None = None) -> list[
     if len(set(re.sub(r"[^\u4e00-\u9fff]", "", clean(text)))) < 4:  # "啊吧啊吧" is no question
         return []
     index = index or get_index()
-    return [r for r in index.search(text, k=MAX_CHOICES + 2)
+    # "我自己开理发店的 没得单位 能买社保不": the clause telling who asks names no item
+    return [r for r in _beside_own_story(text, index.search(text, k=MAX_CHOICES + 2), index)
             if r.kind != "faq" and r.confidence >= FALLBACK_ITEM_CONFIDENCE][:MAX_CHOICES]
+
+
+def fallback_items_text(items: list[Result]) -> str:
+    """The fallback's offer with the items named in the text (WeChat and screen readers read text)."""
+    return FALLBACK_NAMED.format(names=named(items)) if items else FALLBACK_ITEMS
