@@ -34,7 +34,7 @@ class ActionAskAffirmation(Action):
         except Exception:
             logger.exception("fallback: knowledge search unavailable")
             reply = None
-        if reply is not None and reply.specific and reply.procedure_item:
+        if reply is not None and reply.procedure_item:  # (answered on the item in context, as out_of_scope does)
             dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
             return []
         try:  # a question that looks like a procedure: offer the items it may be about

@@ -74,3 +74,19 @@ def test_papers_already_handed_in_are_the_story_and_two_aspects_are_both_answere
     assert detect_aspect("要带啥子材料") == "materials"
     reply = compose("手机上咋个备案 要等好久", "out-of-area-medical-filing")
     assert "办理时限" in reply.text and "网上办理" in reply.text and "国家医保服务平台" in reply.text
+
+
+async def test_the_fallback_answers_a_follow_up_on_the_item_in_context():
+    """"他下不了床 还要去医院评残不" read as nlu_fallback after 残疾人证 is answered, not met with "您是想…吗"."""
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    import actions.common as common
+
+    message = {"text": "他下不了床 还要去医院评残不", "intent": {"name": "nlu_fallback"},
+               "intent_ranking": [{"name": "nlu_fallback"}, {"name": "ask_procedure"}]}
+    dispatcher = CollectingDispatcher()
+    await common.ActionAskAffirmation().run(
+        dispatcher, Tracker("t", {"procedure_item": "disability-certificate"}, message, [], False, None, {},
+                            "action_listen"), {})
+    assert "上门评定" in dispatcher.messages[0]["text"]
