@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.dialogue import affirmation
-from bot.knowledge.answer import FALLBACK_ITEMS, NONE_OF_THESE, choice_buttons, follow_up_reply, plausible_items
+from bot.knowledge.answer import NONE_OF_THESE, choice_buttons, fallback_items_text, follow_up_reply, plausible_items
 from bot.nlu.readings import plausible_reading
 from bot.nlu.normalize import has_content
 
@@ -26,13 +26,24 @@ class ActionAskAffirmation(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         text = tracker.latest_message.get("text") or ""
+        # "他下不了床 还要去医院评残不" after 残疾人证: a follow-up the guide in context answers is answered,
+        # not met with "您是想…吗" (a clear next message ends the fallback loop as a rephrasing would)
+        try:
+            reply = await asyncio.get_running_loop().run_in_executor(
+                None, follow_up_reply, text, tracker.get_slot("procedure_item"))
+        except Exception:
+            logger.exception("fallback: knowledge search unavailable")
+            reply = None
+        if reply is not None and reply.procedure_item:  # (answered on the item in context, as out_of_scope does)
+            dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
+            return []
         try:  # a question that looks like a procedure: offer the items it may be about
             items = await asyncio.get_running_loop().run_in_executor(None, plausible_items, text)
         except Exception:
             logger.exception("fallback: knowledge search unavailable")
             items = []
         if items:
-            dispatcher.utter_message(text=FALLBACK_ITEMS, buttons=choice_buttons(items) + [NONE_OF_THESE])
+            dispatcher.utter_message(text=fallback_items_text(items), buttons=choice_buttons(items) + [NONE_OF_THESE])
             return []
         ranking = tracker.latest_message.get("intent_ranking") or []
         candidates = [r for r in ranking if r.get("name") not in (None, "nlu_fallback", "out_of_scope")

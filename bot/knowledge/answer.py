@@ -16,7 +16,7 @@ from bot.knowledge.aspects import (ASPECT_ORDER, ASPECT_PHRASES, ASPECTS, DETECT
                                    YES_NO_ASPECT)
 from bot.knowledge.models import Department, Guide, Material, TimeLimit
 from bot.knowledge.search import Result, SearchIndex, get_index
-from bot.knowledge.text import STAGES, clean
+from bot.knowledge.text import STAGES, clean, stages_in_name, stages_in_query
 from bot.replies import HOTLINE, HOTLINE_NAME
 from bot.settings import get_settings
 
@@ -25,6 +25,7 @@ PORTAL = "四川政务服务网（天府通办）"
 INTENT = "ask_procedure"
 # The fallback's first stage when the message looks like a procedure question (actions/common.py)
 FALLBACK_ITEMS = "我没有完全听明白。您是想问下面这些事项吗？都不是的话，可以换个说法告诉我。"
+FALLBACK_NAMED = "我没有完全听明白。您是想问{names}吗？请点选，都不是的话，可以换个说法告诉我。"
 NONE_OF_THESE = {"title": "都不是", "payload": "/out_of_scope"}
 ANSWER_FAILED = f"抱歉，办事指南查询暂时出现问题。请稍后再试，或拨打{HOTLINE_NAME}咨询。"
 
@@ -44,7 +45,7 @@ _YES_NO = re.compile(r"行不|行吗|可以不|要得不|得行不|能行不|(�
 # "如何申请": how it is done, answered with the steps along with the overview.
 # The citizen telling their own case: "我是自己交的社保", "我们家是农村户口".
 _OWN_CASE = re.compile(r"(我|我们|我家|屋头)(是|家是|属于)")
-_HOW = re.compile(r"(咋个|怎么|怎样|如何|咋么|咋)(申请|办理|弄|整|领|报|交|取|转)")  # not "咋办": what to do
+_HOW = re.compile(r"(咋个|怎么|怎样|如何|咋么|咋)(申请|办理|弄|整|领|报|交|缴|取|转)")  # not "咋办": what to do
 # Words of a bare follow-up ("那要多久？") that name no item.
 _FOLLOW_UP_FILLERS = ("那", "这个", "那个", "它", "请问", "还有", "呢", "吗", "啊", "呀", "要", "需要", "的", "是",
                       "我", "想", "问", "一下", "办", "办理", "怎么", "么", "什么", "多", "哪", "里", "去", "能",
@@ -88,13 +89,14 @@ def _asked_part(text: str | None) -> str:
 _WHERE_TO_HAND_IN = re.compile(r"(在|去|到)?哪(里|儿|个地方)?(交|递交|提交|送)|(交|送)到哪")
 
 
-# "回来交了手工报销的材料 三个月了钱还没到 一般要好久": materials already handed in are the story, not the question
-_MATERIALS_HANDED_IN = re.compile(r"(交|递|递交|提交|送|准备|拿)(了|过|齐了|好了|完了)[\u4e00-\u9fff]{0,8}?(材料|资料)|"
-                                  r"(材料|资料)(都|已经|早就)?(交|递|递交|提交|送)(了|过|齐了|完了)")
+# "回来交了手工报销的材料 三个月了钱还没到 一般要好久", "材料都交了": papers already handed in are the story,
+# not the question.
+_HANDED_IN = re.compile(r"(交|递交|提交|送|报|带|拿|寄)(了|过|上去了?|进去了?)[^，,。.！!？?\s]{0,10}(材料|资料|单子)|"
+                        r"(材料|资料|单子)(都|已经|早就)?(交|递|递交|提交|送)(了|过|齐了|完了)")
 
 
 def detect_aspect(text: str | None) -> str | None:
-    t = _MATERIALS_HANDED_IN.sub("", _canon(_asked_part(text).replace(" ", "")))
+    t = _canon(_HANDED_IN.sub("", _asked_part(text)).replace(" ", ""))
     if _WHERE_TO_HAND_IN.search(t):
         return "location"
     for key, phrases in FIRST_ASPECTS.items():
@@ -104,6 +106,26 @@ def detect_aspect(text: str | None) -> str | None:
         if any(p in t for p in _CANON_ASPECTS[key]):
             return key
     return YES_NO_ASPECT if _YES_NO.search(t) else None
+
+
+def only_yes_no(text: str | None) -> bool:
+    """A yes/no question no aspect phrase names ("医保呢 能一起交不"): it asks about what it says, which
+    the guide's lines on it answer better than the whole list of conditions."""
+    t = _canon(_asked_part(text).replace(" ", ""))
+    return detect_aspect(text) == YES_NO_ASPECT and not _WHERE_TO_HAND_IN.search(t) \
+        and not any(p in t for p in _CANON_ASPECTS[YES_NO_ASPECT]) \
+        and not any(_canon(p) in t for phrases in FIRST_ASPECTS.values() for p in phrases)
+
+
+def _other_aspect(text: str | None, first: str | None) -> str | None:
+    """A second aspect asked in another clause of the question ("手机上咋个备案 要等好久": online, then time)."""
+    if first is None:
+        return None
+    clauses = [c for c in re.split(r"[\s，,。.！!？?；;]+", _asked_part(text)) if c]
+    if len(clauses) < 2:
+        return None
+    found = [a for a in (detect_aspect(c) for c in clauses) if a and a != first and a in ASPECT_ORDER]
+    return found[0] if found else None
 
 
 def asks_how(text: str | None) -> bool:
@@ -407,8 +429,16 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
     aspect = asked_aspect if asked_aspect in ASPECTS else detect_aspect(text)
     how = aspect is None and asks_how(text)
 
+    also = _other_aspect(text, aspect) if asked_aspect is None else None
+
     def answer_result(index_, result_, aspect_):  # noqa: ANN001 - the steps go with a how-question
-        return _answer_result(index_, result_, aspect_, how)
+        reply = _answer_result(index_, result_, aspect_, how)
+        if also and aspect_ == aspect and reply.kind == "answer" and reply.aspect == aspect_ and result_.guide is not None:
+            # "手机上咋个备案 要等好久": both asked, both answered
+            dept = index_.knowledge.department(result_.guide.department)
+            body = aspect_text(result_.guide, also, dept, faq=index_.knowledge.faq)
+            reply.text += f"\n{ASPECTS[also][0]}：\n{body}"
+        return reply
     if asked_item:
         result = index.get(asked_item)
         return answer_result(index, result, aspect) if result else not_found()
@@ -442,13 +472,21 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
             if other is not None:
                 return answer_result(index, other, aspect)
         if not named or named[0].id == context.id:
+            lines = _mentioned_lines(context.guide, text) if context.guide is not None and only_yes_no(text) else []
+            if lines:  # "医保呢 能一起交不" after 灵活就业养老保险: its line on 医保, not all its conditions again
+                told = _with_lines(overview(index, context), context, lines, None)
+                told.aspect = aspect if told.kind == "answer" else None
+                return told
             return answer_result(index, context, aspect)
     if context is not None and aspect is None and _OWN_CASE.match(clean(text)) \
             and len(clean(text).replace(" ", "")) <= FOLLOW_UP_MAX_CHARS + 6:
         # "我是自己交的社保 没得单位的" after 退休: the citizen's case, asking what applies to it
         found = index.search(text, k=3)
         if not (_names_another(found, context) and (found[0].kind == "guide" or _names_item(text, found[0]))):
-            return answer_result(index, context, "conditions")
+            # "我是退休职工" after 身份证: a guide ranked near the top named by the words the case adds
+            new = _bigrams(_named_part(text)) - _bigrams(context.name) - _GENERIC_BIGRAMS
+            case = _sole_best([(len(new & _bigrams(r.name)), r) for r in found if r.kind == "guide" and r.id != context.id])[1]
+            return answer_result(index, case or context, None if case else "conditions")
     if context is not None and context.guide is not None:
         # "体检在哪里做 随便哪个医院都可以不" after 驾驶证换证: the guide in context speaks of 体检, and
         # no other item is named by more than a word of its name — the question is about this guide
@@ -463,7 +501,7 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
         if found and found[0].kind == "faq" and found[0].confidence >= MIN_CONFIDENCE:
             return faq_reply(found[0])
         return general or Reply(ASK_WHICH_ITEM, [], None, "not_found")
-    results = index.search(text, k=MAX_CHOICES + 2)
+    results = _beside_own_story(text, index.search(text, k=MAX_CHOICES + 2), index)
     if general is not None and (not results or results[0].confidence < MIN_CONFIDENCE and not _clear_winner(results)):
         return general  # "证件办好了能寄到家吗" names no item: the general rule, not "which item?"
     if not results:
@@ -485,23 +523,35 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
     close = close_candidates(results)
     if len(close) > 1:
         shared, named = _named_in_question(text, close)
+        if named is None:
+            # "驾驶证搞掉了 咋个补": of 驾驶证换证（…补证） and 驾驶证公证, the one offering the stage asked for
+            named = _offering_asked_stage(text, close)
         if named is None and shared > 0:
             # the question names what they have in common ("资格认证"): the matter talked about decides
             named = _nearest_to_context(close, context)
         if named is None:
             return choose(close, aspect)
-        return answer_result(index, named, aspect)
+        reply = answer_result(index, named, aspect)
+        return reply if how else _with_situation(text, reply, named)
     reply = answer_result(index, results[0], aspect)
     return reply if how else _with_situation(text, reply, results[0])  # "咋个领": the steps answer it
 
 
 def _with_situation(text: str | None, reply: Reply, result: Result) -> Reply:
     """A first question told as a situation ("驾照过期一年多了咋办") gets the guide's lines on it (超过有效期1年
-    以上…注销) instead of the bare overview, which would answer nothing of what was told."""
+    以上…注销) instead of the bare overview, which would answer nothing of what was told; asked how
+    ("没单位了 自己接着交 咋个交"), the steps too."""
     if reply.kind != "overview" or result.guide is None:
         return reply
     lines = _mentioned_lines(result.guide, text)
-    return _with_lines(reply, result, lines, None) if lines else reply
+    if not lines:
+        return reply
+    told = _with_lines(reply, result, lines, None)
+    if asks_how(text) and result.guide.process:
+        shown = [line for line in lines if line not in result.guide.process]
+        about = f"\n本事项办事指南中的相关说明：\n{_numbered(shown)}" if shown else ""
+        told.text = f"{_header(result)}\n办理流程：\n{_numbered(result.guide.process)}{about}"
+    return told
 
 
 # Bigrams of a question that name no matter of its own: the place every item is in, and the words
@@ -544,6 +594,11 @@ def _common_bigrams() -> frozenset[str]:
     return _COMMON
 
 
+# Stages told in everyday words that the guides write otherwise (丢了/搞掉了 → 遗失, 补领; 不干了 → 注销); the
+# cues of the others (换, 转, 查) are too common to stand for their stage's words.
+_TOLD_STAGES = frozenset({"reissue", "cancel"})
+
+
 def _mentioned_lines(guide: Guide, text: str | None) -> list[str]:
     """The lines of a guide that speak of what a follow-up asks ("婚检是不是必须要做" → its line on
     婚前医学检查, "房东不愿意去备案" → its line on 租赁合同备案): lines sharing a word (a bigram, not
@@ -553,6 +608,9 @@ def _mentioned_lines(guide: Guide, text: str | None) -> list[str]:
     said = _named_part(text) + "，" + "，".join(index.analyzer.expansions(clean(text)))
     if any(place in clean(text) for place in index.knowledge.synonyms.elsewhere):
         said += "，异地，外地"
+    # "驾驶证搞掉了" asks about the lines on 遗失/补领, "店不开了" those on 注销: the guides' words of the stage
+    for stage in stages_in_query(clean(text)) & _TOLD_STAGES:
+        said += "，" + "，".join(STAGES[stage][0])
     asked = _bigrams(said) - _GENERIC_BIGRAMS - _bigrams(guide.name) - _common_bigrams()
     if not asked:
         return []
@@ -586,14 +644,18 @@ def _names_other_item(text: str | None, context: Result, index: SearchIndex) -> 
     said = _bigrams(clean(text)) - _stage_bigrams()
     new = said - _bigrams(context.name)
     others = [r for r in found if r.id != context.id]
-    if any(r.kind != "faq" and len(said & _bigrams(r.name)) >= 3 for r in others):
+    # (words the item in context has too name both: "以前交的城乡居民那几年" after 城乡居民养老保险 does not
+    # name 城乡居民医保)
+    if any(r.kind != "faq" and len(new & _bigrams(r.name)) >= 3 for r in others):
         return True
     # "执照下来以后发票咋个领" after 公司设立: 发票, which the guide never mentions, names the item ranked
     # near the top
     places = set().union(*(_bigrams(p) for p in index.knowledge.synonyms.elsewhere))  # "成都" names no item
-    unknown = _bigrams(_named_part(text)) - _stage_bigrams() - _GENERIC_BIGRAMS - places \
-        - set().union(*(_bigrams(line) for line in _guide_lines(context.guide) if line), _bigrams(context.name))
-    if any(r.kind != "faq" and unknown & _bigrams(r.name) for r in others):
+    # (words, not any two characters side by side: "医院评残" has no 院评 naming 医院评审)
+    written = "，".join([*(line for line in _guide_lines(context.guide) if line), context.name])
+    unknown = {w for w in index.analyzer.words(_named_part(text)) if len(w) >= 2 and w not in written
+               and not _bigrams(w) <= _stage_bigrams() | _GENERIC_BIGRAMS | places}
+    if any(r.kind != "faq" and any(w in r.name for w in unknown) for r in others):
         return True
     if found[0].kind == "faq":
         return True
@@ -603,7 +665,9 @@ def _names_other_item(text: str | None, context: Result, index: SearchIndex) -> 
     if top.id == context.id:
         return False
     # the stage a name carries names no matter: "延续要提前好久" after 小作坊备案 is not 危险废物经营许可到期延续
-    shared = _bigrams(_named_part(text)) & _bigrams(top.name) - _stage_bigrams()
+    # the canonical words of its synonyms name it too: "没单位了 自己接着交" → 灵活就业人员
+    own = _named_part(text) + "，" + "，".join(index.analyzer.expansions(clean(text)))
+    shared = _bigrams(own) & _bigrams(top.name) - _stage_bigrams()
     return (top.confidence >= NAMES_ITEM_CONFIDENCE or _clear_winner(found)) \
         and len(shared) >= (1 if top.kind == "guide" else 2)
 
@@ -637,13 +701,44 @@ def _by_clause(text: str, results: list[Result], index: SearchIndex) -> list[Res
     if len(clauses) < 2:
         return results
     best: list[Result] = []
-    for clause in clauses:
-        found = [r for r in index.search(clause, k=MAX_CHOICES + 2) if r.kind != "faq"]
+    best_at = faq_at = -1
+    faq: Result | None = None
+    for at, clause in enumerate(clauses):
+        every = index.search(clause, k=MAX_CHOICES + 2)
+        found = [r for r in every if r.kind != "faq"]
         if found and (not best or found[0].score > best[0].score):
-            best = found
-    if not best or best[0].confidence < CLAUSE_CONFIDENCE or best[0].score < CLAUSE_MIN_SCORE:
+            best, best_at = found, at
+        # a clause a FAQ entry surely answers ("那个回执单搞掉了"): what is asked, when it follows the story
+        if every and every[0].kind == "faq" and every[0].confidence >= SURE_FAQ and every[0].score >= CLAUSE_MIN_SCORE \
+                and (faq is None or every[0].score > faq.score):
+            faq, faq_at = every[0], at
+    sure_item = bool(best) and best[0].confidence >= CLAUSE_CONFIDENCE and best[0].score >= CLAUSE_MIN_SCORE
+    if faq is not None and (not sure_item or faq_at > best_at):
+        return [_ClauseResult.mark(faq)]
+    if not sure_item:
         return results
     return [_ClauseResult.mark(r) for r in best]
+
+
+# A clause in which the citizen says who they are ("我自己开理发店的", "我是跑货车的"): the story of the
+# question, not the item asked, when another clause asks about one ("没得单位 能买社保不").
+_OWN_STORY = re.compile(r"^(我|我们|我家|俺)(自己|是|家是|们是)?[\u4e00-\u9fff]{1,10}的$")
+
+
+def _beside_own_story(text: str | None, results: list[Result], index: SearchIndex) -> list[Result]:
+    """The search again without the clause telling who the citizen is, kept when the rest of the
+    question names an item surely (a clear winner) other than the one the story's words matched."""
+    clauses = [c for c in _CLAUSES.split(clean(text)) if c]
+    story = [c for c in clauses if _OWN_STORY.match(c)]
+    if not story or len(story) == len(clauses):
+        return results
+    rest = " ".join(c for c in clauses if c not in story)
+    if names_no_item(rest):
+        return results
+    again = index.search(rest, k=MAX_CHOICES + 2)
+    if not again or again[0].kind == "faq" or again[0].confidence < MIN_CONFIDENCE or not _clear_winner(again):
+        return results
+    return results if results and results[0].id == again[0].id else again
 
 
 class _ClauseResult(Result):
@@ -720,6 +815,10 @@ def _names_item(text: str | None, item: Result) -> bool:
     return len(_bigrams(_named_part(text)) & _bigrams(item.name) - _stage_bigrams()) >= 2
 
 
+# Words of the transaction itself, in any item's name (申领, 申请, 办理, 核发 …).
+_PROCEDURE_BIGRAMS = frozenset({"申领", "申请", "办理", "新办", "设立", "核发", "首次", "初次", "签发", "新增", "配发"})
+
+
 def _related_to_context(text: str | None, context: Result, results: list[Result]) -> Result | None:
     """The item a follow-up asks about when it is one of the matter talked about: its name shares words
     with the item in context and with what the question adds ("能先开个临时的不" after 居民身份证 is
@@ -728,7 +827,8 @@ def _related_to_context(text: str | None, context: Result, results: list[Result]
     new = _bigrams(_named_part(text)) - _bigrams(context.name)
     if not new or not results:
         return None
-    known = _bigrams(context.name)
+    # the verbs of any item (申领, 申请) make no matter common: 遗属待遇…申领 and 基本养老金申领 are two
+    known = _bigrams(context.name) - _PROCEDURE_BIGRAMS
     related = [(len(new & _bigrams(r.name)), r) for r in results
                if r.kind != "faq" and r.id != context.id and known & _bigrams(r.name)]
     best, found = _sole_best(related)
@@ -785,6 +885,16 @@ def _moved_on_from(text: str | None, context: Result | None, results: list[Resul
                        if r.kind != "faq" and r.score >= floor])[1]
 
 
+def _offering_asked_stage(text: str | None, close: list[Result]) -> Result | None:
+    """Of candidates too close to tell apart, the only one whose name offers the stage the question asks
+    for (丢了/搞掉了 → 补证, 不干了 → 注销), or None."""
+    asked = stages_in_query(clean(text))
+    if not asked:
+        return None
+    offering = [r for r in close if stages_in_name(r.name) & asked]
+    return offering[0] if len(offering) == 1 else None
+
+
 def _nearest_to_context(close: list[Result], context: Result | None) -> Result | None:
     """Of candidates too close to tell apart, the one of the same matter as the item already talked
     about (after 企业职工退休, "每年还要做资格认证" means the pension one) — or, when that item is one of
@@ -833,5 +943,11 @@ def plausible_items(text: str | None, index: SearchIndex | None = None) -> list[
     if len(set(re.sub(r"[^\u4e00-\u9fff]", "", clean(text)))) < 4:  # "啊吧啊吧" is no question
         return []
     index = index or get_index()
-    return [r for r in index.search(text, k=MAX_CHOICES + 2)
+    # "我自己开理发店的 没得单位 能买社保不": the clause telling who asks names no item
+    return [r for r in _beside_own_story(text, index.search(text, k=MAX_CHOICES + 2), index)
             if r.kind != "faq" and r.confidence >= FALLBACK_ITEM_CONFIDENCE][:MAX_CHOICES]
+
+
+def fallback_items_text(items: list[Result]) -> str:
+    """The fallback's offer with the items named in the text (WeChat and screen readers read text)."""
+    return FALLBACK_NAMED.format(names=named(items)) if items else FALLBACK_ITEMS

@@ -258,9 +258,14 @@ class SearchIndex:
         per_result = np.where(self._is_item_or_guide, per_result, per_result * confidence)
         asked = stages_in_query(query[:MAX_QUERY_CHARS])
         penalty = np.ones(len(per_result))
+        # a name offering the stage asked for ("机动车驾驶证换证（期满换证、补证）" for "驾驶证搞掉了") covers
+        # that case too, like a primary transaction: its other stages are no sign of another matter
+        offers_asked = self._primary.copy()
+        for stage in asked:
+            offers_asked[self._stage_members.get(stage, np.array([], dtype=np.int32))] = True
         for stage, members in self._stage_members.items():
             if stage not in asked:
-                penalty[members] = np.where(self._primary[members], penalty[members], STAGE_PENALTY)
+                penalty[members] = np.where(offers_asked[members], penalty[members], STAGE_PENALTY)
         for stage in asked:  # a stage asked for: results that do not offer it are less likely
             missing = np.ones(len(per_result), dtype=bool)
             missing[self._stage_members.get(stage, np.array([], dtype=np.int32))] = False
