@@ -132,6 +132,12 @@ async def _answered_with_confidence(text: str, need_service: bool = True) -> boo
     return reply.kind in ANSWERED_KINDS
 
 
+def _emergency_advice(kind: Optional[str]) -> Optional[str]:
+    """The safety instruction of the ticket's emergency kind, if it is one."""
+    found = next((e for e in emergencies() if e.kind == kind), None) if kind else None
+    return found.advice if found else None
+
+
 def _value(value: Optional[str]) -> Optional[str]:
     return None if value in (None, "", intake.NONE_VALUE) else value
 
@@ -192,8 +198,8 @@ class ValidateTicketForm(FormValidationAction):
             return out
         emergency = tracker.get_slot("ticket_emergency")
         if emergency and replies.cannot_call(text):  # "120好多号 我打不来": safety comes before the form
-            found = next((e for e in emergencies() if e.kind == emergency), None)
-            dispatcher.utter_message(text=(found.advice + "\n" if found else "") + replies.HOW_TO_CALL)
+            advice = _emergency_advice(emergency)
+            dispatcher.utter_message(text=(advice + "\n" if advice else "") + replies.HOW_TO_CALL)
             return {"ticket_side": True}
         if intake.is_confused(text) and not self._answers(text, asked):
             dispatcher.utter_message(text=replies.plain_question(asked))
@@ -324,7 +330,9 @@ class ValidateTicketForm(FormValidationAction):
                 # a guess at a catalog item is no answer to a question asked in the middle of intake
                 answered = reply.kind not in ("suggest", "not_found", "choose") and (
                     reply.kind != "no_guide" or _names_part_of(text, item_name(reply.procedure_item)))
-                dispatcher.utter_message(text=reply.text if answered else replies.SIDE_NOTED)
+                # "要不要把他扶起来 我一个人扶不动" during an emergency: the safety instruction again answers it
+                advice = _emergency_advice(tracker.get_slot("ticket_emergency"))
+                dispatcher.utter_message(text=reply.text if answered else advice or replies.SIDE_NOTED)
             except Exception:
                 logger.exception("side question inside the ticket form not answered")
                 dispatcher.utter_message(text=replies.SIDE_NOT_ANSWERED)

@@ -661,3 +661,11 @@ async def test_which_of_two_departments_is_answered_at_a_contact_question(chat_d
     await chat.say("枣山街道锦绣苑小区")
     out = await chat.say("狗好像也没办证 跟物业说了物业说管不了 这个归派出所还是城管嘛")
     assert any("一般由区公安分局负责" in o for o in out)
+
+
+async def test_a_question_during_an_emergency_gets_the_safety_instruction_again(chat_db):
+    chat = Chat()
+    out = await chat.start("老头子在灶房摔倒了 喊他不答应 头上还有血 咋个办嘛", "ask_procedure")
+    assert "120" in out[0] and chat.active_loop == "ticket_form"
+    out = await chat.say("要不要把他扶起来 我一个人扶不动")
+    assert "120" in out[0] and "不要" in out[0] and out[-1].startswith("请告诉我")
