@@ -366,6 +366,10 @@ class ValidateTicketForm(FormValidationAction):
         if place is None:  # a place must look like a place — never a question or a greeting
             dispatcher.utter_message(text=replies.LOCATION_HINT, buttons=[replies.SKIP_BUTTON])
             return {"ticket_location": None}
+        advice = _emergency_advice(tracker.get_slot("ticket_emergency"))
+        number = replies.emergency_number(advice)
+        if number:  # "我在中桥街道 水井湾小区3栋" while someone lies hurt: the address goes to 120 first
+            dispatcher.utter_message(text=replies.call_with_address(place, number))
         return {"ticket_location": place[:intake.MAX_LOCATION_CHARS]}
 
     @staticmethod

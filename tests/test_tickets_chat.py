@@ -669,3 +669,5 @@ async def test_a_question_during_an_emergency_gets_the_safety_instruction_again(
     assert "120" in out[0] and chat.active_loop == "ticket_form"
     out = await chat.say("要不要把他扶起来 我一个人扶不动")
     assert "120" in out[0] and "不要" in out[0] and out[-1].startswith("请告诉我")
+    out = await chat.say("我在中桥街道 水井湾小区3栋")   # the address goes to 120 first
+    assert out[0] == replies.call_with_address("中桥街道 水井湾小区3栋", "120") and "手机号码" in out[-1]

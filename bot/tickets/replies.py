@@ -190,6 +190,21 @@ def noted(location: str) -> str:
     return f"好的，地点记下了：{location}。"
 
 
+_EMERGENCY_NUMBER = re.compile(r"120|119|110")
+
+
+def emergency_number(advice: str | None) -> str | None:
+    """The emergency number the safety instruction tells the citizen to call first (120, 119 or 110)."""
+    m = _EMERGENCY_NUMBER.search(advice or "")
+    return m.group(0) if m else None
+
+
+def call_with_address(location: str, number: str) -> str:
+    """Said when the place of an emergency is given: the address is what the emergency service needs."""
+    return (f"好的，地点记下了：{location}。如果还没有拨打{number}，请马上拨打，把这个地址告诉对方；"
+            f"可以喊邻居或家人过来帮忙。")
+
+
 # -- the form's own lines and buttons (actions/tickets.py) ---------------------------------------------
 CANCEL_BUTTON = {"title": "取消", "payload": "取消"}          # under a question: "取消" as typed
 DENY_BUTTON = {"title": "取消", "payload": "/deny"}           # at the summary and after a failed submission
