@@ -18,6 +18,17 @@ from bot.nlu.normalize import has_content
 logger = logging.getLogger(__name__)
 
 
+async def _follow_up(text: str, tracker: Tracker, where: str):
+    """The knowledge base's answer to a message the NLU could not place, on the item in context or by a
+    sure FAQ (``follow_up_reply``), or None — also when the knowledge base is unavailable."""
+    try:
+        return await asyncio.get_running_loop().run_in_executor(
+            None, follow_up_reply, text, tracker.get_slot("procedure_item"))
+    except Exception:
+        logger.exception("%s: knowledge search unavailable", where)
+        return None
+
+
 class ActionAskAffirmation(Action):
     """First stage of the two-stage fallback, in Chinese: "您是想咨询……吗？" with 是/不是 buttons."""
 
@@ -28,12 +39,7 @@ class ActionAskAffirmation(Action):
         text = tracker.latest_message.get("text") or ""
         # "他下不了床 还要去医院评残不" after 残疾人证: a follow-up the guide in context answers is answered,
         # not met with "您是想…吗" (a clear next message ends the fallback loop as a rephrasing would)
-        try:
-            reply = await asyncio.get_running_loop().run_in_executor(
-                None, follow_up_reply, text, tracker.get_slot("procedure_item"))
-        except Exception:
-            logger.exception("fallback: knowledge search unavailable")
-            reply = None
+        reply = await _follow_up(text, tracker, "fallback")
         if reply is not None and reply.procedure_item:  # (answered on the item in context, as out_of_scope does)
             dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
             return []
@@ -68,12 +74,7 @@ class ActionOutOfScope(Action):
             dispatcher.utter_message(response="utter_empty_message")
             return []
         # "一年能贷好多" after 学生资助 reads as out of scope to the NLU, but the knowledge answers it
-        try:
-            reply = await asyncio.get_running_loop().run_in_executor(
-                None, follow_up_reply, text, tracker.get_slot("procedure_item"))
-        except Exception:
-            logger.exception("out of scope: knowledge search unavailable")
-            reply = None
+        reply = await _follow_up(text, tracker, "out of scope")
         if reply is not None:
             dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
             return [SlotSet("procedure_item", reply.procedure_item)] if reply.procedure_item else []
