@@ -233,7 +233,8 @@ class ValidateTicketForm(FormValidationAction):
         text = description or ""
         emergency = emergency_in(text) if intent != "praise" else None  # thanks for a rescue is no alarm
         if emergency is not None:  # the safety instruction comes before any question
-            dispatcher.utter_message(text=emergency.advice)
+            # "我不会打电话": how to dial goes with it at once, not after the next message
+            dispatcher.utter_message(text=emergency.advice + ("\n" + replies.HOW_TO_CALL if replies.cannot_call(text) else ""))
         elif replies.angry(text):
             dispatcher.utter_message(text=replies.ACKNOWLEDGE_ANGER)
         elif description:

@@ -671,3 +671,9 @@ async def test_a_question_during_an_emergency_gets_the_safety_instruction_again(
     assert "120" in out[0] and "不要" in out[0] and out[-1].startswith("请告诉我")
     out = await chat.say("我在中桥街道 水井湾小区3栋")   # the address goes to 120 first
     assert out[0] == replies.call_with_address("中桥街道 水井湾小区3栋", "120") and "手机号码" in out[-1]
+
+
+async def test_an_emergency_told_by_someone_who_cannot_call_gets_how_to_dial_at_once(chat_db):
+    chat = Chat()
+    out = await chat.start("屋头好大一股气味 像是天然气 我不会打电话 咋个整", "seek_help")
+    assert "关闭燃气总阀" in out[0] and replies.HOW_TO_CALL in out[0]
