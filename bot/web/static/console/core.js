@@ -66,7 +66,14 @@
   GC.percent = function (x) { return x === null || x === undefined ? "—" : Math.round(x * 1000) / 10 + "%"; };
 
   GC.api = function (method, path, body, requestKey) {
-    var headers = { "Authorization": "Bearer " + (GC.token() || "") };
+    var token = GC.token();
+    if (!token) {  // signed out (or storage cleared) while a poll was pending: no request bound to fail
+      GC.logout("登录已失效，请重新登录");
+      var gone = new Error("登录已失效，请重新登录");
+      gone.status = 401;
+      return Promise.reject(gone);
+    }
+    var headers = { "Authorization": "Bearer " + token };
     if (requestKey) headers["Idempotency-Key"] = requestKey;
     var init = { method: method, headers: headers };
     if (body !== undefined) {
