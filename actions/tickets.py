@@ -201,6 +201,9 @@ class ValidateTicketForm(FormValidationAction):
             advice = _emergency_advice(emergency)
             dispatcher.utter_message(text=(advice + "\n" if advice else "") + replies.HOW_TO_CALL)
             return {"ticket_side": True}
+        told = self._emergency_told(dispatcher, text, asked, tracker)
+        if told is not None:
+            return told
         if intake.is_confused(text) and not self._answers(text, asked):
             dispatcher.utter_message(text=replies.plain_question(asked))
             return {"ticket_side": True}
@@ -222,6 +225,42 @@ class ValidateTicketForm(FormValidationAction):
                 out["ticket_description"] = None
             else:
                 out["ticket_description"] = text
+        return out
+
+    @classmethod
+    def _emergency_told(cls, dispatcher: CollectingDispatcher, text: str, asked: Optional[str],
+                        tracker: Tracker) -> Optional[Dict[Text, Any]]:
+        """A danger told in the middle of intake, or one getting worse ("他好像没有出气了 我不会做心肺复苏",
+        "窗子开了 我妈还是软起的"), or what to do now ("要不要给她灌肥皂水"): its safety instruction comes
+        before the next question, and the ticket becomes urgent. None when the message is something else."""
+        if intake.is_payload(text) or intake.has_called_for_help(text) \
+                or asked != "ticket_description" and cls._answers(text, asked):
+            return None
+        current = tracker.get_slot("ticket_emergency")
+        found = emergency_in(text) if tracker.get_slot("ticket_intent") != "praise" else None
+        if found is not None and not (found.takes_over or current):
+            found = None
+        if found is None:
+            worse = asked in ("ticket_location", "ticket_phone", "ticket_name") and not intake.is_question(text) \
+                and intake.meaningful_length(text) >= intake.MIN_DESCRIPTION_CHARS and not intake.acknowledges(text) \
+                and not intake.refuses(text, "phone") and not intake.refuses(text, "name")
+            if not current or not (worse or intake.asks_what_to_do(text)) or replies.side_answer(text, None) \
+                    or intake.asks_about_processing(text):
+                return None
+        advice = found.advice if found is not None else _emergency_advice(current)
+        if not advice:
+            return None
+        dispatcher.utter_message(text=advice)
+        out: Dict[Text, Any] = {"ticket_side": asked != "ticket_description"}
+        if found is not None and not current:
+            out["ticket_emergency"] = found.kind
+        description = tracker.get_slot("ticket_description")
+        if asked == "ticket_description":
+            out["ticket_description"] = text
+        elif description and text not in description and not intake.is_question(text):
+            out["ticket_description"] = intake.told_more(description, text)
+        if out["ticket_side"]:
+            dispatcher.utter_message(text=replies.RESUME)
         return out
 
     def _activation(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:

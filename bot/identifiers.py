@@ -85,10 +85,19 @@ CASE_NO_MIN_CHARS, CASE_NO_MAX_CHARS, CASE_NO_MIN_DIGITS = 6, 40, 6
 CASE_DASHES = re.compile(r"[\u2010-\u2015\u2212\uFF0D]")  # dashes of every width
 
 
+# Numbers in the shape of a document number (文号): a bracketed year, an optional 代字 with 第, a
+# closing 号 — "GA(2026)审字第0458号", "XXGK〔2025〕112", "GAXS（2025）0152". Stored and compared
+# without the brackets and those words ("GA20260458"); the letters and digits carry the identity.
+CASE_BRACKETS = re.compile(r"[()\[\]{}〔〕【】〖〗]")
+CASE_DOC_WORDS = re.compile(r"(?<=[)\]〕】〗])[\u4e00-\u9fff]{0,4}?第?(?=\d)|(?<=\d)号")
+
+
 def normalize_case_no(value: Optional[str]) -> str:
-    """The form numbers are stored and compared in: half-width, upper case, no whitespace."""
+    """The form numbers are stored and compared in: half-width, upper case, no whitespace, no
+    document-number brackets or words."""
     text = unicodedata.normalize("NFKC", value or "").upper()
     text = CASE_DASHES.sub("-", text)
+    text = CASE_BRACKETS.sub("", CASE_DOC_WORDS.sub("", text))
     return re.sub(r"\s+", "", text).strip("-")
 
 

@@ -67,6 +67,25 @@ def test_normalisation():
     assert not numbers.is_case_no_shape("A" * 41 + "123456")
 
 
+@pytest.mark.parametrize("stored, said", [
+    ("GA(2026)审字第0458号", "文号是GA（2026）审字第0458号，手机后四位3388"),
+    ("XXGK〔2025〕112", "我的申请编号是 xxgk(2025)112 电话尾号 3388"),
+    ("GAXS（2025）0152", "GAXS[2025]0152 3388"),
+])
+def test_document_number_shapes_match_however_typed(stored, said):
+    """A number in the shape of a document number (文号) is stored without its brackets and words,
+    and the same number typed in a message with other brackets, widths or case is found."""
+    number = normalize_case_no(stored)
+    assert numbers.is_case_no_shape(number) and "(" not in number and "第" not in number
+    found = pick(candidates(said), {number: "application"})
+    assert found is not None and found[0].number == number and found[1] == "application"
+    assert digits_outside(said, (found[0].start, found[0].end)) == "3388"
+
+
+def test_brackets_in_a_message_do_not_make_a_number():
+    assert candidates("2026年3月(周五)去的，12栋(3单元)") == []
+
+
 def test_schemes_come_from_the_file(tmp_path, monkeypatch):
     from bot.settings import get_settings
 

@@ -176,6 +176,17 @@ async def test_a_new_ticket_about_an_open_event_is_linked_with_evidence_and_undo
     assert third["link"]["lead"] == lead["ticket_no"]
 
 
+async def test_praise_neither_joins_nor_leads_an_event(staff):
+    """Thanks for the crew that cleared the drain name the drain and the place, but report no problem."""
+    now = datetime.now(timezone.utc)
+    praise = await _create(staff, "表扬一下！" + DRAIN, "13800138011", now=now - timedelta(hours=6), category="表扬")
+    lead = await _create(staff, DRAIN, "13800138012", now=now - timedelta(hours=5))
+    thanks = await _create(staff, "表扬一下！" + DRAIN_2, "13800138013", location="枣山街道幸福小区", category="表扬")
+    follower = await _create(staff, DRAIN_2, "13800138014", location="枣山街道幸福小区")
+    assert praise["link"] is None and thanks["link"] is None
+    assert lead["link"] is None and follower["link"]["lead"] == lead["ticket_no"]
+
+
 async def test_linked_tickets_are_dispatched_urged_and_answered_together(staff):
     now = datetime.now(timezone.utc)
     P = staff.principals

@@ -51,6 +51,12 @@ from bot.tickets.places import adds_to_place, division_in, divisions, place_in, 
     ("卫生间管子裂了 水一直在冒", "flooding"),
     ("村口那座桥塌了 车子过不去", "landslide"), ("屋后的堡坎垮了一大片", "landslide"),
     ("老房子的墙要塌了 里头还住得有人", "landslide"),
+    # medical emergencies, as callers tell them
+    ("我婆娘喝了农药 就是打谷子那种 嘴巴吐白泡泡了", "poisoning"), ("娃儿把奶奶的安眠药吃了好几颗", "poisoning"),
+    ("他好像没有出气了 我不会做心肺复苏", "not_breathing"), ("我老汉胸口痛得很 一直出冷汗", "heart_attack"),
+    ("我爸说话说不清楚了 嘴巴也歪了", "stroke"), ("我妈突然左边手脚没得力了", "stroke"),
+    ("娃儿发高烧 突然抽起了 翻白眼", "seizure"),
+    ("对门的婆婆一个人住 四五天没看到她了 敲门没人开 打电话也不接 门口有股臭味", "not_seen"),
 ])
 def test_emergencies(text, kind):
     found = emergency_in(text)
@@ -71,7 +77,10 @@ def test_emergencies(text, kind):
                                   "镇上水管爆了 整条街都断水了", "总管破了 水龙头放不出水",
                                   # a railing, a handrail or a wall's skin giving way is a repair, no collapse
                                   "小区门口那座桥的栏杆垮了一截 娃儿天天从那过", "楼梯扶手垮塌了 老人上下楼不方便",
-                                  "楼顶的护栏垮了一段", "墙皮垮了一大块"])
+                                  "楼顶的护栏垮了一段", "墙皮垮了一大块",
+                                  # chronic or past illness, a medicine shop, gas run out: questions, no call
+                                  "右手麻了好几天了", "我妈有高血压 慢特病咋个办", "药店卖过期药", "天然气没有气了",
+                                  "窗口的人讲不清楚", "去年心梗住院的钱能报好多"])
 def test_not_emergencies(text):
     assert emergency_in(text) is None
 

@@ -677,3 +677,27 @@ async def test_an_emergency_told_by_someone_who_cannot_call_gets_how_to_dial_at_
     chat = Chat()
     out = await chat.start("屋头好大一股气味 像是天然气 我不会打电话 咋个整", "seek_help")
     assert "关闭燃气总阀" in out[0] and replies.HOW_TO_CALL in out[0]
+
+
+async def test_a_danger_getting_worse_or_told_midway_gets_its_safety_instruction_first(chat_db):
+    """Inside an emergency ticket, a worse turn or a new danger ("他没有出气了") is answered with the
+    safety instruction before the next question; a call already made is not told to call again."""
+    chat = Chat()
+    out = await chat.start("屋头烧蜂窝煤烤火 我妈说脑壳昏 想吐", "seek_help")
+    assert "一氧化碳" in out[0] and chat.slots["ticket_emergency"] == "co_poisoning"
+    out = await chat.say("窗子开了 我妈还是软起的 喊她答应得迷迷糊糊的")
+    assert "120" in out[0] and out[-1].startswith("请告诉我")
+    assert "迷迷糊糊" in chat.slots["ticket_description"]
+    out = await chat.say("他好像没有出气了 我不会做心肺复苏")
+    assert "按" in out[0] and "120" in out[0] and out[-1].startswith("请告诉我")
+    out = await chat.say("我已经打了120了 救护车在路上")
+    assert not any("一氧化碳" in o or "心肺复苏" in o for o in out)
+
+
+async def test_a_danger_told_in_a_plain_ticket_makes_it_urgent(chat_db):
+    chat = Chat()
+    await chat.start("我们楼道的灯坏了好久了 物业不管", "complain")
+    out = await chat.say("中桥街道 桂花苑5栋")
+    out = await chat.say("对了 我楼下邻居喝了农药 嘴巴吐白沫")
+    assert "120" in out[0] and "催吐" in out[0]
+    assert chat.slots["ticket_emergency"] == "poisoning"

@@ -19,8 +19,8 @@ from typing import Iterable, Optional
 
 import yaml
 
-from bot.identifiers import (CASE_DASHES, CASE_NO_MAX_CHARS, has_case_no_shape, is_valid_id_number, is_valid_mobile,
-                             normalize_case_no)
+from bot.identifiers import (CASE_BRACKETS, CASE_DASHES, CASE_DOC_WORDS, CASE_NO_MAX_CHARS, has_case_no_shape,
+                             is_valid_id_number, is_valid_mobile, normalize_case_no)
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -132,8 +132,11 @@ class Candidate:
 
 
 def _prepare(text: str) -> str:
-    # NFKC keeps the length of ASCII-range text, so spans map back onto the normalised message.
-    return _DASHES.sub("-", unicodedata.normalize("NFKC", text or "").upper())
+    # NFKC keeps the length of ASCII-range text, so spans map back onto the normalised message;
+    # a document number's brackets and words become spaces (same length) so its parts join in one run.
+    norm = _DASHES.sub("-", unicodedata.normalize("NFKC", text or "").upper())
+    norm = CASE_DOC_WORDS.sub(lambda m: " " * len(m.group()), norm)
+    return CASE_BRACKETS.sub(" ", norm)
 
 
 def candidates(text: str) -> list[Candidate]:

@@ -598,6 +598,30 @@ def is_question(text: Optional[str]) -> bool:
     return bool(_QUESTION.search(clean(text)))
 
 
+# "要不要给她灌肥皂水", "我自己骑摩托车拉她去要得不": asking what to do now, inside an emergency
+_WHAT_TO_DO = re.compile(r"要不要|能不能|可不可以|可以不|行不行|要得不|得行不|[咋怎]个?办|该[咋怎]|应该|敢不敢|[能该]不能|"
+                         r"[咋怎](么|个)(弄|搞|做)")
+# "救护车已经在路上了", "我打了120了": the call is made; the advice is not said again
+_CALLED_ALREADY = re.compile(r"(已经|刚才?|才)?(打|拨|报|喊)(了|过)?.{0,3}(120|119|110|急救|报警|警)(了|过)|"
+                             r"(救护车|消防车?|警察|民警|120|119|110).{0,6}(来了|到了|在路上|马上到|快到了)")
+
+
+_ACKNOWLEDGES = re.compile(r"^(好的?|嗯+|哦+|要得|晓得了?|知道了?|明白了?|收到|谢谢|感谢|多谢|麻烦)(你|您|你们)?")
+
+
+def acknowledges(text: Optional[str]) -> bool:
+    """"好的 晓得了 谢谢你们": the message takes in what was said; it tells nothing new."""
+    return bool(_ACKNOWLEDGES.match(clean(text)))
+
+
+def asks_what_to_do(text: Optional[str]) -> bool:
+    return bool(_WHAT_TO_DO.search(clean(text)))
+
+
+def has_called_for_help(text: Optional[str]) -> bool:
+    return bool(_CALLED_ALREADY.search(clean(text)))
+
+
 def asks_about_processing(text: Optional[str]) -> bool:
     """"你们这个多久有人处理?" — a question about the ticket's own time limits."""
     return bool(_PROCESS_QUESTION.search(clean(text)))

@@ -34,6 +34,9 @@ REPEATED = ("reassign", "return", "urge", "supervise", "extension", "extension_a
 STAGE_ACTIONS = ("dispatch", "sign", "contact", "reply", "resolve")
 # Auto-linking is stricter than grouping on the dashboard: the place must be named on both sides.
 LINK_MIN_DIVISION_SIMILARITY = 0.4
+# Thanks for a rescue name the matter it was about ("心梗…救回来了") but report no problem: a praise
+# ticket neither joins an event nor leads one.
+NO_EVENT_CATEGORIES = ("表扬",)
 
 
 async def item_rows(session, query) -> list[ev.Item]:
@@ -77,7 +80,7 @@ async def open_event_for(session, text: str, location: Optional[str], now: datet
     linking) wants the place named on both sides."""
     params = params or ev.load_params()
     query = ticket_columns().where(Ticket.created_at >= now - params.window, Ticket.created_at <= now,
-                                   Ticket.status.in_(OPEN_STATUSES))
+                                   Ticket.status.in_(OPEN_STATUSES), Ticket.category.not_in(NO_EVENT_CATEGORIES))
     if exclude_id is not None:
         query = query.where(Ticket.id != exclude_id)
     items = await item_rows(session, query)
@@ -135,6 +138,8 @@ LINKABLE_STATUSES = tuple(s for s in OPEN_STATUSES if s != "replied")
 async def link_new_ticket(session, t: Ticket, now: datetime, policy) -> Optional[dict]:
     """Link a just-created ticket to the open event it is about (actor: system); returns the
     evidence or None. The ticket is then brought to its lead's stage."""
+    if t.category in NO_EVENT_CATEGORIES:
+        return None
     params = ev.load_params()
     found = await open_event_for(session, t.description, t.location, now, exclude_id=t.id, params=params)
     if found is None:
