@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.tracker import fresh_message, intent_of, text_of
 from bot.approvals.queries import status_of_verified as application_status_of
+from bot.approvals.replies import case_context as application_context
 from bot.approvals.replies import status_message as application_message
 from bot.approvals.urge import urge_application
 from bot.cases import replies
@@ -20,6 +21,7 @@ from bot.cases.lookup import find_held
 from bot.cases.numbers import candidates, digits_outside, example_hint, pick
 from bot.cases.verify import LOCKED, OK, verify_case
 from bot.disclosure.queries import status_of_verified as request_status_of
+from bot.disclosure.replies import case_context as request_context
 from bot.disclosure.replies import request_status_message
 from bot.nlu.readings import asks_about_the_case, asks_to_urge, rejects_the_answer
 from bot.tickets import intake
@@ -40,6 +42,7 @@ GAVE_UP_SLOT = "case_gave_up"    # "我没有编号" (or three unusable answers)
 MAX_MISSES = 3
 SESSION_SLOT = "last_ticket_no"  # the ticket this conversation created or verified
 SESSION_CODE = "session"         # verification_code: the ticket of this conversation, no digits needed
+CASE_SLOT = "last_case"          # the application or disclosure request just verified, in one line
 
 
 NUMBER_ENTITIES = ("application_no", "request_no", "ticket_no")
@@ -193,16 +196,17 @@ def case_prompt(form: str, number_slot: str, kind: str) -> type:
                 {"form": form, "number_slot": number_slot, "kind": kind})
 
 
-async def answer_for(kind: str, number: str, digits: str) -> Optional[str]:
-    """The status text of a verified case of any kind."""
+async def answer_for(kind: str, number: str, digits: str) -> tuple[Optional[str], Optional[str]]:
+    """The status text of a verified case of any kind, and (application, disclosure request) the
+    case in one line for a ticket filed right after (CASE_SLOT)."""
     if kind == "application":
         status = await application_status_of(number)
-        return application_message(status) if status else None
+        return (application_message(status), application_context(status)) if status else (None, None)
     if kind == "disclosure":
         status = await request_status_of(number)
-        return request_status_message(status) if status else None
+        return (request_status_message(status), request_context(status)) if status else (None, None)
     ticket = await ticket_status_of(number, digits)
-    return intake.status_text(ticket) if ticket else None
+    return (intake.status_text(ticket) if ticket else None), None
 
 
 class CaseStatusAnswer(Action):
@@ -226,7 +230,8 @@ class CaseStatusAnswer(Action):
             return reset + await self._session_ticket(dispatcher, number)
         try:
             outcome = await verify_case(number, code)
-            text = await answer_for(outcome.record.kind, outcome.record.number, code) if outcome.kind == OK else None
+            text, context = await answer_for(outcome.record.kind, outcome.record.number, code) \
+                if outcome.kind == OK else (None, None)
         except Exception:
             logger.exception("case status lookup failed")
             dispatcher.utter_message(text=replies.SYSTEM_BUSY)
@@ -244,7 +249,7 @@ class CaseStatusAnswer(Action):
                                      " ".join(t for t in said if rejects_the_answer(t)))
             elif urge:
                 await _urge(dispatcher, tracker, outcome.record.kind, outcome.record.number)
-            return reset + [SlotSet(RETRY_SLOT, None), SlotSet(RETRY_FLAG, False)] + (
+            return reset + [SlotSet(RETRY_SLOT, None), SlotSet(RETRY_FLAG, False), SlotSet(CASE_SLOT, context)] + (
                 [SlotSet(SESSION_SLOT, outcome.record.number)] if verified_ticket else [])
         if outcome.kind == LOCKED:
             dispatcher.utter_message(text=replies.locked_message(outcome.locked_seconds))

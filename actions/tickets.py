@@ -15,6 +15,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.cases import CASE_SLOT
 from actions.procedures import respond
 from actions.tracker import fresh_message, hinted, intent_of, previous_action, text_of
 from bot.identifiers import is_valid_mobile, normalize_phone
@@ -27,7 +28,7 @@ from bot.tickets.emergency import emergencies, emergency_in
 from bot.tickets.places import (corrected_place, corrects_place, division_in, needs_location, place_in, place_said_later,
                                 plausible_place_answer, without_places)
 from bot.tickets.lifecycle import TicketError
-from bot.tickets.service import Unavailable, create_ticket, urge_ticket
+from bot.tickets.service import Unavailable, create_ticket, is_active_department, urge_ticket
 
 logger = logging.getLogger(__name__)
 
@@ -132,6 +133,10 @@ async def _answered_with_confidence(text: str, need_service: bool = True) -> boo
     return reply.kind in ANSWERED_KINDS
 
 
+# the status answers after which a ticket is about the case just verified
+CASE_ANSWERS = ("action_application_status", "action_disclosure_request_status")
+
+
 def _emergency_advice(kind: Optional[str]) -> Optional[str]:
     """The safety instruction of the ticket's emergency kind, if it is one."""
     found = next((e for e in emergencies() if e.kind == kind), None) if kind else None
@@ -188,7 +193,8 @@ class ValidateTicketForm(FormValidationAction):
         if rest == "" and asked in OPTIONAL_ANSWERS and intake.refuses(text, OPTIONAL_ANSWERS[asked], asked=True) \
                 and not intake.says_goodbye(text):
             rest = None  # "不用了" to "怎么称呼您" declines the name, it does not cancel the ticket
-        if rest is not None or intent_of(tracker) == "goodbye":
+        # "谭先生" to "怎么称呼您" may read as goodbye to the classifier: an answer to the question is no farewell
+        if rest is not None or intent_of(tracker) == "goodbye" and not self._answers(text, asked):
             return {"ticket_confirm": CANCEL, "ticket_followup": rest or None, "ticket_side": False}
         if replies.wants_human(text):  # honoured as a call-back, with the citizen's matter as its text
             dispatcher.utter_message(text=replies.HUMAN_CALLBACK)
@@ -217,6 +223,10 @@ class ValidateTicketForm(FormValidationAction):
         if self._answers(text, asked) and replies.side_answer(text, None) == replies.PRIVACY_ANSWER:
             # "会不会说是我举报的哦 我不想留电话": reassured, and the refusal taken as the answer
             dispatcher.utter_message(text=replies.PRIVACY_ANSWER)
+        elif self._answers(text, asked) and intake.asks_about_processing(text):
+            # "万盛小区5栋 要好久才有人来": the answer taken, and the question with it answered
+            dispatcher.utter_message(text=replies.processing_time(_category(tracker),
+                                                                  bool(tracker.get_slot("ticket_emergency"))))
         out: Dict[Text, Any] = {"ticket_side": False, **self._volunteered(text, tracker, asked)}
         if out.get("ticket_location") and asked not in ("ticket_location", "ticket_description"):
             dispatcher.utter_message(text=replies.noted(out["ticket_location"]))
@@ -266,6 +276,11 @@ class ValidateTicketForm(FormValidationAction):
     def _activation(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
         description = intake.description_from_messages(intake.user_messages(tracker.events))
         description = intake.with_item_asked(description, item_name(tracker.get_slot("procedure_item")))
+        # "都快三个月了 我要投诉" right after a verified lookup: the ticket is about that case
+        case = tracker.get_slot(CASE_SLOT) if previous_action(tracker) in CASE_ANSWERS else None
+        about_case = isinstance(case, dict) and bool(case.get("text") and description and not place_in(description))
+        if about_case:
+            description = intake.with_case(description, case["text"])
         intent = intent_of(tracker)
         if description and replies.only_asks_for_human(description):  # "不想跟机器人说 给我转人工"
             description = replies.CALLBACK_DESCRIPTION
@@ -294,6 +309,8 @@ class ValidateTicketForm(FormValidationAction):
         for field, slot in (("phone", "ticket_phone"), ("name", "ticket_name")):
             if out[slot] is None and intake.refuses(text, field):
                 out[slot] = intake.NONE_VALUE
+        if about_case:  # the case says where; no place to ask for
+            out["ticket_location"] = intake.NONE_VALUE
         return out
 
     @staticmethod
@@ -660,6 +677,10 @@ class ActionSubmitTicket(Action):
             data["urgent"] = True
             if emergency.routes or not await _router_sure(description):
                 data["department"] = emergency.department
+        case = tracker.get_slot(CASE_SLOT)
+        if emergency is None and isinstance(case, dict) and intake.carries_case(description, case.get("text")) \
+                and await is_active_department(case.get("department")):
+            data["department"] = case["department"]  # the case's own department (disclosure: the competent office)
         try:
             ticket = await create_ticket(data)
         except TicketError as exc:

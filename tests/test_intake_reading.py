@@ -214,6 +214,10 @@ def test_a_correction_keeps_what_was_said_before():
     assert corrected_place(old, "我记错了 不是3栋 是4栋") == old.replace("3栋", "4栋")
     assert corrected_place("北辰街道万盛小区3栋", "地址写错了，应该是中桥街道幸福里5栋") == "中桥街道幸福里5栋"
     assert more_specific("井河镇 老街 农贸市场", "这条街") and not more_specific("这条街", "井河镇老街")
+    # an admitted mistake names the right unit: that unit is replaced, the 小区 kept
+    assert corrected_place("广福街道的御景华府，3单元", "说错了 是2单元 3单元是我姐家") == "广福街道的御景华府，2单元"
+    assert corrected_place("枣山街道幸福小区5栋3单元", "记错了，应该是2单元") == "枣山街道幸福小区5栋2单元"
+    assert corrected_place("协兴镇牌坊村3组", "说错了 是4组") == "协兴镇牌坊村4组"
 
 
 def test_shops_belong_to_the_street_they_are_on():

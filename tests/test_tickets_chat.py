@@ -701,3 +701,51 @@ async def test_a_danger_told_in_a_plain_ticket_makes_it_urgent(chat_db):
     out = await chat.say("对了 我楼下邻居喝了农药 嘴巴吐白沫")
     assert "120" in out[0] and "催吐" in out[0]
     assert chat.slots["ticket_emergency"] == "poisoning"
+
+
+async def test_a_name_read_as_goodbye_is_taken_as_the_name(chat_db):
+    chat = Chat()
+    await chat.start("提个建议：恒升镇新修的安置小区最近的公交站要走二十多分钟，能不能把12路延伸过来", "suggest")
+    await chat.say("15308265192")
+    out = await chat.say("谭先生", "goodbye")
+    assert chat.slots["ticket_name"].startswith("谭") and chat.active_loop == "ticket_form" and "核对" in out[-1]
+
+
+async def test_a_complaint_right_after_a_verified_lookup_carries_the_case_and_goes_to_its_department(chat_db):
+    """"都快三个月了 我要投诉" after the status of a disclosure request: the ticket says which request,
+    asks no place, and goes to the office in charge of disclosure."""
+    from sqlalchemy.orm import Session
+
+    from bot.auth import service as auth
+    from bot.db import sync_engine
+    from bot.disclosure.status import COMPETENT_OFFICE
+
+    with Session(sync_engine(chat_db.url), future=True) as s, s.begin():
+        auth.add_department(s, COMPETENT_OFFICE)
+    chat = Chat()
+    case = {"text": "依申请公开 GAQ-XXGK-2025-0031（旧改项目招投标信息），2025年8月20日收到，法定答复期限2025年9月17日，"
+                    "当前状态：办理中，已超过法定答复期限", "department": COMPETENT_OFFICE}
+    chat.slots[ca.CASE_SLOT] = case
+    chat.events.append({"event": "action", "name": "action_disclosure_request_status", "timestamp": time.time()})
+    out = await chat.start("都快三个月了，法定不是20个工作日吗，我要投诉，你帮我登记", "complain")
+    assert chat.slots["requested_slot"] == "ticket_phone", out   # the case says where: no place asked
+    assert "GAQ-XXGK-2025-0031" in chat.slots["ticket_description"]
+    await chat.say("13547821906")
+    await chat.say("姓邓")
+    out = await chat.say("/affirm", "affirm")
+    items = await list_tickets(chat_db.principals["a1"], conversation_id=chat.sender)
+    assert len(items) == 1 and items[0]["department"] == COMPETENT_OFFICE and items[0]["category"] == "投诉"
+    # without the lookup just before, the same words are a ticket of their own
+    other = Chat()
+    other.slots[ca.CASE_SLOT] = case
+    await other.start("都快三个月了，法定不是20个工作日吗，我要投诉，你帮我登记", "complain")
+    assert "GAQ" not in other.slots["ticket_description"]
+
+
+async def test_a_place_given_with_a_question_on_time_limits_is_taken_and_the_question_answered(chat_db):
+    chat = Chat()
+    await chat.start("下水道堵了好几天了 臭得很", "complain")
+    assert chat.slots["requested_slot"] == "ticket_location"
+    out = await chat.say("北辰街道万盛小区5栋 要好久才有人来")
+    assert "万盛小区" in chat.slots["ticket_location"]
+    assert any("工作日" in o or "小时" in o for o in out[:-1]) and chat.slots["requested_slot"] == "ticket_phone"

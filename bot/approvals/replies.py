@@ -7,6 +7,15 @@ from bot.calendar import format_cn_date
 from bot.replies import HOTLINE, HOTLINE_NAME
 
 
+def case_context(s: ApplicationStatus) -> dict:
+    """The case in one line and its department, for a ticket the applicant files right after the
+    lookup ("都超期了 我要投诉")."""
+    f = s.facts
+    late = "，已超过承诺时限" if s.overdue else ""
+    return {"text": f"办件 {f.application_no}（{f.item_name}，{f.department}），当前环节：{s.current_stage}{late}",
+            "department": f.department}
+
+
 def status_message(s: ApplicationStatus) -> str:
     f = s.facts
     phone = department_phone(f.department)

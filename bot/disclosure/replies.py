@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bot.calendar import format_cn_date
 from bot.disclosure.queries import EntryHit
-from bot.disclosure.status import RequestStatus
+from bot.disclosure.status import COMPETENT_OFFICE, RequestStatus
 from bot.disclosure.template import outcome_label
 
 # The guide in knowledge/guides/ that answers follow-up questions about applying.
@@ -32,6 +32,16 @@ def hits_message(hits: list[EntryHit]) -> str:
         doc = f"（{hit.doc_no}）" if hit.doc_no else ""
         lines.append(f"{i}. {hit.title}{doc}，{hit.department}，{format_cn_date(hit.published_at)}发布\n   {hit.url}")
     return "\n".join(lines)
+
+
+def case_context(s: RequestStatus) -> dict:
+    """The request in one line and the office a complaint about it goes to, for a ticket the
+    applicant files right after the lookup."""
+    f = s.facts
+    late = "，已超过法定答复期限" if s.open and s.overdue else ""
+    return {"text": f"依申请公开 {f.request_no}（{f.subject}），{format_cn_date(s.received_on)}收到，"
+                    f"法定答复期限{format_cn_date(s.deadline)}，当前状态：{s.status_label}{late}",
+            "department": COMPETENT_OFFICE}
 
 
 def request_status_message(s: RequestStatus) -> str:

@@ -8,6 +8,9 @@ from datetime import date, datetime
 from bot.imports.fields import local_date
 from bot.calendar import add_working_days
 
+# The competent office of disclosure work in a county-level government (条例第三条: 县级以上人民政府办公室):
+# a complaint about a request goes there.
+COMPETENT_OFFICE = "区政府办"
 BASE_WORKING_DAYS = 20
 EXTENSION_WORKING_DAYS = 20
 STATUS_LABELS = {"received": "已收到，待办理", "processing": "办理中", "answered": "已答复", "rejected": "已作出不予公开等答复"}

@@ -206,6 +206,17 @@ def with_item_asked(description: Optional[str], item_name: Optional[str]) -> Opt
 
 
 ITEM_CONTEXT = "（此前咨询的事项：{item}）"
+CASE_CONTEXT = "（所涉办件：{case}）"
+
+
+def with_case(description: str, case: str) -> str:
+    """The description with the case verified just before (an application or a disclosure request)."""
+    return f"{description}{CASE_CONTEXT.format(case=case)}"[:MAX_DESCRIPTION_CHARS]
+
+
+def carries_case(description: Optional[str], case: Optional[str]) -> bool:
+    """with_case added this case to the description (compared as cleaned: the form cleans the text)."""
+    return bool(description and case) and clean(CASE_CONTEXT.format(case=case))[:40] in clean(description)
 _ITEM_CONTEXT = re.compile(r"[（(]此前咨询的事项[：:](?:[^（）()]|[（(][^（）()]*[）)])*[）)]?")
 
 

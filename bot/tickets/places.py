@@ -356,6 +356,9 @@ def corrected_place(old: Optional[str], text: str) -> Optional[str]:
         if old and not division_in(whole) and division_in(old):
             whole = division_in(old)[0].name + whole
         return whole[:_max_chars()]
+    fixed = _unit_corrected(old, text)
+    if fixed:  # "说错了 是2单元 3单元是我姐家": that unit replaced, the 小区 kept
+        return fixed[:_max_chars()]
     new = place_in(text)
     if not new or not old:
         return new
@@ -388,6 +391,28 @@ def _swap(old: Optional[str], text: str) -> Optional[str]:
         if wrong in old and right not in old:
             return old.replace(wrong, right, 1)
     return None
+
+
+# "说错了 是2单元", "记错了，应该是7栋": the right unit follows the admission of the mistake
+_SAID_WRONG = re.compile(r"(?:说错了?|记错了?|搞错了?|写错了?|打错了?|弄错了?|不对)[，,。\s]*(?:应该|其实)?是\s*([^\s，,。是]+)")
+_UNIT_KIND = re.compile(r"(栋|幢|号楼|单元|组|室|号)$")
+_NUMERAL = r"(?:\d+|[一二三四五六七八九十两]+)"
+
+
+def _unit_corrected(old: Optional[str], text: str) -> Optional[str]:
+    """The place with one unit replaced ("5栋3单元" → "5栋2单元"), when the message admits a mistake and
+    gives a unit of a kind the place has."""
+    said = _SAID_WRONG.search(text)
+    if not old or not said or not _UNIT.fullmatch(said.group(1)):
+        return None
+    right = said.group(1)
+    kind = _UNIT_KIND.search(right)
+    if not kind:
+        return None
+    found = re.search(_NUMERAL + re.escape(kind.group(1)), old)
+    if not found or found.group() == right:
+        return None
+    return old[:found.start()] + right + old[found.end():]
 
 
 def corrects_place(old: Optional[str], text: str) -> bool:

@@ -299,6 +299,15 @@ async def not_satisfied(ticket_no: str, words: str, url: Optional[str] = None) -
     return "urged"
 
 
+async def is_active_department(name: Optional[str], url: Optional[str] = None) -> bool:
+    """The name is a department tickets can go to (another system's name may not be)."""
+    if not name:
+        return False
+    async with session_scope(url) as session:
+        return (await session.execute(select(Department.id).where(
+            Department.name == name, Department.active.is_(True)))).first() is not None
+
+
 async def list_tickets(actor: Principal, status: Optional[str] = None, department: Optional[str] = None,
                        conversation_id: Optional[str] = None, light: Optional[str] = None,
                        limit: int = 200, url: Optional[str] = None, sort: Optional[str] = None,
