@@ -655,7 +655,9 @@ class ActionSubmitTicket(Action):
             elif not description:
                 dispatcher.utter_message(text=replies.CANCELLED)
             followup = tracker.get_slot("ticket_followup")
-            if followup:  # "算了，我先问问结婚登记": the question after the cancel is answered
+            if followup and (intake.is_question(followup) or names_a_service(followup)):
+                # "算了，我先问问结婚登记": the question after the cancel is answered ("算了 说了也没得用
+                # 不弄了" asks nothing)
                 reply = await asyncio.get_running_loop().run_in_executor(None, lambda: compose(followup))
                 dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
             return _reset()

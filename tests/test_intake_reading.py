@@ -167,6 +167,9 @@ def test_divisions_come_from_the_gazetteer():
     ("我姓陈，电话13981230000", "陈"), ("我是王大爷", "王"), ("免贵姓刘", "刘"), ("我叫李明，住在北辰", "李明"),
     ("叫我李师傅就行", "李师傅"), ("姓名：赵四", "赵四"), ("包工头姓张，跑了", None), ("你好", None),
     ("我想表扬社保窗口的一个小姑娘 姓周 她耐心得很", None), ("你好 姓王 电话13981230000", "王"),
+    # where they live, then the name
+    ("你就帮我问一下嘛 我是龙台镇桂花村2组的李国富", "李国富"), ("我是穿石镇高坪村3组的王德贵，电话15983678810", "王德贵"),
+    ("我是万盛小区的业主", None), ("我是北辰街道的居民", None),
 ])
 def test_names_in_a_story(text, name):
     assert intake.name_in(text) == name
@@ -242,6 +245,13 @@ def test_the_description_is_the_story_told_so_far():
     assert d([{"text": "养老金认证咋么弄 我不会用手机", "intent": "out_of_scope"},
               {"text": "我儿子在外地打工 屋头就我一个人 弄不来", "intent": "seek_help"}]) == \
         "养老金认证咋么弄 我不会用手机；我儿子在外地打工 屋头就我一个人 弄不来"
+    # given up, then registered after all: the story told before the cancel counts
+    assert d([{"text": "悦来镇场镇上好多野狗 早上娃娃上学都被追起跑", "intent": "complain"},
+              {"text": "算了 说了也没得用 不弄了", "intent": "deny"},
+              {"text": "哎 还是帮我登记嘛 娃娃天天要走那条路", "intent": "seek_help"}]).startswith("悦来镇场镇上好多野狗")
+    assert d([{"text": "悦来镇场镇上好多野狗", "intent": "complain"},
+              {"text": "算了 不弄了", "intent": "deny"},
+              {"text": "小区门口的路灯坏了", "intent": "complain"}]) == "小区门口的路灯坏了"
 
 
 def test_what_an_elderly_caller_says_at_a_question():

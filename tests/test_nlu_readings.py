@@ -260,6 +260,16 @@ def test_a_request_to_register_is_a_request_for_help_whatever_it_carries():
     assert reread("等不起了 帮我登记一下 让医保局催一哈 我电话18783260045", "inform", False) == "seek_help"
     assert reread("帮我登记一下嘛", "nlu_fallback", False) == "seek_help"
     assert reread("我的电话18783260045", "inform", False) is None
+    # after giving up: "还是帮我登记嘛" registers it after all; "还是帮我登记结婚" asks about a service
+    assert reread("哎 还是帮我登记嘛 娃娃天天要走那条路 咬到了咋个办", "ask_procedure", False) == "seek_help"
+    assert reread("还是帮我登记结婚", "ask_procedure", False) is None
+
+
+
+def test_the_progress_of_a_disclosure_request_starts_the_lookup():
+    assert reread("我之前申请了政府信息公开 想问下到哪一步了", "apply_disclosure", False) == "query_application_status"
+    assert reread("政府信息公开申请怎么查进度", "query_disclosure", False) == "query_application_status"
+    assert reread("我想申请政府信息公开 怎么申请", "apply_disclosure", False) is None
 
 
 def test_a_greeting_that_chats_is_a_greeting():

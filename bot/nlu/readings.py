@@ -107,6 +107,15 @@ _LOOKUP_WITHOUT_NUMBER = re.compile(r"(编号|单号|回执|受理号).{0,4}(搞
                                     r".{0,12}(查|进度)")
 # "村上说报上去了，没得动静，请帮我们反映一下": asks us to take the matter up, whatever happened before.
 _TAKE_IT_UP = re.compile(r"(帮|替|给)(我|我们|忙|大家)?.{0,2}(反映|登记|投诉|举报|上报|报上去|报一下|记下来|记一下|记倒|记录)")
+# "哎 还是帮我登记嘛": registering after all what was given up a moment ago
+_CHANGES_MIND = re.compile(r"还是(要|得)?(帮|给|替)?(我|我们)?.{0,2}(登记|反映|记下来|记一下|报上去|上报|投诉|举报)"
+                           r"(一下|一哈|上去)?(嘛|吧|哈|哦|了)?(?=$|[，,。.!！?？\s])")
+
+
+def changes_mind(text: Optional[str]) -> bool:
+    return bool(_CHANGES_MIND.search(text or ""))
+
+
 # "不是说10个工作日吗，超时了哪个管": what to do about an application past its time limit.
 _OVERDUE_WHO = re.compile(r"(超时|超期|逾期|过了时限|超过.{0,6}(时限|工作日|期限|时间)|说好.{0,8}(工作日|天)).{0,14}"
                           r"(哪个管|谁管|咋办|怎么办|找谁|找哪个|咋个办|投诉)")
@@ -187,6 +196,8 @@ def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[
     # (inside the situation interview it had been taken for an answer that named no option)
     if intent in ("inform", "nlu_fallback", "out_of_scope") and not has_case_number and _TAKE_IT_UP.search(text):
         return "seek_help"
+    if intent not in ("complain", "report", "seek_help", "suggest", "praise") and changes_mind(text):
+        return "seek_help"  # "哎 还是帮我登记嘛 …咬到了咋个办" after giving up: register it after all
     if announces_matter(text) and intent not in ("complain", "report", "seek_help"):
         return "report" if "举报" in text else "complain"
     if _URGE.search(text) and len(text) <= 30 and not has_case_number:
@@ -208,6 +219,11 @@ def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[
             and len(re.findall(r"[\u4e00-\u9fff]", text)) >= LONG_ACCOUNT_CHARS and not _ASKS.search(text) \
             and not _SERVICE.search(text) and _LACK_OR_CHANGE.search(text):
         return "seek_help"
+    # "我之前申请了政府信息公开 想问下到哪一步了": the progress of a request made, not how to make one —
+    # the status flow asks for its number (each status form answers from whichever table holds it)
+    if intent in ("query_disclosure", "apply_disclosure") and not has_case_number and _EARLIER_CASE.search(text) \
+            and (not _HOWTO.search(text) or "查" in text):
+        return "query_application_status"
     # "我去社区申请低保 工作人员…连表都不给我 这个合理不": an application refused, no published document
     if intent in ("query_disclosure", "apply_disclosure") and not has_case_number \
             and not _DISCLOSURE_WORDS.search(text) and _PROBLEM.search(_DOCUMENT_STATE.sub("", text)):

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.calendar import format_cn_date, local_today, working_days_between
 from bot.identifiers import COMMON_SURNAMES, COMPOUND_SURNAMES, is_valid_mobile, normalize_phone
-from bot.nlu.readings import announces_matter
+from bot.nlu.readings import announces_matter, changes_mind
 from bot.settings import get_settings
 from bot.tickets.classify import classify
 
@@ -165,6 +165,10 @@ def description_from_messages(messages: list[dict]) -> Optional[str]:
             register_me = bool(_REGISTER_ME.search(text)) and not reusable_description(
                 _REGISTER_ME.sub("", text).strip(" ，,。.!！"))
             cannot_manage = bool(_CANNOT_MANAGE.search(text))
+            changed_mind = changes_mind(text)
+        elif changed_mind and cancel_with_rest(text) is not None:
+            changed_mind = False  # "算了 不弄了" then "还是帮我登记嘛": the story told before the cancel counts
+            continue
         elif message.get("intent") not in STORY_INTENTS and not (register_me and not parts) \
                 and not (cannot_manage and i == 1) and not (i == 1 and _names_what_follows_leaves_out(text, parts)):
             break
@@ -483,6 +487,9 @@ _NAME_IN_TEXT = (
     re.compile(r"(?:我是|我|本人|^)老(?![师板公婆人家头汉子乡表大二三四幺])([\u4e00-\u9fff])(?:$|[，,。.!！~\s]|嘛|哈|哦)"),
     # "我是陈晓梅 电话…": a common surname and one or two characters, then a pause or the phone
     re.compile(r"(?:^|[，,。.!！\s])(?:我是|我叫)([" + COMMON_SURNAMES + r"][\u4e00-\u9fff]{1,2})(?<![镇乡村街区路市县组栋号])(?=[，,。.!！\s]|$|电话|手机)"),
+    # "我是龙台镇桂花村2组的李国富": where they live, then the name
+    re.compile(r"(?:^|[，,。.!！\s]|嘛|哈)(?:我是|我)[^，,。\s]{2,24}?(?:组|村|社区|小区|栋|单元|号|镇|乡|街道|街|路|院)的"
+               r"([" + COMMON_SURNAMES + r"][\u4e00-\u9fff]{1,2})(?<![镇乡村街区路市县组栋号])(?=[，,。.!！\s]|$|电话|手机)"),
 )
 _NOT_NAME = re.compile(r"[不没啥么吗呢嘛哦啊好是的了和在有我你他她它这那去来要想问个老]|谢谢|你好|喂")
 _CORRECTION = re.compile(r"(记错|写错|说错|打错|弄错|搞错|错了|不对|更正|改成|改为|应该是|不是.{0,12}是)")
