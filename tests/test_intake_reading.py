@@ -138,6 +138,9 @@ def test_a_pattern_of_its_own_unless_voids_only_that_pattern(tmp_path):
     ("就在浓洄街道渠江边上 老码头桥头下面那段河", "浓洄街道渠江边上 老码头桥头"),
     # the township offices people name a place by (社保所, 司法所…), in Traditional characters too
     ("我想表揚龍安鄉社保所的一位工作人員", "龙安乡社保所"),
+    # where the shop is said to be beats where the citizen lives, and its sign goes with it
+    ("我住在萬盛街道，發現學校旁邊一家小賣部賣香菸給中學生。店在萬盛中學後門斜對面，招牌叫「好又多便利店」。",
+     "万盛街道万盛中学后门斜对面 好又多便利店"),
 ])
 def test_places(text, place):
     assert place_in(text).startswith(place)
