@@ -215,8 +215,9 @@ class ValidateTicketForm(FormValidationAction):
             noted = await self._answer_side(dispatcher, text, tracker)
             out = {"ticket_side": True}
             description = tracker.get_slot("ticket_description")
-            if noted and description and text not in description:
+            if noted and description and text not in description and (intake.names_matter(text) or tells_problem(text)):
                 # "你们能不能安排画个斑马线 装个红绿灯嘛": said to go with the matter, so it joins the description
+                # ("我中文不好 可以帮我写吗" is about the intake and says nothing of the matter)
                 out["ticket_description"] = intake.told_more(description, text)
             phone = intake.phone_in(text)
             if phone and asked != "ticket_phone" and not _value(tracker.get_slot("ticket_phone")):

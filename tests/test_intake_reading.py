@@ -427,6 +427,9 @@ def test_landmarks_do_not_route():
     assert without_landmarks("加油站那一段油价太高") == "加油站那一段油价太高"
     assert "加油站" not in without_landmarks("中间那段路 靠近加油站那里 有好几个大坑")
     assert without_landmarks("靠近加油站那里有人卖散装柴油") == "有人卖散装柴油"
+    # a place passed or measured from only says where, with its distance
+    assert "加油站" not in without_landmarks("那条路上有个大坑 过了中石化加油站大概两百米 轮胎都爆了")
+    assert "加油站" in without_landmarks("加油站离居民楼太近了")
     assert without_landmarks("学校乱收费") == "学校乱收费"
     assert without_landmarks("北辰街道万盛小区3栋楼道漏水") == "北辰街道万盛小区3栋楼道漏水"
 

@@ -129,7 +129,7 @@ def _catalog_at(path: str, mtime: float):
     return load_dispatch_catalog(path)
 
 
-def _names_matter(text: str) -> bool:
+def names_matter(text: str) -> bool:
     """Whether the text names a matter type of the dispatch catalog (低保, 耕地地力保护补贴, 噪音…)."""
     path = get_settings().knowledge_dir / "dispatch_catalog.yml"
     try:
@@ -168,7 +168,7 @@ def with_terms_meant(description: Optional[str]) -> Optional[str]:
     norm = normalize_text(description)  # length-preserving: positions are the description's
     inserts: list[tuple[int, str]] = []
     for wrong, right in _typos().items():
-        if not _names_matter(right):
+        if not names_matter(right):
             continue
         note = TERM_MEANT.format(term=right)
         for m in re.finditer(re.escape(wrong), norm):
@@ -183,7 +183,7 @@ def _names_what_follows_leaves_out(previous: str, parts: list[str]) -> bool:
     """"我去社区申请低保 那个工作人员说…这个合理不", then "她态度还凶得很 我要投诉她": the message that starts
     the form names no matter of its own, and the question asked just before does — whatever that
     question was answered with, it is what the complaint is about."""
-    return bool(parts) and not any(_names_matter(p) for p in parts) and _names_matter(previous)
+    return bool(parts) and not any(names_matter(p) for p in parts) and names_matter(previous)
 
 
 # "就是从龙台镇场口发车那趟": a message that says which one was meant goes on with the one before it,

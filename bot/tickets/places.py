@@ -267,6 +267,9 @@ _NEAR = re.compile(r"靠近|挨着|紧挨|临近|挨到|从")
 # place word after it ("那里", "附近")
 _BESIDE = re.compile(r"靠近|挨着|紧挨|临近|挨到")
 _THERE = re.compile(r"那里|那儿|那边|附近|一带")
+# "过了中石化加油站大概两百米有个大坑": a place passed or measured from only says where, with the distance
+_PASSED = re.compile(r"(?:过了|经过|离|距离)$")
+_DISTANCE = re.compile(r"(?:大概|大约|差不多|左右)?[\d一二两三四五六七八九十百几]+(?:米|公里|里路?)(?:左右|的样子)?")
 
 
 def without_landmarks(text: str) -> str:
@@ -285,6 +288,9 @@ def without_landmarks(text: str) -> str:
         if beside:  # "靠近加油站那里…", "那里挨到实验学校": the landmark only says where
             there = _THERE.match(text, end)
             ends.append(there.end() if there else end)
+        if _PASSED.search(text, max(0, start - 2), start):
+            distance = _DISTANCE.match(text, end)
+            ends.append(distance.end() if distance else end)
         if ends:
             spans.append((start, max(ends)))
     return _cut(text, spans)
