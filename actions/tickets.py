@@ -68,6 +68,13 @@ def _long_story(text: str) -> bool:
     return len(re.findall(r"[\u4e00-\u9fff]", text)) >= STORY_MIN_CHARS
 
 
+def _tells_story(text: str) -> bool:
+    """A problem told at story length, or a message twice that long, whatever words it uses ("上星期三带我婆婆去
+    龙台镇卫生院输液…态度太差了…", "去办营业执照变更…问她缺啥子她说你自己看墙上"): more of the matter."""
+    return _long_story(text) and (tells_problem(text)
+                                  or len(re.findall(r"[\u4e00-\u9fff]", text)) >= 2 * STORY_MIN_CHARS)
+
+
 def _category(tracker: Tracker) -> str:
     return intake.category_for(tracker.get_slot("ticket_description"), tracker.get_slot("ticket_intent"))
 
@@ -214,12 +221,18 @@ class ValidateTicketForm(FormValidationAction):
             dispatcher.utter_message(text=replies.plain_question(asked))
             return {"ticket_side": True}
         if self._side_question(text, asked, tracker):
-            await self._answer_side(dispatcher, text, tracker)
+            noted = await self._answer_side(dispatcher, text, tracker)
+            out = {"ticket_side": True}
+            description = tracker.get_slot("ticket_description")
+            if noted and description and text not in description and (intake.names_matter(text) or tells_problem(text)):
+                # "你们能不能安排画个斑马线 装个红绿灯嘛": said to go with the matter, so it joins the description
+                # ("我中文不好 可以帮我写吗" is about the intake and says nothing of the matter)
+                out["ticket_description"] = intake.told_more(description, text)
             phone = intake.phone_in(text)
             if phone and asked != "ticket_phone" and not _value(tracker.get_slot("ticket_phone")):
                 # "算了 留嘛 13618263307 莫给施工方说是我哈": reassured, and the number given is kept
-                return {"ticket_side": True, "ticket_phone": phone}
-            return {"ticket_side": True}
+                out["ticket_phone"] = phone
+            return out
         if self._answers(text, asked) and replies.side_answer(text, None) == replies.PRIVACY_ANSWER:
             # "会不会说是我举报的哦 我不想留电话": reassured, and the refusal taken as the answer
             dispatcher.utter_message(text=replies.PRIVACY_ANSWER)
@@ -274,14 +287,15 @@ class ValidateTicketForm(FormValidationAction):
         return out
 
     def _activation(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
-        description = intake.description_from_messages(intake.user_messages(tracker.events))
+        messages = intake.user_messages(tracker.events)
+        description = intake.description_from_messages(messages)
         description = intake.with_item_asked(description, item_name(tracker.get_slot("procedure_item")))
         # "都快三个月了 我要投诉" right after a verified lookup: the ticket is about that case
         case = tracker.get_slot(CASE_SLOT) if previous_action(tracker) in CASE_ANSWERS else None
         about_case = isinstance(case, dict) and bool(case.get("text") and description and not place_in(description))
         if about_case:
             description = intake.with_case(description, case["text"])
-        intent = intent_of(tracker)
+        intent = intake.intent_come_back_to(messages) or intent_of(tracker)
         if description and replies.only_asks_for_human(description):  # "不想跟机器人说 给我转人工"
             description = replies.CALLBACK_DESCRIPTION
         text = description or ""
@@ -370,11 +384,13 @@ class ValidateTicketForm(FormValidationAction):
             return False
         if asked == "ticket_description" and tells_problem(text):  # "水这几天放出来是黄的" is the answer
             return False
-        if tells_problem(text) and _long_story(text) and not intake.is_question(_last_clause(text)):
+        if _tells_story(text) and not intake.is_question(_last_clause(text)):
             return False  # "…掉到没盖盖子的井里面摔的 井盖丢了好几天了 你们要赶紧派人…": the story goes on
         return not (asked == "ticket_confirm" and tracker.get_slot("ticket_edit") == CHOOSE)
 
-    async def _answer_side(self, dispatcher: CollectingDispatcher, text: str, tracker: Tracker) -> None:
+    async def _answer_side(self, dispatcher: CollectingDispatcher, text: str, tracker: Tracker) -> bool:
+        """Answers a side question; True when the answer says it is noted with the matter (SIDE_NOTED)."""
+        noted = False
         about_intake = replies.side_answer(text, tracker.get_slot("ticket_description"))
         if intake.asks_about_processing(text):
             dispatcher.utter_message(text=replies.processing_time(_category(tracker),
@@ -389,11 +405,13 @@ class ValidateTicketForm(FormValidationAction):
                     reply.kind != "no_guide" or _names_part_of(text, item_name(reply.procedure_item)))
                 # "要不要把他扶起来 我一个人扶不动" during an emergency: the safety instruction again answers it
                 advice = _emergency_advice(tracker.get_slot("ticket_emergency"))
+                noted = not answered and not advice
                 dispatcher.utter_message(text=reply.text if answered else advice or replies.SIDE_NOTED)
             except Exception:
                 logger.exception("side question inside the ticket form not answered")
                 dispatcher.utter_message(text=replies.SIDE_NOT_ANSWERED)
         dispatcher.utter_message(text=replies.RESUME)
+        return noted
 
     async def extract_ticket_location(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                       domain: Dict[Text, Any]) -> Dict[Text, Any]:
@@ -409,9 +427,9 @@ class ValidateTicketForm(FormValidationAction):
         if more:  # "已经漏了一个月了 物业也不管": the story goes on; the place is asked again
             dispatcher.utter_message(text=replies.STORY_NOTED)
             return {"ticket_location": None, "ticket_description": more}
-        if place is not None and _long_story(text) and tells_problem(text):
+        if place is not None and _tells_story(text):
             # "龙安乡到大龙镇那条村道 烂得跟月球表面一样 摩托车都摔了": the place, and the story it tells
-            more = self._more_story(text, tracker)
+            more = self._more_story(text, tracker, at_summary=True)
             if more:
                 return {"ticket_location": place[:intake.MAX_LOCATION_CHARS], "ticket_description": more}
         if place is None and replies.angry(text):  # "你们到底管不管！！！" is no address to correct
@@ -662,7 +680,7 @@ class ActionSubmitTicket(Action):
                 dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
             return _reset()
         data = {
-            "description": description,
+            "description": intake.with_terms_meant(description),  # "滴保（低保）": as the summary showed it
             "location": _value(tracker.get_slot("ticket_location")),
             "contact_phone": _value(tracker.get_slot("ticket_phone")),
             "contact_name": _value(tracker.get_slot("ticket_name")),

@@ -145,6 +145,11 @@ def test_a_pattern_of_its_own_unless_voids_only_that_pattern(tmp_path):
     ("投诉一下 北辰街道九龙街 老码头火锅店 吃了一千二的饭", "北辰街道九龙街 老码头火锅店"),
     ("举报一下 中桥街道人民路上 康福大药房 在用医保卡刷米", "中桥街道人民路上 康福大药房"),
     ("就在浓洄街道渠江边上 老码头桥头下面那段河", "浓洄街道渠江边上 老码头桥头"),
+    # the township offices people name a place by (社保所, 司法所…), in Traditional characters too
+    ("我想表揚龍安鄉社保所的一位工作人員", "龙安乡社保所"),
+    # where the shop is said to be beats where the citizen lives, and its sign goes with it
+    ("我住在萬盛街道，發現學校旁邊一家小賣部賣香菸給中學生。店在萬盛中學後門斜對面，招牌叫「好又多便利店」。",
+     "万盛街道万盛中学后门斜对面 好又多便利店"),
 ])
 def test_places(text, place):
     assert place_in(text).startswith(place)
@@ -445,6 +450,9 @@ def test_landmarks_do_not_route():
     assert without_landmarks("加油站那一段油价太高") == "加油站那一段油价太高"
     assert "加油站" not in without_landmarks("中间那段路 靠近加油站那里 有好几个大坑")
     assert without_landmarks("靠近加油站那里有人卖散装柴油") == "有人卖散装柴油"
+    # a place passed or measured from only says where, with its distance
+    assert "加油站" not in without_landmarks("那条路上有个大坑 过了中石化加油站大概两百米 轮胎都爆了")
+    assert "加油站" in without_landmarks("加油站离居民楼太近了")
     assert without_landmarks("学校乱收费") == "学校乱收费"
     assert without_landmarks("北辰街道万盛小区3栋楼道漏水") == "北辰街道万盛小区3栋楼道漏水"
 
@@ -654,3 +662,34 @@ def test_asking_which_of_two_departments_asks_who_handles_it(text, asks):
 def test_someone_elses_number_unknown_declines_nothing():
     assert not intake.refuses("燃气公司电话我不晓得，你帮我登记一下，让人快点来", "phone", asked=True)
     assert intake.refuses("电话我记不到了", "phone", asked=True)
+
+
+def test_a_homophone_in_the_description_gets_the_word_meant_beside_it():
+    assert intake.with_terms_meant("我的滴保咋个突然就莫得了") == "我的滴保（低保）咋个突然就莫得了"
+    assert intake.with_terms_meant("我的滴保（低保）咋个") == "我的滴保（低保）咋个"  # once only
+    assert intake.with_terms_meant("有人证物证") == "有人证物证"  # 认证 names no matter of the catalog
+
+
+def test_a_name_in_traditional_characters_said_of_someone_else():
+    assert intake.name_in("我想表揚龍安鄉社保所的一位工作人員，姓蔣的小伙子") is None
+    assert intake.name_in("電話可以留，13308267750，姓王。") == "王"
+
+
+def test_the_story_comes_back_after_giving_up_and_keeps_its_reading():
+    messages = [{"text": "我屋是土墙房子 这几天下雨 房顶漏得凶 墙也裂了条缝", "intent": "seek_help"},
+                {"text": "算了算了 不登记了 麻烦得很 儿子过年回来再说", "intent": "deny"},
+                {"text": "还是登记嘛 晚上睡起都怕 墙裂得越来越大了", "intent": "complain"}]
+    assert intake.description_from_messages(messages) == \
+        "我屋是土墙房子 这几天下雨 房顶漏得凶 墙也裂了条缝；还是登记嘛 晚上睡起都怕 墙裂得越来越大了"
+    assert intake.intent_come_back_to(messages) == "seek_help"
+    # a new matter after a cancel does not take the cancelled one in
+    new = [messages[0], messages[1], {"text": "我要投诉楼下烧烤店油烟大得很", "intent": "complain"}]
+    assert intake.description_from_messages(new) == "我要投诉楼下烧烤店油烟大得很"
+    assert intake.intent_come_back_to(new) is None
+
+
+def test_a_message_that_says_which_one_goes_on_with_the_one_before():
+    messages = [{"text": "我们龙台到城头的那个班车 这个月说不开了 老年人咋个办嘛", "intent": "ticket_status"},
+                {"text": "就是从龙台镇场口发车那趟 以前早上七点半一班", "intent": "complain"}]
+    assert intake.description_from_messages(messages) == \
+        "我们龙台到城头的那个班车 这个月说不开了 老年人咋个办嘛；就是从龙台镇场口发车那趟 以前早上七点半一班"

@@ -140,3 +140,25 @@ def test_the_item_asked_before_does_not_outweigh_the_complaints_own_words(real_r
     # words that name no matter still lean on the item
     vague = "那个人态度还凶得很 我要投诉她"
     assert real_router.route(vague + "（此前咨询的事项：政府信息公开申请（依申请公开））", k=1)[0][0] == "区政府办"
+
+
+def test_a_voice_input_homophone_is_routed_as_the_word_meant():
+    # "滴保" is 低保 (knowledge/synonyms.yml typos): the router reads the word meant
+    ranked = build_router().route("我的滴保咋个突然就莫得了 也没人来通知我")
+    assert ranked[0][0] == "区民政局" and ranked[0][1] >= 0.35
+
+
+def test_a_blocked_fire_lane_in_an_estate_is_not_demoted_by_an_ambulance_that_stopped():
+    # "小区消防通道" is inside the estate (no road parking), and "120…停了十几分钟" is no car parked there
+    ranked = build_router().route("我们小区消防通道天天被私家车堵起 物业说管不了；"
+                                  "上次有个老人要送医院 120都开不进来 在外头停了十几分钟")
+    assert ranked[0][0] in ("区消防大队", "区住建局") and ranked[0][1] >= 0.35
+
+
+@pytest.mark.parametrize("intent, text, category", [
+    # a question that tells no problem reports nobody, whatever the classifier read
+    ("report", "耕地地力保护补贴今年发了没有哦？", "咨询"),
+    ("report", "有人在河里电鱼 能不能管一下", "举报"),
+])
+def test_a_question_read_as_a_report(intent, text, category):
+    assert classify.classify(text, intent).category == category

@@ -194,14 +194,20 @@ def load_departments(path: Path | str | None = None) -> dict[str, Department]:
     """knowledge/departments.yml, validated: name → :class:`Department` in file order ({} when the
     file does not exist). Every reader of the file uses this; a bad entry raises KnowledgeError naming
     it (``departments.yml: departments[3].name: 必填``)."""
-    path = Path(path) if path else get_settings().knowledge_dir / "departments.yml"
+    return _load_one(path, "departments.yml", _departments, {})
+
+
+def _load_one(path: Path | str | None, name: str, parse, missing):
+    """One file of knowledge/ (``path`` or the knowledge directory's ``name``) parsed and validated by
+    ``parse(raw, checker)``; ``missing`` when it does not exist, KnowledgeError on a problem."""
+    path = Path(path) if path else get_settings().knowledge_dir / name
     if not path.exists():
-        return {}
+        return missing
     checker = _Checker()
-    departments = _departments(_read_yaml(path, checker, path.name), checker)
+    parsed = parse(_read_yaml(path, checker, path.name), checker)
     if checker.problems:
         raise KnowledgeError(checker.problems)
-    return departments
+    return parsed
 
 
 def _materials(entry: dict, where: str, checker: _Checker) -> tuple[Material, ...]:
@@ -339,6 +345,13 @@ def _synonyms(raw, checker: _Checker) -> Synonyms:
     return Synonyms(canonical, tuple(s.strip() for s in stopwords if s.strip()),
                     {to_simplified(k.strip()): to_simplified(v.strip()) for k, v in typos.items()},
                     tuple(to_simplified(s.strip()) for s in elsewhere))
+
+
+def load_typos(path: Path | str | None = None) -> dict[str, str]:
+    """The homophones of knowledge/synonyms.yml ``typos`` (错写 → 正写, Simplified), validated like the
+    whole file ({} when it does not exist): routing and ticket intake read "滴保" as 低保 with them."""
+    synonyms = _load_one(path, "synonyms.yml", _synonyms, None)
+    return dict(synonyms.typos) if synonyms else {}
 
 
 MAX_ITEM_ALIAS_CHARS = 40

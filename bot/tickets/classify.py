@@ -131,6 +131,11 @@ def category_of(text: str, intent: Optional[str] = None) -> str:
         if category == "举报" and not _names(r, "举报", text) and any(w in text for w in r.no_wrongdoer):
             # a stray dog or a wasp nest is nobody's wrongdoing: no report, whatever the classifier read
             category = "投诉" if _names(r, "投诉", text) else "求助"
+        elif category == "举报" and not _names(r, "举报", text) and not any(w in text for w in r.wrongdoing) \
+                and _ASKS.search(text) and not tells_problem(text):
+            # "耕地地力保护补贴今年发了没有哦？": a question that tells no problem and names nobody's wrongdoing
+            # reports nothing, whatever the classifier read
+            category = "投诉" if _names(r, "投诉", text) else DEFAULT_CATEGORY
         elif category == "举报" and not _names(r, "举报", text) and _names(r, "投诉", text):
             # "楼下垃圾站天天臭得很 没人清": a nuisance named with no word of an unlawful act is a complaint
             category = "投诉"

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.calendar import format_cn_date, local_today, working_days_between
 from bot.identifiers import COMMON_SURNAMES, COMPOUND_SURNAMES, is_valid_mobile, normalize_phone
-from bot.nlu.readings import announces_matter, changes_mind
+from bot.nlu.readings import announces_matter
 from bot.settings import get_settings
 from bot.tickets.classify import classify
 
@@ -50,7 +50,7 @@ _NUMBER = r"(?:\d+|[一二三四五六七八九十两百零]+)"
 # Address-like phrases: a place name ending in a road, building or area word, or a house number.
 _PLACE_WORD = (r"(?:(?<![线思网套门一二三四五六七八九十\d到得认错找走问带迷])路(?![灯费况线子口])|街道|大街|(?<![逛上])街|巷|胡同|大道|小区|楼盘|社区|花园|家园|公寓|大厦|广场|公园|"
                r"市场|商场|村(?![医民])|镇|乡|" + _NUMBER + r"(?:组|号楼|栋|幢|单元)|\d+号|\d+期|医院|学校|小学|中学|幼儿园|车站|加油站|"
-               r"派出所|卫生院|敬老院|养老院|大桥|[东西南北中]段|[一二三四五六七八九]段|"
+               r"派出所|社保所|财政所|司法所|卫生所|卫生院|敬老院|养老院|大桥|[东西南北中]段|[一二三四五六七八九]段|"
                # landmarks people name a place by: 粮站/垃圾站/汽车站, 体育馆/图书馆, 镇政府, 文化中心, 工业园区…
                r"(?<!网)站(?![着起住在了岗队口])|(?<!饭)馆(?!子)|宿舍|政府|(?<![中重核])中心|工业园区|园区|工业园|(?<![过])桥头?(?![牌梁])|"
                r"邮局|银行|公厕|厕所|车库|场口|场镇|水库|河堤|河边|堰塘|祠堂|(?<![进县市省全主])城(?![管市里区乡])|大院|"
@@ -129,7 +129,7 @@ def _catalog_at(path: str, mtime: float):
     return load_dispatch_catalog(path)
 
 
-def _names_matter(text: str) -> bool:
+def names_matter(text: str) -> bool:
     """Whether the text names a matter type of the dispatch catalog (低保, 耕地地力保护补贴, 噪音…)."""
     path = get_settings().knowledge_dir / "dispatch_catalog.yml"
     try:
@@ -139,11 +139,61 @@ def _names_matter(text: str) -> bool:
     return bool(catalog and catalog.match(text).matters)
 
 
+@lru_cache(maxsize=2)
+def _typos_at(path: str, mtime: float) -> dict[str, str]:
+    from bot.knowledge.loader import load_typos
+
+    return load_typos(path)
+
+
+def _typos() -> dict[str, str]:
+    path = get_settings().knowledge_dir / "synonyms.yml"
+    try:
+        return _typos_at(str(path), path.stat().st_mtime)
+    except Exception:  # a broken file is reported by the knowledge check; the words stay as typed
+        return {}
+
+
+TERM_MEANT = "（{term}）"
+
+
+def with_terms_meant(description: Optional[str]) -> Optional[str]:
+    """"我的滴保咋个突然就莫得了" → "我的滴保（低保）咋个突然就莫得了": the citizen's words kept, and the word
+    meant written after a voice-input homophone (knowledge/synonyms.yml typos) that names a matter of
+    the dispatch catalog, so that the handler reads it and a search for 低保 finds the ticket."""
+    if not description:
+        return description
+    from bot.nlu.normalize import normalize_text
+
+    norm = normalize_text(description)  # length-preserving: positions are the description's
+    inserts: list[tuple[int, str]] = []
+    for wrong, right in _typos().items():
+        if not names_matter(right):
+            continue
+        note = TERM_MEANT.format(term=right)
+        for m in re.finditer(re.escape(wrong), norm):
+            if not norm.startswith(normalize_text(note), m.end()):  # written already
+                inserts.append((m.end(), note))
+    for at, note in sorted(inserts, reverse=True):
+        description = description[:at] + note + description[at:]
+    return description[:MAX_DESCRIPTION_CHARS]
+
+
 def _names_what_follows_leaves_out(previous: str, parts: list[str]) -> bool:
     """"我去社区申请低保 那个工作人员说…这个合理不", then "她态度还凶得很 我要投诉她": the message that starts
     the form names no matter of its own, and the question asked just before does — whatever that
     question was answered with, it is what the complaint is about."""
-    return bool(parts) and not any(_names_matter(p) for p in parts) and _names_matter(previous)
+    return bool(parts) and not any(names_matter(p) for p in parts) and names_matter(previous)
+
+
+# "就是从龙台镇场口发车那趟": a message that says which one was meant goes on with the one before it,
+# whatever that one was read as (the bus route told first was taken for a status question).
+_REFERS_BACK = re.compile(r"^(就是|也就是|我说的是|我是说|说的是)")
+
+
+def cancels_before(text: str) -> bool:
+    """"算了算了 不登记了 麻烦得很": the citizen gave up registering (and may come back to it)."""
+    return cancel_with_rest(text) is not None
 
 
 def description_from_messages(messages: list[dict]) -> Optional[str]:
@@ -155,6 +205,7 @@ def description_from_messages(messages: list[dict]) -> Optional[str]:
         return None
     parts: list[str] = []
     register_me = False  # the latest message only asked to register what came before
+    cannot_manage = comes_back = False
     for i, message in enumerate(reversed(messages[-(STORY_MESSAGES + 4):])):
         text = message.get("text") or ""
         if is_payload(text):
@@ -165,12 +216,12 @@ def description_from_messages(messages: list[dict]) -> Optional[str]:
             register_me = bool(_REGISTER_ME.search(text)) and not reusable_description(
                 _REGISTER_ME.sub("", text).strip(" ，,。.!！"))
             cannot_manage = bool(_CANNOT_MANAGE.search(text))
-            changed_mind = changes_mind(text)
-        elif changed_mind and cancel_with_rest(text) is not None:
-            changed_mind = False  # "算了 不弄了" then "还是帮我登记嘛": the story told before the cancel counts
-            continue
+            comes_back = bool(_GO_ON.search(text))  # "还是登记嘛…": back to the matter given up just before
+        elif comes_back and cancels_before(text):
+            continue  # "算了算了 不登记了…" then "还是登记嘛…": the change of mind is no part of the story
         elif message.get("intent") not in STORY_INTENTS and not (register_me and not parts) \
-                and not (cannot_manage and i == 1) and not (i == 1 and _names_what_follows_leaves_out(text, parts)):
+                and not (cannot_manage and i == 1) and not (i == 1 and _names_what_follows_leaves_out(text, parts)) \
+                and not (i == 1 and parts and _REFERS_BACK.match(parts[0])):
             break
         found = reusable_description(_REGISTER_ME.sub("", text).strip(" ，,。.!！"))
         if found:
@@ -180,6 +231,17 @@ def description_from_messages(messages: list[dict]) -> Optional[str]:
         if len(parts) >= STORY_MESSAGES:
             break
     return "；".join(parts)[:MAX_DESCRIPTION_CHARS] or None
+
+
+def intent_come_back_to(messages: list[dict]) -> Optional[str]:
+    """"还是登记嘛 墙裂得越来越大了" right after "算了算了 不登记了": the citizen comes back to the matter told
+    before giving up, and that message's reading (求助 for a leaking house) is the matter's, not the
+    reading of the words said on coming back. None otherwise."""
+    if len(messages) < 3 or not _GO_ON.search(messages[-1].get("text") or "") \
+            or not cancels_before(messages[-2].get("text") or ""):
+        return None
+    intent = messages[-3].get("intent")
+    return intent if intent in TICKET_INTENTS[:5] else None
 
 
 _RECATEGORIZE = re.compile(r"(不是|不算|也不算)(投诉|举报|求助|建议|表扬|咨询).{0,6}(是|算|就是)(投诉|举报|求助|建议|表扬|咨询)"
@@ -346,7 +408,7 @@ def masked_phone_for_display(phone: Optional[str]) -> str:
 
 def summary_text(description: str, location: Optional[str], phone: Optional[str], name: Optional[str],
                  category: str, ask_location: bool) -> str:
-    lines = ["请核对您要登记的诉求：", f"类别：{category}", f"诉求内容：{description}"]
+    lines = ["请核对您要登记的诉求：", f"类别：{category}", f"诉求内容：{with_terms_meant(description)}"]
     if ask_location or location not in (None, NONE_VALUE):
         lines.append(f"地点：{shown(location)}")
     lines.append(f"联系电话：{masked_phone_for_display(phone)}")
@@ -573,8 +635,12 @@ def withdraws(text: Optional[str], field: str) -> bool:
 
 def name_in(text: Optional[str]) -> Optional[str]:
     """The citizen's own name or surname in a message: "我姓陈" → 陈, "王大爷" → 王, "我叫李明" → 李明.
-    "包工头姓张" and "窗口的一个小姑娘 姓周" are someone else's."""
-    text = clean(text)
+    "包工头姓张" and "窗口的一个小姑娘 姓周" are someone else's, in Traditional characters too ("一位工作人員，
+    姓蔣的小伙子"): the words are read in Simplified, the name returned as written."""
+    from bot.nlu.normalize import to_simplified
+
+    written = clean(text)
+    text = to_simplified(written)  # length-preserving: the spans are the written text's
     for pattern in _NAME_IN_TEXT:
         for m in pattern.finditer(text):
             if _NOT_NAME.search(m.group(1)):
@@ -583,7 +649,7 @@ def name_in(text: Optional[str]) -> Optional[str]:
             if "姓" in said and not said.startswith(("我", "本人", "免贵", "俺")) \
                     and _THIRD_PERSON.search(text[max(0, m.start() - 16):m.start() + 1]):
                 continue
-            return m.group(m.lastindex)  # the whole name when the pattern has it
+            return written[m.start(m.lastindex):m.end(m.lastindex)]  # the whole name when the pattern has it
     return None
 
 

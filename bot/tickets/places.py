@@ -191,11 +191,13 @@ def place_in(text: Optional[str]) -> Optional[str]:
         return (found[0].name + beside)[:MAX_LOCATION_CHARS]  # "阳光丽景 枣山街道的" → 枣山街道阳光丽景
     if not clusters:
         return found[0].name if found else None
-    # The most specific run; the earlier one on a tie (citizens usually say where first). The division
-    # is put in front of whichever run wins, so a run that is only the division counts for nothing
+    # The run the citizen says the matter is at ("店在万盛中学后门斜对面"), else the most specific run; the
+    # earlier one on a tie (citizens usually say where first). The division is put in front of whichever
+    # run wins, so a run that is only the division counts for nothing
     # ("投诉御景湾小区的物业 中桥街道那个" → 中桥街道御景湾小区).
-    start, end = max(clusters, key=lambda c: (_run_specificity(text[c[0]:c[1]], found), -c[0]))
-    phrase = text[start:end].strip(" ，,")
+    start, end = _said_to_be_at(text, clusters) or max(
+        clusters, key=lambda c: (_run_specificity(text[c[0]:c[1]], found), -c[0]))
+    phrase = text[start:end].strip(" ，,") + _sign_after(text, end)
     inside = division_in(phrase)
     if inside and _names_place_only_before(phrase, inside):
         # "御景湾小区的物业 中桥街道那个": the division said after the place goes in front of it
@@ -207,6 +209,29 @@ def place_in(text: Optional[str]) -> Optional[str]:
     elif found and found[0].name not in phrase:
         phrase = found[0].name + phrase
     return phrase[:MAX_LOCATION_CHARS]
+
+
+# "我住在万盛街道…。店在万盛中学后门斜对面": where the citizen lives is said in passing; the words "店在/地址在…"
+# say where the matter is.
+_SAYS_WHERE = re.compile(r"(?:店|铺子|门面|摊子|摊摊|工地|厂子?|地址|位置|地点|那家|那个地方)(?:就|也|是)?(?:在|开在|位于)")
+# "（后门）斜对面，招牌叫「好又多便利店」": the rest of the position and the shop's name, said right after its place
+_SIGN = re.compile(r"^([\u4e00-\u9fff]{0,4}?)[，,\s]*(?:招牌|店名|店的名字|名字)上?(?:叫|是|写的|写起)[:：]?\s*"
+                   r"[「『“\"\'《]?([\u4e00-\u9fffA-Za-z0-9]{2,12})")
+
+
+def _said_to_be_at(text: str, clusters: list[tuple[int, int]]) -> Optional[tuple[int, int]]:
+    """The run (or the part of it) that follows "店在", "地址在"… — the place the citizen says the matter is at."""
+    for m in _SAYS_WHERE.finditer(text):
+        for a, b in clusters:
+            if a <= m.end() < b or m.end() <= a <= m.end() + 1:
+                return max(a, m.end()), b
+    return None
+
+
+def _sign_after(text: str, end: int) -> str:
+    """"斜对面 好又多便利店" when the shop's name is said right after the place that ends at ``end``."""
+    m = _SIGN.match(text[end:])
+    return m.group(1) + " " + m.group(2) if m else ""
 
 
 def _names_place_only_before(phrase: str, inside) -> bool:
@@ -242,6 +267,9 @@ _NEAR = re.compile(r"靠近|挨着|紧挨|临近|挨到|从")
 # place word after it ("那里", "附近")
 _BESIDE = re.compile(r"靠近|挨着|紧挨|临近|挨到")
 _THERE = re.compile(r"那里|那儿|那边|附近|一带")
+# "过了中石化加油站大概两百米有个大坑": a place passed or measured from only says where, with the distance
+_PASSED = re.compile(r"(?:过了|经过|离|距离)$")
+_DISTANCE = re.compile(r"(?:大概|大约|差不多|左右)?[\d一二两三四五六七八九十百几]+(?:米|公里|里路?)(?:左右|的样子)?")
 
 
 def without_landmarks(text: str) -> str:
@@ -260,6 +288,9 @@ def without_landmarks(text: str) -> str:
         if beside:  # "靠近加油站那里…", "那里挨到实验学校": the landmark only says where
             there = _THERE.match(text, end)
             ends.append(there.end() if there else end)
+        if _PASSED.search(text, max(0, start - 2), start):
+            distance = _DISTANCE.match(text, end)
+            ends.append(distance.end() if distance else end)
         if ends:
             spans.append((start, max(ends)))
     return _cut(text, spans)

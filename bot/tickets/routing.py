@@ -29,7 +29,7 @@ from typing import Optional
 import yaml
 
 from bot.knowledge.dispatch import CatalogMatch, DispatchCatalog, load_dispatch_catalog
-from bot.knowledge.loader import load_departments
+from bot.knowledge.loader import load_departments, load_typos
 from bot.nlu.normalize import normalize_text
 from bot.settings import get_settings
 
@@ -103,13 +103,15 @@ class _Scored:
 
 class Router:
     def __init__(self, examples: list[Example], keywords: dict[str, tuple[str, ...]],
-                 catalog: Optional[DispatchCatalog] = None) -> None:
+                 catalog: Optional[DispatchCatalog] = None, typos: Optional[dict[str, str]] = None) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
 
         self.keywords = keywords
         self.catalog = catalog
+        # voice-input homophones put right before matching ("滴保" is 低保): knowledge/synonyms.yml typos
+        self.typos = {normalize_text(k): normalize_text(v) for k, v in (typos or {}).items()}
         # Labelled requests: the reason shown when the classifier decides (相似历史工单 / 目录示例).
         self.examples = list(examples) + [Example(text, m.department) for m in (catalog.matters if catalog else ())
                                           for text in m.examples]
@@ -153,7 +155,7 @@ class Router:
             # "…她态度还凶得很 我要投诉她（此前咨询的事项：政府信息公开申请）" after a question about 低保: the
             # item the bot thought was asked about does not outweigh what the citizen says the matter is
             text = own
-        text = without_landmarks(normalize_text(text or ""))
+        text = self.put_right(without_landmarks(normalize_text(text or "")))
         if not text.strip():
             return None
         keyword_hits = self._keyword_hits(text)
@@ -180,6 +182,13 @@ class Router:
         total = sum(combined.values()) or 1.0
         ranked = sorted(((d, s / total) for d, s in combined.items() if s > 0), key=lambda x: -x[1])
         return _Scored(ranked, text, keyword_hits, match)
+
+    def put_right(self, text: str) -> str:
+        """The (normalised) text with the known voice-input homophones replaced by the words meant."""
+        for wrong, right in self.typos.items():
+            if wrong in text:
+                text = text.replace(wrong, right)
+        return text
 
     def _names_matter(self, text: str) -> bool:
         """Whether the text names a matter of the catalog or a department's keyword."""
@@ -251,7 +260,8 @@ def build_router(knowledge_dir: Optional[Path] = None) -> Router:
     train = knowledge_dir / "routing" / "train.yml"
     examples = load_examples(train) if train.exists() else []
     catalog = load_dispatch_catalog(knowledge_dir / "dispatch_catalog.yml")
-    return Router(examples, load_department_keywords(knowledge_dir / "departments.yml"), catalog)
+    return Router(examples, load_department_keywords(knowledge_dir / "departments.yml"), catalog,
+                  load_typos(knowledge_dir / "synonyms.yml"))
 
 
 def get_router() -> Router:
