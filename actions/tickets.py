@@ -268,13 +268,14 @@ class ValidateTicketForm(FormValidationAction):
                 and intake.meaningful_length(text) >= intake.MIN_DESCRIPTION_CHARS and not intake.acknowledges(text) \
                 and not intake.refuses(text, "phone") and not intake.refuses(text, "name")
             if not current or not (worse or intake.asks_what_to_do(text)) or replies.side_answer(text, None) \
-                    or intake.asks_about_processing(text):
-                return None
+                    or intake.asks_about_processing(text) or cls._volunteered(text, tracker, asked):
+                return None  # "在浓洄街道新华大厦顶楼 我们有人在旁边拉到他的": the place, taken as usual
         advice = found.advice if found is not None else _emergency_advice(current)
         if not advice:
             return None
         dispatcher.utter_message(text=advice)
-        out: Dict[Text, Any] = {"ticket_side": asked != "ticket_description"}
+        out: Dict[Text, Any] = {"ticket_side": asked != "ticket_description",
+                                **cls._volunteered(text, tracker, asked)}
         if found is not None and not current:
             out["ticket_emergency"] = found.kind
         description = tracker.get_slot("ticket_description")

@@ -693,3 +693,9 @@ def test_a_message_that_says_which_one_goes_on_with_the_one_before():
                 {"text": "就是从龙台镇场口发车那趟 以前早上七点半一班", "intent": "complain"}]
     assert intake.description_from_messages(messages) == \
         "我们龙台到城头的那个班车 这个月说不开了 老年人咋个办嘛；就是从龙台镇场口发车那趟 以前早上七点半一班"
+
+
+def test_hyperbole_about_the_heart_is_no_heart_attack():
+    assert emergency_in("隔壁工地天天晚上十一二点还在打桩 吵得我心脏病都要犯了") is None
+    assert emergency_in("我老汉心脏病犯了 喘不过气").kind == "heart_attack"
+    assert intake.name_in("我想表扬石笋镇卫生院的刘医生 我妈半夜发病") is None

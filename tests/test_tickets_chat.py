@@ -749,3 +749,11 @@ async def test_a_place_given_with_a_question_on_time_limits_is_taken_and_the_que
     out = await chat.say("北辰街道万盛小区5栋 要好久才有人来")
     assert "万盛小区" in chat.slots["ticket_location"]
     assert any("工作日" in o or "小时" in o for o in out[:-1]) and chat.slots["requested_slot"] == "ticket_phone"
+
+
+async def test_a_place_given_inside_an_emergency_is_taken_not_answered_with_the_advice_again(chat_db):
+    chat = Chat()
+    await chat.start("我们单位一个同事说不想活了 现在在顶楼天台边边上坐起 说要跳下去", "seek_help")
+    assert chat.slots["ticket_emergency"] == "self_harm"
+    await chat.say("在浓洄街道新华大厦顶楼 我们有人在旁边拉到他的")
+    assert "新华大厦" in (chat.slots.get("ticket_location") or "")
