@@ -80,3 +80,16 @@ def test_questions_about_a_service_are_no_requests_to_register():
         assert reread(text, intent, False) == "ask_procedure", text
     # a problem told stays one
     assert reread("医院乱收费 这个医保能报不 太黑了", "complain", False) != "ask_procedure"
+
+
+def test_an_injury_at_work_the_employer_denies_is_a_work_injury_question():
+    """"从架子上摔下来把腿摔断了 老板说不关他的事 我该咋个办": the injury is past, the dispute is the matter
+    (工伤认定), not a call for an ambulance; an injury happening now still is one."""
+    from bot.nlu.readings import asks_instead_of_telling, names_a_service
+    from bot.tickets.emergency import emergency_in
+
+    told = "我在工地上做活路 从架子上摔下来把腿摔断了 老板说不关他的事 我该咋个办"
+    assert emergency_in(told) is None and names_a_service(told) and asks_instead_of_telling(told)
+    assert compose(told).procedure_item == "work-injury-recognition"
+    assert emergency_in("工地上有人从架子上摔下来了 流了好多血").kind == "injury"
+    assert emergency_in("我爸在厂里摔伤了 快来人").kind == "injury"

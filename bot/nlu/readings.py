@@ -57,7 +57,9 @@ _HOWTO = re.compile(r"(咋个|怎么|怎样|如何|咋么|咋)(办|办理|申请
 _SERVICE = re.compile(r"证|照|卡|保|户口|户籍|登记|许可|补贴|津贴|补助|手续|备案|公积金|养老|低保|报销|入学|转学|落户|"
                       r"执照|发票|税|金|申请|认定|认证|参保|上户|迁|护照|签注|预约|年审|驾照|出生|结婚|离婚|上门办|上门来办|"
                       # "合作医疗" as said, and the homophones pinyin input puts for it and for 医保/社保
-                      r"医疗|合作医|合做医|农合|医宝|医报|社宝|社报")
+                      r"医疗|合作医|合做医|农合|医宝|医报|社宝|社报|"
+                      # hurt at work is the matter of 工伤认定: "在工地上做活路 从架子上摔下来把腿摔断了"
+                      r"(工地|上班|干活|做活路|做工|厂里|车间).{0,12}(摔|砸|伤|断|压)")
 # "身份证过期了", "社保卡搞丢了": the state of one's own document is why a service is asked, not a problem
 # to report.
 _DOCUMENT_STATE = re.compile(r"(证|照|卡|证件|本本?|户口簿)(已经|都|也|早就)?(过期|到期|丢|掉|搞丢|弄丢|坏|烂|不见)了?|"
