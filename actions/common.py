@@ -23,7 +23,8 @@ async def _follow_up(text: str, tracker: Tracker, where: str):
     sure FAQ (``follow_up_reply``), or None — also when the knowledge base is unavailable."""
     try:
         return await asyncio.get_running_loop().run_in_executor(
-            None, follow_up_reply, text, tracker.get_slot("procedure_item"))
+            None, lambda: follow_up_reply(text, tracker.get_slot("procedure_item"),
+                                          context_faq=tracker.get_slot("procedure_faq")))
     except Exception:
         logger.exception("%s: knowledge search unavailable", where)
         return None
@@ -77,6 +78,8 @@ class ActionOutOfScope(Action):
         reply = await _follow_up(text, tracker, "out of scope")
         if reply is not None:
             dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
-            return [SlotSet("procedure_item", reply.procedure_item)] if reply.procedure_item else []
+            if reply.procedure_item:
+                return [SlotSet("procedure_item", reply.procedure_item), SlotSet("procedure_faq", None)]
+            return [SlotSet("procedure_faq", reply.faq_id)] if reply.faq_id else []
         dispatcher.utter_message(response="utter_out_of_scope")
         return []

@@ -46,16 +46,17 @@ async def respond(dispatcher: CollectingDispatcher, tracker: Tracker, text: Opti
     asked_item = _entity(tracker, "procedure_item")
     asked_aspect = _entity(tracker, "aspect")
     context_item = tracker.get_slot("procedure_item")
+    context_faq = tracker.get_slot("procedure_faq")
     try:
         reply = await asyncio.get_running_loop().run_in_executor(
-            None, lambda: compose(text, context_item, asked_item, asked_aspect))
+            None, lambda: compose(text, context_item, asked_item, asked_aspect, context_faq=context_faq))
     except Exception:
         logger.exception("procedure answer failed for %s", mask_text(text))
         dispatcher.utter_message(text=ANSWER_FAILED)
         return [], None
     situation = _situation(reply, text, tracker)
     if situation is not None:
-        events: List[Dict] = [SlotSet("aspect", None), SlotSet("procedure_item", reply.procedure_item),
+        events: List[Dict] = [SlotSet("aspect", None), SlotSet("procedure_item", reply.procedure_item), SlotSet("procedure_faq", None),
                               SlotSet("situation_state", situation_replies.dump_state(situation.state))]
         if situation.done:  # the message already said everything that changes the list
             dispatcher.utter_message(text=situation.text)
@@ -65,6 +66,9 @@ async def respond(dispatcher: CollectingDispatcher, tracker: Tracker, text: Opti
     events = [SlotSet("aspect", None)]
     if reply.procedure_item:
         events.append(SlotSet("procedure_item", reply.procedure_item))
+    # the FAQ entry answered is the context of a follow-up; an item answered since ends it
+    if reply.faq_id or reply.procedure_item:
+        events.append(SlotSet("procedure_faq", reply.faq_id))
     return events, None
 
 

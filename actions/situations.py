@@ -23,7 +23,7 @@ FORM = "situation_form"
 DONE, CANCEL, LEFT = "done", "cancel", "left"
 SMALL_TALK = {"greet": "utter_greet", "goodbye": "utter_goodbye", "thank": "utter_thank",
               "bot_challenge": "utter_iamabot"}
-EXTRA_SLOTS = ("situation_state", "procedure_item", "aspect")
+EXTRA_SLOTS = ("situation_state", "procedure_item", "procedure_faq", "aspect")
 
 
 def _name(state: dict | None) -> str:

@@ -23,6 +23,8 @@ def test_a_question_naming_another_matter_leaves_the_faq_in_context():
     assert reply.procedure_item == "resident-medical-insurance"
     # and a follow-up that the entry does not speak of stays on the item in context
     assert compose("要带啥子", "resident-id-card", context_faq="holidays").procedure_item == "resident-id-card"
+    # a time limit is a figure: "按工作日办公" in the entry on holidays is none
+    assert compose("要多久", "resident-id-card", context_faq="holidays").procedure_item == "resident-id-card"
 
 
 def test_a_mistyped_word_in_a_follow_up_names_its_item():
@@ -78,3 +80,16 @@ def test_questions_about_a_service_are_no_requests_to_register():
         assert reread(text, intent, False) == "ask_procedure", text
     # a problem told stays one
     assert reread("医院乱收费 这个医保能报不 太黑了", "complain", False) != "ask_procedure"
+
+
+def test_an_injury_at_work_the_employer_denies_is_a_work_injury_question():
+    """"从架子上摔下来把腿摔断了 老板说不关他的事 我该咋个办": the injury is past, the dispute is the matter
+    (工伤认定), not a call for an ambulance; an injury happening now still is one."""
+    from bot.nlu.readings import asks_instead_of_telling, names_a_service
+    from bot.tickets.emergency import emergency_in
+
+    told = "我在工地上做活路 从架子上摔下来把腿摔断了 老板说不关他的事 我该咋个办"
+    assert emergency_in(told) is None and names_a_service(told) and asks_instead_of_telling(told)
+    assert compose(told).procedure_item == "work-injury-recognition"
+    assert emergency_in("工地上有人从架子上摔下来了 流了好多血").kind == "injury"
+    assert emergency_in("我爸在厂里摔伤了 快来人").kind == "injury"

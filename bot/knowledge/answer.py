@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -74,6 +75,7 @@ class Reply:
     kind: str = "answer"  # answer | overview | choose | suggest | no_guide | faq | not_found
     aspect: str | None = None  # the aspect answered (kind "answer")
     specific: bool = False  # it quotes the guide's lines on what was asked (not only the aspect)
+    faq_id: str | None = None  # the FAQ entry answering it (kind "faq"): the context of the next turn
 
 
 def _asked_part(text: str | None) -> str:
@@ -356,7 +358,7 @@ def no_guide(index: SearchIndex, result: Result) -> Reply:
 def faq_reply(result: Result) -> Reply:
     entry = result.faq
     source = f"\n（信息来源：{entry.department}）" if entry.department else ""
-    return Reply(f"{entry.answer}{source}", [], None, "faq")
+    return Reply(f"{entry.answer}{source}", [], None, "faq", faq_id=result.id)
 
 
 def choice_buttons(candidates: list[Result], aspect: str | None = None) -> list[dict]:
@@ -420,13 +422,20 @@ def close_candidates(results: list[Result]) -> list[Result]:
 
 
 def compose(text: str | None, context_item: str | None = None, asked_item: str | None = None,
-            asked_aspect: str | None = None, index: SearchIndex | None = None) -> Reply:
+            asked_aspect: str | None = None, index: SearchIndex | None = None,
+            context_faq: str | None = None) -> Reply:
     """The reply to one ask_procedure turn.
 
     text: the citizen's words ('' for a button payload); context_item: the item of the previous
-    turns (slot procedure_item); asked_item / asked_aspect: chosen this turn by a button."""
+    turns (slot procedure_item); asked_item / asked_aspect: chosen this turn by a button;
+    context_faq: the FAQ entry answered last (slot procedure_faq)."""
     index = index or get_index()
     aspect = asked_aspect if asked_aspect in ASPECTS else detect_aspect(text)
+    faq = index.get(context_faq)
+    if faq is not None and faq.kind == "faq" and not asked_item and clean(text):
+        told = faq_follow_up(text, faq, aspect, index)
+        if told is not None:
+            return told
     how = aspect is None and asks_how(text)
 
     also = _other_aspect(text, aspect) if asked_aspect is None else None
@@ -444,6 +453,10 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
         return answer_result(index, result, aspect) if result else not_found()
     has_words = bool(clean(text))
     context = index.get(context_item)
+    if context is not None:
+        # "他的护口要不要去销了" after 养老金: a mistyped word would name nothing and leave the question on
+        # the item in context, so the voice-input homophones are put right before reading the follow-up
+        text = _typos_fixed(text, index)
     if context is not None and (not has_words or names_no_item(text)):
         return answer_result(index, context, aspect)
     if context is not None:
@@ -599,15 +612,20 @@ def _common_bigrams() -> frozenset[str]:
 _TOLD_STAGES = frozenset({"reissue", "cancel"})
 
 
+def _said(text: str | None, index: SearchIndex) -> str:
+    """What a follow-up says, with the canonical words of its synonyms: "在成都换" asks about 异地,
+    "户口本" about 户口簿."""
+    said = _named_part(text) + "，" + "，".join(index.analyzer.expansions(clean(text)))
+    if any(place in clean(text) for place in index.knowledge.synonyms.elsewhere):
+        said += "，异地，外地"
+    return said
+
+
 def _mentioned_lines(guide: Guide, text: str | None) -> list[str]:
     """The lines of a guide that speak of what a follow-up asks ("婚检是不是必须要做" → its line on
     婚前医学检查, "房东不愿意去备案" → its line on 租赁合同备案): lines sharing a word (a bigram, not
     a generic one) of the question's own words, most shared first."""
-    # the canonical words of its synonyms count too: "在成都换" asks about 异地, "户口本" about 户口簿
-    index = get_index()
-    said = _named_part(text) + "，" + "，".join(index.analyzer.expansions(clean(text)))
-    if any(place in clean(text) for place in index.knowledge.synonyms.elsewhere):
-        said += "，异地，外地"
+    said = _said(text, get_index())
     # "驾驶证搞掉了" asks about the lines on 遗失/补领, "店不开了" those on 注销: the guides' words of the stage
     for stage in stages_in_query(clean(text)) & _TOLD_STAGES:
         said += "，" + "，".join(STAGES[stage][0])
@@ -617,6 +635,50 @@ def _mentioned_lines(guide: Guide, text: str | None) -> list[str]:
     scored = [(len(asked & _bigrams(line)), i, line) for i, line in enumerate(_guide_lines(guide)) if line]
     best = sorted((t for t in scored if t[0] > 0), key=lambda t: (-t[0], t[1]))
     return list(dict.fromkeys(line for _, _, line in best))[:MAX_MENTIONED_LINES]
+
+
+# What marks an FAQ sentence as answering an aspect asked of it ("审批下来要好久" → "15日内"): a figure, not
+# a word ("按工作日办公" in the entry on holidays says no time limit).
+_FAQ_ASPECT_FIGURES = {"time": re.compile(r"\d+个?(工作日|日|天|月)"),
+                       "fees": re.compile(r"\d+(\.\d+)?元|免费|不收费"),
+                       "amount": re.compile(r"\d+(\.\d+)?(元|%)|额度|上限")}
+
+
+def _faq_sentences(entry) -> list[str]:  # noqa: ANN001 - a FaqEntry
+    return [s.strip() for s in re.split(r"(?<=[。？！])", entry.answer) if s.strip()]
+
+
+def faq_follow_up(text: str | None, faq: Result, aspect: str | None, index: SearchIndex | None = None) -> Reply | None:
+    """A follow-up on the FAQ entry answered last ("我之前在成都交了三年 前面那几年算不算", "审批下来要好久"
+    after the FAQ on 公积金贷款): its sentences on what is asked, unless the question names another item
+    or entry by its own words; None when none of its sentences speaks of it."""
+    index = index or get_index()
+    fixed = _typos_fixed(text, index)
+    found = index.search(fixed, k=3)
+    own = _bigrams(_named_part(fixed)) - _GENERIC_BIGRAMS - _common_bigrams()
+    if found and found[0].id != faq.id and found[0].confidence >= MIN_CONFIDENCE:
+        other = found[0]
+        surfaces = [other.name, *(other.faq.aliases if other.kind == "faq" else [])]
+        if own & _bigrams("，".join(surfaces)) - _bigrams(faq.name):
+            return None  # "那医保呢" after the FAQ on 公积金: another matter
+    said = _said(fixed, index)
+    sentences = _faq_sentences(faq.faq)
+    # the entry's topic (公积金 in most of its sentences) says which entry, not which of its sentences
+    counts = Counter(bg for sentence in sentences for bg in _bigrams(sentence))
+    topic = {bg for bg, n in counts.items() if n > len(sentences) / 2}
+    asked = _bigrams(said) - _GENERIC_BIGRAMS - _common_bigrams() - topic
+    scored = [(len(asked & _bigrams(s)), i, s) for i, s in enumerate(sentences)]
+    short = len(fixed.replace(" ", "")) <= FOLLOW_UP_MAX_CHARS
+    least = 1 if short else 2  # a long message sharing one word with it may well be about something else
+    chosen = [s for n, i, s in sorted((t for t in scored if t[0] >= least), key=lambda t: (-t[0], t[1]))][:MAX_MENTIONED_LINES]
+    if aspect in _FAQ_ASPECT_FIGURES and (short or not chosen):
+        chosen += [s for s in sentences if _FAQ_ASPECT_FIGURES[aspect].search(s) and s not in chosen][:2]
+    if not chosen:
+        if found and found[0].id == faq.id and found[0].confidence >= MIN_CONFIDENCE:
+            return faq_reply(found[0])  # "那我咋个晓得号码嘛 到哪里找" after it: the same question again
+        return None
+    chosen.sort(key=sentences.index)
+    return Reply("".join(chosen), [], None, "faq", specific=True, faq_id=faq.id)
 
 
 def _sure_faq(text: str | None, found: list[Result]) -> Result | None:
@@ -772,12 +834,18 @@ def _without_the_place(text: str, results: list[Result], index: SearchIndex) -> 
     return again if sure else results
 
 
-def _without_voice_typos(text: str, results: list[Result], index: SearchIndex) -> list[Result]:
-    """The search again with the voice-input homophones of knowledge/synonyms.yml (typos) put right
-    ("养老金的人证" is 认证), kept only when it is then sure."""
+def _typos_fixed(text: str | None, index: SearchIndex) -> str:
+    """The text with the voice-input homophones of knowledge/synonyms.yml (typos) put right."""
     fixed = clean(text)
     for wrong, right in index.knowledge.synonyms.typos.items():
         fixed = fixed.replace(wrong, right)
+    return fixed
+
+
+def _without_voice_typos(text: str, results: list[Result], index: SearchIndex) -> list[Result]:
+    """The search again with the voice-input homophones of knowledge/synonyms.yml (typos) put right
+    ("养老金的人证" is 认证), kept only when it is then sure."""
+    fixed = _typos_fixed(text, index)
     if fixed == clean(text):
         return results
     again = index.search(fixed, k=MAX_CHOICES + 2)
@@ -911,13 +979,19 @@ def _nearest_to_context(close: list[Result], context: Result | None) -> Result |
 SURE_FAQ = 0.6  # a FAQ entry matching this much of a message the NLU found out of scope answers it
 
 
-def follow_up_reply(text: str | None, context_item: str | None, index: SearchIndex | None = None) -> Reply | None:
+def follow_up_reply(text: str | None, context_item: str | None, index: SearchIndex | None = None,
+                    context_faq: str | None = None) -> Reply | None:
     """The answer to a message the NLU found out of scope when it is a follow-up after all: about the
     item in context ("一年能贷好多" after 学生资助, "一年可以提几次" after 公积金提取 — answered on that
     item, not taken to another) or a question a FAQ entry answers surely ("行政复议找哪个"); else None."""
     if not clean(text) or str(text).startswith("/"):
         return None
     index = index or get_index()
+    faq = index.get(context_faq)
+    if faq is not None and faq.kind == "faq":
+        told = faq_follow_up(text, faq, detect_aspect(text), index)
+        if told is not None:
+            return told
     context = index.get(context_item)
     if context is not None and context.guide is not None:
         reply = compose(text, context.id, index=index)

@@ -36,7 +36,12 @@ def tells_problem(text: str) -> bool:
     return bool(_PROBLEM.search(text or ""))
 _HOWTO = re.compile(r"(咋个|怎么|怎样|如何|咋么|咋)(办|办理|申请|弄|领|报|缴|交|补|换|开|查|登记|参保|上户|整|预约|算|用|认定|提|取|转)|"
                     # "要办啥子证", "听说可以办个啥子慢性病", "能在广安换不", "户口会不会已经被注销了"
-                    r"办(个|一个)?(啥子?|什么)|(能|可以)在.{1,6}(办|换|补|领|考|转)不|"
+                    r"办(个|一个)?(啥子?|什么)|(能|可以)在.{1,6}(办|换|补|领|考|转)(不|吗|嘛)|"
+                    # "这个医保能报不", "还报得到不", "没得单位 能买社保不", "咋个在手机上帮她交"
+                    r"(能|可以)报(销)?(不|吗)|报得(到|了)(不|吗)|(能|可以)(买|交|缴)[\u4e00-\u9fff]{0,3}(不|吗)$|"
+                    r"(咋个|怎么|咋)(在手机上|在网上|手机上|网上|帮[他她我]|给[他她我])+(交|缴|办|弄|申请)|"
+                    # whether one qualifies: "可以吃低保 我够不够格嘛"
+                    r"够不够格|够格不|够条件不|符不符合|"
                     r"会不会.{0,8}(注销|作废|取消|清零|停发|过期|失效|不算)|有(啥子?|什么)[\u4e00-\u9fff]{0,4}(补贴|津贴|补助|优惠|待遇)|"
                     r"要带些?(啥|什么)|(什么|啥子?)(材料|手续|资料|条件)|(去|在|到)哪(里|儿|个地方)?去?(办|申请|领|交|弄)|"
                     # "有啥子能领的不": what one is entitled to
@@ -50,7 +55,11 @@ _HOWTO = re.compile(r"(咋个|怎么|怎样|如何|咋么|咋)(办|办理|申请
                     r"(是不是|会不会).{0,10}(不能|办不了|不得)(办|领|报|补|参保|上)?|还(能|可以)(办|补办|补|领|报|申请|参保)")
 # "咋办" about a snake in the house is a call for help: a how-to question is about a service.
 _SERVICE = re.compile(r"证|照|卡|保|户口|户籍|登记|许可|补贴|津贴|补助|手续|备案|公积金|养老|低保|报销|入学|转学|落户|"
-                      r"执照|发票|税|金|申请|认定|认证|参保|上户|迁|护照|签注|预约|年审|驾照|出生|结婚|离婚|上门办|上门来办")
+                      r"执照|发票|税|金|申请|认定|认证|参保|上户|迁|护照|签注|预约|年审|驾照|出生|结婚|离婚|上门办|上门来办|"
+                      # "合作医疗" as said, and the homophones pinyin input puts for it and for 医保/社保
+                      r"医疗|合作医|合做医|农合|医宝|医报|社宝|社报|"
+                      # hurt at work is the matter of 工伤认定: "在工地上做活路 从架子上摔下来把腿摔断了"
+                      r"(工地|上班|干活|做活路|做工|厂里|车间).{0,12}(摔|砸|伤|断|压)")
 # "身份证过期了", "社保卡搞丢了": the state of one's own document is why a service is asked, not a problem
 # to report.
 _DOCUMENT_STATE = re.compile(r"(证|照|卡|证件|本本?|户口簿)(已经|都|也|早就)?(过期|到期|丢|掉|搞丢|弄丢|坏|烂|不见)了?|"
@@ -73,7 +82,14 @@ _ASPECT = re.compile(r"收费|要钱|交钱|要交|交好多|交多少|费用|�
                      r"(能|可以)(贷|取|提|领|报|退|补|拿)(好多|多少|几)|几次|打到哪|打给|发到哪|怎么算|咋个?算|"
                      r"会咋样|会怎样|会怎么样|找(哪个|谁|哪里)(部门|单位)?[？?嘛呢哦]*$|"
                      # delivery and someone else applying ("寄不寄", "喊我婆娘帮我去办不"): bot.knowledge.aspects
-                     r"邮寄|寄不寄|能寄|可以寄|寄到|快递给|快递到|能快递|可以快递|委托|帮我去办|帮我办|上门办|上门来办|本人到场|婆娘帮|婆娘去|帮我弄|帮(他|她|忙)去?(办|弄)")
+                     r"邮寄|寄不寄|能寄|可以寄|寄到|快递给|快递到|能快递|可以快递|委托|帮我去办|帮我办|上门办|上门来办|本人到场|婆娘帮|婆娘去|帮我弄|帮(他|她|忙)去?(办|弄)|"
+                     r"帮我填|帮忙填|代填|(女儿|儿子|子女|家里人|屋头的人)去(办|弄)?|走不动|"
+                     # whether it can still be claimed or paid up: "还报得到不", "可以一次性补不", "前面那几年算不算"
+                     r"报得到|报得了|还能报|能报不|可以报不|一次性补|补缴|补交|(能|可以)补不|算不算|作不作数|"
+                     # time limits, taxes, where and how: "有没有时间限制", "哪个税少点", "可以在成都换吗",
+                     # "备案在手机上能弄不", "交了之后咋个晓得交起了没得", "要她的啥子信息"
+                     r"时间限制|期限|时限|哪个税|税少|税多|交税|(能|可以)在.{1,6}(办|换|补|领|考|转)|"
+                     r"手机上(能|可以)?(弄|办|整|备案|申请|交)|(交|缴)(起|上|成功)了?没|交没交|(啥子?|什么|哪些)信息")
 # Only readings that a short aspect question gets wrong; a real out-of-scope or greeting stays one.
 _MISREAD_REQUESTS = ("seek_help", "complain", "suggest", "report", "praise")
 _MISREAD_FOLLOWUPS = ("affirm", "deny", "nlu_fallback", "thank", "out_of_scope", "greet",
@@ -82,7 +98,8 @@ _MISREAD_FOLLOWUPS = ("affirm", "deny", "nlu_fallback", "thank", "out_of_scope",
 _ABOUT_BOT = re.compile(r"机器人|人工|真人|AI|ai|智能|你是谁|你是哪个")
 # A yes/no question ("可不可以喊我儿子在他手机上帮我弄", "我一个人去可以不") about an aspect is a question,
 # however long its background.
-_YES_NO = re.compile(r"可不可以|能不能|可以不|行不|得不|要得不|[不吗嘛没][。？?！!]*$|没得[。？?]*$")
+_YES_NO = re.compile(r"可不可以|能不能|可以不|行不|得不|要得不|[不吗嘛没][。？?！!]*$|没得[。？?]*$|算不算|"
+                     r"(能|可以)[\u4e00-\u9fff]{1,2}不(?=[\s，,。？?])")
 YES_NO_MAX_CHARS = 30
 LONG_ACCOUNT_CHARS = 24  # an unplaced statement this long tells a matter ...
 # ... when something is missing, stopped or changed in it ("以前一天六趟 现在只有两趟了"); "喂 你好 我孙子教我用
