@@ -23,7 +23,7 @@ from bot.cases.verify import LOCKED, OK, verify_case
 from bot.disclosure.queries import status_of_verified as request_status_of
 from bot.disclosure.replies import case_context as request_context
 from bot.disclosure.replies import request_status_message
-from bot.nlu.readings import asks_about_the_case, asks_to_urge, rejects_the_answer
+from bot.nlu.readings import asks_about_the_case, asks_to_urge, asks_where_the_number_is, rejects_the_answer
 from bot.tickets import intake
 from bot.tickets import replies as ticket_replies
 from bot.tickets.citizen import status_of_verified as ticket_status_of
@@ -125,6 +125,9 @@ class CaseStatusForm(StatusFormParts, FormValidationAction):
             if said:
                 dispatcher.utter_message(text=said)
                 return {FAILS_SLOT: int(tracker.get_slot(FAILS_SLOT) or 0)}
+        if asked == self.number_slot and not found and asks_where_the_number_is(text):
+            dispatcher.utter_message(text=replies.WHERE_IS_THE_NUMBER)  # the lookup keeps waiting for it
+            return {FAILS_SLOT: int(tracker.get_slot(FAILS_SLOT) or 0)}
         if not out and (intent_of(tracker) in OTHER_TOPICS or intake.is_question(text)):
             # Another topic: nothing is extracted, the form rejects the message and the rules in
             # data/approvals.yml leave it and answer (no citizen is trapped in a status lookup).

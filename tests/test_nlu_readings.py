@@ -270,6 +270,11 @@ def test_the_progress_of_a_disclosure_request_starts_the_lookup():
     assert reread("我之前申请了政府信息公开 想问下到哪一步了", "apply_disclosure", False) == "query_application_status"
     assert reread("政府信息公开申请怎么查进度", "query_disclosure", False) == "query_application_status"
     assert reread("我想申请政府信息公开 怎么申请", "apply_disclosure", False) is None
+    assert reread("我们公司想申请公开一份规划审批的相关信息，提交以后一般多长时间答复？", "apply_disclosure", False) is None
+    from bot.nlu.readings import asks_about_the_case
+
+    assert asks_about_the_case("你们一般要好久才答复嘛")
+    assert reread("这个编号在哪里看嘛？我只记得是十月份交的", "nlu_fallback", False) == "query_application_status"
 
 
 def test_a_greeting_that_chats_is_a_greeting():

@@ -757,3 +757,11 @@ async def test_a_place_given_inside_an_emergency_is_taken_not_answered_with_the_
     assert chat.slots["ticket_emergency"] == "self_harm"
     await chat.say("在浓洄街道新华大厦顶楼 我们有人在旁边拉到他的")
     assert "新华大厦" in (chat.slots.get("ticket_location") or "")
+
+
+async def test_where_to_find_the_number_is_answered_and_the_lookup_waits(chat_db):
+    chat = Chat()
+    await _status_turn(chat, "我反映的问题处理得怎么样了", "query_ticket_status", activation=True)
+    out = await _status_turn(chat, "这个编号在哪里看嘛？我只记得是十月份交的", "nlu_fallback")
+    assert out == [case_replies.WHERE_IS_THE_NUMBER]
+    assert chat.active_loop == "ticket_status_form" and chat.slots["requested_slot"] == "ticket_no"

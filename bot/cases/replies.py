@@ -43,6 +43,9 @@ def has_no_number(text: str) -> bool:
     return bool(_NO_NUMBER.search(text or ""))
 
 
+WHERE_IS_THE_NUMBER = ("编号一般写在受理通知书、回执或受理后收到的短信里（依申请公开的申请编号见登记回执或告知书）；"
+                       "用申请时的身份实名登录天府通办APP，在“我的办件”里也能看到本人名下的办件。找到后发给我就行；"
+                       "实在找不到可以回复“没有编号”，我告诉您其他查询办法。")
 def ask_number(hint: str) -> str:
     return f"请告诉我您的{hint}，可在受理通知书、回执或短信中找到；编号和手机号后四位可以一起发给我。"
 

@@ -124,6 +124,9 @@ _LOOKUP_WITHOUT_NUMBER = re.compile(r"(编号|单号|回执|受理号).{0,4}(搞
                                     r".{0,12}(查|进度)")
 # "村上说报上去了，没得动静，请帮我们反映一下": asks us to take the matter up, whatever happened before.
 _TAKE_IT_UP = re.compile(r"(帮|替|给)(我|我们|忙|大家)?.{0,2}(反映|登记|投诉|举报|上报|报上去|报一下|记下来|记一下|记倒|记录)")
+# "我之前申请了…", "上个月交的申请": a request made already (its progress is asked), not one to make
+_MADE_REQUEST = re.compile(r"申请了|交了|提交了|递交了|递了|之前|已经|上次|前段时间|上个月|(怎么|咋个?|如何)查")
+_HOW_LONG = re.compile(r"多长时间|多久|好久|几天|多少天")
 # "哎 还是帮我登记嘛": registering after all what was given up a moment ago
 _CHANGES_MIND = re.compile(r"还是(要|得)?(帮|给|替)?(我|我们)?.{0,2}(登记|反映|记下来|记一下|报上去|上报|投诉|举报)"
                            r"(一下|一哈|上去)?(嘛|吧|哈|哦|了)?(?=$|[，,。.!！?？\s])")
@@ -152,8 +155,17 @@ def asks_to_urge(text: str) -> bool:
 
 
 # Asking about the case being looked up: "都快一个月了 是不是超期了哦", "好久能办好", "到哪一步了".
-_ASKS_ABOUT_THE_CASE = re.compile(r"超期|超时|逾期|过了时限|(好久|多久|啥时候|什么时候|几时)(能|才能|可以)?(办好|办完|办结|批|下来|拿到|出来)|"
+_ASKS_ABOUT_THE_CASE = re.compile(r"超期|超时|逾期|过了时限|(好久|多久|啥时候|什么时候|几时)(能|才能|才|可以)?(办好|办完|办结|批|下来|拿到|出来|答复|回复)|"
                                   r"到哪一?步|进度|说好.{0,6}(天|工作日)|不是说.{0,8}(天|工作日|办好)")
+
+
+_WHERE_NUMBER = re.compile(r"(编号|号码|单号|受理号|申请号|回执).{0,6}(在哪|哪里|哪儿|哪点|咋个晓得|怎么知道|怎么找|咋个找|去哪)|"
+                           r"(在哪|哪里|哪儿|哪点|去哪).{0,4}(看|找|查|有).{0,4}(编号|号码|单号|受理号|申请号)")
+
+
+def asks_where_the_number_is(text: str) -> bool:
+    """"这个编号在哪里看嘛": where to find a case number (inside a lookup, it waits for the number)."""
+    return bool(_WHERE_NUMBER.search(text or ""))
 
 
 def asks_about_the_case(text: str) -> bool:
@@ -213,6 +225,8 @@ def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[
     # (inside the situation interview it had been taken for an answer that named no option)
     if intent in ("inform", "nlu_fallback", "out_of_scope") and not has_case_number and _TAKE_IT_UP.search(text):
         return "seek_help"
+    if intent in ("nlu_fallback", "out_of_scope") and not has_case_number and asks_where_the_number_is(text):
+        return "query_application_status"  # "这个编号在哪里看嘛": the lookup, whose prompt says where numbers are
     if intent not in ("complain", "report", "seek_help", "suggest", "praise") and changes_mind(text):
         return "seek_help"  # "哎 还是帮我登记嘛 …咬到了咋个办" after giving up: register it after all
     if announces_matter(text) and intent not in ("complain", "report", "seek_help"):
@@ -239,7 +253,7 @@ def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[
     # "我之前申请了政府信息公开 想问下到哪一步了": the progress of a request made, not how to make one —
     # the status flow asks for its number (each status form answers from whichever table holds it)
     if intent in ("query_disclosure", "apply_disclosure") and not has_case_number and _EARLIER_CASE.search(text) \
-            and (not _HOWTO.search(text) or "查" in text):
+            and _MADE_REQUEST.search(text) and not _HOW_LONG.search(text):
         return "query_application_status"
     # "我去社区申请低保 工作人员…连表都不给我 这个合理不": an application refused, no published document
     if intent in ("query_disclosure", "apply_disclosure") and not has_case_number \
