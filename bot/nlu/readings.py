@@ -72,6 +72,8 @@ _ASPECT = re.compile(r"收费|要钱|交钱|要交|交好多|交多少|费用|�
                      # how much, how often, what follows, who to see: "一年能取好多", "钱是打到哪里的", "会咋样"
                      r"(能|可以)(贷|取|提|领|报|退|补|拿)(好多|多少|几)|几次|打到哪|打给|发到哪|怎么算|咋个?算|"
                      r"会咋样|会怎样|会怎么样|找(哪个|谁|哪里)(部门|单位)?[？?嘛呢哦]*$|"
+                     # when a time limit starts: "从哪天开始算"
+                     r"开始算|起算|算起|哪天算|"
                      # delivery and someone else applying ("寄不寄", "喊我婆娘帮我去办不"): bot.knowledge.aspects
                      r"邮寄|寄不寄|能寄|可以寄|寄到|快递给|快递到|能快递|可以快递|委托|帮我去办|帮我办|上门办|上门来办|本人到场|婆娘帮|婆娘去|帮我弄|帮(他|她|忙)去?(办|弄)")
 # Only readings that a short aspect question gets wrong; a real out-of-scope or greeting stays one.
