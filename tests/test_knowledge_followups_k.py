@@ -43,6 +43,7 @@ def test_an_unknown_time_limit_says_whom_to_ask():
 def test_a_question_about_both_items():
     assert asks_about_both("两个证办下来要好久") and asks_about_both("这两个加起来要多少钱")
     assert not asks_about_both("要好久办得下来") and not asks_about_both("我们两口子都没得工作")
+    assert not asks_about_both("一共要带几样材料")
 
 
 async def test_both_items_talked_about_get_the_aspect_answered():

@@ -129,7 +129,8 @@ def _other_aspect(text: str | None, first: str | None) -> str | None:
 
 
 # "两个证办下来要好久" after 营业执照 and then 食品经营许可: the aspect of both items talked about.
-_BOTH = re.compile(r"(这|那)两(个|样|项|件)|两(个|样|项|件)(证|照|执照|许可|手续|事|都|一起|加起来)|两证|两个都|加起来|一共要|总共要")
+# ("一共要带几样" is about one item: only the two are "both")
+_BOTH = re.compile(r"(这|那)两(个|样|项|件)|两(个|样|项|件)(证|照|执照|许可|手续|事|都|一起|加起来)|两证")
 
 
 def asks_about_both(text: str | None) -> bool:
