@@ -215,9 +215,12 @@ class ValidateTicketForm(FormValidationAction):
             if phone and asked != "ticket_phone" and not _value(tracker.get_slot("ticket_phone")):
                 # "算了 留嘛 13618263307 莫给施工方说是我哈": reassured, and the number given is kept
                 out["ticket_phone"] = phone
-            more = self._told_instead(text, tracker) if asked != "ticket_description" and _long_story(text) else None
-            if more:  # "我们一共十几个人 过年都回不去了 你们到底管不管": answered, and the story kept
-                out["ticket_description"] = more
+            if asked == "ticket_description" and replies.asks_whether_handled(text) and tells_problem(text):
+                out["ticket_description"] = text  # "楼上天天吵 你们管不管": answered, and it is the matter
+            elif asked != "ticket_description" and _long_story(text):
+                more = self._told_instead(text, tracker)
+                if more:  # "我们一共十几个人 过年都回不去了 你们到底管不管": answered, and the story kept
+                    out["ticket_description"] = more
             return out
         if self._answers(text, asked) and replies.side_answer(text, None) == replies.PRIVACY_ANSWER:
             # "会不会说是我举报的哦 我不想留电话": reassured, and the refusal taken as the answer

@@ -554,6 +554,13 @@ async def test_asked_whether_we_handle_it_at_a_contact_question_answered_and_the
     out = await chat.say("我们一共十几个人 都是附近的 过年都回不去了 你们到底管不管嘛")
     assert out[0].startswith("管的") and "区人社局" in out[0] and chat.slots["requested_slot"] == "ticket_phone"
     assert "十几个人" in chat.slots["ticket_description"]
+    # asked with the matter itself, when the matter is asked for: answered, and it is the matter
+    chat = Chat()
+    await chat.start("我要投诉", "complain")
+    assert chat.slots["requested_slot"] == "ticket_description"
+    out = await chat.say("楼上天天晚上吵到半夜 你们管不管")
+    assert out[0].startswith("管的") and chat.slots["ticket_description"].startswith("楼上天天晚上吵")
+    assert chat.slots["requested_slot"] != "ticket_description"
 
 
 async def test_more_of_the_matter_at_a_contact_question_joins_the_description(chat_db):
