@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.knowledge.answer import ANSWER_FAILED, compose, item_name
+from bot.knowledge.answer import ANSWER_FAILED, asks_about_both, compose, item_name
 from bot.knowledge.search import get_index
 from bot.privacy import mask_text
 from bot.situations import replies as situation_replies
@@ -54,6 +54,16 @@ async def respond(dispatcher: CollectingDispatcher, tracker: Tracker, text: Opti
         logger.exception("procedure answer failed for %s", mask_text(text))
         dispatcher.utter_message(text=ANSWER_FAILED)
         return [], None
+    other = _previous_item(tracker, reply.procedure_item) if reply.kind == "answer" and reply.aspect \
+        and asks_about_both(text) else None
+    if other is not None:  # "两个证办下来要好久": the same aspect of the item talked about before
+        try:
+            more = await asyncio.get_running_loop().run_in_executor(
+                None, lambda: compose("", asked_item=other, asked_aspect=reply.aspect))
+            if more.kind == "answer":
+                reply.text = f"{reply.text}\n{more.text}"
+        except Exception:
+            logger.exception("the other item of a question about both not answered")
     situation = _situation(reply, text, tracker)
     if situation is not None:
         events: List[Dict] = [SlotSet("aspect", None), SlotSet("procedure_item", reply.procedure_item), SlotSet("procedure_faq", None),
@@ -95,6 +105,15 @@ def _situation(reply, text: str, tracker: Tracker):
     except Exception:  # bad situation data: the plain materials answer still helps
         logger.exception("situations unavailable for %s", reply.procedure_item)
         return None
+
+
+def _previous_item(tracker: Tracker, current: Optional[str]) -> Optional[str]:
+    """The item talked about before the current one, if any."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "slot" and event.get("name") == "procedure_item" \
+                and event.get("value") and event.get("value") != current:
+            return str(event["value"])
+    return None
 
 
 EARLIER_MESSAGES = 3  # what the citizen said about the item before the materials question

@@ -129,15 +129,16 @@ async def _rule_question(text: str) -> Optional[str]:
 
 async def _answered_with_confidence(text: str, need_service: bool = True) -> bool:
     """The message names a service (or, when not ``need_service``, anything) that the knowledge base answers
-    with confidence."""
-    if need_service and not names_a_service(text):
-        return False
+    with confidence — or a FAQ entry answers it: FAQ entries are written for the questions people ask
+    in their own words ("说要去打疫苗 应该去哪里打啊" names no certificate or insurance)."""
     try:
         reply = await asyncio.get_running_loop().run_in_executor(None, lambda: compose(text))
     except Exception:
         logger.exception("knowledge base unavailable for a question read as a request for help")
         return False
-    return reply.kind in ANSWERED_KINDS
+    if reply.kind == "faq":
+        return True
+    return reply.kind in ANSWERED_KINDS and not (need_service and not names_a_service(text))
 
 
 # the status answers after which a ticket is about the case just verified
@@ -232,6 +233,12 @@ class ValidateTicketForm(FormValidationAction):
             if phone and asked != "ticket_phone" and not _value(tracker.get_slot("ticket_phone")):
                 # "算了 留嘛 13618263307 莫给施工方说是我哈": reassured, and the number given is kept
                 out["ticket_phone"] = phone
+            if asked == "ticket_description" and replies.asks_whether_handled(text) and tells_problem(text):
+                out["ticket_description"] = text  # "楼上天天吵 你们管不管": answered, and it is the matter
+            elif asked != "ticket_description" and _long_story(text) and "ticket_description" not in out:
+                more = self._told_instead(text, tracker)
+                if more:  # "我们一共十几个人 过年都回不去了 你们到底管不管": answered, and the story kept
+                    out["ticket_description"] = more
             return out
         if self._answers(text, asked) and replies.side_answer(text, None) == replies.PRIVACY_ANSWER:
             # "会不会说是我举报的哦 我不想留电话": reassured, and the refusal taken as the answer

@@ -345,6 +345,9 @@ def test_suggestions_about_a_place_are_asked_where():
     ("为啥子要我的名字 你们不要给他们说是我反映的哈", "烧烤摊油烟", "保密"),
     ("会不会告诉老板是我反映的", "老板拖欠工资", "保密"), ("你们会不会把我的电话给物业", "物业乱收费", "保密"),
     ("会不会给我回个电话", "路灯坏了", None),
+    # whether we take it up at all: yes, and who does
+    ("我们一共十几个人 过年都回不去了 你们到底管不管嘛", "包工头跑了，欠我们工钱三个月不给", "区人社局"),
+    ("你们管不管", None, "管的"), ("物业管不管这个事", "楼道灯坏了", None),
 ])
 def test_questions_about_intake_itself(question, description, expected):
     from bot.tickets.replies import side_answer

@@ -538,6 +538,31 @@ async def test_a_service_question_out_of_the_blue_is_answered_when_the_knowledge
     assert chat.active_loop == "ticket_form" and chat.slots["ticket_description"].startswith("楼上漏水")
 
 
+async def test_a_where_question_a_faq_answers_is_answered_though_it_names_no_certificate(chat_db):
+    """"说要去打疫苗 应该去哪里打啊" names no 证/卡/保: the FAQ entry on vaccination answers it, no ticket."""
+    chat = Chat()
+    out = await chat.start("宝宝两个月了 出院的时候医院给了个小本本 说要去打疫苗 我们住广福街道 应该去哪里打啊", "complain")
+    assert chat.active_loop is None and "接种" in "".join(out)
+    assert not any("手机号码" in m for m in out)
+
+
+async def test_asked_whether_we_handle_it_at_a_contact_question_answered_and_the_story_kept(chat_db):
+    chat = Chat()
+    await chat.start("老板跑了 欠我们工钱 三个月了 一个人好几万 电话打不通 人也找不到", "complain")
+    await chat.say("官盛镇那边 修安置房那个工地")
+    assert chat.slots["requested_slot"] == "ticket_phone"
+    out = await chat.say("我们一共十几个人 都是附近的 过年都回不去了 你们到底管不管嘛")
+    assert out[0].startswith("管的") and "区人社局" in out[0] and chat.slots["requested_slot"] == "ticket_phone"
+    assert "十几个人" in chat.slots["ticket_description"]
+    # asked with the matter itself, when the matter is asked for: answered, and it is the matter
+    chat = Chat()
+    await chat.start("我要投诉", "complain")
+    assert chat.slots["requested_slot"] == "ticket_description"
+    out = await chat.say("楼上天天晚上吵到半夜 你们管不管")
+    assert out[0].startswith("管的") and chat.slots["ticket_description"].startswith("楼上天天晚上吵")
+    assert chat.slots["requested_slot"] != "ticket_description"
+
+
 async def test_more_of_the_matter_at_a_contact_question_joins_the_description(chat_db):
     chat = Chat()
     await chat.start("在石笋镇街上那家农资店买的玉米种子 出苗不到三成 老板说不关他的事", "complain")

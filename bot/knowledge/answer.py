@@ -130,6 +130,16 @@ def _other_aspect(text: str | None, first: str | None) -> str | None:
     return found[0] if found else None
 
 
+# "两个证办下来要好久" after 营业执照 and then 食品经营许可: the aspect of both items talked about.
+# ("一共要带几样" is about one item: only the two are "both")
+_BOTH = re.compile(r"(这|那)两(个|样|项|件)|两(个|样|项|件)(证|照|执照|许可|手续|事|都|一起|加起来)|两证")
+
+
+def asks_about_both(text: str | None) -> bool:
+    """The question asks about the two items talked about, not only the latest one."""
+    return bool(_BOTH.search(clean(text).replace(" ", "")))
+
+
 def asks_how(text: str | None) -> bool:
     """"低保咋个申请": the steps are wanted, not only which aspects there are."""
     return bool(_HOW.search(clean(text)))
@@ -264,6 +274,11 @@ def aspect_text(guide: Guide, aspect: str, dept: Department | None, today: date 
         if promised.known and promised.working_days:
             done = add_working_days(today or _today(), promised.working_days)
             lines.append(f"如今天受理，按承诺时限预计{format_cn_date(done)}前办结（以实际受理日为准）。")
+        if not guide.legal_time_limit.known and not promised.known:
+            # "大概要好久才办得下来": no published figure, so whom to ask for the time, not a bare "暂无公布"
+            phone = _phone(guide, dept)
+            ask = f"{phone}（{d}）" if phone and phone != HOTLINE else f"{HOTLINE}热线"
+            lines.append(f"具体办理时间以{d}受理时告知为准，办理前可拨打{ask}咨询。")
         return "\n".join(lines)
     if aspect == "amount":
         return _amount_text(guide, d)
@@ -536,6 +551,9 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
     close = close_candidates(results)
     if len(close) > 1:
         shared, named = _named_in_question(text, close)
+        if named is None:
+            # "医生说可以办残疾证 请问咋个办": one candidate is called by what the question says, word for word
+            named = _called_in_question(text, close, index)
         if named is None:
             # "驾驶证搞掉了 咋个补": of 驾驶证换证（…补证） and 驾驶证公证, the one offering the stage asked for
             named = _offering_asked_stage(text, close)
@@ -937,6 +955,27 @@ def _named_in_question(text: str | None, close: list[Result]) -> tuple[int, Resu
     words any candidate shares with the question."""
     asked = _bigrams(clean(text))
     return _sole_best([(len(asked & _bigrams(r.name)), r) for r in close])
+
+
+CALLED_MIN_CHARS = 3  # a name or alias this long said word for word calls the item by name
+
+
+def _called_in_question(text: str | None, close: list[Result], index: SearchIndex) -> Result | None:
+    """Of candidates too close to tell apart, the one called by the longest of their names and aliases
+    that the question says word for word ("办残疾证" is an alias of 残疾人证办理; 孤独症 in the same story
+    matched 残疾儿童康复训练申请 by its words only), or None when none or two are called so."""
+    said = clean(text).replace(" ", "")
+    aliases = index.knowledge.item_aliases
+
+    def longest(result: Result) -> int:
+        names = [result.name, *(i.name for i in result.items)]
+        if result.guide is not None:
+            names += [*result.guide.aliases, *result.guide.catalog_names]
+        names += [a for n in list(names) for a in aliases.get(n, ())]
+        return max((len(n) for n in (clean(x).replace(" ", "") for x in names)
+                    if len(n) >= CALLED_MIN_CHARS and n in said), default=0)
+
+    return _sole_best([(longest(r), r) for r in close])[1]
 
 
 MOVED_ON_RATIO = 0.5  # the other item's score against the item in context, to take the question to it

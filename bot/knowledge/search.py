@@ -11,6 +11,7 @@ expansion and one-character typo repair (see bot.knowledge.text)."""
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
@@ -34,6 +35,11 @@ DEPARTMENT_PRIOR = 0.05  # lift for results of a department the question names o
 STAGE_PENALTY = 0.85   # a later stage (注销, 补办 …) the question does not mention
 STAGE_MISSING_PENALTY = 0.9  # a stage the question asks for (丢了 → 补办) that the result does not offer
 MAX_QUERY_CHARS = 200
+STORY_FAQ_MARGIN = 2.0  # ... where a FAQ must match this many times the best item's share to count in full
+STORY_FAQ_COVERAGE = 0.8  # ... and must have one of its phrasings said this completely
+STORY_MIN_CHARS = 20  # ... in a question this long (a short one matching little is no story: "政务中心下午好久关门哦")
+STORY_CONFIDENCE = 0.2  # no item or guide matches this share of the question (the answer's MIN_CONFIDENCE): a story
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 SCORE_CACHE_SIZE = 256  # questions whose scores are remembered (one answer searches the same words often)
 
 
@@ -251,11 +257,22 @@ class SearchIndex:
         share = np.divide(matched, known, out=np.zeros_like(matched), where=known > 0)
         scores *= (1 - QUERY_COVERAGE_WEIGHT) + QUERY_COVERAGE_WEIGHT * np.minimum(share, 1.0)
         per_result = np.maximum.reduceat(scores, self._starts) * self._prior
+        said = np.maximum.reduceat(coverage, self._starts)  # the most of any one surface the question says
         confidence = np.maximum.reduceat(np.divide(matched, asked, out=np.zeros_like(matched), where=asked > 0),
                                          self._starts)
         # A FAQ entry answers a general question: it must cover most of the question to win
-        # ("开公司要多少钱" is about a company, not about fees in general).
-        per_result = np.where(self._is_item_or_guide, per_result, per_result * confidence)
+        # ("开公司要多少钱" is about a company, not about fees in general) — most of what any result
+        # covers: in a long story ("宝宝两个月了…说要去打疫苗…应该去哪里打啊") every result matches
+        # little, and a FAQ one of whose phrasings the story says word for word ("打疫苗…去哪里打"), matching
+        # twice the share the best item matches, is not scaled below that item.
+        matched_items = self._is_item_or_guide & (per_result > 0)
+        best_item = float(confidence[matched_items].max()) if matched_items.any() else 0.0
+        scale = confidence
+        story = len(_HAN.findall(query)) >= STORY_MIN_CHARS and 0 < best_item < STORY_CONFIDENCE
+        if story:  # only a FAQ phrasing said (nearly) word for word in the story
+            relative = np.minimum(confidence / (STORY_FAQ_MARGIN * best_item), 1.0)
+            scale = np.where(said >= STORY_FAQ_COVERAGE, np.maximum(confidence, relative), confidence)
+        per_result = np.where(self._is_item_or_guide, per_result, per_result * scale)
         asked = stages_in_query(query[:MAX_QUERY_CHARS])
         penalty = np.ones(len(per_result))
         # a name offering the stage asked for ("机动车驾驶证换证（期满换证、补证）" for "驾驶证搞掉了") covers

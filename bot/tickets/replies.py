@@ -37,6 +37,8 @@ _HUMAN = re.compile(r"转人工|人工客服|人工服务|要人工|找人工|�
 
 # "这个归派出所还是城管嘛": naming two departments and asking which one is asking who handles it too
 _WHO = re.compile(r"归哪个管|归谁管|哪个部门管|哪个管|谁管|找哪个|找谁|该找哪|(归|找)[^，,。\s了没不]{1,8}还是[^，,。\s了没不]{1,8}(管|嘛|吗|呢|哦|[?？]|$)")
+# "你们到底管不管嘛": whether we (the government) take the matter up at all — yes, and who does
+_DO_YOU_HANDLE = re.compile(r"(你们|政府|你们政府|这里)(到底|究竟|还|会|能)?(管不管|管吗|管得了不|管得到不|能不能管|可不可以管|会不会管)")
 RESPONSIBLE_MIN_SCORE = 0.35  # the router's confidence needed to name the department to the citizen
 
 
@@ -80,6 +82,11 @@ ROBOT_ANSWER = "我是12345智能助手，帮您把问题登记清楚、转给�
 ANGER_AT_QUESTION = "理解您的着急，这次一定给您登记上、转给负责的部门限时处理。"
 
 
+def asks_whether_handled(text: str) -> bool:
+    """"你们到底管不管嘛": whether the matter is taken up at all."""
+    return bool(_DO_YOU_HANDLE.search(text or ""))
+
+
 def worries_about_privacy(text: str) -> bool:
     """"你们不要跟邻居说是我举报的哈", "会不会把我电话给他们": will the person reported learn who it was."""
     return bool(_PRIVACY_WORRY.search(text or ""))
@@ -95,6 +102,10 @@ def side_answer(text: str, description: str | None) -> str | None:
     if _WHO.search(text):
         department = department_for(description) if description else None
         return f"这类问题一般由{department}负责，登记后会转给他们办理。" if department else None
+    if asks_whether_handled(text):
+        department = department_for(description) if description else None
+        who = f"这类问题一般由{department}负责，" if department else ""
+        return f"管的。{who}您的诉求登记后会转给承办部门办理，并按规定时限联系您、答复办理结果。"
     return None
 
 
