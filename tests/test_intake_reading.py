@@ -80,7 +80,10 @@ def test_emergencies(text, kind):
                                   "楼顶的护栏垮了一段", "墙皮垮了一大块",
                                   # chronic or past illness, a medicine shop, gas run out: questions, no call
                                   "右手麻了好几天了", "我妈有高血压 慢特病咋个办", "药店卖过期药", "天然气没有气了",
-                                  "窗口的人讲不清楚", "去年心梗住院的钱能报好多"])
+                                  "窗口的人讲不清楚", "去年心梗住院的钱能报好多",
+                                  # said of people figuratively
+                                  "窗口那个人对我翻白眼", "你们是不是抽风了", "那个工作人员大舌头 说话听不清",
+                                  "电瓶车没气了"])
 def test_not_emergencies(text):
     assert emergency_in(text) is None
 

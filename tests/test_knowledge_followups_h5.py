@@ -25,6 +25,9 @@ def test_a_question_naming_another_matter_leaves_the_faq_in_context():
     assert compose("要带啥子", "resident-id-card", context_faq="holidays").procedure_item == "resident-id-card"
     # a time limit is a figure: "按工作日办公" in the entry on holidays is none
     assert compose("要多久", "resident-id-card", context_faq="holidays").procedure_item == "resident-id-card"
+    # what a guide says and the entry does not: "办退休要带啥子去" after the FAQ on retirement age
+    moved = compose("办退休要带啥子去 在哪里办", context_faq="retirement-age-and-years")
+    assert moved.procedure_item == "retirement-pension" and "身份证" in moved.text
 
 
 def test_a_mistyped_word_in_a_follow_up_names_its_item():

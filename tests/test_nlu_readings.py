@@ -274,6 +274,7 @@ def test_the_progress_of_a_disclosure_request_starts_the_lookup():
     from bot.nlu.readings import asks_about_the_case
 
     assert asks_about_the_case("你们一般要好久才答复嘛")
+    assert reread("我九月份申请了政府信息公开，到现在一个多月了，一直没有答复，这种情况怎么办？", "apply_disclosure", False) is None
     assert reread("这个编号在哪里看嘛？我只记得是十月份交的", "nlu_fallback", False) == "query_application_status"
 
 

@@ -666,6 +666,11 @@ def _faq_sentences(entry) -> list[str]:  # noqa: ANN001 - a FaqEntry
     return [s.strip() for s in re.split(r"(?<=[。？！])", entry.answer) if s.strip()]
 
 
+# What a guide says and a FAQ entry does not: asked after a FAQ answer, with words of a guide's name,
+# the guide answers it.
+_GUIDE_ASPECTS = ("materials", "location", "process", "online", "proxy", "delivery")
+
+
 def faq_follow_up(text: str | None, faq: Result, aspect: str | None, index: SearchIndex | None = None) -> Reply | None:
     """A follow-up on the FAQ entry answered last ("我之前在成都交了三年 前面那几年算不算", "审批下来要好久"
     after the FAQ on 公积金贷款): its sentences on what is asked, unless the question names another item
@@ -679,6 +684,8 @@ def faq_follow_up(text: str | None, faq: Result, aspect: str | None, index: Sear
         surfaces = [other.name, *(other.faq.aliases if other.kind == "faq" else [])]
         if own & _bigrams("，".join(surfaces)) - _bigrams(faq.name):
             return None  # "那医保呢" after the FAQ on 公积金: another matter
+        if other.kind == "guide" and aspect in _GUIDE_ASPECTS and own & _bigrams(other.name):
+            return None  # "办退休要带啥子去" after the FAQ on retirement age: the guide's materials
     said = _said(fixed, index)
     sentences = _faq_sentences(faq.faq)
     # the entry's topic (公积金 in most of its sentences) says which entry, not which of its sentences

@@ -129,6 +129,8 @@ _TAKE_IT_UP = re.compile(r"(帮|替|给)(我|我们|忙|大家)?.{0,2}(反映|�
 # "我之前申请了…", "上个月交的申请": a request made already (its progress is asked), not one to make
 _MADE_REQUEST = re.compile(r"申请了|交了|提交了|递交了|递了|之前|已经|上次|前段时间|上个月|(怎么|咋个?|如何)查")
 _HOW_LONG = re.compile(r"多长时间|多久|好久|几天|多少天")
+# "一直没有答复，这种情况怎么办": what can be done about it (the rights of the applicant), no lookup
+_WHAT_NOW = re.compile(r"怎么办|咋办|咋个办|找谁|找哪个|哪个管|谁管|能不能投诉|可以投诉|怎么投诉")
 # "哎 还是帮我登记嘛": registering after all what was given up a moment ago
 _CHANGES_MIND = re.compile(r"还是(要|得)?(帮|给|替)?(我|我们)?.{0,2}(登记|反映|记下来|记一下|报上去|上报|投诉|举报)"
                            r"(一下|一哈|上去)?(嘛|吧|哈|哦|了)?(?=$|[，,。.!！?？\s])")
@@ -255,7 +257,7 @@ def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[
     # "我之前申请了政府信息公开 想问下到哪一步了": the progress of a request made, not how to make one —
     # the status flow asks for its number (each status form answers from whichever table holds it)
     if intent in ("query_disclosure", "apply_disclosure") and not has_case_number and _EARLIER_CASE.search(text) \
-            and _MADE_REQUEST.search(text) and not _HOW_LONG.search(text):
+            and _MADE_REQUEST.search(text) and not _HOW_LONG.search(text) and not _WHAT_NOW.search(text):
         return "query_application_status"
     # "我去社区申请低保 工作人员…连表都不给我 这个合理不": an application refused, no published document
     if intent in ("query_disclosure", "apply_disclosure") and not has_case_number \
