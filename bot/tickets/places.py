@@ -219,8 +219,14 @@ _SIGN = re.compile(r"^([\u4e00-\u9fff]{0,4}?)[，,\s]*(?:招牌|店名|店的名
                    r"[「『“\"\'《]?([\u4e00-\u9fffA-Za-z0-9]{2,12})")
 
 
+_LIVES_AT = re.compile(r"我(?:们)?(?:家)?(?:就)?(?:住|屋头在|家在)")
+
+
 def _said_to_be_at(text: str, clusters: list[tuple[int, int]]) -> Optional[tuple[int, int]]:
-    """The run (or the part of it) that follows "店在", "地址在"… — the place the citizen says the matter is at."""
+    """The run (or the part of it) that follows "店在", "地址在"… — the place the citizen says the matter
+    is at, when they also say where they live (else the most specific run decides, as before)."""
+    if not _LIVES_AT.search(text):
+        return None
     for m in _SAYS_WHERE.finditer(text):
         for a, b in clusters:
             if a <= m.end() < b or m.end() <= a <= m.end() + 1:
