@@ -235,7 +235,8 @@ class ValidateTicketForm(FormValidationAction):
                 out["ticket_phone"] = phone
             if asked == "ticket_description" and replies.asks_whether_handled(text) and tells_problem(text):
                 out["ticket_description"] = text  # "楼上天天吵 你们管不管": answered, and it is the matter
-            elif asked != "ticket_description" and _long_story(text) and "ticket_description" not in out:
+            elif asked != "ticket_description" and _long_story(text) and "ticket_description" not in out \
+                    and replies.asks_whether_handled(text):
                 more = self._told_instead(text, tracker)
                 if more:  # "我们一共十几个人 过年都回不去了 你们到底管不管": answered, and the story kept
                     out["ticket_description"] = more
@@ -275,12 +276,13 @@ class ValidateTicketForm(FormValidationAction):
                 and intake.meaningful_length(text) >= intake.MIN_DESCRIPTION_CHARS and not intake.acknowledges(text) \
                 and not intake.refuses(text, "phone") and not intake.refuses(text, "name")
             if not current or not (worse or intake.asks_what_to_do(text)) or replies.side_answer(text, None) \
-                    or intake.asks_about_processing(text) or cls._volunteered(text, tracker, asked):
-                return None  # "在浓洄街道新华大厦顶楼 我们有人在旁边拉到他的": the place, taken as usual
+                    or intake.asks_about_processing(text):
+                return None
         advice = found.advice if found is not None else _emergency_advice(current)
         if not advice:
             return None
         dispatcher.utter_message(text=advice)
+        # "在浓洄街道新华大厦顶楼 我们有人在旁边拉到他的": the instruction again, and the place taken
         out: Dict[Text, Any] = {"ticket_side": asked != "ticket_description",
                                 **cls._volunteered(text, tracker, asked)}
         if found is not None and not current:
