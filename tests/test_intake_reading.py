@@ -83,7 +83,8 @@ def test_emergencies(text, kind):
                                   "窗口的人讲不清楚", "去年心梗住院的钱能报好多",
                                   # said of people figuratively
                                   "窗口那个人对我翻白眼", "你们是不是抽风了", "那个工作人员大舌头 说话听不清",
-                                  "电瓶车没气了"])
+                                  "电瓶车没气了", "楼下烧烤店的抽油烟机对到我们窗子 烟子全部进来了",
+                                  "车子停在右手边 动不了", "熏得我胸口闷 晚上一身汗"])
 def test_not_emergencies(text):
     assert emergency_in(text) is None
 
