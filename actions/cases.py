@@ -251,7 +251,7 @@ class CaseStatusAnswer(Action):
                 await _not_satisfied(dispatcher, outcome.record.number,
                                      " ".join(t for t in said if rejects_the_answer(t)))
             elif urge:
-                await _urge(dispatcher, tracker, outcome.record.kind, outcome.record.number)
+                await urge_case(dispatcher, tracker, outcome.record.kind, outcome.record.number)
             return reset + [SlotSet(RETRY_SLOT, None), SlotSet(RETRY_FLAG, False), SlotSet(CASE_SLOT, context)] + (
                 [SlotSet(SESSION_SLOT, outcome.record.number)] if verified_ticket else [])
         if outcome.kind == LOCKED:
@@ -298,7 +298,7 @@ async def _not_satisfied(dispatcher: CollectingDispatcher, number: str, words: s
     dispatcher.utter_message(text=ticket_replies.not_satisfied_text(outcome, number))
 
 
-async def _urge(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, number: str) -> None:
+async def urge_case(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, number: str) -> None:
     """催办 right after a verified status: recorded on a ticket; for an application, a ticket to its
     department that carries the urge (bot.approvals.urge)."""
     try:
@@ -307,8 +307,8 @@ async def _urge(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, n
         elif kind == "application":
             ticket = await urge_application(number, tracker.sender_id,
                                             (tracker.get_latest_input_channel() or "chat")[:32])
-            if ticket is not None:
-                dispatcher.utter_message(text=replies.application_urged(ticket))
+            dispatcher.utter_message(text=replies.application_urged(ticket) if ticket is not None
+                                     else replies.NOTHING_TO_URGE)
     except Exception:
         logger.exception("urge after a status lookup not recorded")
         dispatcher.utter_message(text=replies.URGE_NOT_RECORDED)

@@ -15,7 +15,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.cases import CASE_SLOT
+from actions.cases import CASE_SLOT, urge_case
 from actions.procedures import respond
 from actions.tracker import fresh_message, hinted, intent_of, previous_action, text_of
 from bot.identifiers import is_valid_mobile, normalize_phone
@@ -795,6 +795,11 @@ class ActionUrgeTicket(Action):
         return "action_urge_ticket"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        case = tracker.get_slot(CASE_SLOT)
+        if previous_action(tracker) in CASE_ANSWERS and isinstance(case, dict) and case.get("kind") == "application":
+            # "超了这么久了 帮我催一下" right after the status of an application: that application is urged
+            await urge_case(dispatcher, tracker, "application", case.get("number") or "")
+            return []
         number = tracker.get_slot("last_ticket_no")
         if not number:
             dispatcher.utter_message(text=replies.URGE_NEEDS_NUMBER)

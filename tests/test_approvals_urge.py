@@ -60,3 +60,30 @@ async def test_an_approval_department_tickets_do_not_know_is_left_to_routing(urg
     ticket = await urge_application("SJ-XK-2026-10-00401", url=urge_db.url)
     assert ticket is not None and ticket["department"] != "食品经营许可审批科"
     assert "食品经营许可审批科" in ticket["description"]
+
+
+async def test_urge_said_right_after_the_status_urges_that_application(urge_db):
+    """"超了这么久了 帮我催一下" after the verified status of an application (its case kept in
+    last_case): the application is urged, no ticket number is asked for; a finished one is said so."""
+    import time
+
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.tickets import ActionUrgeTicket
+    from bot.cases import replies as case_replies
+
+    async def urge(number: str) -> list[str]:
+        events = [{"event": "action", "name": "action_application_status", "timestamp": time.time()},
+                  {"event": "user", "text": "超了这么久了 你们帮我催一下", "timestamp": time.time(),
+                   "parse_data": {"intent": {"name": "urge_ticket"}}}]
+        tracker = Tracker("conv-urge-after", {"last_case": {"kind": "application", "number": number, "text": "办件"}},
+                          {"text": "超了这么久了 你们帮我催一下", "intent": {"name": "urge_ticket"}}, events, False, None, {},
+                          "action_listen")
+        dispatcher = CollectingDispatcher()
+        await ActionUrgeTicket().run(dispatcher, tracker, {})
+        return [m.get("text") for m in dispatcher.messages]
+
+    said = await urge("SJ-XK-2026-10-00387")
+    assert said and said[0].startswith("已为您登记催办，工单编号：") and "区市监局" in said[0]
+    assert await urge("SJ-XK-2026-10-00400") == [case_replies.NOTHING_TO_URGE]

@@ -304,3 +304,9 @@ def test_asking_for_a_real_person_and_to_note_it_down():
     assert reread("我的滴保咋个突然就莫得了 也没人来通知我 你是机器人哇 我要找个真人说", "bot_challenge", False) == "request_human"
     assert reread("你是真人吗", "bot_challenge", False) is None
     assert reread("那你先帮我记下来嘛 穿石镇 金山村7组", "out_of_scope", False) == "seek_help"
+
+
+def test_a_goodbye_that_says_no_farewell_is_asked_again():
+    assert reread("身份正掉了", "goodbye", False) == "nlu_fallback"
+    assert reread("好的 谢谢你 再见", "goodbye", False) is None
+    assert reread("没事了 晓得了", "goodbye", False) is None

@@ -131,6 +131,8 @@ _MADE_REQUEST = re.compile(r"申请了|交了|提交了|递交了|递了|之前|
 _HOW_LONG = re.compile(r"多长时间|多久|好久|几天|多少天")
 # "一直没有答复，这种情况怎么办": what can be done about it (the rights of the applicant), no lookup
 _WHAT_NOW = re.compile(r"怎么办|咋办|咋个办|找谁|找哪个|哪个管|谁管|能不能投诉|可以投诉|怎么投诉")
+_FAREWELL = re.compile(r"再见|拜拜|拜了|bye|不聊了|挂了|走了|下次|没事了|就这样|不用了|好了|晓得了|知道了|明白了|谢谢|多谢|感谢|"
+                       r"行了|可以了|算了|不问了|不说了|没得事|莫得事|先这样|辛苦")
 # "哎 还是帮我登记嘛": registering after all what was given up a moment ago
 _CHANGES_MIND = re.compile(r"还是(要|得)?(帮|给|替)?(我|我们)?.{0,2}(登记|反映|记下来|记一下|报上去|上报|投诉|举报)"
                            r"(一下|一哈|上去)?(嘛|吧|哈|哦|了)?(?=$|[，,。.!！?？\s])")
@@ -214,6 +216,8 @@ def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[
         return "ask_procedure"
     if _OVERDUE_WHO.search(text) and not has_case_number:
         return "ask_procedure"  # answered by the knowledge base (FAQ application-overdue)
+    if intent == "goodbye" and not _FAREWELL.search(text) and len(re.findall(r"[\u4e00-\u9fff]", text)) >= 4:
+        return "nlu_fallback"  # "身份正掉了" says no farewell: it is asked again, not answered with 再见
     if not has_case_number and _LOOKUP_WITHOUT_NUMBER.search(text):
         return "query_ticket_status"  # "编号搞忘了 用身份证能查不": the lookup offers the other ways
     if intent in STATUS_INTENTS and not has_case_number and _TAKE_IT_UP.search(text) and _PROBLEM.search(text):
