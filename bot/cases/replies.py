@@ -17,7 +17,7 @@ STATE_AFTER_CHECK = "核验通过后，我马上告诉您这件事办到哪一�
 URGE_NOT_RECORDED = try_later("催办暂时没有登记成功", "催办")
 
 
-NOTHING_TO_URGE = "这件事已经办结，不需要再催办了；对办理结果有疑问，可以回复“我要反映问题”登记，或拨打12345政务服务便民热线。"
+NOTHING_TO_URGE = f"这件事已经办结，不需要再催办了；对办理结果有疑问，可以回复“我要反映问题”登记，或拨打{HOTLINE_NAME}。"
 
 
 def application_urged(ticket: dict) -> str:
