@@ -10,13 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot.approvals.models import Application
-from bot.auth.models import Department
 from bot.approvals.queries import facts_of
 from bot.approvals.status import compute_status
 from bot.calendar import format_cn_date, local_today
 from bot.db import session_scope
 from bot.imports.fields import local_date
-from bot.tickets.service import create_ticket
+from bot.tickets.service import create_ticket, is_active_department
 
 
 def urge_description(status) -> str:
@@ -39,13 +38,11 @@ async def urge_application(application_no: str, conversation_id: Optional[str] =
             return None
         status = compute_status(facts_of(app), local_today())
         phone, name = app.applicant_phone, app.applicant_name
-        # the approval system's department name, when it is also one tickets go to; else routing decides
-        known = (await session.execute(select(Department.id).where(
-            Department.name == app.department, Department.active.is_(True)))).first() is not None
     if status.finished:
         return None
     data = {"description": urge_description(status), "category": "投诉" if status.overdue else "求助",
             "contact_phone": phone, "contact_name": name, "conversation_id": conversation_id, "channel": channel}
-    if known:
+    # the approval system's department name, when it is also one tickets go to; else routing decides
+    if await is_active_department(status.facts.department, url=url):
         data["department"] = status.facts.department
     return await create_ticket(data, url=url, link=False)
