@@ -329,3 +329,7 @@ ActionApplicationStatus = case_answer("application_status_form", "application_no
 ActionDisclosureRequestStatus = case_answer("disclosure_request_form", "request_no",
                                             "action_disclosure_request_status")
 ActionTicketStatus = case_answer("ticket_status_form", "ticket_no", "action_ticket_status")
+# the status answers right after which CASE_SLOT holds the case just verified: any of the three forms
+# may verify any kind of case (the number decides), so a ticket-status lookup can answer an application
+CASE_ANSWERS = (ActionApplicationStatus.action_name, ActionDisclosureRequestStatus.action_name,
+                ActionTicketStatus.action_name)

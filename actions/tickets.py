@@ -15,7 +15,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.cases import CASE_SLOT, urge_case
+from actions.cases import CASE_ANSWERS, CASE_SLOT, urge_case
 from actions.procedures import respond
 from actions.tracker import fresh_message, hinted, intent_of, previous_action, text_of
 from bot.identifiers import is_valid_mobile, normalize_phone
@@ -139,10 +139,6 @@ async def _answered_with_confidence(text: str, need_service: bool = True) -> boo
     if reply.kind == "faq":
         return True
     return reply.kind in ANSWERED_KINDS and not (need_service and not names_a_service(text))
-
-
-# the status answers after which a ticket is about the case just verified
-CASE_ANSWERS = ("action_application_status", "action_disclosure_request_status")
 
 
 def _emergency_advice(kind: Optional[str]) -> Optional[str]:

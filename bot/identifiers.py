@@ -101,9 +101,17 @@ def normalize_case_no(value: Optional[str]) -> str:
     return re.sub(r"\s+", "", text).strip("-")
 
 
+# A normalised number: letters, digits and dashes, after at most 8 Chinese characters — a document
+# number keeps its issuing office's 代字 ("广安区民〔2026〕第31号" → "广安区民202631"): another office's
+# document of the same year and serial is another case.
+CASE_NO_CHARS = re.compile(r"[\u4e00-\u9fff]{0,8}[A-Z0-9-]+")
+CASE_OFFICE_MAX_CHARS = 8
+
+
 def has_case_no_shape(number: str) -> bool:
-    """A normalised number of any source system: 6–40 letters, digits or dashes, at least 6 digits."""
-    return bool(number) and bool(re.fullmatch(r"[A-Z0-9-]+", number)) \
+    """A normalised number of any source system: 6–40 characters (an office's 代字, then letters, digits
+    or dashes), at least 6 digits."""
+    return bool(number) and bool(CASE_NO_CHARS.fullmatch(number)) \
         and CASE_NO_MIN_CHARS <= len(number) <= CASE_NO_MAX_CHARS and sum(c.isdigit() for c in number) >= CASE_NO_MIN_DIGITS
 
 

@@ -82,6 +82,28 @@ def test_document_number_shapes_match_however_typed(stored, said):
     assert digits_outside(said, (found[0].start, found[0].end)) == "3388"
 
 
+@pytest.mark.parametrize("stored, said", [
+    ("广安区民〔2026〕第31号", "镇上给了个号 广安区民(2026)第31号 我电话是189 9081 3388 帮我查下"),
+    ("广区审受〔2026〕第1187号", "受理通知书上面写的是广区审受［2026］1187号，尾号3388，办好了没有"),
+])
+def test_document_numbers_keep_their_office(stored, said):
+    """A document number of a Chinese-named office keeps the office's 代字 (another office's document of
+    the same year and serial is another case); in a message, the data decides where the 代字 starts."""
+    number = normalize_case_no(stored)
+    assert numbers.is_case_no_shape(number) and number[0] == stored[0] and "第" not in number
+    found = pick(candidates(said), {number: "application"})
+    assert found is not None and found[0].number == number and found[1] == "application"
+    assert digits_outside(said, (found[0].start, found[0].end)) == "3388"
+    # not in the data: the citizen's words before the 代字 never become part of a number
+    unknown = pick(candidates(said), {})
+    assert unknown is not None and unknown[0].number.isascii()
+
+
+def test_office_words_alone_are_no_number():
+    assert not numbers.is_case_no_shape("广安区民政局") and not numbers.is_case_no_shape("第31号")
+    assert not numbers.is_case_no_shape("一二三四五六七八九123456")
+
+
 def test_brackets_in_a_message_do_not_make_a_number():
     assert candidates("2026年3月(周五)去的，12栋(3单元)") == []
 

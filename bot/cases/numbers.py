@@ -19,8 +19,9 @@ from typing import Iterable, Optional
 
 import yaml
 
-from bot.identifiers import (CASE_BRACKETS, CASE_DASHES, CASE_DOC_WORDS, CASE_NO_MAX_CHARS, has_case_no_shape,
-                             is_valid_id_number, is_valid_mobile, normalize_case_no)
+from bot.identifiers import (CASE_BRACKETS, CASE_DASHES, CASE_DOC_WORDS, CASE_NO_CHARS, CASE_NO_MAX_CHARS,
+                             CASE_OFFICE_MAX_CHARS, has_case_no_shape, is_valid_id_number, is_valid_mobile,
+                             normalize_case_no)
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -51,8 +52,9 @@ class CaseNumberConfigError(ValueError):
 
 
 def is_case_no_shape(number: str) -> bool:
-    """6–40 letters, digits or dashes with at least 6 digits, or a number of a configured scheme."""
-    if not number or not re.fullmatch(r"[A-Z0-9-]+", number):
+    """6–40 letters, digits or dashes (after an office's 代字) with at least 6 digits, or a number of a
+    configured scheme."""
+    if not number or not CASE_NO_CHARS.fullmatch(number):
         return False
     return has_case_no_shape(number) or scheme_of(number) is not None
 
@@ -159,7 +161,31 @@ def candidates(text: str) -> list[Candidate]:
                 seen.add(number)
                 plausible = not whole_implausible and not _implausible(number)
                 out.append(Candidate(number, pieces[i][0], pieces[j - 1][1], plausible, scheme_of(number)))
+    out.extend(_with_office(text, norm, out, seen))
     out.sort(key=lambda c: (-len(c.number), c.start))
+    return out
+
+
+# Chinese characters right before a document number's opening bracket: its issuing office's 代字.
+_OFFICE_BEFORE_BRACKET = re.compile(r"([\u4e00-\u9fff]+)[(\[{〔【〖]")
+
+
+def _with_office(text: str, norm: str, found: list[Candidate], seen: set[str]) -> list[Candidate]:
+    """"广区审受〔2026〕第1187号": the number with each possible length of the 代字 before it (the words
+    before it are the citizen's: "上面写的是广区审受"). Only the data can tell which is the number, so
+    these are never plausible on their own (bot.cases.numbers.pick)."""
+    raw = unicodedata.normalize("NFKC", text or "").upper()
+    if len(raw) != len(norm):
+        return []
+    out = []
+    for m in _OFFICE_BEFORE_BRACKET.finditer(raw):
+        office = m.group(1)
+        for c in [c for c in found if c.start in (m.end(), m.end() - 1)]:
+            for k in range(1, min(CASE_OFFICE_MAX_CHARS, len(office)) + 1):
+                number = office[-k:] + c.number
+                if number not in seen and is_case_no_shape(number):
+                    seen.add(number)
+                    out.append(Candidate(number, m.start(1) + len(office) - k, c.end, False, None))
     return out
 
 
