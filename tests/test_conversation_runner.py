@@ -408,6 +408,22 @@ def test_play_status_answer_counts_for_the_turn_that_started_the_lookup_still_wa
     assert result["passed"], result["failures"]
 
 
+def test_play_status_answer_counts_for_the_turn_whose_lookup_the_citizen_completes():
+    """"我的申请进度", then the citizen's own scripted "1234": the status answers the first turn; a turn
+    after the lookup closed is judged on its own reply."""
+    result = _play("""
+- id: status-typed
+  turns:
+    - say: "我的申请进度"
+      expect: {any: ["工作日"]}
+    - "1234"
+    - say: "你好"
+      expect: {any: ["工作日"]}
+  ticket: none
+""")
+    assert [f["detail"][:6] for f in result["failures"]] == ["turn 3"], result["failures"]
+
+
 def test_play_crash_and_silence():
     result = _play("""
 - id: broken

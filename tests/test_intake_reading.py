@@ -28,6 +28,7 @@ from bot.tickets.places import adds_to_place, division_in, divisions, place_in, 
     ("闻到一股怪味 像是煤气", "gas"),
     ("老汉儿出去遛弯 一晚上没回家", "missing_person"),
     ("我孙孙不见了 在思源广场 五岁", "missing_person"),
+    ("想问下托管收不收钱。还有我家女儿下午四点半放学，到现在七点了还没回来", "missing_person"),
     ("差点被车撞，后来他还是被车撞了", "injury"),
     # said in other ways than the ones above
     ("灶房头一股怪气味 怕是气漏了", "gas"), ("隔壁房子燃起来了", "fire"), ("娃儿掉到河头去了", "drowning"),
@@ -84,7 +85,9 @@ def test_emergencies(text, kind):
                                   # said of people figuratively
                                   "窗口那个人对我翻白眼", "你们是不是抽风了", "那个工作人员大舌头 说话听不清",
                                   "电瓶车没气了", "楼下烧烤店的抽油烟机对到我们窗子 烟子全部进来了",
-                                  "车子停在右手边 动不了", "熏得我胸口闷 晚上一身汗"])
+                                  "车子停在右手边 动不了", "熏得我胸口闷 晚上一身汗",
+                                  # things, not people, that have not come back
+                                  "儿子下午寄的快递到现在还没到家", "我妈的退休金到现在还没回来"])
 def test_not_emergencies(text):
     assert emergency_in(text) is None
 

@@ -306,6 +306,19 @@ def test_asking_for_a_real_person_and_to_note_it_down():
     assert reread("那你先帮我记下来嘛 穿石镇 金山村7组", "out_of_scope", False) == "seek_help"
 
 
+@pytest.mark.parametrize("text", ["网上说得太笼统了 能不能请人社局的人打电话给我解释一下 我电话是13568820471",
+                                  "能不能叫公积金中心的人一次给我说清楚 打我电话嘛 18981750263 王",
+                                  "麻烦安排个工作人员给我回个电话"])
+def test_a_call_back_asked_for_is_a_person(text):
+    assert reread(text, "ask_procedure", False) == "request_human"
+
+
+@pytest.mark.parametrize("text", ["都一个星期了为啥没人给我打电话", "登记了以后会不会给我打电话",
+                                  "不要给我打电话 短信回复就行", "能不能叫他们打电话给我 编号GD7KX3M9QP"])
+def test_a_call_back_not_asked_for(text):
+    assert reread(text, "ask_procedure", "GD7KX3M9QP" in text) != "request_human"
+
+
 def test_a_goodbye_that_says_no_farewell_is_asked_again():
     assert reread("身份正掉了", "goodbye", False) == "nlu_fallback"
     assert reread("好的 谢谢你 再见", "goodbye", False) is None

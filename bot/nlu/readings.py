@@ -201,6 +201,14 @@ _ASKS_HUMAN = re.compile(r"转人工|人工客服|人工服务|要人工|找人�
                          r"(找|要|喊|叫|换|跟)(个|一个)?(真人|活人)")  # "我要找个真人说", not "你是真人吗"
 
 
+# "能不能请人社局的人打电话给我解释一下": a call back is asked for — a person, as with 转人工 (not "为啥没人
+#给我打电话", a ticket's delay, nor "会不会给我打电话", a question about the process).
+_ASKS_CALLBACK = re.compile(r"(能不能|可不可以|可以|麻烦|请|叫|让|喊|安排|希望|要求|找个?).{0,16}"
+                            r"(打电话给我|给我打个?电话|打我的?电话|给我回个?电话|回个?电话给我|电话联系我|打电话联系我)|"
+                            r"(打我的?电话|给我回个?电话|回个?电话给我|打电话给我)(嘛|吧|哈|噻|撒)")
+_NO_CALL = re.compile(r"(不要|别|莫|不用|不准|不许).{0,4}(打|回)")
+
+
 # "打字太慢了 你们电话是好多 我打过来问": our own number is asked (the FAQ on 12345 answers it).
 _ASKS_OUR_NUMBER = re.compile(r"(你们|热线|客服|政务服务中心|大厅)的?(电话|号码|热线)(号码)?(是)?(多少|好多|几号|几多)")
 
@@ -208,6 +216,8 @@ _ASKS_OUR_NUMBER = re.compile(r"(你们|热线|客服|政务服务中心|大厅)
 def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[str]:
     """The intent the message should have, or None to keep the classifier's."""
     if _ASKS_HUMAN.search(text) and not has_case_number:
+        return "request_human"
+    if _ASKS_CALLBACK.search(text) and not (has_case_number or _WHY_NO_CONTACT.search(text) or _NO_CALL.search(text)):
         return "request_human"
     if _ASKS_OUR_NUMBER.search(text) and not has_case_number and not _PROBLEM.search(text):
         return "ask_procedure"

@@ -738,15 +738,22 @@ def play(conv: Conversation, target: Target, http=None) -> dict:
     form = slot = None
     windows: list[tuple[dict, str, list[str]]] = []   # (expect, where, reply texts) per scripted turn
     forms_after: list[Optional[str]] = []              # the active form after each scripted turn
+    lookup_turn: Optional[int] = None                  # the scripted turn whose lookup waits for number/code
     for i, turn in enumerate(conv.turns, 1):
         text = _substitute(turn["say"], values)
         # never_ask counts from the last scripted turn on: before it, the bot may fairly ask for a
         # field the citizen only gives in a later scripted message.
         joined, form, slot = exchange(text, f"turn {i}/{len(conv.turns)}", "script",
                                       watch_asks=i == len(conv.turns))
+        # "帮我查下…有结果没", then the citizen's own "尾号2208": the answer to the first turn comes in
+        # the reply to the scripted turns that complete its lookup (as with the runner's own answers)
+        if lookup_turn is not None:
+            windows[lookup_turn][2].append(joined)
         expect = {k: [_substitute(s, values) for s in v] for k, v in turn["expect"].items()}
         windows.append((expect, f"turn {i} {text[:30]!r}", [joined]))
         forms_after.append(form)
+        waiting = bool(form) and SLOT_FIELDS.get(slot or "") in VERIFICATION_FIELDS
+        lookup_turn = (lookup_turn if lookup_turn is not None else len(windows) - 1) if waiting else None
 
     # The turn that started the lookup still waiting at the end ("单号是… 到现在还是吵", then "你们帮我催一下"):
     # its answer too comes only after the number and code, like the last turn's.
