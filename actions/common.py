@@ -51,7 +51,8 @@ class ActionAskAffirmation(Action):
             items = []
         if items:
             dispatcher.utter_message(text=fallback_items_text(items), buttons=choice_buttons(items) + [NONE_OF_THESE])
-            return []
+            # "这个咋个补" next is about the first item offered (as after an answer's choice of items)
+            return [SlotSet("procedure_item", items[0].id), SlotSet("procedure_faq", None)]
         ranking = tracker.latest_message.get("intent_ranking") or []
         candidates = [r for r in ranking if r.get("name") not in (None, "nlu_fallback", "out_of_scope")
                       and plausible_reading(r["name"], text)]
@@ -74,6 +75,9 @@ class ActionOutOfScope(Action):
         if not has_content(text):
             dispatcher.utter_message(response="utter_empty_message")
             return []
+        if text == NONE_OF_THESE["payload"]:  # "都不是": none of the items offered is the context
+            dispatcher.utter_message(response="utter_out_of_scope")
+            return [SlotSet("procedure_item", None), SlotSet("procedure_faq", None)]
         # "一年能贷好多" after 学生资助 reads as out of scope to the NLU, but the knowledge answers it
         reply = await _follow_up(text, tracker, "out of scope")
         if reply is not None:

@@ -42,7 +42,7 @@ QUESTION_OFFER = "question_offer"  # ... a question whether what happened is rig
 # After these the citizen is asking about a service or a disclosure: a question next is one more question.
 QUESTION_CONTEXT_ACTIONS = ("action_answer_procedure", "situation_form", "action_ask_situation_answer", "action_situation_done",
                             "action_query_disclosure", "action_apply_disclosure", "action_disclosure_request_status",
-                            "action_out_of_scope")
+                            "action_out_of_scope", "action_default_ask_affirmation", "action_two_stage_fallback")
 ANSWERED_KINDS = ("answer", "overview", "faq")
 CONTACT_QUESTIONS = ("ticket_phone", "ticket_name")
 OPTIONAL_ANSWERS = {"ticket_phone": "phone", "ticket_name": "name", "ticket_location": "location"}
@@ -703,6 +703,8 @@ class ActionSubmitTicket(Action):
             data["urgent"] = True
             if emergency.routes or not await _router_sure(description):
                 data["department"] = emergency.department
+                # the handler sees the danger first ("线吊下来" is 电线断落); the router never reads it
+                data["description"] = replies.with_emergency_label(data["description"], emergency.label)
         case = tracker.get_slot(CASE_SLOT)
         if emergency is None and isinstance(case, dict) and intake.carries_case(description, case.get("text")) \
                 and await is_active_department(case.get("department")):

@@ -165,7 +165,9 @@ def test_places(text, place):
 @pytest.mark.parametrize("text", ["你们几点下班", "窗子开了的 阀门我也关了", "不知道", "好的",
                                   # words addressed to us and generic places name no place
                                   "那你们喊社区的人来帮我弄一下嘛", "你们能不能通知社区来个人",
-                                  "社区医院打疫苗太难了", "我三号那天去办事", "一号线地铁"])
+                                  "社区医院打疫苗太难了", "我三号那天去办事", "一号线地铁",
+                                  # walking is no road
+                                  "我八十了 走不动路 可不可以喊我儿子去帮我办", "腿不好 要绕路"])
 def test_not_places(text):
     assert place_in(text) is None
 
@@ -709,3 +711,12 @@ def test_hyperbole_about_the_heart_is_no_heart_attack():
     assert emergency_in("隔壁工地天天晚上十一二点还在打桩 吵得我心脏病都要犯了") is None
     assert emergency_in("我老汉心脏病犯了 喘不过气").kind == "heart_attack"
     assert intake.name_in("我想表扬石笋镇卫生院的刘医生 我妈半夜发病") is None
+
+
+def test_every_emergency_kind_has_a_label_for_the_handler():
+    from bot.tickets.emergency import emergencies
+    from bot.tickets.replies import with_emergency_label
+
+    assert all(e.label for e in emergencies())
+    assert with_emergency_label("线吊下来冒火花", "电线断落、触电危险") == "【紧急：电线断落、触电危险】线吊下来冒火花"
+    assert with_emergency_label("【紧急：火灾】楼下着火", "火灾") == "【紧急：火灾】楼下着火"

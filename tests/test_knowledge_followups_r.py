@@ -90,3 +90,27 @@ async def test_the_fallback_answers_a_follow_up_on_the_item_in_context():
         dispatcher, Tracker("t", {"procedure_item": "disability-certificate"}, message, [], False, None, {},
                             "action_listen"), {})
     assert "上门评定" in dispatcher.messages[0]["text"]
+
+
+async def test_the_items_the_fallback_offers_are_the_context_of_the_next_question():
+    """"身份正掉了" gets "您是想问 居民身份证…吗"; "这个咋个补" next is about the first item offered, and
+    "都不是" leaves no item in context."""
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    import actions.common as common
+
+    message = {"text": "身份正掉了", "intent": {"name": "nlu_fallback"}, "intent_ranking": [{"name": "nlu_fallback"}]}
+    dispatcher = CollectingDispatcher()
+    events = await common.ActionAskAffirmation().run(
+        dispatcher, Tracker("t", {}, message, [], False, None, {}, "action_listen"), {})
+    offered = dispatcher.messages[0]["buttons"][0]["payload"]
+    item = next(e["value"] for e in events if e["name"] == "procedure_item")
+    assert "居民身份证" in dispatcher.messages[0]["text"] and item in offered
+    assert "补" in compose("赶场的时候掉的 找不到了 这个咋个补", item).text
+
+    dispatcher = CollectingDispatcher()
+    none_of_these = {"text": "/out_of_scope", "intent": {"name": "out_of_scope"}}
+    events = await common.ActionOutOfScope().run(
+        dispatcher, Tracker("t", {"procedure_item": item}, none_of_these, [], False, None, {}, "action_listen"), {})
+    assert {"event": "slot", "name": "procedure_item", "value": None, "timestamp": None} in events

@@ -26,6 +26,7 @@ class Emergency:
     # pattern index → patterns that void that one pattern only: "管子爆了" is a flood unless the
     # message tells an outage ("…一滴水都没得"), while "屋头淹了" stays a flood whatever else is said
     pattern_unless: tuple = ()
+    label: str = ""  # the kind in a few words, for the handler ("燃气泄漏")
 
     def matches(self, norm: str) -> bool:
         """Whether the normalised message describes this emergency."""
@@ -66,7 +67,7 @@ def _load(path: Path) -> tuple[Emergency, ...]:
         unless = tuple(_compiled(str(p), f"{where}.unless") for p in row.get("unless") or [])
         out.append(Emergency(row["kind"], tuple(patterns), row["advice"].strip(), row["department"].strip(),
                              bool(row.get("takes_over", True)), bool(row.get("routes", True)), unless,
-                             tuple(pattern_unless)))
+                             tuple(pattern_unless), str(row.get("label") or "").strip()))
     return tuple(out)
 
 

@@ -300,11 +300,15 @@ _ADDRESS_LEAD = re.compile(r"^(?:我要|我想|想|要)?(?:投诉|举报|反映|
                            r"(?:就是|是在|是|在|住在|位于|我家在|我家|我住|我们|我们的)?")
 
 
+# "我八十了 走不动路", "要绕路": walking, not a road's name
+_NOT_A_ROAD = re.compile(r"(?:走|跑|爬|赶|绕|带|让|问|上|行)(?:不动|不了|不得|不起|不到|不来)?路$")
+
+
 def address_in(text: Optional[str]) -> Optional[str]:
     """An address-like phrase in the text ("广福街道滨河路12号"), or None."""
     for m in _ADDRESS.finditer(clean(text)):
         phrase = _ADDRESS_LEAD.sub("", m.group(0))
-        if meaningful_length(phrase) >= 3:
+        if meaningful_length(phrase) >= 3 and not _NOT_A_ROAD.search(phrase):
             return phrase[:MAX_LOCATION_CHARS]
     return None
 

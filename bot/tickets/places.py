@@ -67,7 +67,7 @@ _UNIT = re.compile(r"(?:\d+(?:栋|幢|号楼|单元|组|号)|[一二三四五六
 
 def _phrases(text: str) -> list[tuple[int, int]]:
     """Spans of the address-like phrases in the text, the lead words ("我住在") left out."""
-    from bot.tickets.intake import _ADDRESS, _ADDRESS_LEAD, meaningful_length
+    from bot.tickets.intake import _ADDRESS, _ADDRESS_LEAD, _NOT_A_ROAD, meaningful_length
 
     spans = []
     for m in _ADDRESS.finditer(text):
@@ -82,7 +82,7 @@ def _phrases(text: str) -> list[tuple[int, int]]:
             start += when.end()
         phrase = text[start:m.end()]
         # "我要投诉小区物业…": a place word alone names no place
-        if meaningful_length(phrase) >= 2 and not _BARE_PLACE_WORD.fullmatch(phrase):
+        if meaningful_length(phrase) >= 2 and not _BARE_PLACE_WORD.fullmatch(phrase) and not _NOT_A_ROAD.search(phrase):
             spans.append((start, m.end()))
     for m in _UNIT.finditer(text):
         inside = next((i for i, (a, b) in enumerate(spans) if a <= m.start() < b), None)

@@ -204,6 +204,11 @@ def noted(location: str) -> str:
 _EMERGENCY_NUMBER = re.compile(r"120|119|110")
 
 
+def with_emergency_label(description: str, label: str) -> str:
+    """An urgent ticket's description headed by the kind of danger, for the handler: "【紧急：燃气泄漏】…"."""
+    return f"【紧急：{label}】{description}" if label and not description.startswith("【紧急") else description
+
+
 def emergency_number(advice: str | None) -> str | None:
     """The emergency number the safety instruction tells the citizen to call first (120, 119 or 110)."""
     m = _EMERGENCY_NUMBER.search(advice or "")
