@@ -441,6 +441,10 @@ class ValidateTicketForm(FormValidationAction):
         if place is None and replies.angry(text):  # "你们到底管不管！！！" is no address to correct
             dispatcher.utter_message(text=replies.ANGER_AT_QUESTION)
             return {"ticket_location": None}
+        if place is None and (intake.phone_in(text) or intake.name_in(text)):
+            # "那你帮我登记嘛 我姓周 电话136…": the contact details are taken (_volunteered); no failed
+            # place answer, so the place is asked again rather than left out
+            return {"ticket_location": None}
         if place is None and hinted(tracker, replies.LOCATION_HINT):  # missed twice: no third hint
             dispatcher.utter_message(text=replies.LOCATION_LEFT_OUT)
             return {"ticket_location": intake.NONE_VALUE}

@@ -720,3 +720,14 @@ def test_every_emergency_kind_has_a_label_for_the_handler():
     assert all(e.label for e in emergencies())
     assert with_emergency_label("线吊下来冒火花", "电线断落、触电危险") == "【紧急：电线断落、触电危险】线吊下来冒火花"
     assert with_emergency_label("【紧急：火灾】楼下着火", "火灾") == "【紧急：火灾】楼下着火"
+
+
+@pytest.mark.parametrize("text, place", [
+    ("小区是枣山街道金桂园 物业叫恒安物业 我要投诉", "枣山街道金桂园"), ("广福街道翡翠城", "广福街道翡翠城"),
+    ("北辰街道阳光丽景 停水", "北辰街道阳光丽景"),
+    # what is said about a division is no estate
+    ("万盛街道好多垃圾", "万盛街道"), ("我是北辰街道居民", "北辰街道"), ("北辰街道太吵了", "北辰街道"),
+    ("枣山街道停水两天了", "枣山街道"),
+])
+def test_an_estate_named_right_after_its_division(text, place):
+    assert place_in(text) == place

@@ -123,17 +123,27 @@ def _name_beside_division(text: str, found) -> Optional[str]:
     after = text[at:]
     said = next((w for w in (division.name, division.short + "街道", division.short + "镇", division.short + "乡",
                              division.short) if after.startswith(w)), division.name)
-    if not re.match(r"(?:的|那边|这边)?(?:$|[\s，,。!！])", after[len(said):]):
-        return None
+    rest = after[len(said):]
+    if not re.match(r"(?:的|那边|这边)?(?:$|[\s，,。!！])", rest):
+        # "小区是枣山街道金桂园 物业叫…": an estate's name right after its division, ending the clause
+        m = re.match(r"([\u4e00-\u9fff]{2,5})(?:$|[\s，,。!！；;])", rest)
+        return m.group(1) if m and _plain_name(m.group(1)) and not _NOT_IN_A_NAME.search(m.group(1)) else None
     m = re.search(r"(?:^|[\s，,。!！；;])([\u4e00-\u9fff]{2,8})\s*$", text[:at])
     if not m:
         return None
     name = m.group(1)
+    return name if _plain_name(name) else None
+
+
+# Words that say something about a place rather than name it ("万盛街道好多垃圾", "北辰街道居民")
+_NOT_IN_A_NAME = re.compile(r"[多很太吵臭脏乱坏了吗呢嘛啊哦没不是要想在有]|垃圾|居民|人|的")
+
+
+def _plain_name(name: str) -> bool:
+    """A few characters that can be an estate's name: no story, no place break, no "这边"."""
     from bot.tickets.intake import PLACE_BREAKS
 
-    if set(name) & set(PLACE_BREAKS) or _NOT_A_NAME.match(name) or plausible_place_answer(name) != name:
-        return None
-    return name
+    return not (set(name) & set(PLACE_BREAKS) or _NOT_A_NAME.match(name) or plausible_place_answer(name) != name)
 
 
 @lru_cache(maxsize=1)
