@@ -5,10 +5,11 @@ the number (bot.cases), so a ticket number given in the application flow just wo
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.tracker import fresh_message, intent_of, text_of
@@ -23,7 +24,8 @@ from bot.cases.verify import LOCKED, OK, verify_case
 from bot.disclosure.queries import status_of_verified as request_status_of
 from bot.disclosure.replies import case_context as request_context
 from bot.disclosure.replies import request_status_message
-from bot.nlu.readings import asks_about_the_case, asks_to_urge, asks_where_the_number_is, rejects_the_answer
+from bot.nlu.readings import (LONG_ACCOUNT_CHARS, asks_about_the_case, asks_to_urge, asks_where_the_number_is,
+                              rejects_the_answer, tells_problem)
 from bot.tickets import intake
 from bot.tickets import replies as ticket_replies
 from bot.tickets.citizen import status_of_verified as ticket_status_of
@@ -227,6 +229,11 @@ class CaseStatusAnswer(Action):
         code = tracker.get_slot(CODE_SLOT) or ""
         reset = [SlotSet(self.number_slot, None), SlotSet(CODE_SLOT, None), SlotSet(FAILS_SLOT, 0)]
         if tracker.get_slot(GAVE_UP_SLOT):
+            if _told_the_story(tracker, self.form):
+                # no "把情况再说一遍": what the citizen already said is registered (ticket_form reads it)
+                dispatcher.utter_message(text=replies.NO_NUMBER_STORY)
+                return reset + [SlotSet(GAVE_UP_SLOT, False), SlotSet("requested_slot", None),
+                                FollowupAction("ticket_form")]
             dispatcher.utter_message(text=replies.NO_NUMBER, buttons=replies.OTHER_WAY_BUTTONS)
             return reset + [SlotSet(GAVE_UP_SLOT, False)]
         if code == SESSION_CODE and number and number == tracker.get_slot(SESSION_SLOT):
@@ -286,6 +293,14 @@ def _said_in_lookup(tracker: Tracker, form: str) -> list[str]:
     opening = [e for e in tracker.events[:start] if e.get("event") == "user"][-1:]
     during = [e for e in tracker.events[start:] if e.get("event") == "user"]
     return [e.get("text") or "" for e in opening + during]
+
+
+def _told_the_story(tracker: Tracker, form: str) -> bool:
+    """The message that started the lookup tells a matter at story length (a problem, or what was applied
+    for and where it is stuck), so a ticket can be registered from it without asking again."""
+    opening = _said_in_lookup(tracker, form)[:1]
+    return bool(opening) and len(re.findall(r"[\u4e00-\u9fff]", opening[0])) >= LONG_ACCOUNT_CHARS \
+        and (tells_problem(opening[0]) or asks_to_urge(opening[0]) or asks_about_the_case(opening[0]))
 
 
 async def _not_satisfied(dispatcher: CollectingDispatcher, number: str, words: str) -> None:

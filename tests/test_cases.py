@@ -192,3 +192,20 @@ def test_the_citizen_cannot_give_the_number(text, no_number):
     from bot.cases.replies import has_no_number
 
     assert has_no_number(text) is no_number
+
+
+def test_a_lookup_opened_with_the_whole_story_is_registered_when_there_is_no_number():
+    """"…材料五月份就交到镇上了 到现在都没得消息…你们帮我催一下嘛", then "没得编号": registered as told (no
+    "把情况再说一遍"); a bare "查下进度" then "没得编号" gets the other ways."""
+    from rasa_sdk import Tracker
+
+    from actions.cases import _told_the_story
+
+    def tracker(opening: str) -> Tracker:
+        events = [{"event": "user", "text": opening}, {"event": "active_loop", "name": "ticket_status_form"},
+                  {"event": "user", "text": "没得编号"}]
+        return Tracker("t", {}, {"text": "没得编号"}, events, False, None, {}, "action_listen")
+
+    story = "我在大龙镇搞了个养鸡场想申请返乡创业贷款 材料五月份就交到镇上了到现在都没得消息 你们帮我催一下嘛"
+    assert _told_the_story(tracker(story), "ticket_status_form")
+    assert not _told_the_story(tracker("帮我查下办件进度"), "ticket_status_form")

@@ -384,6 +384,7 @@ def test_a_call_back_is_a_request_for_a_person():
 
     assert wants_human("我有个事情说不清楚，能不能喊个人给我回个电话")
     assert not wants_human("楼下太吵了")
+    assert not wants_human("对了 这回电话是对的 提交")
 
 
 @pytest.mark.parametrize("text", ["我想反映个问题", "我要投诉", "反映个事"])
