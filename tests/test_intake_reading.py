@@ -732,3 +732,11 @@ def test_every_emergency_kind_has_a_label_for_the_handler():
 ])
 def test_an_estate_named_right_after_its_division(text, place):
     assert place_in(text) == place
+
+
+def test_whether_a_division_is_ours_is_answered():
+    from bot.tickets.replies import side_answer
+
+    assert side_answer("你们管得到白马乡不嘛？", None).startswith("管得到。白马乡属于广安区")
+    assert side_answer("白马乡石板村4组", None) is None
+    assert side_answer("你们管不管嘛", None).startswith("管的")

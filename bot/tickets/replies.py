@@ -82,6 +82,20 @@ ROBOT_ANSWER = "我是12345智能助手，帮您把问题登记清楚、转给�
 ANGER_AT_QUESTION = "理解您的着急，这次一定给您登记上、转给负责的部门限时处理。"
 
 
+# "你们管得到白马乡不嘛": whether a division is ours — every one of the 25 is (knowledge/gazetteer.yml)
+_COVERS = re.compile(r"管得到|管得了|管不到|能不能管|能管|管不管|归不归|归你们|你们管|属不属于|属于")
+COVERED = "管得到。{division}属于广安区，您的诉求登记后会转给负责的部门办理。"
+
+
+def _covered_division(text: str) -> str | None:
+    if not _COVERS.search(text or ""):
+        return None
+    from bot.tickets.places import division_in
+
+    found = division_in(text)
+    return found[0].name if found else None
+
+
 def asks_whether_handled(text: str) -> bool:
     """"你们到底管不管嘛": whether the matter is taken up at all."""
     return bool(_DO_YOU_HANDLE.search(text or ""))
@@ -99,6 +113,9 @@ def side_answer(text: str, description: str | None) -> str | None:
         return PRIVACY_ANSWER
     if _ROBOT.search(text):
         return ROBOT_ANSWER
+    covered = _covered_division(text)
+    if covered:
+        return COVERED.format(division=covered)
     if _WHO.search(text):
         department = department_for(description) if description else None
         return f"这类问题一般由{department}负责，登记后会转给他们办理。" if department else None
