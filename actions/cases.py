@@ -264,6 +264,11 @@ class CaseStatusAnswer(Action):
         if outcome.kind == LOCKED:
             dispatcher.utter_message(text=replies.locked_message(outcome.locked_seconds))
             return reset + [SlotSet(RETRY_SLOT, None), SlotSet(RETRY_FLAG, False)]
+        if tracker.get_slot(RETRY_SLOT) != number:
+            # "手機尾號是6621" for 6612: asked once more, inside the lookup (the number is kept)
+            dispatcher.utter_message(text=replies.NEUTRAL_RETRY)  # the form's prompt follows with 取消
+            return [SlotSet(CODE_SLOT, None), SlotSet(FAILS_SLOT, 0), SlotSet(RETRY_SLOT, number),
+                    SlotSet(RETRY_FLAG, False), FollowupAction(self.form)]
         dispatcher.utter_message(text=replies.NEUTRAL, buttons=replies.OTHER_WAY_BUTTONS)
         return reset + [SlotSet(RETRY_SLOT, number), SlotSet(RETRY_FLAG, True)]
 

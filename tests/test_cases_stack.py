@@ -73,13 +73,20 @@ def test_numbers_in_the_shapes_citizens_type(case_stack, first, second, item):
 
 
 def test_unknown_number_and_wrong_digits_get_the_same_answer_then_a_correction_works(case_stack):
-    wrong = _chat(case_stack, "GAQ20251103000217", "1111")
-    unknown = _chat(case_stack, "GAQ20259999999999", "1111")
+    wrong = _chat(case_stack, "GAQ20251103000217", "1111", "2222")
+    unknown = _chat(case_stack, "GAQ20259999999999", "1111", "2222")
+    # the first miss asks for the digits once more, the second ends the lookup; both the same either way
+    assert replies.NEUTRAL_RETRY in wrong[1] and wrong[1] == unknown[1]
     assert replies.NEUTRAL in wrong[-1] and wrong[-1] == unknown[-1]
-    assert "食品经营许可证核发" not in wrong[0] + wrong[1]
-    sender = f"c-{uuid.uuid4().hex}"
+    assert "食品经营许可证核发" not in "".join(wrong)
+    sender = f"c-{uuid.uuid4().hex}"  # the digits typed again inside the lookup
     case_stack.say(sender, "办件GAQ20251103000217")
-    assert replies.NEUTRAL in texts(case_stack.say(sender, "3333"))
+    assert replies.NEUTRAL_RETRY in texts(case_stack.say(sender, "3333"))
+    assert "食品经营许可证核发" in texts(case_stack.say(sender, "我记错了，是7552"))
+    sender = f"c-{uuid.uuid4().hex}"  # after the lookup ended, "我记错了，是…" still retries that number
+    for digits in ("3333", "4444"):
+        case_stack.say(sender, "办件GAQ20251103000217")
+        case_stack.say(sender, digits)
     assert "食品经营许可证核发" in texts(case_stack.say(sender, "我记错了，是7552"))
 
 

@@ -9,6 +9,10 @@ from bot.replies import HOTLINE_NAME, try_later
 
 NEUTRAL = ("未能核验到与该编号和手机号后四位相符的记录。请核对编号（见受理通知书、回执或短信）和登记时预留手机号的后四位；"
            f"如果是后四位记错了，直接告诉我正确的后四位即可。如需帮助，请拨打{HOTLINE_NAME}。")
+# The first failed check keeps the lookup open for the digits once more (a second failure ends it, NEUTRAL);
+# it says nothing about whether the number exists.
+NEUTRAL_RETRY = ("未能核验到与该编号和手机号后四位相符的记录，请核对后重新输入后四位；"
+                 "如果是编号记错了，直接发正确的编号，不查了可以回复“取消”。")
 BAD_CODE = "请输入登记时预留手机号码的后4位数字（例如“1234”），也可以直接输入完整手机号。"
 SYSTEM_BUSY = try_later("查询服务暂时不可用")
 # "帮我催一下" / "不满意" while the lookup waits for the digits: done right after the check.
