@@ -323,3 +323,9 @@ def test_a_goodbye_that_says_no_farewell_is_asked_again():
     assert reread("身份正掉了", "goodbye", False) == "nlu_fallback"
     assert reread("好的 谢谢你 再见", "goodbye", False) is None
     assert reread("没事了 晓得了", "goodbye", False) is None
+
+
+def test_a_question_about_the_hotline_itself_is_no_lookup():
+    assert reread("12345和你这个有啥子区别哦 打12345能不能查办件进度", "query_application_status", False) \
+        == "ask_procedure"
+    assert reread("我打了12345三次都没解决 楼下还是吵", "complain", False) != "ask_procedure"

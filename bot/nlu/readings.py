@@ -213,13 +213,20 @@ _NO_CALL = re.compile(r"(不要|别|莫|不用|不准|不许).{0,4}(打|回)")
 _ASKS_OUR_NUMBER = re.compile(r"(你们|热线|客服|政务服务中心|大厅)的?(电话|号码|热线)(号码)?(是)?(多少|好多|几号|几多)")
 
 
+# "12345和你这个有啥子区别哦 打12345能不能查办件进度": a question about the hotline itself (the FAQ on
+# 12345 answers it), not a lookup to start.
+_ABOUT_THE_HOTLINE = re.compile(r"12345.{0,10}(区别|不一样|有啥|有什么|能不能|可不可以|能否|可以|管不管|是干)|"
+                                r"(区别|不一样|差别).{0,10}12345")
+
+
 def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[str]:
     """The intent the message should have, or None to keep the classifier's."""
     if _ASKS_HUMAN.search(text) and not has_case_number:
         return "request_human"
     if _ASKS_CALLBACK.search(text) and not (has_case_number or _WHY_NO_CONTACT.search(text) or _NO_CALL.search(text)):
         return "request_human"
-    if _ASKS_OUR_NUMBER.search(text) and not has_case_number and not _PROBLEM.search(text):
+    if (_ASKS_OUR_NUMBER.search(text) or _ABOUT_THE_HOTLINE.search(text) and _ASKS_PLAINLY.search(text)) \
+            and not has_case_number and not _PROBLEM.search(text):
         return "ask_procedure"
     aside = _ASK_INSTEAD.search(text)
     if aside and not has_case_number and _HOWTO.search(text[aside.end():]):
