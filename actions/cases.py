@@ -24,8 +24,8 @@ from bot.cases.verify import LOCKED, OK, verify_case
 from bot.disclosure.queries import status_of_verified as request_status_of
 from bot.disclosure.replies import case_context as request_context
 from bot.disclosure.replies import request_status_message
-from bot.nlu.readings import (LONG_ACCOUNT_CHARS, asks_about_the_case, asks_to_urge, asks_where_the_number_is,
-                              rejects_the_answer, tells_problem)
+from bot.nlu.readings import (LONG_ACCOUNT_CHARS, asks_about_the_case, asks_to_take_it_up, asks_to_urge,
+                              asks_where_the_number_is, rejects_the_answer)
 from bot.tickets import intake
 from bot.tickets import replies as ticket_replies
 from bot.tickets.citizen import status_of_verified as ticket_status_of
@@ -304,8 +304,10 @@ def _told_the_story(tracker: Tracker, form: str) -> bool:
     """The message that started the lookup tells a matter at story length (a problem, or what was applied
     for and where it is stuck), so a ticket can be registered from it without asking again."""
     opening = _said_in_lookup(tracker, form)[:1]
+    # only when it asks for something to be done (催办, 反映): one who only wants to know where a case is
+    # gets the other ways to look it up
     return bool(opening) and len(re.findall(r"[\u4e00-\u9fff]", opening[0])) >= LONG_ACCOUNT_CHARS \
-        and (tells_problem(opening[0]) or asks_to_urge(opening[0]) or asks_about_the_case(opening[0]))
+        and (asks_to_urge(opening[0]) or asks_to_take_it_up(opening[0]))
 
 
 async def _not_satisfied(dispatcher: CollectingDispatcher, number: str, words: str) -> None:

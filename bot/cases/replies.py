@@ -39,7 +39,8 @@ OTHER_WAY_BUTTONS = [{"title": "转人工", "payload": "/request_human"},
 
 
 # The lookup started with the whole story ("材料五月份就交到镇上了…你们帮我催一下"): it is registered as told.
-NO_NUMBER_STORY = "没有编号也没关系，我按您刚才说的情况帮您登记，转给负责的部门核实办理进度，并注明您在催办。"
+NO_NUMBER_STORY = ("没有编号也没关系，我按您刚才说的情况帮您登记，转给负责的部门核实办理进度，并注明您在催办。"
+                   f"只想查进度的话，也可以拨打{HOTLINE_NAME}，报办理时登记的姓名和手机号码查询。")
 NO_NUMBER = ("没有编号也没关系。如果是之前反映过的问题，可以回复“我要反映问题”把情况再说一遍，我重新帮您登记并注明之前反映过；"
              f"也可以回复“转人工”，或拨打{HOTLINE_NAME}，用登记时的手机号码查询。")
 _NO_NUMBER = re.compile(r"(没有|没得|莫得|不知道|忘了|忘记|找不到|记不得|记不到|不记得|弄丢|搞丢)了?.{0,4}(编号|单号|号码|回执|受理号)|"

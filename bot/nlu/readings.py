@@ -155,6 +155,11 @@ _NOT_SATISFIED = re.compile(r"不满意|重新(处理|办理|办|调查|核实|�
                             r".{0,6}(解决|变|改|处理)|根本没(有)?(解决|处理)|等于没(处理|办)")
 
 
+def asks_to_take_it_up(text: str) -> bool:
+    """"帮我反映一下", "给我登记": the citizen asks us to register the matter."""
+    return bool(_TAKE_IT_UP.search(text or ""))
+
+
 def asks_to_urge(text: str) -> bool:
     """"帮我催一下", "快点处理": the citizen wants the case hurried along."""
     return bool(_URGE.search(text or ""))
