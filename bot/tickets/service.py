@@ -29,7 +29,8 @@ logger = logging.getLogger(__name__)
 
 CHANNELS_MAX = 32
 RETRIES = 3
-AUTO_DISPATCH_MIN_SCORE = 0.35  # below this the dispatcher chooses from the top-3 (待派单)
+AUTO_DISPATCH_MIN_SCORE = 0.30  # below this the dispatcher chooses from the top-3 (待派单); on the blind
+# routing dev set a top suggestion scoring 0.25–0.35 was right 11 times in 13, and 0.30–0.35 7 in 9
 
 
 class Unavailable(TicketError):
