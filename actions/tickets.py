@@ -558,9 +558,10 @@ class ValidateTicketForm(FormValidationAction):
             if field:  # ask that question again, then show the summary again
                 return {field: None, "ticket_edit": None, "ticket_confirm": None}
         choice = intake.confirm_choice(text, intent)
-        if choice == "edit" and intake.is_correction(text) and (intake.phone_in(text) or intake.name_in(text)):
-            # "电话说错了 是13547296516": the new value is taken (_volunteered) and the summary shown again —
-            # no "要修改哪一项" for what the message already says
+        if choice == "edit" and intake.is_correction(text) and (intake.phone_in(text) or intake.name_in(text)
+                                                                 or "ticket_location" in self._volunteered(text, tracker, "ticket_confirm")):
+            # "电话说错了 是13547296516", "地址写错了 是5栋": the new value is taken (_volunteered) and the
+            # summary shown again — no "要修改哪一项" for what the message already says
             return {"ticket_confirm": None, "ticket_edit": None}
         if choice == "edit":
             return {"ticket_confirm": None, "ticket_edit": CHOOSE}

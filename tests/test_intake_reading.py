@@ -740,3 +740,8 @@ def test_whether_a_division_is_ours_is_answered():
     assert side_answer("你们管得到白马乡不嘛？", None).startswith("管得到。白马乡属于广安区")
     assert side_answer("白马乡石板村4组", None) is None
     assert side_answer("你们管不管嘛", None).startswith("管的")
+
+
+def test_a_name_written_in_traditional_characters_is_kept_in_simplified():
+    assert intake.name_in("電話13881234567，姓黃") == "黄"
+    assert intake.name_in("我叫陳曉梅") == "陈晓梅"

@@ -641,7 +641,8 @@ def withdraws(text: Optional[str], field: str) -> bool:
 def name_in(text: Optional[str]) -> Optional[str]:
     """The citizen's own name or surname in a message: "我姓陈" → 陈, "王大爷" → 王, "我叫李明" → 李明.
     "包工头姓张" and "窗口的一个小姑娘 姓周" are someone else's, in Traditional characters too ("一位工作人員，
-    姓蔣的小伙子"): the words are read in Simplified, the name returned as written."""
+    姓蔣的小伙子"): the words are read in Simplified, and the name kept in Simplified too, as the places
+    are ("姓黃" → 黄: the ticket goes to mainland departments whose records are in Simplified)."""
     from bot.nlu.normalize import to_simplified
 
     written = clean(text)
@@ -654,7 +655,7 @@ def name_in(text: Optional[str]) -> Optional[str]:
             if "姓" in said and not said.startswith(("我", "本人", "免贵", "俺")) \
                     and _THIRD_PERSON.search(text[max(0, m.start() - 16):m.start() + 1]):
                 continue
-            return written[m.start(m.lastindex):m.end(m.lastindex)]  # the whole name when the pattern has it
+            return text[m.start(m.lastindex):m.end(m.lastindex)]  # the whole name when the pattern has it
     return None
 
 
