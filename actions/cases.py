@@ -4,6 +4,7 @@ number), in one message or several, in either order; the answer comes from which
 the number (bot.cases), so a ticket number given in the application flow just works."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import Any, Dict, List, Optional, Text
@@ -24,6 +25,7 @@ from bot.cases.verify import LOCKED, OK, verify_case
 from bot.disclosure.queries import status_of_verified as request_status_of
 from bot.disclosure.replies import case_context as request_context
 from bot.disclosure.replies import request_status_message
+from bot.knowledge.answer import item_of_case
 from bot.nlu.readings import (LONG_ACCOUNT_CHARS, asks_about_the_case, asks_to_take_it_up, asks_to_urge,
                               asks_where_the_number_is, rejects_the_answer)
 from bot.tickets import intake
@@ -260,7 +262,7 @@ class CaseStatusAnswer(Action):
             elif urge:
                 await urge_case(dispatcher, tracker, outcome.record.kind, outcome.record.number)
             return reset + [SlotSet(RETRY_SLOT, None), SlotSet(RETRY_FLAG, False), SlotSet(CASE_SLOT, context)] + (
-                [SlotSet(SESSION_SLOT, outcome.record.number)] if verified_ticket else [])
+                [SlotSet(SESSION_SLOT, outcome.record.number)] if verified_ticket else []) + await _case_item(context)
         if outcome.kind == LOCKED:
             dispatcher.utter_message(text=replies.locked_message(outcome.locked_seconds))
             return reset + [SlotSet(RETRY_SLOT, None), SlotSet(RETRY_FLAG, False)]
@@ -287,6 +289,20 @@ class CaseStatusAnswer(Action):
         dispatcher.utter_message(text=intake.status_text(ticket, urge_hint=False) + "\n" + replies.SESSION_FOLLOW_UP,
                                  buttons=[replies.URGE_BUTTON])
         return []
+
+
+async def _case_item(context: Optional[dict]) -> List[Dict]:
+    """The application's item becomes the item in context: "办好了去哪里拿 要带啥子" right after the status
+    is about it (nothing changes when its name names no guide or item surely)."""
+    name = (context or {}).get("item") if (context or {}).get("kind") == "application" else None
+    if not name:
+        return []
+    try:
+        item = await asyncio.get_running_loop().run_in_executor(None, item_of_case, name)
+    except Exception:  # the knowledge base unavailable: the status answer stands alone
+        logger.exception("the item of an application not found in the knowledge base")
+        return []
+    return [SlotSet("procedure_item", item), SlotSet("procedure_faq", None)] if item else []
 
 
 def _said_in_lookup(tracker: Tracker, form: str) -> list[str]:

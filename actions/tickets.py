@@ -20,7 +20,7 @@ from actions.procedures import respond
 from actions.tracker import fresh_message, hinted, intent_of, previous_action, text_of
 from bot.identifiers import is_valid_mobile, normalize_phone
 from bot.knowledge.answer import compose, item_name
-from bot.nlu.readings import (asks_about_the_rule, asks_instead_of_telling, names_a_service, rule_clause,
+from bot.nlu.readings import (asks_about_the_rule, asks_instead_of_telling, cannot_do_it_oneself, names_a_service, rule_clause,
                               says_something_is_wrong, suggests_change, tells_problem, without_the_rule_question)
 from bot.privacy import mask_text
 from bot.tickets import intake, replies
@@ -105,11 +105,13 @@ async def _asks_instead(tracker: Tracker) -> Optional[Dict[Text, Any]]:
     text = intake.clean(text_of(tracker))
     if text.startswith("/") or intent == "suggest" and suggests_change(text):  # "能不能把认证搞简单点" suggests
         return None
+    in_context = previous_action(tracker) in QUESTION_CONTEXT_ACTIONS
+    if in_context and cannot_do_it_oneself(text):
+        return {"ticket_confirm": QUESTION, "ticket_followup": None}  # "我不会耍手机 屋头娃儿又在外头" after an answer
     if not asks_instead_of_telling(text):
         # "连表都不给我 这个合理不": the rule is answered and registering offered (QUESTION_OFFER)
         asked = await _rule_question(text) if asks_about_the_rule(text) else None
         return {"ticket_confirm": QUESTION_OFFER, "ticket_followup": asked} if asked else None
-    in_context = previous_action(tracker) in QUESTION_CONTEXT_ACTIONS
     # "他能不能帮我在他手机上弄" after an answer; out of the blue, a service answered with confidence
     if in_context or await _answered_with_confidence(text):
         return {"ticket_confirm": QUESTION, "ticket_followup": None}
@@ -405,7 +407,9 @@ class ValidateTicketForm(FormValidationAction):
             dispatcher.utter_message(text=about_intake)
         else:
             try:
-                reply = await asyncio.get_running_loop().run_in_executor(None, lambda: compose(text))
+                # "要带些啥子去" asks about the item or FAQ entry talked about before the form started
+                item, faq = tracker.get_slot("procedure_item"), tracker.get_slot("procedure_faq")
+                reply = await asyncio.get_running_loop().run_in_executor(None, lambda: compose(text, item, context_faq=faq))
                 # a guess at a catalog item is no answer to a question asked in the middle of intake
                 answered = reply.kind not in ("suggest", "not_found", "choose") and (
                     reply.kind != "no_guide" or _names_part_of(text, item_name(reply.procedure_item)))

@@ -13,7 +13,7 @@ def case_context(s: ApplicationStatus) -> dict:
     f = s.facts
     late = "，已超过承诺时限" if s.overdue else ""
     return {"text": f"办件 {f.application_no}（{f.item_name}，{f.department}），当前环节：{s.current_stage}{late}",
-            "department": f.department, "kind": "application", "number": f.application_no}
+            "department": f.department, "kind": "application", "number": f.application_no, "item": f.item_name}
 
 
 def status_message(s: ApplicationStatus) -> str:

@@ -46,7 +46,7 @@ _YES_NO = re.compile(r"行不|行吗|可以不|要得不|得行不|能行不|(�
 # "如何申请": how it is done, answered with the steps along with the overview.
 # The citizen telling their own case: "我是自己交的社保", "我们家是农村户口".
 _OWN_CASE = re.compile(r"(我|我们|我家|屋头)(是|家是|属于)")
-_HOW = re.compile(r"(咋个|怎么|怎样|如何|咋么|咋)(申请|办理|弄|整|领|报|交|缴|取|转)")  # not "咋办": what to do
+_HOW = re.compile(r"(咋个|怎么|怎样|如何|咋么|咋)(申请|办理|弄|整|领|报|交|缴|取|转|认证|备案|参保)")  # not "咋办": what to do
 # Words of a bare follow-up ("那要多久？") that name no item.
 _FOLLOW_UP_FILLERS = ("那", "这个", "那个", "它", "请问", "还有", "呢", "吗", "啊", "呀", "要", "需要", "的", "是",
                       "我", "想", "问", "一下", "办", "办理", "怎么", "么", "什么", "多", "哪", "里", "去", "能",
@@ -94,11 +94,22 @@ _WHERE_TO_HAND_IN = re.compile(r"(在|去|到)?哪(里|儿|个地方)?(交|递�
 # "回来交了手工报销的材料 三个月了钱还没到 一般要好久", "材料都交了": papers already handed in are the story,
 # not the question.
 _HANDED_IN = re.compile(r"(交|递交|提交|送|报|带|拿|寄)(了|过|上去了?|进去了?)[^，,。.！!？?\s]{0,10}(材料|资料|单子)|"
-                        r"(材料|资料|单子)(都|已经|早就)?(交|递|递交|提交|送)(了|过|齐了|完了)")
+                        r"(材料|资料|单子)(都|已经|早就)?(交|递|递交|提交|送)(了|过|齐了|完了)|"
+                        # "营业执照拿到了 税务局那边还要去登记不": what was obtained is the story, no time question
+                        r"(拿到|领到|拿到手)了(?!没|吗|不|嘛)")
+
+
+# "办好了的话去哪里拿，要带啥子", "拿证要带啥": collecting what was applied for (领证 alone is getting married)
+_PICKUP = re.compile(r"(办好|办完|办下来|办结|批下来|批了|做好|制好|出证|证出来|卡出来|好了)[^，,。？?]{0,8}(去|在|到)?哪(里|儿|点|个地方)?去?(拿|领|取)|"
+                     r"(拿|取)(证|卡|本本|证件|执照)[^，,。？?]{0,6}带|领(卡|本本|证件|执照)[^，,。？?]{0,6}带|"
+                     r"(去|在|到)哪(里|儿|点)?去?((拿|取)(证|卡|证件|执照|本本)|领(卡|证件|执照|本本))")
 
 
 def detect_aspect(text: str | None) -> str | None:
+    if _PICKUP.search(_canon(_asked_part(text).replace(" ", ""))):
+        return "pickup"
     t = _canon(_HANDED_IN.sub("", _asked_part(text)).replace(" ", ""))
+    t = t.replace("一起算", "一并算")  # "我老婆也有公积金 能一起算不": counted together, no 起算 (when a time limit starts)
     if _WHERE_TO_HAND_IN.search(t):
         return "location"
     for key, phrases in FIRST_ASPECTS.items():
@@ -221,6 +232,7 @@ def _phone(guide: Guide, dept: Department | None) -> str | None:
 
 # Words of a guide line that speak of delivery / of someone else applying or of a home visit.
 _ABOUT = {"delivery": ("邮寄", "寄", "快递", "送达"),
+          "pickup": ("领取", "取证", "发证", "领证", "邮寄", "送达", "寄送"),
           "proxy": ("代办", "代为", "委托", "本人须", "本人亲自", "亲自", "监护人", "上门", "到场", "代理人", "受托")}
 
 
@@ -231,7 +243,8 @@ def _lines_about(guide: Guide, aspect: str) -> list[str]:
     words = _ABOUT[aspect]
     lines = [*guide.conditions, *guide.process, *(_material(m) for m in guide.materials),
              guide.location.value or "", guide.online.text or "", guide.fees.text or ""]
-    return list(dict.fromkeys(line for line in lines if line and any(w in line for w in words)))
+    # ("…可以由监护人代为申请领取" is about applying, not about collecting)
+    return list(dict.fromkeys(line for line in lines if line and any(w in line.replace("申请领取", "") for w in words)))
 
 
 def _follow_up_text(guide: Guide, aspect: str, general: str | None) -> str:
@@ -242,11 +255,14 @@ def _follow_up_text(guide: Guide, aspect: str, general: str | None) -> str:
     if own:
         parts.append("本事项办事指南中的说明：\n" + _numbered(own))
         # the guide has said it: of the general rule only its opening sentence, not its list of items
-        general = general.split("。")[0] + "。" if general else None
+        # (collecting it: what to bring is in the general rule, which the guide's lines do not say)
+        general = general.split("。")[0] + "。" if general and aspect != "pickup" else general
     else:
         parts.append(f"本事项的办事指南没有写明，请办理前向{guide.department}窗口或{HOTLINE}热线确认。")
     if general:
         parts.append(f"一般规定：{general}")
+    if aspect == "pickup" and guide.location.known:  # where it was applied for, where it is usually collected
+        parts.insert(1, f"办理地点：{guide.location.value}")
     if aspect == "proxy" and not any("上门" in line for line in own):
         parts.append(f"行动不便的老人、重病或残疾人，可拨打{HOTLINE}或联系{guide.department}，问能否预约上门服务或绿色通道；"
                      "是否提供以当地公布为准。")
@@ -454,6 +470,8 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
     how = aspect is None and asks_how(text)
 
     also = _other_aspect(text, aspect) if asked_aspect is None else None
+    if aspect == "pickup" and also == "materials":
+        also = None  # "去哪里拿，要带啥子": what to bring to collect it, which the pickup answer says
 
     def answer_result(index_, result_, aspect_):  # noqa: ANN001 - the steps go with a how-question
         reply = _answer_result(index_, result_, aspect_, how)
@@ -506,6 +524,11 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
                 told.aspect = aspect if told.kind == "answer" else None
                 return told
             return answer_result(index, context, aspect)
+    if context is not None and context.guide is not None and aspect in _WAYS_ASPECTS \
+            and not _names_other_item(text, context, index):
+        # "我儿子在外地打工 屋头就我一个人 弄不来" after 资格认证: who else can do it, told with a story whose
+        # words (外地, 打工) match other items by chance
+        return answer_result(index, context, aspect)
     if context is not None and aspect is None and _OWN_CASE.match(clean(text)) \
             and len(clean(text).replace(" ", "")) <= FOLLOW_UP_MAX_CHARS + 6:
         # "我是自己交的社保 没得单位的" after 退休: the citizen's case, asking what applies to it
@@ -540,7 +563,8 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
         results = _without_voice_typos(text, results, index)
     if results[0].confidence < MIN_CONFIDENCE and not _clear_winner(results):
         results = _by_clause(text, results, index)
-    if results[0].confidence < MIN_CONFIDENCE and not _clear_winner(results) and not _from_clause(results):
+    if results[0].confidence < MIN_CONFIDENCE and not _clear_winner(results) and not _from_clause(results) \
+            and not _clear_faq(results):
         if context is not None and aspect is not None:
             # "卖家在浙江打工回不来 可以委托别人来办不" about the item talked about: nothing else is named
             return answer_result(index, context, aspect)
@@ -548,6 +572,9 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
     moved_on = _moved_on_from(text, context, results)
     if moved_on is not None:
         return answer_result(index, moved_on, aspect)
+    rival = _close_faq(results)
+    if rival is not None:  # "个体户每个月要交好多税 月营业额也就两三万": the FAQ on its taxes, not 个体户 设立's fees
+        return faq_reply(rival)
     close = close_candidates(results)
     if len(close) > 1:
         shared, named = _named_in_question(text, close)
@@ -566,6 +593,11 @@ def compose(text: str | None, context_item: str | None = None, asked_item: str |
         return reply if how else _with_situation(text, reply, named)
     reply = answer_result(index, results[0], aspect)
     return reply if how else _with_situation(text, reply, results[0])  # "咋个领": the steps answer it
+
+
+# Aspects about getting the item in context done another way (someone else, by post, collecting it):
+# a follow-up asking them is about that item unless it names another.
+_WAYS_ASPECTS = ("proxy", "delivery", "pickup")
 
 
 def _with_situation(text: str | None, reply: Reply, result: Result) -> Reply:
@@ -659,7 +691,9 @@ def _mentioned_lines(guide: Guide, text: str | None) -> list[str]:
 # a word ("按工作日办公" in the entry on holidays says no time limit).
 _FAQ_ASPECT_FIGURES = {"time": re.compile(r"\d+个?(工作日|日|天|月)"),
                        "fees": re.compile(r"\d+(\.\d+)?元|免费|不收费"),
-                       "amount": re.compile(r"\d+(\.\d+)?(元|%)|额度|上限")}
+                       "amount": re.compile(r"\d+(\.\d+)?(元|%)|额度|上限"),
+                       # "要带些啥子去" after the FAQ on vaccination: "每次接种都带上预防接种证"
+                       "materials": re.compile(r"带上|带好|带齐|带着|携带|(要|需|须|请)带|材料")}
 
 
 def _faq_sentences(entry) -> list[str]:  # noqa: ANN001 - a FaqEntry
@@ -686,6 +720,14 @@ def faq_follow_up(text: str | None, faq: Result, aspect: str | None, index: Sear
             return None  # "那医保呢" after the FAQ on 公积金: another matter
         if other.kind == "guide" and aspect in _GUIDE_ASPECTS and own & _bigrams(other.name):
             return None  # "办退休要带啥子去" after the FAQ on retirement age: the guide's materials
+    # "个体户每个月要交好多税 月营业额也就两三万" after the FAQ on 个体户 tax registration: another entry ranked
+    # near the top (behind the guide its 个体户 names) says it in the question's own words
+    if len(fixed.replace(" ", "")) > FOLLOW_UP_MAX_CHARS and any(
+           r.kind == "faq" and r.id != faq.id and r.confidence >= FALLBACK_ITEM_CONFIDENCE and found.index(r) > 0
+           and (found[0].kind != "faq" or found[0].id == faq.id)
+           and own & _bigrams("，".join([r.name, *r.faq.aliases])) - _bigrams(faq.name) - _bigrams("，".join(faq.faq.aliases))
+           for r in found):
+        return None
     said = _said(fixed, index)
     sentences = _faq_sentences(faq.faq)
     # the entry's topic (公积金 in most of its sentences) says which entry, not which of its sentences
@@ -942,6 +984,30 @@ def _clear_winner(results: list[Result]) -> bool:
     return results[0].score >= CLEAR_WINNER_RATIO * second
 
 
+CLEAR_FAQ_CONFIDENCE = 0.15  # a FAQ entry far ahead of every item answers a story matching this much of it
+
+
+def _clear_faq(results: list[Result]) -> bool:
+    """A story around its question ("我上个月刚办完退休 养老金核下来比同事少了六七百 不晓得咋算的") matches
+    little of its words; a FAQ entry scoring far above every item (its score already scaled by its
+    share of the question) is what is asked."""
+    if results[0].kind != "faq" or results[0].confidence < CLEAR_FAQ_CONFIDENCE:
+        return False
+    items = [r.score for r in results[1:] if r.kind != "faq"]
+    return results[0].score >= CLEAR_WINNER_RATIO * (items[0] if items else 0.0)
+
+
+def _close_faq(results: list[Result]) -> Result | None:
+    """A FAQ entry scoring as high as the first item although its score is scaled by its share of the
+    question, and matching more of the question than that item: the entry says what is asked, the item
+    only names its subject."""
+    if not results or results[0].kind == "faq":
+        return None
+    top = results[0]
+    return next((r for r in results[1:MAX_CHOICES] if r.kind == "faq" and r.score >= CLOSE_RATIO * top.score
+                 and r.confidence >= MIN_CONFIDENCE and r.confidence > top.confidence), None)
+
+
 def _bigrams(text: str) -> set[str]:
     """The character bigrams of each run of Chinese characters (none across a comma or a space)."""
     return {run[i:i + 2] for run in re.findall(r"[\u4e00-\u9fff]+", text) for i in range(len(run) - 1)}
@@ -1047,6 +1113,20 @@ def follow_up_reply(text: str | None, context_item: str | None, index: SearchInd
     if found and found[0].kind == "faq" and found[0].confidence >= SURE_FAQ:
         return faq_reply(found[0])
     return None
+
+
+CASE_ITEM_CONFIDENCE = 0.9  # a case's item name must be matched this completely to name a guide or item
+
+
+def item_of_case(name: str | None, index: SearchIndex | None = None) -> str | None:
+    """The guide (or catalog item) an application's item name stands for ("残疾人证换领" → 残疾人证办理), when
+    the search is sure of it: after a status answer, "办好了去哪里拿" is about that item."""
+    if not clean(name):
+        return None
+    found = [r for r in (index or get_index()).search(name, k=MAX_CHOICES) if r.kind != "faq"]
+    if not found or found[0].confidence < CASE_ITEM_CONFIDENCE or not _clear_winner(found):
+        return None
+    return found[0].id
 
 
 def item_name(item_id: str | None, index: SearchIndex | None = None) -> str | None:

@@ -58,7 +58,9 @@ ASPECTS: dict[str, tuple[str, tuple[str, ...]]] = {
                                   "女儿去", "亲戚去", "帮我填", "帮忙填", "代填", "帮我写", "代写", "老公去", "老婆去", "老婆帮", "婆娘去", "婆娘帮", "上门", "去不了", "走不动", "来不了", "本人去",
                                   "本人到场", "本人来", "本人必须", "必须本人", "要本人", "亲自去", "亲自到",
                                   "帮我弄", "帮他办", "帮她办", "帮他去", "帮她去", "帮他弄", "帮她弄", "一个人去",
-                                  "一个人办", "单独去", "腿脚不方便", "行动不便")),
+                                  "一个人办", "单独去", "腿脚不方便", "行动不便",
+                                  # "我儿子在外地打工 屋头就我一个人 弄不来": who else can do it for them
+                                  "弄不来", "搞不来", "整不来")),
     # How much one gets or may take, and how often ("一年能贷好多", "一次提好多", "有几个档次"): answered
     # from the guide's amounts (its fees text states what is paid and what is granted), no button.
     "amount": ("金额和次数", ("贷好多", "贷多少", "能贷好多", "能贷多少", "提好多", "提多少", "取好多", "取多少", "领好多",
@@ -67,6 +69,10 @@ ASPECTS: dict[str, tuple[str, tuple[str, ...]]] = {
                              "最多能贷", "最多能提", "最多能领", "一个月好多", "一个月多少",
                              # how the amount is computed: "生育津贴是咋个算的"
                              "咋个算", "怎么算", "咋算", "如何计算", "怎么计算", "怎样计算", "计算方法")),
+    # "办好了的话去哪里拿，要带啥子": collecting the finished certificate (no button; bot.knowledge.answer
+    # detects it by _PICKUP, as "在哪里领" alone may ask where to apply or to draw an allowance)
+    "pickup": ("领取办好的证件", ("去哪里拿", "去哪拿", "在哪拿", "哪里拿", "到哪拿", "去哪领", "在哪领", "哪里领", "哪里取",
+                                 "去哪取", "在哪取", "领取地点")),
     "process": ("办理流程", ("流程", "步骤", "程序", "怎么走", "先去", "手续怎么", "通知我", "排队", "预约", "取号",
                              "排号")),
 }
@@ -79,7 +85,7 @@ ASPECT_ORDER = ["materials", "conditions", "process", "time", "fees", "location"
 # Detection order: the more specific questions first ("要带什么材料，多久" asks for materials).
 DETECTION_ORDER = ["materials", "amount", "fees", "time", "delivery", "proxy", "online", "location", "conditions", "process"]
 # The general rule each of those follow-up aspects adds when the guide says nothing (knowledge/faq.yml ids).
-GENERAL_FAQ = {"delivery": "mail-delivery", "proxy": "proxy-by-others"}
+GENERAL_FAQ = {"delivery": "mail-delivery", "proxy": "proxy-by-others", "pickup": "certificate-pickup"}
 # Whether something will do ("只有购房合同 行不", "用家里地址可以吗", "可以在广安区登记吗") asks the
 # conditions when no phrase above says which aspect (bot.knowledge.answer.detect_aspect).
 YES_NO_ASPECT = "conditions"

@@ -43,7 +43,7 @@ _HOWTO = re.compile(r"(咋个|怎么|怎样|如何|咋么|咋)(办|办理|申请
                     # whether one qualifies: "可以吃低保 我够不够格嘛"
                     r"够不够格|够格不|够条件不|符不符合|"
                     r"会不会.{0,8}(注销|作废|取消|清零|停发|过期|失效|不算)|有(啥子?|什么)[\u4e00-\u9fff]{0,4}(补贴|津贴|补助|优惠|待遇)|"
-                    r"要带些?(啥|什么)|(什么|啥子?)(材料|手续|资料|条件)|(去|在|到)哪(里|儿|个地方)?去?(办|申请|领|交|弄)|"
+                    r"要带些?(啥|什么)|(什么|啥子?)(材料|手续|资料|条件)|(去|在|到)哪(里|儿|点|个地方)?去?(办|申请|领|交|弄)|"
                     # "有啥子能领的不": what one is entitled to
                     r"有(啥子?|什么)(能|可以)(领|申请|享受)|"
                     # what happens when it is not done: "要是忘了认证会咋样 钱会不会停"
@@ -72,7 +72,7 @@ _HOWTO_MISREADS = ("query_disclosure", "apply_disclosure", "seek_help", "complai
 # Follow-up questions about an aspect of the item in context ("收费不", "多久到账", "材料呢"): dialect
 # question endings are not yes/no answers.
 _ASPECT = re.compile(r"收费|要钱|交钱|要交|交好多|交多少|费用|多少钱|好多钱|多久|好久|几天|多长时间|材料|资料|要带|带啥|带什么|"
-                     r"哪里办|在哪办|哪儿办|网上办|线上办|网上能|能网上|手机上办|预约|上班不|上不上班|到账|生效|"
+                     r"哪里办|在哪办|哪儿办|哪里拿|去哪拿|在哪拿|哪里领取|网上办|线上办|网上能|能网上|手机上办|预约|上班不|上不上班|到账|生效|"
                      r"报销|比例|流程|条件|手续|办得成不|能办不|能领不|可以领不|答复|上班|哪个电话|咨询电话|准备|"
                      r"单位办|个人办|本人办|自己办|自己去|本人去|代办|谁办|谁去|啥时候|什么时候|收不收|哪些东西|拿啥|微信上|"
                      r"年龄限制|要些啥|需要啥|(网上|线上)(咋|怎|能|可以|办|弄|申请|整)|网办|体检|照相|拍照|跑一趟|自己跑|要跑|一个人去|一个人办|"
@@ -223,6 +223,11 @@ _ASKS_OUR_NUMBER = re.compile(r"(你们|热线|客服|政务服务中心|大厅)
 _ABOUT_THE_HOTLINE = re.compile(r"12345.{0,10}(区别|不一样|有啥|有什么|能不能|可不可以|能否|可以|管不管|是干)|"
                                 r"(区别|不一样|差别).{0,10}12345")
 
+# "那你们喊社区的人来帮我弄一下嘛": someone is to be sent, which a ticket to the department arranges (asking
+# whether one may ask for a home visit, "可以上门认证不", is a question about the service)
+_SEND_SOMEONE = re.compile(r"^(那|那就|那么)?(你们|你|麻烦你们?|请你们?)(帮我|给我|帮忙)?(喊|叫|派|通知|让)(个|一个)?"
+                           r"[\u4e00-\u9fff]{0,6}(人|工作人员|同志|师傅|社区|村上|村里|街道)[\u4e00-\u9fff]{0,2}(来|上门|过来|到)")
+
 
 def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[str]:
     """The intent the message should have, or None to keep the classifier's."""
@@ -230,6 +235,9 @@ def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[
         return "request_human"
     if _ASKS_CALLBACK.search(text) and not (has_case_number or _WHY_NO_CONTACT.search(text) or _NO_CALL.search(text)):
         return "request_human"
+    if _SEND_SOMEONE.search(text.strip()) and not has_case_number:
+        # (a request for help or a complaint stays one: no rule below reads it as a question)
+        return intent if intent in ("seek_help", "complain", "report") else "seek_help"
     if (_ASKS_OUR_NUMBER.search(text) or _ABOUT_THE_HOTLINE.search(text) and _ASKS_PLAINLY.search(text)) \
             and not has_case_number and not _PROBLEM.search(text):
         return "ask_procedure"
@@ -331,7 +339,7 @@ def reread(text: str, intent: Optional[str], has_case_number: bool) -> Optional[
 
 # A question, as people ask them: "看病咋个用医保", "好久可以退休", "两个人一起贷额度能高点不", "过了就不能告了吗".
 _ASKS = re.compile(r"[?？]|吗|呢$|么$|怎么|怎样|咋|如何|多久|多少|好久(可以|能|才|开始|到|拿|办|批|领|退)|好多(钱|年|天|次)|"
-                   r"几(年|天|个|次|档)|好多$|哪里|哪儿|哪个|啥|什么|能不能|可不可以|是不是|有没有|要不要|会不会|算不算|"
+                   r"几(年|天|个|次|档)|好多$|哪里|哪儿|哪点|哪个|啥|什么|能不能|可不可以|是不是|有没有|要不要|会不会|算不算|"
                    r"[能可行得]不$|[\u4e00-\u9fff]{2}不$|[了过]没$|没得$")
 # Pressing or aggrieved, even when phrased as a question: "凭什么不给我办", "咋个还没批", "能不能快点".
 _AGGRIEVED = re.compile(r"慢|快点|赶紧|尽快|马上|催|拖|还没|还不|凭什么|凭啥|为啥不|为什么不|为啥子不|不满|态度|推诿|"
@@ -341,6 +349,25 @@ _AGGRIEVED = re.compile(r"慢|快点|赶紧|尽快|马上|催|拖|还没|还不|
                         r"装个|安个|设个|增设|进蛇|蛇|"
                         # waiting, or asking for a hand: "到现在都没拿到 到底咋个回事", "能不能有人来帮一下"
                         r"到现在|至今|都没|一直没|到底|咋个回事|怎么回事|帮一下|帮帮|帮个忙|来帮|来人|想说|照顾不过来")
+
+
+# "我不会耍手机 屋头娃儿又在外头" after an answer on 资格认证: why the citizen cannot do it the way just told — a
+# question what else can be done (someone else, a home visit, the window), told as a statement.
+_CANNOT_DO_IT = re.compile(r"不会(耍|用|弄|玩|操作|搞)?(智能)?(手机|电脑|微信|网上|app|APP|刷脸)|不识字|认不到字|认不得字|"
+                           r"眼睛(不好|看不见|看不到|看不清)|耳朵(不好|听不见|背)|走不动|走不得|腿脚不(好|方便|便)|行动不便|"
+                           r"(娃儿|儿女|子女|孩子|儿子|女儿|年轻人)[^，,。]{0,4}(在外|不在|出去|打工)")
+
+
+def cannot_do_it_oneself(text: Optional[str]) -> bool:
+    """The citizen says why they cannot do it themselves (no smartphone skills, cannot walk, the children
+    away), with no problem told: after an answer, asked what else can be done."""
+    text = text or ""
+    if not _CANNOT_DO_IT.search(text) or _PROBLEM.search(_DOCUMENT_STATE.sub("", text)) or _AGGRIEVED.search(text) \
+            or _TAKE_IT_UP.search(text):
+        return False
+    from bot.tickets.emergency import emergency_in
+
+    return emergency_in(text) is None
 
 
 def asks_instead_of_telling(text: Optional[str]) -> bool:

@@ -261,7 +261,9 @@ def told_more(description: str, text: str) -> str:
 # A matter about how an item was handled ("窗口跑了三趟 每次都说差东西"): the item asked about just before
 # is part of it, and the handler needs its name.
 _ABOUT_THE_SERVICE = re.compile(r"窗口|跑了.{0,3}趟|来回跑|跑了好几|材料|差东西|缺东西|不给办|办不了|办不成|退回|审批|"
-                                r"工作人员|态度|不受理|不予受理|网上说|办事")
+                                r"工作人员|态度|不受理|不予受理|网上说|办事|"
+                                # "屋头就我一个人 弄不来 … 喊社区的人来帮我弄一下": help to get it done
+                                r"弄不来|搞不来|整不来|帮我(弄|办|整)|帮忙(弄|办)|上门|不会(用|耍|弄)手机")
 
 
 def with_item_asked(description: Optional[str], item_name: Optional[str]) -> Optional[str]:
