@@ -719,6 +719,11 @@ def test_hyperbole_about_the_heart_is_no_heart_attack():
     ("押金不退 我在北辰街道安居房产中介租的房子", "北辰街道安居房产中介"),
     # where the citizen was is the place; where they were going is not
     ("我在广安站出站口排队上车，司机问我去哪，我说去龙安乡，他说太远不去", "广安站出站口"),
+    # an estate said by what it is, then by its name
+    ("恒升镇那边新修的安置小区幸福里，住了两三千人", "恒升镇那边新修的安置小区幸福里"),
+    # where along a road: the landmark passed and the distance from it
+    ("协兴镇往浓溪镇那条路上有个大坑 过了中石化加油站大概两百米 我电瓶车昨晚上直接栽进去",
+     "协兴镇往浓溪镇那条路，过了中石化加油站大概两百米"),
 ])
 def test_places_in_the_shapes_people_give_them(text, place):
     assert place_in(text) == place
@@ -727,6 +732,7 @@ def test_places_in_the_shapes_people_give_them(text, place):
 @pytest.mark.parametrize("text, place", [
     ("我在北辰街道上班，老板不发工资", "北辰街道"),     # a doing after the 街道 is no estate
     ("北辰街道那边，停水了", "北辰街道"),
+    ("恒升镇新修的安置小区物业，不管事", "恒升镇新修的安置小区"),  # the estate's people are no name
     ("就在体育馆背后嘛 你们不晓得体育馆啊 广安体育馆 浓洄那边的", "浓洄街道体育馆背后"),  # a division is no landmark
     ("我在政务服务中心办事，他们说去北辰街道办", "政务服务中心"),  # the office sent to is not where it happened
 ])

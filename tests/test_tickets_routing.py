@@ -184,3 +184,8 @@ def test_the_place_of_a_ticket_tells_a_village_matter_from_a_town_one(real_route
 ])
 def test_a_subsidy_paid_onto_the_social_security_card_is_the_subsidys_matter(real_router, text, department):
     assert real_router.route(text, k=1)[0][0] == department
+
+
+def test_a_pothole_on_the_road_between_two_towns_is_a_county_roads(real_router):
+    top = real_router.route("协兴镇往浓溪镇那条路上有个大坑 过了中石化加油站大概两百米 我电瓶车昨晚上直接栽进去", k=1)[0]
+    assert top[0] == "区交通运输局"

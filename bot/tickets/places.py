@@ -115,19 +115,23 @@ def _counter_number(text: str, start: int, end: int) -> bool:
 
 
 # "小区是北辰街道阳光丽景，那条狗…": an estate the gazetteer does not know, named right after its 街道/镇 and
-# ending its clause, though no place word ends it. Words of doing ("北辰街道上班") name no place.
+# ending its clause, though no place word ends it. Words of doing ("北辰街道上班") and of the people and
+# things of an estate ("…安置小区物业") name no place.
 _DOING = re.compile(r"上班|工作|打工|开店|做生意|住|办|买|卖|吃|喝|耍|玩|走|跑|看|等|坐|找|收|交|拿|送|修|做|搞|弄|租|"
-                    r"排队|停车|上车|下车|出来|回来|过来|那|这|哪")
+                    r"排队|停车|上车|下车|出来|回来|过来|那|这|哪|物业|业主|居民|住户|保安|门卫|电梯|垃圾")
+
+
+# "新修的安置小区幸福里，": an estate said by what it is, then by its name
+_UNNAMED_ESTATE = re.compile(r"(?:安置|拆迁|还房|新|老|的|那个|这个|我们)(?:小区|安置房|安置点)$")
 
 
 def _name_after_division(text: str, start: int, end: int) -> int:
-    """Where a phrase that ends with a division ends once the name said right after it is added."""
+    """Where a phrase that ends with a division (or with an estate not yet named) ends once the name
+    said right after it is added."""
     found = division_in(text[start:end])
-    if not found:
-        return end
-    said = _without_division(text[start:end], found[0])
-    if said.strip():  # the phrase names more than the division
-        return end
+    if not _UNNAMED_ESTATE.search(text, start, end):
+        if not found or _without_division(text[start:end], found[0]).strip():
+            return end  # no division, or the phrase names more than the division
     from bot.tickets.intake import PLACE_BREAKS
 
     m = re.match(r"([\u4e00-\u9fffA-Za-z0-9]{3,8})(?=$|[\s，,。！!；;])", text[end:])
@@ -253,7 +257,7 @@ def place_in(text: Optional[str]) -> Optional[str]:
     # ("投诉御景湾小区的物业 中桥街道那个" → 中桥街道御景湾小区).
     start, end = _said_to_be_at(text, clusters) or max(
         clusters, key=lambda c: (_run_specificity(text[c[0]:c[1]], found), -c[0]))
-    phrase = text[start:end].strip(" ，,") + _sign_after(text, end)
+    phrase = text[start:end].strip(" ，,") + _sign_after(text, end) + _passed_after(text, end, phrases)
     inside = division_in(phrase)
     if inside and _names_place_only_before(phrase, inside):
         # "御景湾小区的物业 中桥街道那个": the division said after the place goes in front of it
@@ -312,6 +316,23 @@ def _said_to_be_at(text: str, clusters: list[tuple[int, int]]) -> Optional[tuple
             if a <= m.end() < b or m.end() <= a <= m.end() + 1:
                 return max(a, m.end()), b
     return None
+
+
+PASSED_REACH = 12  # characters from a road to the landmark passed on it ("…那条路上有个大坑 过了加油站…")
+
+
+def _passed_after(text: str, end: int, phrases: list[tuple[int, int]]) -> str:
+    """"，过了中石化加油站大概两百米" when the road that ends at ``end`` is followed, in the same sentence,
+    by a landmark passed on it and the distance from it: where along the road the matter is."""
+    if not re.search(r"路|道|公路", text[max(0, end - 3):end]):
+        return ""
+    for a, b in phrases:
+        passed = re.search(r"(?:过了|经过|离|距离)$", text[max(0, a - 2):a])
+        if a < end or a - end > PASSED_REACH or not passed or re.search(r"[。！？!?；;]", text[end:a]):
+            continue
+        distance = _DISTANCE.match(text, b)
+        return "，" + text[a - len(passed.group(0)):distance.end() if distance else b]
+    return ""
 
 
 def _sign_after(text: str, end: int) -> str:
