@@ -189,3 +189,12 @@ def test_a_subsidy_paid_onto_the_social_security_card_is_the_subsidys_matter(rea
 def test_a_pothole_on_the_road_between_two_towns_is_a_county_roads(real_router):
     top = real_router.route("协兴镇往浓溪镇那条路上有个大坑 过了中石化加油站大概两百米 我电瓶车昨晚上直接栽进去", k=1)[0]
     assert top[0] == "区交通运输局"
+
+
+@pytest.mark.parametrize("text", [
+    "我们村出去那条路垮了一大截 车子都过不去了 今天早上有个三轮车差点翻下去",
+    # the children who walk it to school only say who uses the road
+    "我们青山村5组那条村道 前天晚上落大雨 路边垮了一大块 娃儿读书要走那条路 好危险哦",
+])
+def test_a_village_road_that_gave_way_is_the_road_departments(real_router, text):
+    assert real_router.route(text, k=1)[0][0] == "区交通运输局"
