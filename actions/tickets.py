@@ -714,7 +714,7 @@ class ActionSubmitTicket(Action):
         emergency = emergency_in(description) if tracker.get_slot("ticket_intent") != "praise" else None
         if emergency is not None:
             data["urgent"] = True
-            if emergency.routes or not await _router_sure(description):
+            if emergency.routes or not await _router_sure(description, data["location"]):
                 data["department"] = emergency.department
                 # the handler sees the danger first ("线吊下来" is 电线断落); the router never reads it
                 data["description"] = replies.with_emergency_label(data["description"], emergency.label)
@@ -744,14 +744,15 @@ class ActionSubmitTicket(Action):
         return [SlotSet("ticket_confirm", tracker.get_slot("ticket_confirm") or "yes"), SlotSet("ticket_edit", RETRY)]
 
 
-async def _router_sure(description: str) -> bool:
+async def _router_sure(description: str, location: Optional[str] = None) -> bool:
     """Whether the router would dispatch the matter by itself (an injury keeps its cause's department,
     "路灯坏了好几个人摔了"; when the cause is unclear, the emergency's department takes it)."""
-    from bot.tickets.routing import get_router
+    from bot.tickets.routing import get_router, routed_text
     from bot.tickets.service import AUTO_DISPATCH_MIN_SCORE
 
+    text = routed_text(description, location)
     try:
-        ranked = await asyncio.get_running_loop().run_in_executor(None, lambda: get_router().route(description, k=1))
+        ranked = await asyncio.get_running_loop().run_in_executor(None, lambda: get_router().route(text, k=1))
     except Exception:
         logger.exception("routing for an emergency ticket failed")
         return False

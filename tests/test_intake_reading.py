@@ -745,3 +745,50 @@ def test_whether_a_division_is_ours_is_answered():
 def test_a_name_written_in_traditional_characters_is_kept_in_simplified():
     assert intake.name_in("電話13881234567，姓黃") == "黄"
     assert intake.name_in("我叫陳曉梅") == "陈晓梅"
+
+
+# ---- h-route7: places in the shapes people give them; coming back after "算了" -------------------------
+
+@pytest.mark.parametrize("text, place", [
+    # an estate the gazetteer does not know, named right after its 街道 and ending the clause
+    ("小区是北辰街道阳光丽景，那条狗天天放出来 好多人都怕", "北辰街道阳光丽景"),
+    # a landmark on a road, named by "…那个弯道"
+    ("穿石镇到大龙镇那条路 观音岩那个弯道，有根电线杆歪了", "穿石镇到大龙镇那条路 观音岩那个弯道"),
+    # a shop that is a property agency, named after its 街道
+    ("押金不退 我在北辰街道安居房产中介租的房子", "北辰街道安居房产中介"),
+    # where the citizen was is the place; where they were going is not
+    ("我在广安站出站口排队上车，司机问我去哪，我说去龙安乡，他说太远不去", "广安站出站口"),
+    # an estate said by what it is, then by its name
+    ("恒升镇那边新修的安置小区幸福里，住了两三千人", "恒升镇那边新修的安置小区幸福里"),
+    # where along a road: the landmark passed and the distance from it
+    ("协兴镇往浓溪镇那条路上有个大坑 过了中石化加油站大概两百米 我电瓶车昨晚上直接栽进去",
+     "协兴镇往浓溪镇那条路，过了中石化加油站大概两百米"),
+])
+def test_places_in_the_shapes_people_give_them(text, place):
+    assert place_in(text) == place
+
+
+@pytest.mark.parametrize("text, place", [
+    ("我在北辰街道上班，老板不发工资", "北辰街道"),     # a doing after the 街道 is no estate
+    ("北辰街道那边，停水了", "北辰街道"),
+    ("恒升镇新修的安置小区物业，不管事", "恒升镇新修的安置小区"),  # the estate's people are no name
+    ("就在体育馆背后嘛 你们不晓得体育馆啊 广安体育馆 浓洄那边的", "浓洄街道体育馆背后"),  # a division is no landmark
+    ("我在政务服务中心办事，他们说去北辰街道办", "政务服务中心"),  # the office sent to is not where it happened
+])
+def test_what_is_not_a_place_after_a_place(text, place):
+    assert place_in(text) == place
+
+
+def test_a_service_window_number_is_no_address():
+    assert place_in("我要投诉她 窗口是12号") is None
+    assert place_in("12号窗口那个人态度差") is None
+    assert place_in("万盛小区12号") == "万盛小区12号"
+
+
+def test_the_story_comes_back_when_the_change_of_mind_names_the_kind_of_matter():
+    messages = [{"text": "我要投诉我们小区物业，电梯坏了半个月都不修", "intent": "complain"},
+                {"text": "算了算了，投诉了也没用", "intent": "deny"},
+                {"text": "想了一下还是要投诉，不然屋头老人上下楼太恼火了，广福街道锦江花园6栋，18楼", "intent": "complain"}]
+    assert "电梯" in intake.description_from_messages(messages)
+    assert intake.intent_come_back_to(messages) == "complain"
+    assert intake.cancel_with_rest("算了 我还是想反映一下") is None  # changing one's mind cancels nothing

@@ -162,3 +162,39 @@ def test_a_blocked_fire_lane_in_an_estate_is_not_demoted_by_an_ambulance_that_st
 ])
 def test_a_question_read_as_a_report(intent, text, category):
     assert classify.classify(text, intent).category == category
+
+
+# ---- h-route7: the place routed with the matter; subsidies paid onto the 社保卡 ----------------------------
+
+def test_the_place_of_a_ticket_tells_a_village_matter_from_a_town_one(real_router):
+    from bot.tickets.routing import routed_text
+    from bot.tickets.service import AUTO_DISPATCH_MIN_SCORE
+
+    garbage = "我们那点垃圾池子堆满了 半个多月没人来拉 臭得很 苍蝇蚊子到处是"
+    top = real_router.route(routed_text(garbage, "协兴镇青杠村，3组"), k=1)[0]
+    assert top[0] == "区农业农村局" and top[1] >= AUTO_DISPATCH_MIN_SCORE
+    assert routed_text(garbage, None) == garbage
+    assert routed_text("万盛小区门口垃圾没人收", "万盛小区门口") == "万盛小区门口垃圾没人收"  # said already
+
+
+@pytest.mark.parametrize("text, department", [
+    ("种粮食那个补贴 今年我屋头没到 隔壁子都到了 我拿社保卡去银行一打 啥都没得", "区农业农村局"),
+    ("社保卡丢了 补贴领不到", "区人社局"),            # the card itself is 人社's
+    ("我的创业补贴没到社保卡上", "区人社局"),
+])
+def test_a_subsidy_paid_onto_the_social_security_card_is_the_subsidys_matter(real_router, text, department):
+    assert real_router.route(text, k=1)[0][0] == department
+
+
+def test_a_pothole_on_the_road_between_two_towns_is_a_county_roads(real_router):
+    top = real_router.route("协兴镇往浓溪镇那条路上有个大坑 过了中石化加油站大概两百米 我电瓶车昨晚上直接栽进去", k=1)[0]
+    assert top[0] == "区交通运输局"
+
+
+@pytest.mark.parametrize("text", [
+    "我们村出去那条路垮了一大截 车子都过不去了 今天早上有个三轮车差点翻下去",
+    # the children who walk it to school only say who uses the road
+    "我们青山村5组那条村道 前天晚上落大雨 路边垮了一大块 娃儿读书要走那条路 好危险哦",
+])
+def test_a_village_road_that_gave_way_is_the_road_departments(real_router, text):
+    assert real_router.route(text, k=1)[0][0] == "区交通运输局"

@@ -59,7 +59,7 @@ _PLACE_WORD = (r"(?:(?<![线思网套门一二三四五六七八九十\d到得�
 # A shop or site named after a street ("建设路上的万家福超市") is part of the place; on its own
 # ("楼下烧烤店") it is not an address.
 _SHOP_WORD = (r"(?:厂房工地|厂房|超市|饭店|酒店|餐馆|餐厅|火锅店|烧烤店|茶楼|网吧|宾馆|工地|厂|码头|店|健身房|诊所|药房|门市|门面|商铺|"
-              r"铺子|会所|KTV|歌厅|酒吧|洗车场|停车场|公司|写字楼|菜市场)")
+              r"铺子|会所|KTV|歌厅|酒吧|洗车场|停车场|公司|写字楼|菜市场|房产中介|中介)")
 # Characters that never occur in a place name here but end the words before one ("有根大树倒在路…",
 # "井盖坏了"): a place phrase neither starts before them nor runs across them. Checked against the
 # gazetteer's names by tests.
@@ -577,7 +577,9 @@ _CONFUSED = re.compile(r"听不懂|没听懂|没听明白|不明白|搞不懂|�
                        r"(为啥子?|为什么|干啥|干嘛|凭啥).{0,4}(要|留|问|填)")
 _CANCEL_ANYWHERE = re.compile(r"算了算了|算了吧|不登记了|先不登记|先不反映|不反映了|以后再说|等哈再说|等会再说|"
                               r"改天再说|下次再说|回头再说")
-_GO_ON = re.compile(r"记倒|记下|记一下|记着|帮我登记|给我登记|你登记|继续登记|帮我记|你记|给我记|继续|还是留|还是给|还是登记")
+# "想了一下还是要投诉…", "我还是想反映一下": the change of mind names the kind of matter instead of the registering
+_GO_ON = re.compile(r"记倒|记下|记一下|记着|帮我登记|给我登记|你登记|继续登记|帮我记|你记|给我记|继续|还是留|还是给|"
+                    r"还是(?:要|想|得)?(?:登记|投诉|举报|反映|求助)")
 _CANCEL_LEAD = re.compile(r"^(算了算了|算了吧|算了|不登记了|不反映了|不投诉了|取消登记|取消)[，,。.!！\s]*")
 
 

@@ -90,12 +90,58 @@ def _phrases(text: str) -> list[tuple[int, int]]:
             spans.append((m.start(), m.end()))
         elif m.end() > spans[inside][1]:  # "3栋1单元1802": the room number goes on from the unit
             spans[inside] = (spans[inside][0], m.end())
-    spans = [(_named_before_unit(text, a) if _UNIT.match(text, a) else a, b) for a, b in spans]
-    # "北辰街道九龙街 老码头火锅店", "人民路上 康福大药房": a shop named right after a place is part of it
-    for m in _shop_after_place().finditer(text):
-        if any(b <= m.start() <= b + 3 for _, b in spans) and not any(a <= m.start() < b for a, b in spans):
-            spans.append((m.start(), m.end()))
+    spans = [(_named_before_unit(text, a) if _UNIT.match(text, a) else a, b) for a, b in spans
+             if not _counter_number(text, a, b)]
+    spans = [(a, _name_after_division(text, a, b)) for a, b in spans]
+    # "北辰街道九龙街 老码头火锅店", "人民路上 康福大药房": a shop named right after a place is part of it;
+    # "穿石镇到大龙镇那条路 观音岩那个弯道": so is a landmark named right after it by "…那里/那个弯道"
+    for pattern, reach in ((_shop_after_place(), 3), (_landmark_after_place(), 2)):
+        for m in pattern.finditer(text):
+            if any(b <= m.start() <= b + reach for _, b in spans) and not any(a <= m.start() < b for a, b in spans) \
+                    and not _NOT_A_NAME.match(m.group(0)) and not division_in(m.group(0)):  # "浓洄那边" is no landmark
+                spans.append((m.start(), m.end()))
     return sorted(spans)
+
+
+# "窗口是12号", "12号窗口", "3号柜台": the number of a counter inside a place, not a house number
+_COUNTER_BEFORE = re.compile(r"(?:窗口|柜台)(?:号码|编号)?(?:是|在|号)?\s*$")
+_COUNTER_AFTER = re.compile(r"\s*(?:窗口|柜台|号窗)")
+
+
+def _counter_number(text: str, start: int, end: int) -> bool:
+    """Whether the span is only the number of a service window or counter."""
+    return bool(re.fullmatch(r"\d+号?", text[start:end])) and bool(
+        _COUNTER_BEFORE.search(text, 0, start) or _COUNTER_AFTER.match(text, end))
+
+
+# "小区是北辰街道阳光丽景，那条狗…": an estate the gazetteer does not know, named right after its 街道/镇 and
+# ending its clause, though no place word ends it. Words of doing ("北辰街道上班") and of the people and
+# things of an estate ("…安置小区物业") name no place.
+_DOING = re.compile(r"上班|工作|打工|开店|做生意|住|办|买|卖|吃|喝|耍|玩|走|跑|看|等|坐|找|收|交|拿|送|修|做|搞|弄|租|"
+                    r"排队|停车|上车|下车|出来|回来|过来|那|这|哪|物业|业主|居民|住户|保安|门卫|电梯|垃圾")
+
+
+# "新修的安置小区幸福里，": an estate said by what it is, then by its name
+_UNNAMED_ESTATE = re.compile(r"(?:安置|拆迁|还房|新|老|的|那个|这个|我们)(?:小区|安置房|安置点)$")
+
+
+def _name_after_division(text: str, start: int, end: int) -> int:
+    """Where a phrase that ends with a division (or with an estate not yet named) ends once the name
+    said right after it is added."""
+    found = division_in(text[start:end])
+    if not _UNNAMED_ESTATE.search(text, start, end):
+        if not found or _without_division(text[start:end], found[0]).strip():
+            return end  # no division, or the phrase names more than the division
+    from bot.tickets.intake import PLACE_BREAKS
+
+    m = re.match(r"([\u4e00-\u9fffA-Za-z0-9]{3,8})(?=$|[\s，,。！!；;])", text[end:])
+    if not m:
+        return end
+    name = m.group(1)
+    if set(name) & set(PLACE_BREAKS) or _NOT_A_NAME.match(name) or _DOING.search(name) or \
+            plausible_place_answer(name) != name:
+        return end
+    return end + m.end()
 
 
 # "我住在滨江一号 3栋1单元1802": a name right before a unit is the estate the unit is in, though no place
@@ -123,20 +169,13 @@ def _name_beside_division(text: str, found) -> Optional[str]:
     after = text[at:]
     said = next((w for w in (division.name, division.short + "街道", division.short + "镇", division.short + "乡",
                              division.short) if after.startswith(w)), division.name)
-    rest = after[len(said):]
-    if not re.match(r"(?:的|那边|这边)?(?:$|[\s，,。!！])", rest):
-        # "小区是枣山街道金桂园 物业叫…": an estate's name right after its division, ending the clause
-        m = re.match(r"([\u4e00-\u9fff]{2,5})(?:$|[\s，,。!！；;])", rest)
-        return m.group(1) if m and _plain_name(m.group(1)) and not _NOT_IN_A_NAME.search(m.group(1)) else None
+    if not re.match(r"(?:的|那边|这边)?(?:$|[\s，,。!！])", after[len(said):]):
+        return None  # (a name said right after the division: _name_after_division)
     m = re.search(r"(?:^|[\s，,。!！；;])([\u4e00-\u9fff]{2,8})\s*$", text[:at])
     if not m:
         return None
     name = m.group(1)
     return name if _plain_name(name) else None
-
-
-# Words that say something about a place rather than name it ("万盛街道好多垃圾", "北辰街道居民")
-_NOT_IN_A_NAME = re.compile(r"[多很太吵臭脏乱坏了吗呢嘛啊哦没不是要想在有]|垃圾|居民|人|的")
 
 
 def _plain_name(name: str) -> bool:
@@ -151,6 +190,17 @@ def _name_before() -> re.Pattern:
     from bot.tickets.intake import _PLACE_CHAR
 
     return re.compile(_PLACE_CHAR + r"{2,8}\s?$")
+
+
+# A landmark said by its name and "那里", "那个弯道": the name is 2–6 characters of a place name
+_LANDMARK_THERE = r"(?:那个|这个)(?:弯道|急弯|弯|坡|陡坡|路口|岔路口|垭口|桥|地方|位置|路段)|那里|那儿|那点|那边|这里|这儿|附近|一带"
+
+
+@lru_cache(maxsize=1)
+def _landmark_after_place() -> re.Pattern:
+    from bot.tickets.intake import _PLACE_CHAR
+
+    return re.compile(r"(?<=[\s，,])" + r"(?:(?![那这])" + _PLACE_CHAR + r"){2,6}?(?:" + _LANDMARK_THERE + ")")
 
 
 @lru_cache(maxsize=1)
@@ -194,8 +244,11 @@ def place_in(text: Optional[str]) -> Optional[str]:
     from bot.tickets.intake import MAX_LOCATION_CHARS, clean
 
     text = clean(normalize_text(text))  # a place is kept in Simplified characters, as the gazetteer has it
-    found = division_in(text)
-    clusters = _clusters(text, _phrases(text))
+    phrases = _phrases(text)
+    gone = _destinations(text, phrases)
+    # "我在广安站出站口排队…我说去龙安乡": where the citizen was going is not where the matter is
+    found = division_in(_masked(text, gone))
+    clusters = _clusters(text, [p for p in phrases if p not in gone])
     beside = _name_beside_division(text, found)
     if beside and all(_run_specificity(text[a:b], found) == 0 for a, b in clusters):
         return (found[0].name + beside)[:MAX_LOCATION_CHARS]  # "阳光丽景 枣山街道的" → 枣山街道阳光丽景
@@ -207,7 +260,7 @@ def place_in(text: Optional[str]) -> Optional[str]:
     # ("投诉御景湾小区的物业 中桥街道那个" → 中桥街道御景湾小区).
     start, end = _said_to_be_at(text, clusters) or max(
         clusters, key=lambda c: (_run_specificity(text[c[0]:c[1]], found), -c[0]))
-    phrase = text[start:end].strip(" ，,") + _sign_after(text, end)
+    phrase = text[start:end].strip(" ，,") + _sign_after(text, end) + _passed_after(text, end, phrases)
     inside = division_in(phrase)
     if inside and _names_place_only_before(phrase, inside):
         # "御景湾小区的物业 中桥街道那个": the division said after the place goes in front of it
@@ -219,6 +272,30 @@ def place_in(text: Optional[str]) -> Optional[str]:
     elif found and found[0].name not in phrase:
         phrase = found[0].name + phrase
     return phrase[:MAX_LOCATION_CHARS]
+
+
+# "我在广安站出站口…", "我说去龙安乡": a place someone is at, and a place someone goes to
+_AT = re.compile(r"(?<![现正实存所])在$")  # "现在只到镇上" says when, not where
+_GOING_TO = re.compile(r"(?:去|到)$")
+
+
+def _destinations(text: str, phrases: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The phrases said as where someone goes ("去龙安乡", "到龙安乡"), when another phrase is said as where
+    the citizen is ("在广安站出站口"); none otherwise (a place gone to is often where the matter is: "我到
+    政务服务中心办事…")."""
+    def going(a: int) -> bool:
+        return bool(_GOING_TO.search(text, 0, a) or text[a:a + 1] in "去到")
+
+    if not any(_AT.search(text, 0, a) and not going(a) for a, _ in phrases):
+        return []
+    return [(a, b) for a, b in phrases if going(a)]
+
+
+def _masked(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text with the spans blanked out, the positions of the rest unchanged."""
+    for a, b in spans:
+        text = text[:a] + " " * (b - a) + text[b:]
+    return text
 
 
 # "我住在万盛街道…。店在万盛中学后门斜对面": where the citizen lives is said in passing; the words "店在/地址在…"
@@ -242,6 +319,23 @@ def _said_to_be_at(text: str, clusters: list[tuple[int, int]]) -> Optional[tuple
             if a <= m.end() < b or m.end() <= a <= m.end() + 1:
                 return max(a, m.end()), b
     return None
+
+
+PASSED_REACH = 12  # characters from a road to the landmark passed on it ("…那条路上有个大坑 过了加油站…")
+
+
+def _passed_after(text: str, end: int, phrases: list[tuple[int, int]]) -> str:
+    """"，过了中石化加油站大概两百米" when the road that ends at ``end`` is followed, in the same sentence,
+    by a landmark passed on it and the distance from it: where along the road the matter is."""
+    if not re.search(r"路|道|公路", text[max(0, end - 3):end]):
+        return ""
+    for a, b in phrases:
+        passed = re.search(r"(?:过了|经过|离|距离)$", text[max(0, a - 2):a])
+        if a < end or a - end > PASSED_REACH or not passed or re.search(r"[。！？!?；;]", text[end:a]):
+            continue
+        distance = _DISTANCE.match(text, b)
+        return "，" + text[a - len(passed.group(0)):distance.end() if distance else b]
+    return ""
 
 
 def _sign_after(text: str, end: int) -> str:

@@ -251,6 +251,24 @@ class Router:
                  "source": "dispatch_catalog" if self._from_catalog[i] else "past_ticket"} for i in order[:SIMILAR]]
 
 
+# The village part of a place, up to its first 村 and the 组 right after it ("协兴镇青杠村，3组",
+# "协兴镇牌坊村3组公路边上"); "村医", "村委会" and "村民" name no village.
+_VILLAGE = re.compile(r"^[^村]*?村(?![医民委])(?:[，,\s]*(?:\d+|[一二三四五六七八九十]+)组)?")
+
+
+def routed_text(description: Optional[str], location: Optional[str] = None) -> str:
+    """What a ticket is routed on: its description, and the village its place names when the description
+    does not say it already. A village tells a rural matter from a town's: garbage nobody collects "在协兴镇
+    青杠村3组" is rural living environment (区农业农村局), in a 小区 city sanitation (区综合执法局) — the
+    catalog's "村+垃圾" reads it only when the village is in the text routed. The rest of a place is left
+    out: its landmarks and shops ("从加油站到镇政府", "好运手机店") would read as matters of their own."""
+    description = description or ""
+    village = _VILLAGE.match(normalize_text(location or ""))
+    if not village or village.group(0) in normalize_text(description):
+        return description
+    return f"{description}（地点：{village.group(0)}）"
+
+
 _router: Optional[Router] = None
 _lock = threading.Lock()
 

@@ -91,11 +91,11 @@ def _clean_create(data: dict) -> dict:
     return out
 
 
-def _routing_for(text: str) -> list[dict]:
-    from bot.tickets.routing import get_router
+def _routing_for(description: str, location: Optional[str] = None) -> list[dict]:
+    from bot.tickets.routing import get_router, routed_text
 
     try:
-        return [s.as_json() for s in get_router().suggest(text, k=3)]
+        return [s.as_json() for s in get_router().suggest(routed_text(description, location), k=3)]
     except Exception:  # routing data broken: the dispatcher routes by hand
         logger.exception("ticket routing unavailable")
         return []
@@ -113,7 +113,8 @@ async def create_ticket(data: dict, actor: Principal = SYSTEM, url: Optional[str
     guessed = classify(clean["description"], clean["intent"])
     category = clean["category"] or guessed.category
     urgent = guessed.urgent if clean["urgent"] is None else clean["urgent"]
-    routing = await asyncio.get_running_loop().run_in_executor(None, _routing_for, clean["description"])
+    routing = await asyncio.get_running_loop().run_in_executor(None, _routing_for, clean["description"],
+                                                               clean.get("location"))
     policy = sla.load_policy()
     deadlines = sla.compute_deadlines(category, urgent, now, policy=policy)
     ticket_no = clean.get("ticket_no") or new_ticket_no()  # the same external number twice: the ticket stored
