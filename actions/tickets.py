@@ -747,16 +747,16 @@ class ActionSubmitTicket(Action):
 async def _router_sure(description: str, location: Optional[str] = None) -> bool:
     """Whether the router would dispatch the matter by itself (an injury keeps its cause's department,
     "路灯坏了好几个人摔了"; when the cause is unclear, the emergency's department takes it)."""
-    from bot.tickets.routing import get_router, routed_text
+    from bot.tickets.routing import get_router, suggest_for
     from bot.tickets.service import AUTO_DISPATCH_MIN_SCORE
 
-    text = routed_text(description, location)
     try:
-        ranked = await asyncio.get_running_loop().run_in_executor(None, lambda: get_router().route(text, k=1))
+        ranked = await asyncio.get_running_loop().run_in_executor(
+            None, lambda: suggest_for(get_router(), description, location, k=1))
     except Exception:
         logger.exception("routing for an emergency ticket failed")
         return False
-    return bool(ranked) and ranked[0][1] >= AUTO_DISPATCH_MIN_SCORE
+    return bool(ranked) and ranked[0].score >= AUTO_DISPATCH_MIN_SCORE
 
 
 class ActionTicketUnresolved(Action):

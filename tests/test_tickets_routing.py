@@ -177,6 +177,20 @@ def test_the_place_of_a_ticket_tells_a_village_matter_from_a_town_one(real_route
     assert routed_text("万盛小区门口垃圾没人收", "万盛小区门口") == "万盛小区门口垃圾没人收"  # said already
 
 
+def test_the_village_is_routed_with_the_matter_only_when_it_makes_the_router_surer(real_router):
+    from bot.tickets.routing import suggest_for
+
+    garbage = "我们那点垃圾池子堆满了 半个多月没人来拉 臭得很 苍蝇蚊子到处是"
+    placed = suggest_for(real_router, garbage, "协兴镇青杠村，3组")
+    assert placed[0].department == "区农业农村局"
+    assert placed[0].score >= real_router.suggest(garbage)[0].score
+    for description, location in (("邻居家的狗天天放出来 咬了好几个娃儿了", "白市镇石门村5组"),
+                                  ("楼上天天半夜装修 吵得睡不着", "龙台镇新街村2组")):
+        best = suggest_for(real_router, description, location)
+        alone = real_router.suggest(description)
+        assert best[0].score >= alone[0].score
+
+
 @pytest.mark.parametrize("text, department", [
     ("种粮食那个补贴 今年我屋头没到 隔壁子都到了 我拿社保卡去银行一打 啥都没得", "区农业农村局"),
     ("社保卡丢了 补贴领不到", "区人社局"),            # the card itself is 人社's

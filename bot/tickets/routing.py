@@ -269,6 +269,19 @@ def routed_text(description: Optional[str], location: Optional[str] = None) -> s
     return f"{description}（地点：{village.group(0)}）"
 
 
+def suggest_for(router: "Router", description: Optional[str], location: Optional[str] = None,
+                k: int = 3) -> list[Suggestion]:
+    """The suggestions for a ticket: on its description with the village of its place (routed_text) when
+    that makes the router surer, else on the description alone — the village tells a rural matter from a
+    town's, but its words must not water down a matter the description already names ("邻居的狗…")."""
+    plain = router.suggest(description or "", k=k)
+    text = routed_text(description, location)
+    if text == (description or ""):
+        return plain
+    placed = router.suggest(text, k=k)
+    return placed if placed and (not plain or placed[0].score >= plain[0].score) else plain
+
+
 _router: Optional[Router] = None
 _lock = threading.Lock()
 

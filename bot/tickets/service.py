@@ -92,10 +92,10 @@ def _clean_create(data: dict) -> dict:
 
 
 def _routing_for(description: str, location: Optional[str] = None) -> list[dict]:
-    from bot.tickets.routing import get_router, routed_text
+    from bot.tickets.routing import get_router, suggest_for
 
     try:
-        return [s.as_json() for s in get_router().suggest(routed_text(description, location), k=3)]
+        return [s.as_json() for s in suggest_for(get_router(), description, location, k=3)]
     except Exception:  # routing data broken: the dispatcher routes by hand
         logger.exception("ticket routing unavailable")
         return []
