@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.knowledge.answer import ANSWER_FAILED, asks_about_both, compose, item_name
+from bot.knowledge.answer import ANSWER_FAILED, asks_about_both, aspects_beside_materials, compose, item_name
 from bot.knowledge.search import get_index
 from bot.privacy import mask_text
 from bot.situations import replies as situation_replies
@@ -65,6 +65,9 @@ async def respond(dispatcher: CollectingDispatcher, tracker: Tracker, text: Opti
         except Exception:
             logger.exception("the other item of a question about both not answered")
     situation = _situation(reply, text, tracker)
+    if situation is not None and not situation.done:
+        # "办护照 在哪 要啥": where (or how long, how much) is answered before the materials interview
+        await _answer_beside(dispatcher, text, reply.procedure_item)
     if situation is not None:
         events: List[Dict] = [SlotSet("aspect", None), SlotSet("procedure_item", reply.procedure_item), SlotSet("procedure_faq", None),
                               SlotSet("situation_state", situation_replies.dump_state(situation.state))]
@@ -80,6 +83,18 @@ async def respond(dispatcher: CollectingDispatcher, tracker: Tracker, text: Opti
     if reply.faq_id or reply.procedure_item:
         events.append(SlotSet("procedure_faq", reply.faq_id))
     return events, None
+
+
+async def _answer_beside(dispatcher: CollectingDispatcher, text: str, item: Optional[str]) -> None:
+    for aspect in aspects_beside_materials(text):
+        try:
+            more = await asyncio.get_running_loop().run_in_executor(
+                None, lambda: compose("", asked_item=item, asked_aspect=aspect))
+        except Exception:
+            logger.exception("an aspect asked beside the materials not answered")
+            return
+        if more.kind == "answer":
+            dispatcher.utter_message(text=more.text)
 
 
 def _situation(reply, text: str, tracker: Tracker):

@@ -114,3 +114,12 @@ async def test_the_items_the_fallback_offers_are_the_context_of_the_next_questio
     events = await common.ActionOutOfScope().run(
         dispatcher, Tracker("t", {"procedure_item": item}, none_of_these, [], False, None, {}, "action_listen"), {})
     assert {"event": "slot", "name": "procedure_item", "value": None, "timestamp": None} in events
+
+
+def test_what_a_materials_question_also_asks_is_answered_before_the_interview():
+    from bot.knowledge.answer import aspects_beside_materials
+
+    assert aspects_beside_materials("办护照 在哪 要啥") == ["location"]
+    assert aspects_beside_materials("身份证补办要带什么 多少钱") == ["fees"]
+    assert aspects_beside_materials("办护照要啥材料") == []
+    assert "办理地点" in compose("", asked_item="passport", asked_aspect="location").text

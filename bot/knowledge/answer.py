@@ -105,6 +105,16 @@ _PICKUP = re.compile(r"(办好|办完|办下来|办结|批下来|批了|做好|�
                      r"(去|在|到)哪(里|儿|点)?去?((拿|取)(证|卡|证件|执照|本本)|领(卡|证件|执照|本本))")
 
 
+# Asked beside the materials, answered before the situation interview ("办护照 在哪 要啥")
+BESIDE_MATERIALS = ("location", "time", "fees", "online")
+
+
+def aspects_beside_materials(text: str | None) -> list[str]:
+    """The other aspects a materials question also asks, in the order answers give them."""
+    t = _canon(_HANDED_IN.sub("", _asked_part(text)).replace(" ", ""))
+    return [key for key in BESIDE_MATERIALS if any(p in t for p in _CANON_ASPECTS[key])]
+
+
 def detect_aspect(text: str | None) -> str | None:
     if _PICKUP.search(_canon(_asked_part(text).replace(" ", ""))):
         return "pickup"
