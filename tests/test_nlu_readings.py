@@ -323,3 +323,13 @@ def test_a_goodbye_that_says_no_farewell_is_asked_again():
     assert reread("身份正掉了", "goodbye", False) == "nlu_fallback"
     assert reread("好的 谢谢你 再见", "goodbye", False) is None
     assert reread("没事了 晓得了", "goodbye", False) is None
+
+
+def test_a_company_change_asked_in_traditional_characters_is_a_question():
+    """"公司註冊地址變更要準備甚麼資料": 甚麼 is 什么 (not OpenCC's 甚么), and a company's 注册/变更 is a service."""
+    from bot.nlu.normalize import normalize_text
+    from bot.nlu.readings import reread
+
+    text = normalize_text("現在辦公室要從濃洄街道搬到北辰街道，公司註冊地址變更要準備甚麼資料？")
+    assert "什么资料" in text
+    assert reread(text, "seek_help", False) == "ask_procedure"

@@ -56,6 +56,8 @@ _HOWTO = re.compile(r"(咋个|怎么|怎样|如何|咋么|咋)(办|办理|申请
 # "咋办" about a snake in the house is a call for help: a how-to question is about a service.
 _SERVICE = re.compile(r"证|照|卡|保|户口|户籍|登记|许可|补贴|津贴|补助|手续|备案|公积金|养老|低保|报销|入学|转学|落户|"
                       r"执照|发票|税|金|申请|认定|认证|参保|上户|迁|护照|签注|预约|年审|驾照|出生|结婚|离婚|上门办|上门来办|"
+                      # a company's registration: "公司注册地址变更要准备什么资料"
+                      r"注册|变更|"
                       # "合作医疗" as said, and the homophones pinyin input puts for it and for 医保/社保
                       r"医疗|合作医|合做医|农合|医宝|医报|社宝|社报|"
                       # hurt at work is the matter of 工伤认定: "在工地上做活路 从架子上摔下来把腿摔断了"
