@@ -333,3 +333,8 @@ def test_a_company_change_asked_in_traditional_characters_is_a_question():
     text = normalize_text("現在辦公室要從濃洄街道搬到北辰街道，公司註冊地址變更要準備甚麼資料？")
     assert "什么资料" in text
     assert reread(text, "seek_help", False) == "ask_procedure"
+
+
+def test_where_to_issue_a_special_invoice_is_a_question():
+    """"客人要开专票 我个体户小规模能开不 在哪开": an invoice is a service, not a disclosure request."""
+    assert reread("客人要开专票 我个体户小规模能开不 在哪开", "apply_disclosure", False) == "ask_procedure"
