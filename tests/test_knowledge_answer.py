@@ -198,7 +198,10 @@ def test_a_place_in_the_question_does_not_hide_the_item():
     # a place that names the service's office is kept: the search without places is only a second try
     assert "不动产" in compose("不动产登记中心在哪里", index=get_index()).text.split("】")[0]
     reply = compose("身份证在菜市场搞掉了 补办要好久嘛", index=get_index())
-    assert reply.text.startswith("【居民身份证") and "办理时限" in reply.text
+    # answered as the question without the place is (the guide's time limit or the FAQ on a lost ID card,
+    # whichever the index ranks first): about the ID card, and saying how long
+    assert reply.text == compose("身份证搞掉了 补办要好久嘛", index=get_index()).text
+    assert "身份证" in reply.text and ("办理时限" in reply.text or "60日" in reply.text)
 
 
 def test_delivery_and_proxy_follow_ups_quote_the_guide_then_the_general_rule():
@@ -386,3 +389,20 @@ def test_an_answer_quoting_the_guide_on_what_was_asked_is_marked_specific():
     married = compose("户口本还要不要带 他户口在重庆 我的在广安 能不能就在广安办", "marriage-registration")
     assert married.aspect == "materials" and married.specific
     assert not compose("结婚要带啥子材料", None).specific
+
+
+def test_a_follow_up_on_an_faq_after_a_story_is_read_by_its_question():
+    """"中间要坐车出去耍 能先开个临时的不" after the FAQ on a lost ID card: its short question names the
+    sentence on the temporary card, the story before it aside."""
+    from bot.knowledge.search import get_index
+
+    reply = compose("中间要坐车出去耍 能先开个临时的不", context_faq="id-card-lost", index=get_index())
+    assert reply.kind == "faq" and "临时居民身份证" in reply.text
+
+
+def test_an_aside_about_availability_names_no_item():
+    """"可以 online 办吗，我平时走不开" after 公司变更登记: the online aspect of it, not 人民防空工程平时使用备案."""
+    from bot.knowledge.search import get_index
+
+    reply = compose("可以 online 办吗，我平时走不开", context_item="company-change-registration", index=get_index())
+    assert reply.text.startswith("【公司变更登记") and "网上" in reply.text

@@ -329,3 +329,19 @@ def test_a_question_about_the_hotline_itself_is_no_lookup():
     assert reread("12345和你这个有啥子区别哦 打12345能不能查办件进度", "query_application_status", False) \
         == "ask_procedure"
     assert reread("我打了12345三次都没解决 楼下还是吵", "complain", False) != "ask_procedure"
+
+
+
+def test_a_company_change_asked_in_traditional_characters_is_a_question():
+    """"公司註冊地址變更要準備甚麼資料": 甚麼 is 什么 (not OpenCC's 甚么), and a company's 注册/变更 is a service."""
+    from bot.nlu.normalize import normalize_text
+    from bot.nlu.readings import reread
+
+    text = normalize_text("現在辦公室要從濃洄街道搬到北辰街道，公司註冊地址變更要準備甚麼資料？")
+    assert "什么资料" in text
+    assert reread(text, "seek_help", False) == "ask_procedure"
+
+
+def test_where_to_issue_a_special_invoice_is_a_question():
+    """"客人要开专票 我个体户小规模能开不 在哪开": an invoice is a service, not a disclosure request."""
+    assert reread("客人要开专票 我个体户小规模能开不 在哪开", "apply_disclosure", False) == "ask_procedure"

@@ -55,7 +55,9 @@ _FOLLOW_UP_FILLERS = ("那", "这个", "那个", "它", "请问", "还有", "呢
                       # every item shares
                       "嘛", "哦", "哈", "噻", "嘞", "咯", "撒", "些", "啥子", "啥", "咋个", "咋", "申请",
                       # papers in general name no item: "要些啥子证明", "要拿些啥子单子"
-                      "证明", "单子", "东西", "行不", "行吗", "可以不", "没得")
+                      "证明", "单子", "东西", "行不", "行吗", "可以不", "没得",
+                      # when the citizen is free is no item: "可以 online 办吗，我平时走不开"
+                      "平时", "走不开", "没空", "没时间")
 CLOSE_RATIO = 0.92      # the second candidate this close to the first: ask which one
 MIN_CONFIDENCE = 0.2    # less of the question matched than this: suggest, do not answer ...
 CLEAR_WINNER_RATIO = 1.5  # ... unless the first item scores this many times the second
@@ -744,10 +746,14 @@ def faq_follow_up(text: str | None, faq: Result, aspect: str | None, index: Sear
     counts = Counter(bg for sentence in sentences for bg in _bigrams(sentence))
     topic = {bg for bg, n in counts.items() if n > len(sentences) / 2}
     asked = _bigrams(said) - _GENERIC_BIGRAMS - _common_bigrams() - topic
-    scored = [(len(asked & _bigrams(s)), i, s) for i, s in enumerate(sentences)]
     short = len(fixed.replace(" ", "")) <= FOLLOW_UP_MAX_CHARS
-    least = 1 if short else 2  # a long message sharing one word with it may well be about something else
-    chosen = [s for n, i, s in sorted((t for t in scored if t[0] >= least), key=lambda t: (-t[0], t[1]))][:MAX_MENTIONED_LINES]
+    # "中间要坐车出去耍 能先开个临时的不": the story before it aside, the question itself is a short follow-up
+    clauses = [c for c in re.split(r"[\s，,。.！!？?；;]+", fixed) if c]
+    question = _bigrams(clauses[-1]) if clauses and len(clauses[-1]) <= FOLLOW_UP_MAX_CHARS else set()
+    scored = [(len(asked & _bigrams(s)), len(asked & question & _bigrams(s)), i, s) for i, s in enumerate(sentences)]
+    # a long message sharing one word with it may well be about something else, unless its question says it
+    chosen = [s for n, q, i, s in sorted((t for t in scored if t[0] >= 2 or t[0] >= 1 and (short or t[1] >= 1)),
+                                         key=lambda t: (-t[0], t[2]))][:MAX_MENTIONED_LINES]
     if aspect in _FAQ_ASPECT_FIGURES and (short or not chosen):
         chosen += [s for s in sentences if _FAQ_ASPECT_FIGURES[aspect].search(s) and s not in chosen][:2]
     if not chosen:

@@ -23,14 +23,21 @@ def _char_t2s(ch: str) -> str:
     return converted if len(converted) == 1 else ch
 
 
+# Words OpenCC leaves in a form no Simplified writer uses: 甚麼 (Hong Kong, Taiwan) is 什么, not 甚么
+# ("要準備甚麼資料" asks what to bring). Same length, so offsets into the message still hold.
+_VARIANT_WORDS = (("甚么", "什么"),)
+
+
 def to_simplified(text: str) -> str:
     if not text:
         return text
     converted = _t2s().convert(text)
-    if len(converted) == len(text):
-        return converted
-    # A phrase mapping changed the length: fall back to the length-preserving per-character table.
-    return "".join(_char_t2s(ch) for ch in text)
+    if len(converted) != len(text):
+        # A phrase mapping changed the length: fall back to the length-preserving per-character table.
+        converted = "".join(_char_t2s(ch) for ch in text)
+    for variant, word in _VARIANT_WORDS:
+        converted = converted.replace(variant, word)
+    return converted
 
 
 def _halfwidth(ch: str) -> str:

@@ -43,7 +43,7 @@ _HOWTO = re.compile(r"(咋个|怎么|怎样|如何|咋么|咋)(办|办理|申请
                     # whether one qualifies: "可以吃低保 我够不够格嘛"
                     r"够不够格|够格不|够条件不|符不符合|"
                     r"会不会.{0,8}(注销|作废|取消|清零|停发|过期|失效|不算)|有(啥子?|什么)[\u4e00-\u9fff]{0,4}(补贴|津贴|补助|优惠|待遇)|"
-                    r"要带些?(啥|什么)|(什么|啥子?)(材料|手续|资料|条件)|(去|在|到)哪(里|儿|点|个地方)?去?(办|申请|领|交|弄)|"
+                    r"要带些?(啥|什么)|(什么|啥子?)(材料|手续|资料|条件)|(去|在|到)哪(里|儿|点|个地方)?去?(办|申请|领|交|弄|开)|"
                     # "有啥子能领的不": what one is entitled to
                     r"有(啥子?|什么)(能|可以)(领|申请|享受)|"
                     # what happens when it is not done: "要是忘了认证会咋样 钱会不会停"
@@ -56,6 +56,8 @@ _HOWTO = re.compile(r"(咋个|怎么|怎样|如何|咋么|咋)(办|办理|申请
 # "咋办" about a snake in the house is a call for help: a how-to question is about a service.
 _SERVICE = re.compile(r"证|照|卡|保|户口|户籍|登记|许可|补贴|津贴|补助|手续|备案|公积金|养老|低保|报销|入学|转学|落户|"
                       r"执照|发票|税|金|申请|认定|认证|参保|上户|迁|护照|签注|预约|年审|驾照|出生|结婚|离婚|上门办|上门来办|"
+                      # a company's registration: "公司注册地址变更要准备什么资料"
+                      r"注册|变更|专票|普票|"
                       # "合作医疗" as said, and the homophones pinyin input puts for it and for 医保/社保
                       r"医疗|合作医|合做医|农合|医宝|医报|社宝|社报|"
                       # hurt at work is the matter of 工伤认定: "在工地上做活路 从架子上摔下来把腿摔断了"
