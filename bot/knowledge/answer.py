@@ -112,9 +112,8 @@ BESIDE_MATERIALS = ("location", "time", "fees", "online")
 
 
 def aspects_beside_materials(text: str | None) -> list[str]:
-    """The other aspects a materials question also asks, in the order answers give them."""
-    t = _canon(_HANDED_IN.sub("", _asked_part(text)).replace(" ", ""))
-    return [key for key in BESIDE_MATERIALS if any(p in t for p in _CANON_ASPECTS[key])]
+    """The other aspects a materials question also asks in its other clauses (_other_aspects)."""
+    return [a for a in _other_aspects(text, "materials") if a in BESIDE_MATERIALS]
 
 
 def detect_aspect(text: str | None) -> str | None:
@@ -142,14 +141,20 @@ def only_yes_no(text: str | None) -> bool:
         and not any(_canon(p) in t for phrases in FIRST_ASPECTS.values() for p in phrases)
 
 
-def _other_aspect(text: str | None, first: str | None) -> str | None:
-    """A second aspect asked in another clause of the question ("手机上咋个备案 要等好久": online, then time)."""
+def _other_aspects(text: str | None, first: str | None) -> list[str]:
+    """The aspects asked in other clauses of the question besides ``first``, in order, once each."""
     if first is None:
-        return None
+        return []
     clauses = [c for c in re.split(r"[\s，,。.！!？?；;]+", _asked_part(text)) if c]
     if len(clauses) < 2:
-        return None
+        return []
     found = [a for a in (detect_aspect(c) for c in clauses) if a and a != first and a in ASPECT_ORDER]
+    return list(dict.fromkeys(found))
+
+
+def _other_aspect(text: str | None, first: str | None) -> str | None:
+    """A second aspect asked in another clause of the question ("手机上咋个备案 要等好久": online, then time)."""
+    found = _other_aspects(text, first)
     return found[0] if found else None
 
 
