@@ -792,3 +792,8 @@ def test_the_story_comes_back_when_the_change_of_mind_names_the_kind_of_matter()
     assert "电梯" in intake.description_from_messages(messages)
     assert intake.intent_come_back_to(messages) == "complain"
     assert intake.cancel_with_rest("算了 我还是想反映一下") is None  # changing one's mind cancels nothing
+
+
+def test_a_name_after_where_one_lives_and_as_whom():
+    assert intake.name_in("我是枣山街道阳光丽景2栋的业主刘建华 电话15982203344") == "刘建华"
+    assert intake.name_in("我是北辰街道金安小区的业主 楼上漏水") is None

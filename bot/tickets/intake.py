@@ -555,9 +555,9 @@ _NAME_IN_TEXT = (
     re.compile(r"(?:我是|我|本人|^)老(?![师板公婆人家头汉子乡表大二三四幺])([\u4e00-\u9fff])(?:$|[，,。.!！~\s]|嘛|哈|哦)"),
     # "我是陈晓梅 电话…": a common surname and one or two characters, then a pause or the phone
     re.compile(r"(?:^|[，,。.!！\s])(?:我是|我叫)([" + COMMON_SURNAMES + r"][\u4e00-\u9fff]{1,2})(?<![镇乡村街区路市县组栋号])(?=[，,。.!！\s]|$|电话|手机)"),
-    # "我是龙台镇桂花村2组的李国富": where they live, then the name
+    # "我是龙台镇桂花村2组的李国富", "我是…阳光丽景2栋的业主刘建华": where they live (and as whom), then the name
     re.compile(r"(?:^|[，,。.!！\s]|嘛|哈)(?:我是|我就是|本人是)[^，,。\s]{2,24}?(?:组|村|社区|小区|栋|单元|号|镇|乡|街道|街|路|院)的"
-               r"([" + COMMON_SURNAMES + r"][\u4e00-\u9fff]{1,2})(?<![镇乡村街区路市县组栋号])"
+               r"(?:业主|住户|居民|租户|村民|商户|店主)?([" + COMMON_SURNAMES + r"][\u4e00-\u9fff]{1,2})(?<![镇乡村街区路市县组栋号])"
                r"(?<!医生)(?<!老师)(?<!师傅)(?<!护士)(?<!主任)(?<!书记)(?<!村长)(?<!组长)(?=[，,。.!！\s]|$|电话|手机)"),
 )
 _NOT_NAME = re.compile(r"[不没啥么吗呢嘛哦啊好是的了和在有我你他她它这那去来要想问个老]|谢谢|你好|喂")
@@ -649,8 +649,7 @@ def name_in(text: Optional[str]) -> Optional[str]:
     are ("姓黃" → 黄: the ticket goes to mainland departments whose records are in Simplified)."""
     from bot.nlu.normalize import to_simplified
 
-    written = clean(text)
-    text = to_simplified(written)  # length-preserving: the spans are the written text's
+    text = to_simplified(clean(text))
     for pattern in _NAME_IN_TEXT:
         for m in pattern.finditer(text):
             if _NOT_NAME.search(m.group(1)):
